@@ -1,0 +1,294 @@
+// tsodso: command line for TSOs, aggregators and DSO operators.
+//
+// Exit codes, for scripts:
+//   0 success                    4 UNAUTHENTICATED / PERMISSION_DENIED
+//   1 other error                5 INVALID_ARGUMENT / OUT_OF_RANGE / FAILED_PRECONDITION
+//   2 usage error                6 ALREADY_EXISTS (idempotency key reused)
+//   3 UNAVAILABLE / DEADLINE     7 RESOURCE_EXHAUSTED (subscriber cut; resume)
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <openssl/rand.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "lib/client.h"
+
+namespace {
+
+using tsodso::client::Client;
+namespace v1 = tsodso::v1;
+
+int ExitCode(const absl::Status& st) {
+  switch (st.code()) {
+    case absl::StatusCode::kOk:
+      return 0;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return 3;
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+      return 4;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kNotFound:
+      return 5;
+    case absl::StatusCode::kAlreadyExists:
+      return 6;
+    case absl::StatusCode::kResourceExhausted:
+      return 7;
+    default:
+      return 1;
+  }
+}
+
+int Fail(const absl::Status& st) {
+  std::fprintf(stderr, "tsodso: %s: %s\n", absl::StatusCodeToString(st.code()).c_str(),
+               std::string(st.message()).c_str());
+  return ExitCode(st);
+}
+
+std::string Json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
+  return out;
+}
+
+std::string Time(const google::protobuf::Timestamp& ts) { return google::protobuf::util::TimeUtil::ToString(ts); }
+
+std::string Human(const v1::Event& e) {
+  if (e.has_heartbeat()) return "heartbeat head_seq=" + std::to_string(e.heartbeat().head_seq());
+  std::string line = "#" + std::to_string(e.seq()) + " " + Time(e.published_at()) + " " +
+                     v1::Topic_Name(e.topic()).substr(6) + " pcc=" + (e.pcc_id().empty() ? "*" : e.pcc_id());
+  if (e.has_notice()) {
+    const v1::Notice& n = e.notice();
+    line += " " + v1::Severity_Name(n.severity()).substr(9) + " \"" + n.text() + "\" valid " +
+            Time(n.valid_from()) + " .. " + Time(n.valid_to()) + " by " + n.published_by();
+  }
+  return line;
+}
+
+std::string NewKey() {
+  unsigned char b[12];
+  RAND_bytes(b, sizeof b);
+  std::string out = "cli-";
+  static const char* hex = "0123456789abcdef";
+  for (unsigned char c : b) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+// The state file holds the seq of the last event printed, so that a
+// restarted `tsodso subscribe --state-file F` resumes by itself.
+int64_t ReadState(const std::string& path) {
+  std::ifstream in(path);
+  int64_t seq = 0;
+  if (in >> seq) return seq;
+  return 0;
+}
+
+bool WriteState(const std::string& path, int64_t seq) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << seq << "\n";
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+Client* g_client = nullptr;
+void OnSignal(int) {
+  if (g_client) g_client->Cancel();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tsodso: talk to a tsodso gateway over mutual TLS"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the verb: `tsodso subscribe --json`
+  app.set_config("--profile", "", "read options from a TOML/INI profile file (server = \"...\", cert = \"...\")");
+  tsodso::client::ConnectionOptions conn;
+  if (const char* s = std::getenv("TSODSO_SERVER")) conn.server = s;
+  bool json = false;
+  app.add_option("--server", conn.server, "gateway address host:port (env TSODSO_SERVER)")->capture_default_str();
+  app.add_option("--cert", conn.cert_file, "client certificate (PEM)");
+  app.add_option("--key", conn.key_file, "client private key (PEM)");
+  app.add_option("--ca", conn.ca_file, "CA certificate that signed the gateway (PEM)");
+  app.add_option("--server-name", conn.server_name, "name expected in the gateway's certificate");
+  app.add_option("--timeout-ms", conn.timeout_ms, "deadline of each unary call")->capture_default_str();
+  app.add_flag("--json", json, "print one JSON object per line");
+
+  auto* whoami = app.add_subcommand("whoami", "show the party and role the gateway derives from your certificate");
+  auto* pccs = app.add_subcommand("pccs", "list the PCCs you may see");
+  auto* health = app.add_subcommand("health", "check that the gateway is serving (gRPC health service)");
+
+  auto* subscribe = app.add_subcommand("subscribe", "stream events: replay what you missed, then live");
+  std::vector<std::string> topics;
+  std::vector<std::string> sub_pccs;
+  int64_t resume_after = -1;
+  std::string state_file;
+  int64_t max_events = 0;
+  bool reconnect = false;
+  bool show_heartbeats = false;
+  subscribe->add_option("--topic", topics, "topic to receive (NOTICE); repeatable; default all");
+  subscribe->add_option("--pcc", sub_pccs, "PCC to receive; repeatable; default all you may see");
+  subscribe->add_option("--resume-after", resume_after, "replay events with seq greater than this");
+  subscribe->add_option("--state-file", state_file, "keep the last seq here and resume from it on restart");
+  subscribe->add_option("--max-events", max_events, "exit 0 after this many events (heartbeats not counted)");
+  subscribe->add_flag("--reconnect", reconnect, "on UNAVAILABLE or RESOURCE_EXHAUSTED, resubscribe from the last seq");
+  subscribe->add_flag("--show-heartbeats", show_heartbeats, "print heartbeats too");
+
+  auto* notice = app.add_subcommand("notice", "operator notices");
+  notice->require_subcommand(1);
+  auto* publish = notice->add_subcommand("publish", "publish a notice (DSO operator only)");
+  std::string severity = "INFO";
+  std::string text;
+  std::vector<std::string> notice_pccs;
+  std::string valid_from;
+  std::string valid_to;
+  std::string key;
+  publish->add_option("--severity", severity, "INFO, WARNING or CRITICAL")->capture_default_str();
+  publish->add_option("--text", text, "notice text")->required();
+  publish->add_option("--pcc", notice_pccs, "PCC concerned; repeatable; default: all parties");
+  publish->add_option("--valid-from", valid_from, "RFC 3339 UTC start, default now");
+  publish->add_option("--valid-to", valid_to, "RFC 3339 UTC end, default start + 24 h");
+  publish->add_option("--idempotency-key", key, "key that makes a retry safe; default: a new random key");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  auto client = Client::Connect(conn);
+  if (!client.ok()) return Fail(client.status());
+
+  if (whoami->parsed()) {
+    auto r = (*client)->WhoAmI();
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      std::cout << Json(*r) << std::endl;
+    } else {
+      std::cout << "party " << r->party_id() << " role " << v1::Role_Name(r->role()).substr(5) << " identity "
+                << r->certificate_identity() << " pccs";
+      for (const auto& p : r->pcc_ids()) std::cout << " " << p;
+      std::cout << std::endl;
+    }
+    return 0;
+  }
+  if (pccs->parsed()) {
+    auto r = (*client)->ListPccs();
+    if (!r.ok()) return Fail(r.status());
+    for (const auto& p : r->pccs()) {
+      if (json) {
+        std::cout << Json(p) << std::endl;
+        continue;
+      }
+      std::cout << p.pcc_id() << "\t" << p.display_name() << "\t";
+      for (int i = 0; i < p.voltage_levels_kv_size(); ++i) std::cout << (i ? "/" : "") << p.voltage_levels_kv(i);
+      std::cout << " kV" << std::endl;
+    }
+    return 0;
+  }
+  if (health->parsed()) {
+    auto st = (*client)->Health();
+    if (!st.ok()) return Fail(st);
+    std::cout << "SERVING" << std::endl;
+    return 0;
+  }
+  if (publish->parsed()) {
+    v1::PublishNoticeRequest req;
+    v1::Severity sev;
+    if (!v1::Severity_Parse("SEVERITY_" + severity, &sev)) {
+      return Fail(absl::InvalidArgumentError("--severity: '" + severity + "' is not INFO, WARNING or CRITICAL"));
+    }
+    req.set_severity(sev);
+    req.set_text(text);
+    for (const auto& p : notice_pccs) req.add_pcc_ids(p);
+    if (!valid_from.empty() &&
+        !google::protobuf::util::TimeUtil::FromString(valid_from, req.mutable_valid_from())) {
+      return Fail(absl::InvalidArgumentError("--valid-from: '" + valid_from + "' is not an RFC 3339 time"));
+    }
+    if (!valid_to.empty() && !google::protobuf::util::TimeUtil::FromString(valid_to, req.mutable_valid_to())) {
+      return Fail(absl::InvalidArgumentError("--valid-to: '" + valid_to + "' is not an RFC 3339 time"));
+    }
+    req.set_idempotency_key(key.empty() ? NewKey() : key);
+    // Retry with the same key: the gateway answers a repeat, never applies it twice.
+    absl::StatusOr<v1::PublishNoticeResponse> r;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      r = (*client)->PublishNotice(req);
+      if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
+    }
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      std::cout << Json(*r) << std::endl;
+    } else {
+      std::cout << "notice " << r->notice_id() << " published as events";
+      for (auto s : r->event_seqs()) std::cout << " #" << s;
+      if (r->replayed()) std::cout << " (answer to an earlier identical request)";
+      std::cout << std::endl;
+    }
+    return 0;
+  }
+  if (subscribe->parsed()) {
+    v1::SubscribeRequest req;
+    for (const auto& t : topics) {
+      v1::Topic topic;
+      if (!v1::Topic_Parse("TOPIC_" + t, &topic) || topic == v1::TOPIC_UNSPECIFIED) {
+        return Fail(absl::InvalidArgumentError("--topic: unknown topic '" + t + "'"));
+      }
+      req.add_topics(topic);
+    }
+    for (const auto& p : sub_pccs) req.add_pcc_ids(p);
+    int64_t last = resume_after >= 0 ? resume_after : (state_file.empty() ? 0 : ReadState(state_file));
+    g_client = client->get();
+    signal(SIGINT, OnSignal);
+    signal(SIGTERM, OnSignal);
+    int64_t received = 0;
+    int backoff_ms = 200;
+    while (true) {
+      req.set_resume_after_seq(last);
+      bool reached_max = false;
+      absl::Status st = (*client)->Subscribe(req, [&](const v1::Event& e) {
+        if (e.has_heartbeat() && !show_heartbeats) return true;
+        std::cout << (json ? Json(e) : Human(e)) << std::endl;
+        if (e.seq() > 0) {
+          last = e.seq();
+          backoff_ms = 200;
+          if (!state_file.empty() && !WriteState(state_file, last)) {
+            std::fprintf(stderr, "tsodso: cannot write state file %s\n", state_file.c_str());
+          }
+          if (max_events > 0 && ++received >= max_events) {
+            reached_max = true;
+            return false;
+          }
+        }
+        return true;
+      });
+      if (st.ok() || reached_max) return 0;
+      const bool resumable =
+          st.code() == absl::StatusCode::kUnavailable || st.code() == absl::StatusCode::kResourceExhausted;
+      if (!reconnect || !resumable) return Fail(st);
+      std::fprintf(stderr, "tsodso: %s: %s; resuming after seq %lld\n", absl::StatusCodeToString(st.code()).c_str(),
+                   std::string(st.message()).c_str(), static_cast<long long>(last));
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+      backoff_ms = std::min(backoff_ms * 2, 5000);
+    }
+  }
+  return 2;
+}

@@ -1,0 +1,67 @@
+// A client of the tsodso.v1 services over mutual TLS: what the `tsodso`
+// command line, the demo simulators and the end-to-end tests use.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tsodso/v1/feed.grpc.pb.h"
+#include "tsodso/v1/operator.grpc.pb.h"
+#include "tsodso/v1/registry.grpc.pb.h"
+
+namespace tsodso::client {
+
+struct ConnectionOptions {
+  std::string server = "localhost:50051";  // host:port
+  std::string cert_file;                   // this party's certificate (PEM)
+  std::string key_file;                    // its private key (PEM)
+  std::string ca_file;                     // CA that signed the gateway's certificate (PEM)
+  // Name to expect in the gateway's certificate when it differs from the
+  // host in `server` (e.g. connecting by a load balancer address).
+  std::string server_name;
+  int timeout_ms = 10000;  // per unary call
+};
+
+// Map a gRPC status to absl::Status, keeping code and message.
+absl::Status FromGrpc(const grpc::Status& status);
+
+class Client {
+ public:
+  // Read the PEM files and open a channel (connection is lazy).
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(const ConnectionOptions& options);
+
+  absl::StatusOr<v1::WhoAmIResponse> WhoAmI();
+  absl::StatusOr<v1::ListPccsResponse> ListPccs();
+  absl::StatusOr<v1::PublishNoticeResponse> PublishNotice(const v1::PublishNoticeRequest& request);
+  // Ask the standard gRPC health service; OK when the gateway is serving.
+  absl::Status Health();
+
+  // Stream events to `on_event` until it returns false (the stream is then
+  // cancelled and OK returned), Cancel() is called, or the gateway ends the
+  // stream (its status is returned). Heartbeats are passed on too.
+  absl::Status Subscribe(const v1::SubscribeRequest& request, const std::function<bool(const v1::Event&)>& on_event);
+  // Cancel a Subscribe running in another thread.
+  void Cancel();
+
+ private:
+  Client(std::shared_ptr<grpc::Channel> channel, int timeout_ms);
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
+
+  std::shared_ptr<grpc::Channel> channel_;
+  int timeout_ms_;
+  std::unique_ptr<v1::RegistryService::Stub> registry_;
+  std::unique_ptr<v1::OperatorService::Stub> operator_;
+  std::unique_ptr<v1::FeedService::Stub> feed_;
+  std::mutex mu_;
+  grpc::ClientContext* stream_context_ = nullptr;
+  bool cancelled_ = false;
+};
+
+}  // namespace tsodso::client

@@ -1,0 +1,18 @@
+# Turn server/store/migrations/NNNN_name.sql into a C++ table compiled into
+# the daemon, so a deployed binary always carries the schema it expects.
+file(GLOB sql_files "${DIR}/*.sql")
+list(SORT sql_files)
+set(body "// Generated from server/store/migrations by cmake/EmbedMigrations.cmake.\n#include \"store/migrations.h\"\n\nnamespace tsodso::store {\nconst std::vector<Migration>& EmbeddedMigrations() {\n  static const std::vector<Migration> kMigrations = {\n")
+foreach(f ${sql_files})
+  get_filename_component(name "${f}" NAME_WE)
+  string(REGEX MATCH "^[0-9]+" version "${name}")
+  if(NOT version)
+    message(FATAL_ERROR "migration ${f}: name must start with its number, e.g. 0001_events.sql")
+  endif()
+  math(EXPR version "${version} + 0")
+  file(READ "${f}" sql)
+  string(APPEND body "      {${version}, \"${name}\", R\"tsodso_sql(${sql})tsodso_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kMigrations;\n}\n}  // namespace tsodso::store\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

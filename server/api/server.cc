@@ -1,0 +1,85 @@
+#include "api/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace tsodso::api {
+namespace {
+
+absl::Status Readable(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  std::string first;
+  if (!in || !std::getline(in, first)) {
+    return absl::FailedPreconditionError(absl::StrCat(what, " '", path, "' cannot be read"));
+  }
+  if (first.rfind("-----BEGIN", 0) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(what, " '", path, "' is not a PEM file"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+GatewayServer::GatewayServer(ServiceContext& ctx) : registry_(ctx), operator_(ctx), feed_(ctx) {}
+
+absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const ServerOptions& options,
+                                                                    ServiceContext& ctx) {
+  const TlsOptions& tls = options.tls;
+  for (auto [path, what] : {std::pair{tls.cert_file, "tls.cert"}, std::pair{tls.key_file, "tls.key"},
+                            std::pair{tls.client_ca_file, "tls.client_ca"}}) {
+    if (auto st = Readable(path, what); !st.ok()) return st;
+  }
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls.key_file, tls.cert_file, tls.client_ca_file, tls.refresh_interval_s);
+  grpc::experimental::TlsServerCredentialsOptions creds_options(provider);
+  creds_options.watch_root_certs();
+  creds_options.watch_identity_key_cert_pairs();
+  // gRPC's TLS stack negotiates TLS 1.3 when the client offers it and
+  // refuses anything older than TLS 1.2.
+  creds_options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  if (!tls.crl_dir.empty()) creds_options.set_crl_directory(tls.crl_dir);
+  auto creds = grpc::experimental::TlsServerCredentials(creds_options);
+  creds->SetAuthMetadataProcessor(std::make_shared<PartyAuthProcessor>(ctx.registry, tls.identity_source));
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  std::unique_ptr<GatewayServer> server(new GatewayServer(ctx));
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address, creds, &server->port_);
+  builder.RegisterService(&server->registry_);
+  builder.RegisterService(&server->operator_);
+  builder.RegisterService(&server->feed_);
+  const KeepaliveOptions& ka = options.keepalive;
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ka.time_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ka.timeout_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, ka.min_client_ping_interval_ms);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address,
+                                               " (address in use or not local?)"));
+  }
+  server->SetServing(true);
+  return server;
+}
+
+void GatewayServer::SetServing(bool serving) {
+  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(serving);
+}
+
+void GatewayServer::Shutdown(absl::Duration grace) {
+  SetServing(false);
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+  server_->Wait();
+}
+
+}  // namespace tsodso::api

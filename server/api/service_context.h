@@ -1,0 +1,84 @@
+// What the gRPC services share, and the one wrapper every unary call goes
+// through: identify, run on a database worker, audit, map the status.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+
+#include "api/convert.h"
+#include "api/identity.h"
+#include "api/status.h"
+#include "core/audit/audit_chain.h"
+#include "core/registry/party_registry.h"
+#include "feed/hub.h"
+#include "spdlog/spdlog.h"
+#include "store/audit_store.h"
+#include "store/db_pool.h"
+
+namespace tsodso::api {
+
+struct FeedOptions {
+  size_t queue_capacity = 1024;
+  int replay_page = 500;
+};
+
+struct ServiceContext {
+  std::shared_ptr<const core::PartyRegistry> registry;
+  store::DbPool* pool = nullptr;
+  feed::FeedHub* hub = nullptr;
+  FeedOptions feed;
+};
+
+// Run `body` for a unary RPC on a database worker, inside one transaction
+// that also appends the audit record, so an acknowledged change and its
+// record commit together. A refused call is audited in a transaction of its
+// own. No exception escapes: it becomes INTERNAL.
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* RunUnary(
+    ServiceContext& ctx, grpc::CallbackServerContext* call, const char* method, const Request* request,
+    Response* response,
+    std::function<absl::Status(const core::Party&, store::PgConnection&)> body) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  auto party = CallerParty(*call, *ctx.registry);
+  if (!party.ok()) {
+    reactor->Finish(ToGrpcStatus(party.status()));
+    return reactor;
+  }
+  ctx.pool->Post([=, p = *party](absl::StatusOr<store::PgConnection*> conn) {
+    absl::Status st;
+    try {
+      const std::string request_digest = core::Sha256Hex(DeterministicBytes(*request));
+      if (!conn.ok()) {
+        st = conn.status();
+      } else {
+        store::PgConnection& db = **conn;
+        st = store::InTransaction(db, [&]() -> absl::Status {
+          if (auto s = body(*p, db); !s.ok()) return s;
+          return store::AppendAudit(db, {p->id, method, "OK", request_digest,
+                                         core::Sha256Hex(DeterministicBytes(*response))});
+        });
+        if (!st.ok() && st.code() != absl::StatusCode::kUnavailable) {
+          auto audited = store::AppendAuditNow(
+              db, {p->id, method, GrpcCodeName(static_cast<grpc::StatusCode>(st.code())), request_digest, ""});
+          if (!audited.ok()) spdlog::error("audit of refused {} by {} failed: {}", method, p->id, std::string(audited.message()));
+        }
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("{} by {}: unexpected exception: {}", method, p->id, e.what());
+      st = absl::InternalError("internal error; the request was not applied");
+    } catch (...) {
+      spdlog::error("{} by {}: unexpected exception", method, p->id);
+      st = absl::InternalError("internal error; the request was not applied");
+    }
+    if (!st.ok()) {
+      response->Clear();
+      spdlog::info("{} by {}: {}", method, p->id, st.ToString());
+    }
+    reactor->Finish(ToGrpcStatus(st));
+  });
+  return reactor;
+}
+
+}  // namespace tsodso::api

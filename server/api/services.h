@@ -1,0 +1,43 @@
+// The tsodso.v1 gRPC services: thin adapters over the domain and the store.
+#pragma once
+
+#include "api/service_context.h"
+#include "tsodso/v1/feed.grpc.pb.h"
+#include "tsodso/v1/operator.grpc.pb.h"
+#include "tsodso/v1/registry.grpc.pb.h"
+
+namespace tsodso::api {
+
+class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
+ public:
+  explicit RegistryServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
+  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* call, const v1::WhoAmIRequest* request,
+                                   v1::WhoAmIResponse* response) override;
+  grpc::ServerUnaryReactor* ListPccs(grpc::CallbackServerContext* call, const v1::ListPccsRequest* request,
+                                     v1::ListPccsResponse* response) override;
+
+ private:
+  ServiceContext& ctx_;
+};
+
+class OperatorServiceImpl final : public v1::OperatorService::CallbackService {
+ public:
+  explicit OperatorServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
+  grpc::ServerUnaryReactor* PublishNotice(grpc::CallbackServerContext* call, const v1::PublishNoticeRequest* request,
+                                          v1::PublishNoticeResponse* response) override;
+
+ private:
+  ServiceContext& ctx_;
+};
+
+class FeedServiceImpl final : public v1::FeedService::CallbackService {
+ public:
+  explicit FeedServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
+  grpc::ServerWriteReactor<v1::Event>* Subscribe(grpc::CallbackServerContext* call,
+                                                 const v1::SubscribeRequest* request) override;
+
+ private:
+  ServiceContext& ctx_;
+};
+
+}  // namespace tsodso::api

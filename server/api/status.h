@@ -1,0 +1,14 @@
+// The one place where domain and storage statuses become gRPC statuses.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+
+namespace tsodso::api {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+// Canonical name of a gRPC status code, e.g. "PERMISSION_DENIED".
+std::string GrpcCodeName(grpc::StatusCode code);
+
+}  // namespace tsodso::api

@@ -1,0 +1,275 @@
+#include "api/subscribe_reactor.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "store/event_store.h"
+
+namespace tsodso::api {
+
+namespace {
+constexpr char kMethod[] = "/tsodso.v1.FeedService/Subscribe";
+}
+
+grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
+                                                              const v1::SubscribeRequest& request) {
+  auto party = CallerParty(*call, *ctx.registry);
+  auto reactor = std::make_shared<SubscribeReactor>(ctx, party.ok() ? *party : nullptr,
+                                                    core::Sha256Hex(DeterministicBytes(request)));
+  reactor->self_ = reactor;
+  if (!party.ok()) {
+    reactor->Finish(ToGrpcStatus(party.status()));
+    return reactor.get();
+  }
+  std::vector<int> topics(request.topics().begin(), request.topics().end());
+  std::vector<std::string> pccs(request.pcc_ids().begin(), request.pcc_ids().end());
+  auto filter = core::MakeSubscriptionFilter(**party, *ctx.registry, topics, pccs, request.resume_after_seq());
+  if (!filter.ok()) {
+    std::lock_guard lock(reactor->mu_);
+    reactor->finish_sent_ = true;
+    reactor->finish_status_ = filter.status();
+    reactor->Finish(ToGrpcStatus(filter.status()));
+    return reactor.get();
+  }
+  reactor->Begin(*filter);
+  return reactor.get();
+}
+
+SubscribeReactor::SubscribeReactor(ServiceContext& ctx, const core::Party* party, std::string request_digest)
+    : ctx_(ctx),
+      party_(party),
+      request_digest_(std::move(request_digest)),
+      queue_(ctx.feed.queue_capacity),
+      digest_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(digest_, EVP_sha256(), nullptr);
+}
+
+SubscribeReactor::~SubscribeReactor() { EVP_MD_CTX_free(digest_); }
+
+void SubscribeReactor::Begin(core::SubscriptionFilter filter) {
+  filter_ = std::move(filter);
+  scanned_seq_ = filter_.resume_after_seq;
+  last_written_seq_ = filter_.resume_after_seq;
+  if (!ctx_.hub->Register(shared_from_this())) {
+    {
+      std::lock_guard lock(mu_);
+      FinishLocked(absl::UnavailableError(absl::StrCat("gateway is shutting down; ", ResumeHint())));
+    }
+    Pump();
+    return;
+  }
+  spdlog::info("{} subscribed (resume after {})", party_->id, filter_.resume_after_seq);
+  {
+    std::lock_guard lock(mu_);
+    fetching_ = true;
+  }
+  ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
+}
+
+std::string SubscribeReactor::ResumeHint() const {
+  return absl::StrCat("resubscribe with resume_after_seq=", last_written_seq_,
+                      " (or the seq of the last event you processed)");
+}
+
+void SubscribeReactor::ReplayPage(absl::StatusOr<store::PgConnection*> conn) {
+  int64_t from = 0;
+  bool first = false;
+  {
+    std::lock_guard lock(mu_);
+    if (finishing_) {
+      fetching_ = false;
+      return;
+    }
+    from = scanned_seq_;
+    first = first_page_;
+    first_page_ = false;
+  }
+  absl::Status failure;
+  std::vector<core::StoredEvent> events;
+  if (!conn.ok()) {
+    failure = conn.status();
+  } else {
+    if (first) {
+      auto head = store::HeadSeq(**conn);
+      if (!head.ok()) {
+        failure = head.status();
+      } else if (from > *head) {
+        failure = absl::OutOfRangeError(absl::StrCat("resume_after_seq: ", from,
+                                                     " is beyond the last committed event ", *head,
+                                                     "; the log was reset or the seq is wrong"));
+      }
+    }
+    if (failure.ok()) {
+      auto page = store::ReadEventsAfter(**conn, from, ctx_.feed.replay_page);
+      if (page.ok()) {
+        events = std::move(*page);
+      } else {
+        failure = page.status();
+      }
+    }
+  }
+  if (!failure.ok()) {
+    {
+      std::lock_guard lock(mu_);
+      fetching_ = false;
+      if (failure.code() == absl::StatusCode::kOutOfRange) {
+        FinishLocked(failure);
+      } else {
+        FinishLocked(absl::UnavailableError(
+            absl::StrCat("event log unavailable while replaying (", failure.message(), "); ", ResumeHint())));
+      }
+    }
+    Pump();
+    return;
+  }
+
+  bool more = static_cast<int>(events.size()) == ctx_.feed.replay_page;
+  int64_t scanned = 0;
+  {
+    std::lock_guard lock(mu_);
+    for (core::StoredEvent& e : events) {
+      scanned_seq_ = e.seq;
+      if (core::ShouldDeliver(*party_, filter_, e.envelope)) {
+        queue_.PushReplay(std::make_shared<const core::StoredEvent>(std::move(e)));
+      }
+    }
+    scanned = scanned_seq_;
+  }
+  bool went_live = false;
+  if (!more) {
+    went_live = ctx_.hub->TryGoLive(this, scanned);
+    more = !went_live;  // events were committed meanwhile: read on
+  }
+  {
+    std::lock_guard lock(mu_);
+    fetching_ = false;
+    replay_more_ = more;
+    if (went_live) live_ = true;
+  }
+  Pump();
+}
+
+void SubscribeReactor::Pump() {
+  enum class Action { kNone, kWrite, kFinish } action = Action::kNone;
+  bool fetch = false;
+  grpc::Status finish;
+  {
+    std::lock_guard lock(mu_);
+    if (writing_ || finish_sent_) return;
+    while (!finishing_ && action == Action::kNone) {
+      feed::EventPtr next = queue_.Pop();
+      if (!next) break;
+      if (auto st = ToProto(*next, &in_flight_); !st.ok()) {
+        FinishLocked(st);
+        break;
+      }
+      action = Action::kWrite;
+    }
+    if (finishing_) {
+      finish_sent_ = true;
+      finish = ToGrpcStatus(finish_status_);
+      action = Action::kFinish;
+    } else if (action == Action::kNone && heartbeat_due_) {
+      heartbeat_due_ = false;
+      in_flight_.Clear();
+      in_flight_.mutable_heartbeat()->set_head_seq(heartbeat_head_);
+      action = Action::kWrite;
+    }
+    if (action == Action::kWrite) writing_ = true;
+    if (!finishing_ && !live_ && !fetching_ && replay_more_ && queue_.size() <= queue_.low_water()) {
+      fetching_ = true;
+      fetch = true;
+    }
+  }
+  if (fetch) ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
+  if (action == Action::kWrite) StartWrite(&in_flight_);
+  if (action == Action::kFinish) Finish(finish);
+}
+
+void SubscribeReactor::FinishLocked(const absl::Status& status) {
+  if (finishing_) return;
+  finishing_ = true;
+  finish_status_ = status;
+  queue_.Clear();
+}
+
+void SubscribeReactor::OnWriteDone(bool ok) {
+  {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) {
+      FinishLocked(absl::CancelledError("client went away"));
+    } else if (in_flight_.seq() > 0) {
+      last_written_seq_ = in_flight_.seq();
+      ++events_sent_;
+      const std::string bytes = DeterministicBytes(in_flight_);
+      EVP_DigestUpdate(digest_, bytes.data(), bytes.size());
+    }
+  }
+  Pump();
+}
+
+void SubscribeReactor::OnCancel() {
+  {
+    std::lock_guard lock(mu_);
+    FinishLocked(absl::CancelledError("subscription cancelled by the client"));
+  }
+  Pump();
+}
+
+void SubscribeReactor::OnEvent(const feed::EventPtr& event) {
+  {
+    std::lock_guard lock(mu_);
+    if (finishing_ || event->seq <= scanned_seq_) return;
+    scanned_seq_ = event->seq;
+    if (!core::ShouldDeliver(*party_, filter_, event->envelope)) return;
+    if (!queue_.PushLive(event)) {
+      spdlog::warn("{}: subscriber fell behind ({} events queued); ending its stream", party_->id, queue_.size());
+      FinishLocked(absl::ResourceExhaustedError(absl::StrCat("subscriber fell behind: more than ",
+                                                             queue_.capacity(), " events queued; ", ResumeHint())));
+    }
+  }
+  Pump();
+}
+
+void SubscribeReactor::OnHeartbeat(int64_t head_seq) {
+  {
+    std::lock_guard lock(mu_);
+    if (finishing_ || writing_ || !queue_.empty()) return;
+    heartbeat_due_ = true;
+    heartbeat_head_ = head_seq;
+  }
+  Pump();
+}
+
+void SubscribeReactor::OnClose(const absl::Status& status) {
+  {
+    std::lock_guard lock(mu_);
+    FinishLocked(absl::Status(status.code(), absl::StrCat(status.message(), "; ", ResumeHint())));
+  }
+  Pump();
+}
+
+void SubscribeReactor::OnDone() {
+  ctx_.hub->Unregister(this);
+  if (party_ != nullptr) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    std::string outcome;
+    {
+      std::lock_guard lock(mu_);
+      EVP_DigestFinal_ex(digest_, md, &len);
+      outcome = GrpcCodeName(static_cast<grpc::StatusCode>(finish_status_.code()));
+      spdlog::info("{} subscription ended: {} after {} events (last seq {})", party_->id,
+                   finish_status_.ok() ? "OK" : finish_status_.ToString(), events_sent_, last_written_seq_);
+    }
+    store::AuditEntry entry{party_->id, kMethod, outcome, request_digest_,
+                            absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))};
+    ctx_.pool->Post([entry](absl::StatusOr<store::PgConnection*> conn) {
+      absl::Status st = conn.ok() ? store::AppendAuditNow(**conn, entry) : conn.status();
+      if (!st.ok()) spdlog::error("audit of {} by {} failed: {}", entry.method, entry.party_id, std::string(st.message()));
+    });
+  }
+  std::shared_ptr<SubscribeReactor> last = std::move(self_);
+}
+
+}  // namespace tsodso::api

@@ -1,0 +1,75 @@
+// One feed subscription: replays the log from the database, then switches
+// to live events from the hub, writing through a bounded queue.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <openssl/evp.h>
+
+#include <memory>
+#include <mutex>
+
+#include "api/service_context.h"
+#include "core/events/event.h"
+#include "feed/hub.h"
+#include "feed/subscriber_queue.h"
+#include "tsodso/v1/feed.pb.h"
+
+namespace tsodso::api {
+
+// Owned by itself (self_) and by whoever still holds a shared_ptr to it:
+// the hub while registered, database tasks while running. gRPC's last call
+// is OnDone, which drops the self-reference; nothing touches gRPC after it.
+class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
+                               public feed::Subscriber,
+                               public std::enable_shared_from_this<SubscribeReactor> {
+ public:
+  static grpc::ServerWriteReactor<v1::Event>* Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
+                                                     const v1::SubscribeRequest& request);
+  SubscribeReactor(ServiceContext& ctx, const core::Party* party, std::string request_digest);
+  ~SubscribeReactor() override;
+
+  // grpc::ServerWriteReactor
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+  // feed::Subscriber (called with the hub's lock held)
+  void OnEvent(const feed::EventPtr& event) override;
+  void OnHeartbeat(int64_t head_seq) override;
+  void OnClose(const absl::Status& status) override;
+
+ private:
+  void Begin(core::SubscriptionFilter filter);
+  void ReplayPage(absl::StatusOr<store::PgConnection*> conn);
+  // Start the next write, finish the stream, or ask for the next replay
+  // page, whichever is due. Never called with mu_ held.
+  void Pump();
+  void FinishLocked(const absl::Status& status);
+  std::string ResumeHint() const;
+
+  ServiceContext& ctx_;
+  const core::Party* party_;
+  core::SubscriptionFilter filter_;
+  const std::string request_digest_;
+  std::shared_ptr<SubscribeReactor> self_;
+
+  std::mutex mu_;
+  feed::SubscriberQueue queue_;
+  v1::Event in_flight_;
+  bool writing_ = false;
+  bool heartbeat_due_ = false;
+  int64_t heartbeat_head_ = 0;
+  int64_t scanned_seq_ = 0;       // highest seq considered for this subscriber
+  int64_t last_written_seq_ = 0;  // highest seq the client has been sent
+  bool first_page_ = true;
+  bool fetching_ = false;
+  bool replay_more_ = true;
+  bool live_ = false;
+  bool finishing_ = false;
+  bool finish_sent_ = false;
+  absl::Status finish_status_;
+  int64_t events_sent_ = 0;
+  EVP_MD_CTX* digest_ = nullptr;  // running SHA-256 of the events written
+};
+
+}  // namespace tsodso::api

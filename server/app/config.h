@@ -1,0 +1,38 @@
+// The gateway's configuration, read once at start-up into plain structs.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "api/server.h"
+#include "core/registry/party_registry.h"
+
+namespace tsodso::app {
+
+struct DatabaseConfig {
+  // libpq connection string; empty: a private cluster under data_dir.
+  std::string dsn;
+  int pool_size = 4;
+  std::string embedded_bin_dir;
+};
+
+struct GatewayConfig {
+  std::string source;  // the file it was read from
+  std::string data_dir;
+  std::string log_level = "info";
+  api::ServerOptions server;
+  DatabaseConfig database;
+  int heartbeat_interval_ms = 5000;
+  api::FeedOptions feed;
+  int shutdown_grace_ms = 5000;
+  std::shared_ptr<const core::PartyRegistry> registry;
+};
+
+// Read and check a configuration file. Unknown keys and impossible values
+// are errors naming the file, the key and the reason. Relative paths are
+// taken relative to the file's directory. TSODSO_DATABASE_DSN, when set,
+// overrides database.dsn (for containers).
+absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path);
+
+}  // namespace tsodso::app

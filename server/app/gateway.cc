@@ -1,0 +1,135 @@
+#include "app/gateway.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "api/server.h"
+#include "feed/hub.h"
+#include "feed/tailer.h"
+#include "spdlog/spdlog.h"
+#include "store/audit_store.h"
+#include "store/db_pool.h"
+#include "store/embedded_postgres.h"
+#include "store/migrations.h"
+
+namespace tsodso::app {
+namespace fs = std::filesystem;
+namespace {
+
+// Resolve the DSN: the configured one, or a private cluster under data_dir.
+absl::StatusOr<std::string> OpenDatabase(const GatewayConfig& config, std::optional<store::EmbeddedPostgres>& embedded,
+                                         bool stop_adopted) {
+  if (!config.database.dsn.empty()) return config.database.dsn;
+  store::EmbeddedPostgresOptions opts;
+  opts.cluster_dir = (fs::path(config.data_dir) / "postgres").string();
+  opts.bin_dir = config.database.embedded_bin_dir;
+  opts.stop_adopted = stop_adopted;
+  embedded.emplace(opts);
+  spdlog::info("no database configured: using the private PostgreSQL cluster in {}", opts.cluster_dir);
+  return embedded->Start();
+}
+
+}  // namespace
+
+int RunGateway(const GatewayConfig& config, const RunOptions& options) {
+  // Signals are taken by sigwait in this thread only; every thread started
+  // below inherits the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::optional<store::EmbeddedPostgres> embedded;
+  auto dsn = OpenDatabase(config, embedded, /*stop_adopted=*/true);
+  if (!dsn.ok()) {
+    spdlog::critical("cannot start: {}", std::string(dsn.status().message()));
+    return 1;
+  }
+  {
+    auto conn = store::PgConnection::Open(*dsn);
+    if (!conn.ok()) {
+      spdlog::critical("cannot start: {}", std::string(conn.status().message()));
+      return 1;
+    }
+    auto applied = store::Migrate(**conn);
+    if (!applied.ok()) {
+      spdlog::critical("cannot start: schema migration failed: {}", std::string(applied.status().message()));
+      return 1;
+    }
+    spdlog::info("database at host {}: {} migration(s) applied", (*conn)->host(), *applied);
+  }
+
+  store::DbPool pool(*dsn, config.database.pool_size);
+  feed::FeedHub hub;
+  feed::EventTailer tailer(*dsn, hub, {});
+  if (auto st = tailer.Start(); !st.ok()) {
+    spdlog::critical("cannot start: {}", std::string(st.message()));
+    return 1;
+  }
+  hub.StartHeartbeats(absl::Milliseconds(config.heartbeat_interval_ms));
+
+  api::ServiceContext ctx{config.registry, &pool, &hub, config.feed};
+  auto server = api::GatewayServer::Start(config.server, ctx);
+  if (!server.ok()) {
+    spdlog::critical("cannot start: {}", std::string(server.status().message()));
+    tailer.Stop();
+    return 1;
+  }
+  spdlog::info("tsodso-gatewayd listening on port {} (config {}, {} parties, {} PCCs)", (*server)->port(),
+               config.source, config.registry->parties().size(), config.registry->pccs().size());
+  if (!options.ready_file.empty()) {
+    const std::string tmp = options.ready_file + ".tmp";
+    std::ofstream(tmp) << "{\"port\": " << (*server)->port() << ", \"pid\": " << getpid() << "}\n";
+    fs::rename(tmp, options.ready_file);
+  }
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+
+  // Streams end first with UNAVAILABLE and a resume hint; then the server
+  // stops accepting and lets unary calls in flight finish and commit.
+  hub.CloseAll(absl::UnavailableError("gateway shutting down"));
+  (*server)->Shutdown(absl::Milliseconds(config.shutdown_grace_ms));
+  tailer.Stop();
+  pool.Shutdown();
+  if (embedded) {
+    if (auto st = embedded->Stop(); !st.ok()) spdlog::warn("stopping the private PostgreSQL: {}", std::string(st.message()));
+  }
+  spdlog::info("stopped");
+  return 0;
+}
+
+int VerifyAudit(const GatewayConfig& config) {
+  std::optional<store::EmbeddedPostgres> embedded;
+  auto dsn = OpenDatabase(config, embedded, /*stop_adopted=*/false);
+  if (!dsn.ok()) {
+    spdlog::critical("{}", std::string(dsn.status().message()));
+    return 2;
+  }
+  auto conn = store::PgConnection::Open(*dsn);
+  if (!conn.ok()) {
+    spdlog::critical("{}", std::string(conn.status().message()));
+    return 2;
+  }
+  auto result = store::VerifyAuditLog(**conn);
+  if (!result.ok()) {
+    if (result.status().code() == absl::StatusCode::kDataLoss) {
+      std::fprintf(stdout, "audit chain BROKEN: %s\n", std::string(result.status().message()).c_str());
+      return 1;
+    }
+    spdlog::critical("{}", std::string(result.status().message()));
+    return 2;
+  }
+  std::fprintf(stdout, "audit chain intact: %lld records, last hash %s\n", static_cast<long long>(result->records),
+               result->last_hash.c_str());
+  return 0;
+}
+
+}  // namespace tsodso::app

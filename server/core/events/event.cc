@@ -1,0 +1,60 @@
+#include "core/events/event.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace tsodso::core {
+
+const char* TopicName(Topic topic) {
+  switch (topic) {
+    case Topic::kNotice:
+      return "NOTICE";
+  }
+  return "UNKNOWN";
+}
+
+bool IsKnownTopic(int value) { return value == static_cast<int>(Topic::kNotice); }
+
+bool MayReceive(const Party& party, const Envelope& envelope) {
+  if (party.role == Role::kDsoOperator) return true;
+  if (!envelope.recipient_party_id.empty()) return envelope.recipient_party_id == party.id;
+  if ((envelope.audience & RoleBit(party.role)) == 0) return false;
+  return envelope.pcc_id.empty() || party.MaySeePcc(envelope.pcc_id);
+}
+
+bool SubscriptionFilter::Matches(const Envelope& envelope) const {
+  if (!topics.empty() && !topics.count(envelope.topic)) return false;
+  if (!pcc_ids.empty() && !envelope.pcc_id.empty() && !pcc_ids.count(envelope.pcc_id)) return false;
+  return true;
+}
+
+absl::StatusOr<SubscriptionFilter> MakeSubscriptionFilter(const Party& party, const PartyRegistry& registry,
+                                                          const std::vector<int>& topics,
+                                                          const std::vector<std::string>& pcc_ids,
+                                                          int64_t resume_after_seq) {
+  SubscriptionFilter filter;
+  for (size_t i = 0; i < topics.size(); ++i) {
+    if (!IsKnownTopic(topics[i])) {
+      return absl::InvalidArgumentError(absl::StrCat("topics[", i, "]: unknown topic ", topics[i]));
+    }
+    filter.topics.insert(static_cast<Topic>(topics[i]));
+  }
+  for (size_t i = 0; i < pcc_ids.size(); ++i) {
+    const std::string& id = pcc_ids[i];
+    if (registry.FindPcc(id) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("pcc_ids[", i, "]: unknown PCC '", id, "'"));
+    }
+    if (!party.MaySeePcc(id)) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("pcc_ids[", i, "]: party '", party.id, "' may not see PCC '", id, "'"));
+    }
+    filter.pcc_ids.insert(id);
+  }
+  if (resume_after_seq < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("resume_after_seq: ", resume_after_seq, " is negative; use 0 to replay from the start"));
+  }
+  filter.resume_after_seq = resume_after_seq;
+  return filter;
+}
+
+}  // namespace tsodso::core

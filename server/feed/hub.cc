@@ -1,0 +1,85 @@
+#include "feed/hub.h"
+
+#include <algorithm>
+
+namespace tsodso::feed {
+
+FeedHub::~FeedHub() {
+  {
+    std::lock_guard lock(hb_mu_);
+    hb_stop_ = true;
+  }
+  hb_cv_.notify_all();
+  if (hb_thread_.joinable()) hb_thread_.join();
+}
+
+void FeedHub::StartHeartbeats(absl::Duration interval) {
+  hb_thread_ = std::thread([this, interval] { HeartbeatLoop(interval); });
+}
+
+void FeedHub::HeartbeatLoop(absl::Duration interval) {
+  std::unique_lock lock(hb_mu_);
+  while (!hb_cv_.wait_for(lock, absl::ToChronoMilliseconds(interval), [this] { return hb_stop_; })) {
+    std::lock_guard hub_lock(mu_);
+    for (Entry& e : entries_) {
+      if (e.live) e.subscriber->OnHeartbeat(head_);
+    }
+  }
+}
+
+bool FeedHub::Register(std::shared_ptr<Subscriber> subscriber) {
+  std::lock_guard lock(mu_);
+  if (closed_) return false;
+  entries_.push_back(Entry{std::move(subscriber), false});
+  return true;
+}
+
+bool FeedHub::TryGoLive(Subscriber* subscriber, int64_t scanned_seq) {
+  std::lock_guard lock(mu_);
+  if (scanned_seq < head_) return false;
+  for (Entry& e : entries_) {
+    if (e.subscriber.get() == subscriber) e.live = true;
+  }
+  return true;
+}
+
+void FeedHub::Unregister(Subscriber* subscriber) {
+  std::lock_guard lock(mu_);
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                [subscriber](const Entry& e) { return e.subscriber.get() == subscriber; }),
+                 entries_.end());
+}
+
+void FeedHub::SetHead(int64_t seq) {
+  std::lock_guard lock(mu_);
+  head_ = std::max(head_, seq);
+}
+
+int64_t FeedHub::head() const {
+  std::lock_guard lock(mu_);
+  return head_;
+}
+
+void FeedHub::Dispatch(const std::vector<EventPtr>& events) {
+  std::lock_guard lock(mu_);
+  for (const EventPtr& ev : events) {
+    if (ev->seq <= head_) continue;
+    head_ = ev->seq;
+    for (Entry& e : entries_) {
+      if (e.live) e.subscriber->OnEvent(ev);
+    }
+  }
+}
+
+void FeedHub::CloseAll(const absl::Status& status) {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  for (Entry& e : entries_) e.subscriber->OnClose(status);
+}
+
+size_t FeedHub::subscriber_count() const {
+  std::lock_guard lock(mu_);
+  return entries_.size();
+}
+
+}  // namespace tsodso::feed

@@ -1,0 +1,76 @@
+// Fan-out of committed events to the subscribers of this gateway process.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "feed/subscriber_queue.h"
+
+namespace tsodso::feed {
+
+// What the hub needs of a subscriber. Every call is made with the hub's lock
+// held and must return quickly: queue, never block, never call the hub.
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  // A committed event, in strict seq order, once the subscriber is live.
+  virtual void OnEvent(const EventPtr& event) = 0;
+  // The feed is quiet; `head_seq` is the last dispatched seq.
+  virtual void OnHeartbeat(int64_t head_seq) = 0;
+  // The gateway is going away; end the stream with this status.
+  virtual void OnClose(const absl::Status& status) = 0;
+};
+
+class FeedHub {
+ public:
+  FeedHub() = default;
+  ~FeedHub();
+
+  // Start sending heartbeats every `interval` to every live subscriber.
+  void StartHeartbeats(absl::Duration interval);
+
+  // Register a subscriber that is replaying from the log. Returns false when
+  // the hub is closed (the gateway is shutting down).
+  bool Register(std::shared_ptr<Subscriber> subscriber);
+  // Switch a registered subscriber to live delivery if it has read the log
+  // up to at least the last dispatched seq; otherwise return false and the
+  // subscriber reads on. Done under the dispatch lock, so no event is missed
+  // or repeated across the switch.
+  bool TryGoLive(Subscriber* subscriber, int64_t scanned_seq);
+  void Unregister(Subscriber* subscriber);
+
+  // Set the last seq already committed when this process started; events up
+  // to it reach subscribers through replay.
+  void SetHead(int64_t seq);
+  int64_t head() const;
+  // Deliver events committed after head, contiguous and in seq order.
+  void Dispatch(const std::vector<EventPtr>& events);
+  // End every subscription with `status` and refuse new ones.
+  void CloseAll(const absl::Status& status);
+  size_t subscriber_count() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<Subscriber> subscriber;
+    bool live = false;
+  };
+  void HeartbeatLoop(absl::Duration interval);
+
+  mutable std::mutex mu_;
+  std::vector<Entry> entries_;
+  int64_t head_ = 0;
+  bool closed_ = false;
+
+  std::mutex hb_mu_;
+  std::condition_variable hb_cv_;
+  bool hb_stop_ = false;
+  std::thread hb_thread_;
+};
+
+}  // namespace tsodso::feed

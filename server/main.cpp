@@ -1,0 +1,42 @@
+// tsodso-gatewayd: the DSO-side TSO/aggregator gateway daemon.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "app/config.h"
+#include "app/gateway.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tsodso-gatewayd: share aggregated PCC flexibility, forecasts and bid limits with the TSO and "
+               "aggregators over mutual TLS, without disclosing the network"};
+  std::string config_path;
+  bool check_only = false;
+  tsodso::app::RunOptions run;
+  app.add_option("--config,-c", config_path, "gateway configuration file (YAML)")->required();
+  app.add_flag("--check-config", check_only, "validate the configuration and exit");
+  app.add_option("--ready-file", run.ready_file, "write {\"port\", \"pid\"} as JSON here once listening");
+  CLI::App* audit = app.add_subcommand("audit", "audit trail commands");
+  CLI::App* verify = audit->add_subcommand("verify", "check the hash chain of the audit log");
+  audit->require_subcommand(1);
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("tsodso");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+
+  auto config = tsodso::app::LoadConfig(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "tsodso-gatewayd: invalid configuration: %s\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+  if (check_only) {
+    std::printf("%s: configuration OK (%zu parties, %zu PCCs)\n", config_path.c_str(),
+                config->registry->parties().size(), config->registry->pccs().size());
+    return 0;
+  }
+  if (verify->parsed()) return tsodso::app::VerifyAudit(*config);
+  return tsodso::app::RunGateway(*config, run);
+}

@@ -1,0 +1,144 @@
+#include "store/pg.h"
+
+#include <libpq-fe.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace tsodso::store {
+namespace {
+
+// Map an SQLSTATE to the status code callers act on.
+absl::StatusCode CodeForSqlState(std::string_view state) {
+  if (state == "23505") return absl::StatusCode::kAlreadyExists;
+  if (state == "40001" || state == "40P01") return absl::StatusCode::kAborted;
+  if (state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" || state == "57P03") {
+    return absl::StatusCode::kUnavailable;
+  }
+  if (state.substr(0, 2) == "22" || state.substr(0, 2) == "23") return absl::StatusCode::kFailedPrecondition;
+  return absl::StatusCode::kInternal;
+}
+
+std::string Trimmed(const char* msg) {
+  std::string s = msg ? msg : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+std::string DsnHost(const std::string& dsn) {
+  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), nullptr);
+  std::string host;
+  if (opts != nullptr) {
+    for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+      if (o->val != nullptr && std::string_view(o->keyword) == "host") host = o->val;
+    }
+    PQconninfoFree(opts);
+  }
+  return host.empty() ? "localhost (default)" : host;
+}
+
+PgResult::PgResult(PGresult* res) : res_(res, PQclear) {}
+int PgResult::rows() const { return PQntuples(res_.get()); }
+bool PgResult::IsNull(int row, int col) const { return PQgetisnull(res_.get(), row, col) != 0; }
+std::string PgResult::Text(int row, int col) const {
+  return std::string(PQgetvalue(res_.get(), row, col), PQgetlength(res_.get(), row, col));
+}
+int64_t PgResult::Int64(int row, int col) const { return std::stoll(PQgetvalue(res_.get(), row, col)); }
+std::string PgResult::Bytes(int row, int col) const {
+  size_t len = 0;
+  unsigned char* raw =
+      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(res_.get(), row, col)), &len);
+  std::string out(reinterpret_cast<const char*>(raw), len);
+  PQfreemem(raw);
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& dsn) {
+  std::string host = DsnHost(dsn);
+  PGconn* conn = PQconnectdb(dsn.c_str());
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    std::string cause = conn ? Trimmed(PQerrorMessage(conn)) : "out of memory";
+    if (conn) PQfinish(conn);
+    return absl::UnavailableError(absl::StrCat("database at host ", host, " unreachable: ", cause));
+  }
+  // Silence NOTICE chatter (e.g. "relation already exists, skipping").
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  return std::unique_ptr<PgConnection>(new PgConnection(conn, dsn, std::move(host)));
+}
+
+PgConnection::PgConnection(PGconn* conn, std::string dsn, std::string host)
+    : conn_(conn), dsn_(std::move(dsn)), host_(std::move(host)) {}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+absl::Status PgConnection::EnsureConnected() {
+  if (healthy()) return absl::OkStatus();
+  PQreset(conn_);
+  if (!healthy()) {
+    return absl::UnavailableError(
+        absl::StrCat("database at host ", host_, " unreachable: ", Trimmed(PQerrorMessage(conn_))));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PgConnection::ErrorFrom(PGresult* res, std::string_view sql) {
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = Trimmed(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
+  if (message.empty()) message = Trimmed(PQerrorMessage(conn_));
+  absl::StatusCode code = state ? CodeForSqlState(state) : absl::StatusCode::kUnavailable;
+  if (!healthy()) code = absl::StatusCode::kUnavailable;
+  std::string first_line(sql.substr(0, sql.find('\n')));
+  return absl::Status(code, absl::StrCat("database at host ", host_, ": ", message, state ? " [SQLSTATE " : "",
+                                         state ? state : "", state ? "]" : "", " in: ", first_line.substr(0, 80)));
+}
+
+absl::StatusOr<PgResult> PgConnection::Exec(std::string_view sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  values.reserve(params.size());
+  for (const Param& p : params) {
+    values.push_back(p.value ? p.value->data() : nullptr);
+    lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
+    formats.push_back(p.binary ? 1 : 0);
+  }
+  std::string statement(sql);
+  PGresult* res = PQexecParams(conn_, statement.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
+                               lengths.data(), formats.data(), 0);
+  ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return PgResult(res);
+  absl::Status err = ErrorFrom(res, sql);
+  if (res) PQclear(res);
+  return err;
+}
+
+absl::Status PgConnection::ExecScript(std::string_view sql) {
+  std::string script(sql);
+  PGresult* res = PQexec(conn_, script.c_str());
+  ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  absl::Status out = absl::OkStatus();
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) out = ErrorFrom(res, sql);
+  if (res) PQclear(res);
+  return out;
+}
+
+int PgConnection::socket() const { return PQsocket(conn_); }
+
+absl::StatusOr<std::vector<std::string>> PgConnection::DrainNotifications() {
+  if (PQconsumeInput(conn_) == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("database at host ", host_, ": ", Trimmed(PQerrorMessage(conn_))));
+  }
+  std::vector<std::string> out;
+  while (PGnotify* n = PQnotifies(conn_)) {
+    out.emplace_back(n->extra ? n->extra : "");
+    PQfreemem(n);
+  }
+  return out;
+}
+
+}  // namespace tsodso::store

@@ -1,0 +1,103 @@
+// A thin owner of one libpq connection: parameterised statements, explicit
+// transactions, and PostgreSQL errors mapped to absl::Status once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+namespace tsodso::store {
+
+// One statement parameter: text, bytes (sent in binary, for bytea) or NULL.
+struct Param {
+  std::optional<std::string> value;
+  bool binary = false;
+
+  Param(std::nullopt_t) {}  // NOLINT: SQL NULL
+  Param(std::string v) : value(std::move(v)) {}  // NOLINT
+  Param(const char* v) : value(std::string(v)) {}  // NOLINT
+  Param(std::string_view v) : value(std::string(v)) {}  // NOLINT
+  Param(int64_t v) : value(std::to_string(v)) {}  // NOLINT
+  Param(int v) : value(std::to_string(v)) {}  // NOLINT
+  static Param Bytes(std::string v) {
+    Param p(std::move(v));
+    p.binary = true;
+    return p;
+  }
+};
+
+class PgResult {
+ public:
+  explicit PgResult(PGresult* res);
+  int rows() const;
+  bool IsNull(int row, int col) const;
+  std::string Text(int row, int col) const;
+  int64_t Int64(int row, int col) const;
+  // Decode a bytea column returned in text (hex) form.
+  std::string Bytes(int row, int col) const;
+
+ private:
+  std::unique_ptr<PGresult, void (*)(PGresult*)> res_;
+};
+
+class PgConnection {
+ public:
+  // Connect; on failure the error names the host from the DSN and the cause.
+  static absl::StatusOr<std::unique_ptr<PgConnection>> Open(const std::string& dsn);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // Run one parameterised statement ($1, $2, ...).
+  absl::StatusOr<PgResult> Exec(std::string_view sql, const std::vector<Param>& params = {});
+  // Run a script of several statements without parameters (migrations).
+  absl::Status ExecScript(std::string_view sql);
+
+  // Reconnect when the connection was lost; cheap when it is healthy.
+  absl::Status EnsureConnected();
+  bool healthy() const;
+  const std::string& host() const { return host_; }
+
+  // LISTEN support: the socket to wait on, and the payloads of the
+  // notifications received so far (consumes them).
+  int socket() const;
+  absl::StatusOr<std::vector<std::string>> DrainNotifications();
+
+ private:
+  PgConnection(PGconn* conn, std::string dsn, std::string host);
+  absl::Status ErrorFrom(PGresult* res, std::string_view sql);
+
+  PGconn* conn_;
+  std::string dsn_;
+  std::string host_;
+};
+
+// Name the host (or socket directory) a DSN points at, for error messages.
+std::string DsnHost(const std::string& dsn);
+
+// Run `body` inside BEGIN ... COMMIT; roll back when it fails. A COMMIT that
+// fails because the connection died reports UNAVAILABLE: the outcome is
+// unknown and the caller must retry with its idempotency key.
+template <typename Body>
+absl::Status InTransaction(PgConnection& conn, Body&& body) {
+  if (auto st = conn.EnsureConnected(); !st.ok()) return st;
+  if (auto r = conn.Exec("BEGIN"); !r.ok()) return r.status();
+  absl::Status st = body();
+  if (!st.ok()) {
+    (void)conn.Exec("ROLLBACK");
+    return st;
+  }
+  if (auto r = conn.Exec("COMMIT"); !r.ok()) return r.status();
+  return absl::OkStatus();
+}
+
+}  // namespace tsodso::store
