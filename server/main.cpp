@@ -1,6 +1,7 @@
 // tsodso-gatewayd: the DSO-side TSO/aggregator gateway daemon.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 
 #include "app/config.h"
 #include "app/gateway.h"
@@ -8,18 +9,24 @@
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"tsodso-gatewayd: share aggregated PCC flexibility, forecasts and bid limits with the TSO and "
-               "aggregators over mutual TLS, without disclosing the network"};
+  CLI::App app{
+      "tsodso-gatewayd: share aggregated PCC flexibility, forecasts and bid limits with the TSO and "
+      "aggregators over mutual TLS, without disclosing the network"};
   std::string config_path;
   bool check_only = false;
   tsodso::app::RunOptions run;
   app.add_option("--config,-c", config_path, "gateway configuration file (YAML)")->required();
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
   app.add_option("--ready-file", run.ready_file, "write {\"port\", \"pid\"} as JSON here once listening");
+  app.fallthrough();  // `audit verify --config F` as well as `--config F audit verify`
   CLI::App* audit = app.add_subcommand("audit", "audit trail commands");
   CLI::App* verify = audit->add_subcommand("verify", "check the hash chain of the audit log");
   audit->require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   auto logger = spdlog::stderr_color_mt("tsodso");
   spdlog::set_default_logger(logger);
@@ -38,5 +45,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (verify->parsed()) return tsodso::app::VerifyAudit(*config);
-  return tsodso::app::RunGateway(*config, run);
+  const int rc = tsodso::app::RunGateway(*config, run);
+  // Everything the daemon owns is closed by now. gRPC's global teardown can
+  // then spend seconds joining its internal timer threads, which would make
+  // a supervisor's stop timeout fire for nothing; skip it.
+  spdlog::shutdown();
+  std::fflush(nullptr);
+  std::_Exit(rc);
 }

@@ -70,8 +70,8 @@ std::string Human(const v1::Event& e) {
                      v1::Topic_Name(e.topic()).substr(6) + " pcc=" + (e.pcc_id().empty() ? "*" : e.pcc_id());
   if (e.has_notice()) {
     const v1::Notice& n = e.notice();
-    line += " " + v1::Severity_Name(n.severity()).substr(9) + " \"" + n.text() + "\" valid " +
-            Time(n.valid_from()) + " .. " + Time(n.valid_to()) + " by " + n.published_by();
+    line += " " + v1::Severity_Name(n.severity()).substr(9) + " \"" + n.text() + "\" valid " + Time(n.valid_from()) +
+            " .. " + Time(n.valid_to()) + " by " + n.published_by();
   }
   return line;
 }
@@ -219,8 +219,7 @@ int main(int argc, char** argv) {
     req.set_severity(sev);
     req.set_text(text);
     for (const auto& p : notice_pccs) req.add_pcc_ids(p);
-    if (!valid_from.empty() &&
-        !google::protobuf::util::TimeUtil::FromString(valid_from, req.mutable_valid_from())) {
+    if (!valid_from.empty() && !google::protobuf::util::TimeUtil::FromString(valid_from, req.mutable_valid_from())) {
       return Fail(absl::InvalidArgumentError("--valid-from: '" + valid_from + "' is not an RFC 3339 time"));
     }
     if (!valid_to.empty() && !google::protobuf::util::TimeUtil::FromString(valid_to, req.mutable_valid_to())) {

@@ -26,20 +26,20 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) 
 absl::Status CallHealth(grpc::Channel& channel, grpc::ClientContext* ctx) {
   // grpc.health.v1.HealthCheckRequest{service=""} is empty on the wire;
   // the response is HealthCheckResponse{status=1 (SERVING)} = 08 01.
-  grpc::ByteBuffer request;
+  grpc::Slice empty("", 0);
+  grpc::ByteBuffer request(&empty, 1);
   grpc::ByteBuffer response;
   grpc::GenericStub stub(channel.shared_from_this());
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
   grpc::Status status;
-  stub.UnaryCall(ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   std::lock_guard lock(mu);
-                   status = std::move(s);
-                   done = true;
-                   cv.notify_one();
-                 });
+  stub.UnaryCall(ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+    std::lock_guard lock(mu);
+    status = std::move(s);
+    done = true;
+    cv.notify_one();
+  });
   std::unique_lock lock(mu);
   cv.wait(lock, [&] { return done; });
   if (!status.ok()) return FromGrpc(status);
@@ -75,6 +75,10 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  if (options.receive_window_bytes > 0) {
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, options.receive_window_bytes);
+  }
   if (!options.server_name.empty()) args.SetSslTargetNameOverride(options.server_name);
   auto channel = grpc::CreateCustomChannel(options.server, grpc::SslCredentials(ssl), args);
   return std::unique_ptr<Client>(new Client(std::move(channel), options.timeout_ms));

@@ -27,6 +27,9 @@ struct ConnectionOptions {
   // host in `server` (e.g. connecting by a load balancer address).
   std::string server_name;
   int timeout_ms = 10000;  // per unary call
+  // Cap on the HTTP/2 receive window in bytes, for a client that must not
+  // buffer much; 0 lets gRPC size it to the link.
+  int receive_window_bytes = 0;
 };
 
 // Map a gRPC status to absl::Status, keeping code and message.

@@ -12,8 +12,7 @@ namespace tsodso::api {
 
 absl::StatusOr<std::string> IdentityFromPem(const std::string& pem, IdentitySource source) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
-                                                   X509_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
   if (!cert) return absl::UnauthenticatedError("client certificate could not be parsed");
   if (source == IdentitySource::kSubjectCn) {
     X509_NAME* name = X509_get_subject_name(cert.get());

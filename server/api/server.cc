@@ -29,8 +29,7 @@ absl::Status Readable(const std::string& path, const char* what) {
 
 GatewayServer::GatewayServer(ServiceContext& ctx) : registry_(ctx), operator_(ctx), feed_(ctx) {}
 
-absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const ServerOptions& options,
-                                                                    ServiceContext& ctx) {
+absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const ServerOptions& options, ServiceContext& ctx) {
   const TlsOptions& tls = options.tls;
   for (auto [path, what] : {std::pair{tls.cert_file, "tls.cert"}, std::pair{tls.key_file, "tls.key"},
                             std::pair{tls.client_ca_file, "tls.client_ca"}}) {
@@ -58,6 +57,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   builder.RegisterService(&server->operator_);
   builder.RegisterService(&server->feed_);
   const KeepaliveOptions& ka = options.keepalive;
+  // A second daemon started by mistake on the same port must fail, not
+  // share the port and split the clients between two processes.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ka.time_ms);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ka.timeout_ms);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
@@ -65,8 +67,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address,
-                                               " (address in use or not local?)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen_address, " (address in use or not local?)"));
   }
   server->SetServing(true);
   return server;

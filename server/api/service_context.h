@@ -36,10 +36,9 @@ struct ServiceContext {
 // record commit together. A refused call is audited in a transaction of its
 // own. No exception escapes: it becomes INTERNAL.
 template <typename Request, typename Response>
-grpc::ServerUnaryReactor* RunUnary(
-    ServiceContext& ctx, grpc::CallbackServerContext* call, const char* method, const Request* request,
-    Response* response,
-    std::function<absl::Status(const core::Party&, store::PgConnection&)> body) {
+grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerContext* call, const char* method,
+                                   const Request* request, Response* response,
+                                   std::function<absl::Status(const core::Party&, store::PgConnection&)> body) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   auto party = CallerParty(*call, *ctx.registry);
   if (!party.ok()) {
@@ -56,13 +55,14 @@ grpc::ServerUnaryReactor* RunUnary(
         store::PgConnection& db = **conn;
         st = store::InTransaction(db, [&]() -> absl::Status {
           if (auto s = body(*p, db); !s.ok()) return s;
-          return store::AppendAudit(db, {p->id, method, "OK", request_digest,
-                                         core::Sha256Hex(DeterministicBytes(*response))});
+          return store::AppendAudit(
+              db, {p->id, method, "OK", request_digest, core::Sha256Hex(DeterministicBytes(*response))});
         });
         if (!st.ok() && st.code() != absl::StatusCode::kUnavailable) {
           auto audited = store::AppendAuditNow(
               db, {p->id, method, GrpcCodeName(static_cast<grpc::StatusCode>(st.code())), request_digest, ""});
-          if (!audited.ok()) spdlog::error("audit of refused {} by {} failed: {}", method, p->id, std::string(audited.message()));
+          if (!audited.ok())
+            spdlog::error("audit of refused {} by {} failed: {}", method, p->id, std::string(audited.message()));
         }
       }
     } catch (const std::exception& e) {

@@ -16,15 +16,14 @@ std::string NewUuid() {
   RAND_bytes(b, sizeof b);
   b[6] = (b[6] & 0x0f) | 0x40;  // version 4
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
-  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-                         b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+                         b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 }  // namespace
 
 grpc::ServerUnaryReactor* RegistryServiceImpl::WhoAmI(grpc::CallbackServerContext* call,
-                                                      const v1::WhoAmIRequest* request,
-                                                      v1::WhoAmIResponse* response) {
+                                                      const v1::WhoAmIRequest* request, v1::WhoAmIResponse* response) {
   return RunUnary(ctx_, call, "/tsodso.v1.RegistryService/WhoAmI", request, response,
                   [this, response](const core::Party& party, store::PgConnection&) {
                     response->set_party_id(party.id);
@@ -49,35 +48,36 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::PublishNotice(grpc::CallbackServe
                                                              const v1::PublishNoticeRequest* request,
                                                              v1::PublishNoticeResponse* response) {
   static constexpr char kMethod[] = "/tsodso.v1.OperatorService/PublishNotice";
-  return RunUnary(
-      ctx_, call, kMethod, request, response,
-      [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
-        if (auto st = core::RequireOperator(party, "PublishNotice"); !st.ok()) return st;
-        if (auto st = core::ValidateIdempotencyKey(request->idempotency_key()); !st.ok()) return st;
-        auto notice = core::MakeNotice(FromProto(*request), *ctx_.registry, party, absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())), NewUuid());
-        if (!notice.ok()) return notice.status();
+  return RunUnary(ctx_, call, kMethod, request, response,
+                  [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+                    if (auto st = core::RequireOperator(party, "PublishNotice"); !st.ok()) return st;
+                    if (auto st = core::ValidateIdempotencyKey(request->idempotency_key()); !st.ok()) return st;
+                    auto notice = core::MakeNotice(FromProto(*request), *ctx_.registry, party,
+                                                   absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())), NewUuid());
+                    if (!notice.ok()) return notice.status();
 
-        const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
-        const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
-        auto earlier = store::ClaimIdempotencyKey(db, key, digest);
-        if (!earlier.ok()) return earlier.status();
-        if (earlier->has_value()) {
-          if (!response->ParseFromString(**earlier)) return absl::DataLossError("stored answer does not parse");
-          response->set_replayed(true);
-          return absl::OkStatus();
-        }
+                    const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
+                    const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
+                    auto earlier = store::ClaimIdempotencyKey(db, key, digest);
+                    if (!earlier.ok()) return earlier.status();
+                    if (earlier->has_value()) {
+                      if (!response->ParseFromString(**earlier))
+                        return absl::DataLossError("stored answer does not parse");
+                      response->set_replayed(true);
+                      return absl::OkStatus();
+                    }
 
-        if (auto st = store::InsertNotice(db, *notice); !st.ok()) return st;
-        std::vector<core::EventDraft> drafts;
-        const std::string payload = EncodeNoticePayload(*notice);
-        for (const core::Envelope& env : core::NoticeEnvelopes(*notice)) drafts.push_back({env, payload});
-        auto events = store::AppendEvents(db, drafts);
-        if (!events.ok()) return events.status();
+                    if (auto st = store::InsertNotice(db, *notice); !st.ok()) return st;
+                    std::vector<core::EventDraft> drafts;
+                    const std::string payload = EncodeNoticePayload(*notice);
+                    for (const core::Envelope& env : core::NoticeEnvelopes(*notice)) drafts.push_back({env, payload});
+                    auto events = store::AppendEvents(db, drafts);
+                    if (!events.ok()) return events.status();
 
-        response->set_notice_id(notice->id);
-        for (const auto& e : *events) response->add_event_seqs(e.seq);
-        return store::RememberResponse(db, key, digest, DeterministicBytes(*response));
-      });
+                    response->set_notice_id(notice->id);
+                    for (const auto& e : *events) response->add_event_seqs(e.seq);
+                    return store::RememberResponse(db, key, digest, DeterministicBytes(*response));
+                  });
 }
 
 grpc::ServerWriteReactor<v1::Event>* FeedServiceImpl::Subscribe(grpc::CallbackServerContext* call,

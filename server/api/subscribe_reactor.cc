@@ -93,9 +93,8 @@ void SubscribeReactor::ReplayPage(absl::StatusOr<store::PgConnection*> conn) {
       if (!head.ok()) {
         failure = head.status();
       } else if (from > *head) {
-        failure = absl::OutOfRangeError(absl::StrCat("resume_after_seq: ", from,
-                                                     " is beyond the last committed event ", *head,
-                                                     "; the log was reset or the seq is wrong"));
+        failure = absl::OutOfRangeError(absl::StrCat("resume_after_seq: ", from, " is beyond the last committed event ",
+                                                     *head, "; the log was reset or the seq is wrong"));
       }
     }
     if (failure.ok()) {
@@ -224,8 +223,8 @@ void SubscribeReactor::OnEvent(const feed::EventPtr& event) {
     if (!core::ShouldDeliver(*party_, filter_, event->envelope)) return;
     if (!queue_.PushLive(event)) {
       spdlog::warn("{}: subscriber fell behind ({} events queued); ending its stream", party_->id, queue_.size());
-      FinishLocked(absl::ResourceExhaustedError(absl::StrCat("subscriber fell behind: more than ",
-                                                             queue_.capacity(), " events queued; ", ResumeHint())));
+      FinishLocked(absl::ResourceExhaustedError(
+          absl::StrCat("subscriber fell behind: more than ", queue_.capacity(), " events queued; ", ResumeHint())));
     }
   }
   Pump();
@@ -266,7 +265,8 @@ void SubscribeReactor::OnDone() {
                             absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))};
     ctx_.pool->Post([entry](absl::StatusOr<store::PgConnection*> conn) {
       absl::Status st = conn.ok() ? store::AppendAuditNow(**conn, entry) : conn.status();
-      if (!st.ok()) spdlog::error("audit of {} by {} failed: {}", entry.method, entry.party_id, std::string(st.message()));
+      if (!st.ok())
+        spdlog::error("audit of {} by {} failed: {}", entry.method, entry.party_id, std::string(st.message()));
     });
   }
   std::shared_ptr<SubscribeReactor> last = std::move(self_);

@@ -77,10 +77,9 @@ class Section {
   std::set<std::string> used_;
 };
 
-#define TSODSO_TRY(expr)              \
-  do {                                \
-    if (auto _st = (expr); !_st.ok()) \
-      return _st;                     \
+#define TSODSO_TRY(expr)                          \
+  do {                                            \
+    if (auto _st = (expr); !_st.ok()) return _st; \
   } while (0)
 
 absl::Status ReadPccs(Section& top, const std::string& file, std::vector<core::Pcc>* out) {
@@ -125,7 +124,8 @@ absl::Status ReadParties(Section& top, const std::string& file, std::vector<core
     TSODSO_TRY(s.String("id", &party.id, true));
     TSODSO_TRY(s.String("role", &role, true));
     auto parsed = core::ParseRole(role);
-    if (!parsed) return s.Error(s.Key("role"), absl::StrCat("'", role, "' is not one of TSO, AGGREGATOR, DSO_OPERATOR"));
+    if (!parsed)
+      return s.Error(s.Key("role"), absl::StrCat("'", role, "' is not one of TSO, AGGREGATOR, DSO_OPERATOR"));
     party.role = *parsed;
     TSODSO_TRY(s.String("identity", &party.certificate_identity, true));
     if (s.Has("pccs")) {
@@ -161,6 +161,15 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
   try {
     Section top(root, "", path);
     TSODSO_TRY(top.CheckIsMap());
+    // Unknown top-level keys first: a misspelt section would otherwise be
+    // reported as a missing one.
+    static const std::set<std::string> kTopKeys = {"listen", "data_dir", "log_level", "shutdown_grace_ms",
+                                                   "tls",    "database", "feed",      "keepalive",
+                                                   "pccs",   "parties"};
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      if (!kTopKeys.count(key)) return top.Error(key, "unknown key");
+    }
     TSODSO_TRY(top.String("listen", &cfg.server.listen_address, true));
     TSODSO_TRY(top.Path("data_dir", &cfg.data_dir, base, true));
     TSODSO_TRY(top.String("log_level", &cfg.log_level));

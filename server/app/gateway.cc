@@ -1,12 +1,15 @@
 #include "app/gateway.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "api/server.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"
@@ -24,6 +27,19 @@ namespace {
 absl::StatusOr<std::string> OpenDatabase(const GatewayConfig& config, std::optional<store::EmbeddedPostgres>& embedded,
                                          bool stop_adopted) {
   if (!config.database.dsn.empty()) return config.database.dsn;
+  // One daemon per data directory: a second one would adopt the first's
+  // private cluster and stop it on its way out.
+  static int lock_fd = -1;
+  if (stop_adopted && lock_fd < 0) {
+    std::error_code ec;
+    fs::create_directories(config.data_dir, ec);
+    const std::string lock_path = (fs::path(config.data_dir) / "gateway.lock").string();
+    lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data_dir ", config.data_dir, " is in use by another tsodso-gatewayd (", lock_path, ")"));
+    }
+  }
   store::EmbeddedPostgresOptions opts;
   opts.cluster_dir = (fs::path(config.data_dir) / "postgres").string();
   opts.bin_dir = config.database.embedded_bin_dir;
@@ -100,8 +116,10 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   tailer.Stop();
   pool.Shutdown();
   if (embedded) {
-    if (auto st = embedded->Stop(); !st.ok()) spdlog::warn("stopping the private PostgreSQL: {}", std::string(st.message()));
+    if (auto st = embedded->Stop(); !st.ok())
+      spdlog::warn("stopping the private PostgreSQL: {}", std::string(st.message()));
   }
+  server->reset();
   spdlog::info("stopped");
   return 0;
 }

@@ -14,6 +14,7 @@ FeedHub::~FeedHub() {
 }
 
 void FeedHub::StartHeartbeats(absl::Duration interval) {
+  if (hb_thread_.joinable()) return;
   hb_thread_ = std::thread([this, interval] { HeartbeatLoop(interval); });
 }
 
@@ -36,11 +37,14 @@ bool FeedHub::Register(std::shared_ptr<Subscriber> subscriber) {
 
 bool FeedHub::TryGoLive(Subscriber* subscriber, int64_t scanned_seq) {
   std::lock_guard lock(mu_);
-  if (scanned_seq < head_) return false;
+  if (closed_ || scanned_seq < head_) return false;
   for (Entry& e : entries_) {
-    if (e.subscriber.get() == subscriber) e.live = true;
+    if (e.subscriber.get() == subscriber) {
+      e.live = true;
+      return true;
+    }
   }
-  return true;
+  return false;
 }
 
 void FeedHub::Unregister(Subscriber* subscriber) {
@@ -74,7 +78,10 @@ void FeedHub::Dispatch(const std::vector<EventPtr>& events) {
 void FeedHub::CloseAll(const absl::Status& status) {
   std::lock_guard lock(mu_);
   closed_ = true;
-  for (Entry& e : entries_) e.subscriber->OnClose(status);
+  for (Entry& e : entries_) {
+    e.live = false;
+    e.subscriber->OnClose(status);
+  }
 }
 
 size_t FeedHub::subscriber_count() const {

@@ -41,6 +41,7 @@ void EventTailer::Stop() {
   if (stop_.exchange(true)) return;
   if (wake_pipe_[1] >= 0) (void)!write(wake_pipe_[1], "x", 1);
   if (thread_.joinable()) thread_.join();
+  conn_.reset();  // close before a private cluster is stopped after us
 }
 
 absl::Status EventTailer::CatchUp() {
@@ -78,9 +79,13 @@ void EventTailer::Run() {
     }
     if (need_catch_up) {
       if (auto st = CatchUp(); !st.ok()) {
-        spdlog::warn("event log follower: {}", std::string(st.message()));
+        spdlog::warn("event log follower: {}; retrying", std::string(st.message()));
+        pollfd pfd{wake_pipe_[0], POLLIN, 0};
+        poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(backoff)));
+        backoff = std::min(backoff * 2, options_.max_backoff);
         continue;
       }
+      backoff = absl::Milliseconds(100);
       need_catch_up = false;
     }
     pollfd fds[2] = {{conn_->socket(), POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};

@@ -56,7 +56,13 @@ void DbPool::Work() {
       connected = conn->EnsureConnected();
     }
     if (connected.ok()) {
-      task(conn.get());
+      try {
+        task(conn.get());
+      } catch (...) {
+        // A task must not throw; if one does, drop its connection rather
+        // than reuse one in an unknown state.
+        conn.reset();
+      }
     } else {
       task(connected);
     }

@@ -79,8 +79,7 @@ EmbeddedPostgres::~EmbeddedPostgres() {
   if (running_) (void)Stop();
 }
 
-absl::Status EmbeddedPostgres::RunTool(const std::string& tool, const std::vector<std::string>& args,
-                                       bool as_owner) {
+absl::Status EmbeddedPostgres::RunTool(const std::string& tool, const std::vector<std::string>& args, bool as_owner) {
   std::vector<std::string> argv;
   if (as_owner && drop_privileges_) argv = {"runuser", "-u", options_.run_as_user, "--"};
   argv.push_back((fs::path(bin_dir_) / tool).string());
@@ -88,8 +87,8 @@ absl::Status EmbeddedPostgres::RunTool(const std::string& tool, const std::vecto
   const std::string log = (fs::path(options_.cluster_dir) / "tools.log").string();
   int rc = Spawn(argv, log);
   if (rc != 0) {
-    return absl::InternalError(absl::StrCat("embedded PostgreSQL: ", tool, " exited with ", rc, " (log ", log,
-                                            "):\n", Tail(log)));
+    return absl::InternalError(
+        absl::StrCat("embedded PostgreSQL: ", tool, " exited with ", rc, " (log ", log, "):\n", Tail(log)));
   }
   return absl::OkStatus();
 }
@@ -110,7 +109,8 @@ absl::StatusOr<std::string> EmbeddedPostgres::Start() {
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return absl::InternalError(absl::StrCat("embedded PostgreSQL: cannot create ", dir.string(), ": ", ec.message()));
+  if (ec)
+    return absl::InternalError(absl::StrCat("embedded PostgreSQL: cannot create ", dir.string(), ": ", ec.message()));
 
   drop_privileges_ = geteuid() == 0;
   if (drop_privileges_) {
@@ -135,9 +135,10 @@ absl::StatusOr<std::string> EmbeddedPostgres::Start() {
   chmod(dir.c_str(), 0700);
 
   if (!fs::exists(pgdata / "PG_VERSION")) {
-    if (auto st = RunTool("initdb", {"-D", pgdata.string(), "-U", "tsodso", "--auth=trust", "-E", "UTF8",
-                                     "--locale=C", "--no-instructions"},
-                          true);
+    if (auto st = RunTool(
+            "initdb",
+            {"-D", pgdata.string(), "-U", "tsodso", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-instructions"},
+            true);
         !st.ok()) {
       return st;
     }
@@ -147,8 +148,8 @@ absl::StatusOr<std::string> EmbeddedPostgres::Start() {
   // A cluster left running by a process that was killed is adopted.
   bool already = RunTool("pg_ctl", {"status", "-D", pgdata.string()}, true).ok();
   if (!already) {
-    std::string opts = absl::StrCat("-c listen_addresses='' -c unix_socket_directories='", dir.string(), "' -p ",
-                                    kPort, " -c fsync=on");
+    std::string opts = absl::StrCat("-c listen_addresses='' -c unix_socket_directories='", dir.string(), "' -p ", kPort,
+                                    " -c fsync=on");
     if (auto st = RunTool("pg_ctl", {"start", "-D", pgdata.string(), "-w", "-t", "60", "-l", log, "-o", opts}, true);
         !st.ok()) {
       return absl::InternalError(absl::StrCat(st.message(), "\nserver log:\n", Tail(log)));

@@ -30,9 +30,9 @@ absl::StatusOr<std::vector<core::StoredEvent>> AppendEvents(PgConnection& conn,
   int64_t seq = last - static_cast<int64_t>(drafts.size());
   for (const core::EventDraft& d : drafts) {
     ++seq;
-    auto r = conn.Exec(kInsert, {seq, micros, static_cast<int>(d.envelope.topic), d.envelope.pcc_id,
-                                 d.envelope.recipient_party_id, static_cast<int64_t>(d.envelope.audience),
-                                 Param::Bytes(d.payload)});
+    auto r = conn.Exec(
+        kInsert, {seq, micros, static_cast<int>(d.envelope.topic), d.envelope.pcc_id, d.envelope.recipient_party_id,
+                  static_cast<int64_t>(d.envelope.audience), Param::Bytes(d.payload)});
     if (!r.ok()) return r.status();
     out.push_back(core::StoredEvent{seq, absl::FromUnixMicros(micros), d.envelope, d.payload});
   }

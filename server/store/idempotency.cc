@@ -22,8 +22,8 @@ absl::StatusOr<std::optional<std::string>> ClaimIdempotencyKey(PgConnection& con
   if (!found.ok()) return found.status();
   if (found->rows() == 0) return std::optional<std::string>();
   if (found->Text(0, 0) != request_digest) {
-    return absl::AlreadyExistsError(absl::StrCat("idempotency_key: '", key.key,
-                                                 "' was already used for a different request; use a new key"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("idempotency_key: '", key.key, "' was already used for a different request; use a new key"));
   }
   return std::optional<std::string>(found->Bytes(0, 1));
 }

@@ -18,9 +18,9 @@ absl::Status InsertNotice(PgConnection& conn, const core::Notice& n) {
   // separator, 0x1F) cannot occur inside one.
   std::string pccs = absl::StrJoin(n.pcc_ids, "\x1f");
   return conn
-      .Exec(kInsert, {n.id, static_cast<int>(n.severity), n.text, absl::ToUnixMicros(n.valid_from),
-                      absl::ToUnixMicros(n.valid_to), n.pcc_ids.empty() ? Param(std::nullopt) : Param(pccs),
-                      n.published_by})
+      .Exec(kInsert,
+            {n.id, static_cast<int>(n.severity), n.text, absl::ToUnixMicros(n.valid_from),
+             absl::ToUnixMicros(n.valid_to), n.pcc_ids.empty() ? Param(std::nullopt) : Param(pccs), n.published_by})
       .status();
 }
 

@@ -46,10 +46,10 @@ std::string PgResult::Text(int row, int col) const {
   return std::string(PQgetvalue(res_.get(), row, col), PQgetlength(res_.get(), row, col));
 }
 int64_t PgResult::Int64(int row, int col) const { return std::stoll(PQgetvalue(res_.get(), row, col)); }
+std::string PgResult::CommandStatus() const { return PQcmdStatus(res_.get()); }
 std::string PgResult::Bytes(int row, int col) const {
   size_t len = 0;
-  unsigned char* raw =
-      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(res_.get(), row, col)), &len);
+  unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(res_.get(), row, col)), &len);
   std::string out(reinterpret_cast<const char*>(raw), len);
   PQfreemem(raw);
   return out;
@@ -64,7 +64,8 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::stri
     return absl::UnavailableError(absl::StrCat("database at host ", host, " unreachable: ", cause));
   }
   // Silence NOTICE chatter (e.g. "relation already exists, skipping").
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(conn, dsn, std::move(host)));
 }
 
@@ -130,8 +131,7 @@ int PgConnection::socket() const { return PQsocket(conn_); }
 
 absl::StatusOr<std::vector<std::string>> PgConnection::DrainNotifications() {
   if (PQconsumeInput(conn_) == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("database at host ", host_, ": ", Trimmed(PQerrorMessage(conn_))));
+    return absl::UnavailableError(absl::StrCat("database at host ", host_, ": ", Trimmed(PQerrorMessage(conn_))));
   }
   std::vector<std::string> out;
   while (PGnotify* n = PQnotifies(conn_)) {

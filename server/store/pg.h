@@ -22,12 +22,12 @@ struct Param {
   std::optional<std::string> value;
   bool binary = false;
 
-  Param(std::nullopt_t) {}  // NOLINT: SQL NULL
-  Param(std::string v) : value(std::move(v)) {}  // NOLINT
-  Param(const char* v) : value(std::string(v)) {}  // NOLINT
+  Param(std::nullopt_t) {}                              // NOLINT: SQL NULL
+  Param(std::string v) : value(std::move(v)) {}         // NOLINT
+  Param(const char* v) : value(std::string(v)) {}       // NOLINT
   Param(std::string_view v) : value(std::string(v)) {}  // NOLINT
-  Param(int64_t v) : value(std::to_string(v)) {}  // NOLINT
-  Param(int v) : value(std::to_string(v)) {}  // NOLINT
+  Param(int64_t v) : value(std::to_string(v)) {}        // NOLINT
+  Param(int v) : value(std::to_string(v)) {}            // NOLINT
   static Param Bytes(std::string v) {
     Param p(std::move(v));
     p.binary = true;
@@ -42,6 +42,8 @@ class PgResult {
   bool IsNull(int row, int col) const;
   std::string Text(int row, int col) const;
   int64_t Int64(int row, int col) const;
+  // The command tag, e.g. "COMMIT" or "ROLLBACK".
+  std::string CommandStatus() const;
   // Decode a bytea column returned in text (hex) form.
   std::string Bytes(int row, int col) const;
 
@@ -91,12 +93,23 @@ template <typename Body>
 absl::Status InTransaction(PgConnection& conn, Body&& body) {
   if (auto st = conn.EnsureConnected(); !st.ok()) return st;
   if (auto r = conn.Exec("BEGIN"); !r.ok()) return r.status();
-  absl::Status st = body();
+  absl::Status st;
+  try {
+    st = body();
+  } catch (...) {
+    // Never hand a connection back inside a transaction: the next user's
+    // COMMIT would commit this work.
+    (void)conn.Exec("ROLLBACK");
+    throw;
+  }
   if (!st.ok()) {
     (void)conn.Exec("ROLLBACK");
     return st;
   }
-  if (auto r = conn.Exec("COMMIT"); !r.ok()) return r.status();
+  auto r = conn.Exec("COMMIT");
+  if (!r.ok()) return r.status();
+  // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK.
+  if (r->CommandStatus() == "ROLLBACK") return absl::AbortedError("transaction was rolled back at COMMIT");
   return absl::OkStatus();
 }
 

@@ -15,9 +15,9 @@ namespace tsodso::core {
 struct AuditRecord {
   int64_t id = 0;  // position in the chain, 1-based, gap-free
   absl::Time at;
-  std::string party_id;  // "" when the caller was not identified
-  std::string method;    // full gRPC method name
-  std::string outcome;   // status code name, e.g. "OK", "PERMISSION_DENIED"
+  std::string party_id;         // "" when the caller was not identified
+  std::string method;           // full gRPC method name
+  std::string outcome;          // status code name, e.g. "OK", "PERMISSION_DENIED"
   std::string request_digest;   // hex SHA-256 of the serialized request
   std::string response_digest;  // hex SHA-256 of the serialized response(s)
   std::string prev_hash;        // hex; 64 zeros for the first record

@@ -12,8 +12,7 @@ size_t Utf8Length(const std::string& text) {
 
 absl::Status ValidateIdempotencyKey(const std::string& key) {
   if (key.empty() || key.size() > 128) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("idempotency_key: must be 1 to 128 characters, got ", key.size()));
+    return absl::InvalidArgumentError(absl::StrCat("idempotency_key: must be 1 to 128 characters, got ", key.size()));
   }
   for (char c : key) {
     if (c < 0x21 || c > 0x7e) {
@@ -24,12 +23,13 @@ absl::Status ValidateIdempotencyKey(const std::string& key) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Notice> MakeNotice(const NoticeRequest& request, const PartyRegistry& registry,
-                                  const Party& publisher, absl::Time now, std::string notice_id) {
+absl::StatusOr<Notice> MakeNotice(const NoticeRequest& request, const PartyRegistry& registry, const Party& publisher,
+                                  absl::Time now, std::string notice_id) {
   Notice notice;
   notice.id = std::move(notice_id);
   notice.published_by = publisher.id;
-  if (request.severity < static_cast<int>(Severity::kInfo) || request.severity > static_cast<int>(Severity::kCritical)) {
+  if (request.severity < static_cast<int>(Severity::kInfo) ||
+      request.severity > static_cast<int>(Severity::kCritical)) {
     return absl::InvalidArgumentError(
         absl::StrCat("severity: ", request.severity, " is not one of INFO (1), WARNING (2), CRITICAL (3)"));
   }

@@ -40,8 +40,8 @@ struct Notice {
 
 // Check the request and complete its defaults (valid_from = now, valid_to =
 // valid_from + 24 h). Errors name the field and the offending value.
-absl::StatusOr<Notice> MakeNotice(const NoticeRequest& request, const PartyRegistry& registry,
-                                  const Party& publisher, absl::Time now, std::string notice_id);
+absl::StatusOr<Notice> MakeNotice(const NoticeRequest& request, const PartyRegistry& registry, const Party& publisher,
+                                  absl::Time now, std::string notice_id);
 
 // Return one envelope per PCC of the notice, or a single one addressed to
 // everyone when it names no PCC.

@@ -58,8 +58,8 @@ absl::StatusOr<PartyRegistry> PartyRegistry::Create(std::vector<Pcc> pccs, std::
       return absl::InvalidArgumentError(absl::StrCat(where, ".id: duplicate party id '", party.id, "'"));
     }
     if (!reg.by_identity_.emplace(party.certificate_identity, i).second) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ".identity: '", party.certificate_identity,
-                                                     "' is already used by another party"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".identity: '", party.certificate_identity, "' is already used by another party"));
     }
     for (const std::string& pcc : party.pcc_ids) {
       if (!reg.pcc_by_id_.count(pcc)) {
@@ -102,8 +102,8 @@ namespace tsodso::core {
 
 absl::Status RequireOperator(const Party& party, const char* action) {
   if (party.role == Role::kDsoOperator) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(action, " is reserved to the DSO operator; party '", party.id,
-                                                  "' has role ", RoleName(party.role)));
+  return absl::PermissionDeniedError(
+      absl::StrCat(action, " is reserved to the DSO operator; party '", party.id, "' has role ", RoleName(party.role)));
 }
 
 }  // namespace tsodso::core

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Run the demo natively: demo certificates, the gateway on its private
+# PostgreSQL (config/gateway.yaml has no database configured), a TSO client
+# printing every event it receives, and an operator publishing notices.
+# Ctrl-C or SIGTERM stops everything this script started.
+#
+#   deploy/run-local.sh [--no-build] [--duration SECONDS]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+VAR=$ROOT/var   # config/gateway.yaml points here for certificates and data
+DURATION=0
+BUILD=1
+while (($#)); do
+  case $1 in
+    --no-build) BUILD=0 ;;
+    --duration) DURATION=$2; shift ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "run-local: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if ((BUILD)); then
+  "$ROOT/deploy/install-deps.sh"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$BUILD_DIR" -j2 --target tsodso-gatewayd tsodso
+fi
+BIN=$BUILD_DIR/bin
+mkdir -p "$VAR/logs"
+chmod 0755 "$VAR"
+bash "$ROOT/deploy/certs/make-demo-certs.sh" "$VAR/certs" >/dev/null
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo "run-local: stopping"
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  echo "run-local: stopped"
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+rm -f "$VAR/ready.json"
+"$BIN/tsodso-gatewayd" --config "$ROOT/config/gateway.yaml" --ready-file "$VAR/ready.json" \
+  >"$VAR/logs/gateway.log" 2>&1 &
+GATEWAY_PID=$!
+pids+=("$GATEWAY_PID")
+for _ in $(seq 1 600); do
+  [[ -f $VAR/ready.json ]] && break
+  if ! kill -0 "$GATEWAY_PID" 2>/dev/null; then
+    echo "run-local: the gateway did not start; its log:" >&2
+    cat "$VAR/logs/gateway.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+PORT=$(sed -n 's/.*"port": \([0-9]*\).*/\1/p' "$VAR/ready.json")
+echo "run-local: gateway listening on 127.0.0.1:$PORT (log: $VAR/logs/gateway.log)"
+
+as() {  # as PARTY ARGS... : run the CLI with PARTY's demo certificate
+  local who=$1; shift
+  "$BIN/tsodso" --server "127.0.0.1:$PORT" --cert "$VAR/certs/$who.crt" --key "$VAR/certs/$who.key" \
+    --ca "$VAR/certs/ca.crt" "$@"
+}
+
+as tso whoami | sed 's/^/[tso] /'
+# The TSO follows the feed; its state file makes a restarted client resume.
+as tso subscribe --reconnect --state-file "$VAR/tso.seq" 2>&1 | sed -u 's/^/[tso] /' &
+pids+=($!)
+sleep 1
+as operator notice publish --severity WARNING --pcc PS_SUD \
+  --text "Expected congestion at Milano PS Sud, 18:00-20:00 UTC: flexibility may be limited" | sed 's/^/[operator] /'
+as operator notice publish --severity INFO --text "Gateway demo started" | sed 's/^/[operator] /'
+
+cat <<EOT
+run-local: try, in another terminal:
+  $BIN/tsodso --server 127.0.0.1:$PORT --cert $VAR/certs/operator.crt --key $VAR/certs/operator.key --ca $VAR/certs/ca.crt notice publish --text "hello"
+  $BIN/tsodso --server 127.0.0.1:$PORT --cert $VAR/certs/agg1.crt --key $VAR/certs/agg1.key --ca $VAR/certs/ca.crt subscribe
+run-local: Ctrl-C to stop.
+EOT
+if ((DURATION > 0)); then
+  sleep "$DURATION"
+else
+  wait "$GATEWAY_PID"
+fi

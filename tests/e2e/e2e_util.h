@@ -1,0 +1,51 @@
+// Shorthands shared by the end-to-end tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "lib/client.h"
+#include "support/feed_collector.h"
+#include "support/gateway_process.h"
+#include "support/pg_cluster.h"
+
+namespace tsodso::testing {
+
+inline v1::PublishNoticeRequest NoticeRequest(const std::string& text, std::vector<std::string> pccs = {},
+                                              std::string key = "") {
+  static std::atomic<int> counter{0};
+  v1::PublishNoticeRequest req;
+  req.set_idempotency_key(key.empty() ? "e2e-" + std::to_string(getpid()) + "-" + std::to_string(++counter) : key);
+  req.set_severity(v1::SEVERITY_WARNING);
+  req.set_text(text);
+  for (auto& p : pccs) req.add_pcc_ids(p);
+  return req;
+}
+
+// Publish as the operator and return the seqs of the events written.
+inline std::vector<int64_t> Publish(client::Client& op, const std::string& text, std::vector<std::string> pccs = {}) {
+  auto r = op.PublishNotice(NoticeRequest(text, std::move(pccs)));
+  EXPECT_TRUE(r.ok()) << r.status();
+  if (!r.ok()) return {};
+  return {r->event_seqs().begin(), r->event_seqs().end()};
+}
+
+// A gateway on a fresh database of the shared test cluster.
+inline std::unique_ptr<GatewayProcess> StartGateway(GatewayOptions options = {}) {
+  if (options.dsn.empty()) options.dsn = PgCluster::Get().NewDatabase();
+  auto gw = std::make_unique<GatewayProcess>(options);
+  auto st = gw->Start();
+  EXPECT_TRUE(st.ok()) << st;
+  return st.ok() ? std::move(gw) : nullptr;
+}
+
+inline v1::SubscribeRequest All(int64_t resume_after = 0) {
+  v1::SubscribeRequest req;
+  req.set_resume_after_seq(resume_after);
+  return req;
+}
+
+}  // namespace tsodso::testing

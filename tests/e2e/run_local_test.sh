@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run deploy/run-local.sh for a bounded time and check what a newcomer
+# would see: the TSO prints the operator's notices; nothing is left running.
+set -euo pipefail
+SRC=$1
+BUILD=$2
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+BUILD_DIR=$BUILD timeout 120 bash "$SRC/deploy/run-local.sh" --no-build --duration 6 >"$out" 2>&1 || {
+  echo "run-local.sh failed:"; cat "$out"; exit 1; }
+cat "$out"
+fail() { echo "FAIL: $*"; exit 1; }
+grep -q '^\[tso\] party tso-terna role TSO' "$out" || fail "no whoami line for the TSO"
+grep -q '^\[tso\] #[0-9]* .* NOTICE pcc=PS_SUD WARNING "Expected congestion at Milano PS Sud' "$out" ||
+  fail "the TSO did not print the PS Sud notice"
+grep -q '^\[tso\] #[0-9]* .* NOTICE pcc=\* INFO "Gateway demo started"' "$out" || fail "no global notice"
+grep -q 'run-local: stopped' "$out" || fail "no clean stop"
+sleep 1
+if pgrep -f "tsodso-gatewayd --config $SRC/config/gateway.yaml" >/dev/null; then fail "gateway still running"; fi
+if pgrep -f "$SRC/var/gateway/postgres" >/dev/null; then fail "private PostgreSQL still running"; fi
+echo "PASS"

@@ -1,0 +1,218 @@
+#include "support/gateway_process.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace tsodso::testing {
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Die with the test binary, so an interrupted run leaves no daemon.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = err_path == out_path ? out : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, STDOUT_FILENO);
+    dup2(err, STDERR_FILENO);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, STDIN_FILENO);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Wait for pid up to timeout_ms; return its exit code, or -1 on timeout.
+int WaitExit(pid_t pid, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace
+
+std::string BinPath(const std::string& name) { return std::string(TSODSO_BIN_DIR) + "/" + name; }
+
+const DemoCerts& DemoCerts::Get() {
+  static DemoCerts* certs = new DemoCerts();
+  return *certs;
+}
+
+DemoCerts::DemoCerts() {
+  dir_ = std::make_unique<TempDir>("certs");
+  std::string out;
+  std::string err;
+  int rc = RunCommand(
+      {"/bin/bash", std::string(TSODSO_SOURCE_DIR) + "/deploy/certs/make-demo-certs.sh", dir_->path() + "/certs"}, &out,
+      &err, 120000);
+  if (rc != 0) {
+    std::fprintf(stderr, "make-demo-certs.sh failed (%d): %s\n%s\n", rc, out.c_str(), err.c_str());
+    std::abort();
+  }
+}
+
+GatewayProcess::GatewayProcess(GatewayOptions options) : options_(std::move(options)) {
+  dir_ = std::make_unique<TempDir>("gw");
+  config_path_ = *dir_ / "gateway.yaml";
+  data_dir_ = *dir_ / "data";
+  log_path_ = *dir_ / "gateway.log";
+}
+
+GatewayProcess::~GatewayProcess() {
+  if (pid_ > 0) {
+    if (Terminate(10000) < 0) Kill9();
+  }
+  // A private cluster left behind by a killed daemon is stopped here.
+  if (options_.dsn.empty()) {
+    std::string out;
+    RunCommand({"/bin/sh", "-c",
+                "pg=$(ls -d /usr/lib/postgresql/*/bin | tail -1); d='" + data_dir_ +
+                    "/postgres/data'; [ -f \"$d/postmaster.pid\" ] && runuser -u postgres -- \"$pg/pg_ctl\" stop -D "
+                    "\"$d\" -m immediate -w || true"},
+               &out);
+  }
+}
+
+void GatewayProcess::WriteConfig() {
+  const DemoCerts& certs = DemoCerts::Get();
+  std::ofstream out(config_path_);
+  out << "listen: \"127.0.0.1:" << options_.port << "\"\n"
+      << "data_dir: \"" << data_dir_ << "\"\n"
+      << "log_level: info\n"
+      << "shutdown_grace_ms: " << options_.shutdown_grace_ms << "\n"
+      << "tls:\n"
+      << "  cert: \"" << certs.File("server.crt") << "\"\n"
+      << "  key: \"" << certs.File("server.key") << "\"\n"
+      << "  client_ca: \"" << certs.File("ca.crt") << "\"\n"
+      << "  identity: san_uri\n"
+      << "database:\n"
+      << "  dsn: \"" << options_.dsn << "\"\n"
+      << "  pool_size: 3\n"
+      << "feed:\n"
+      << "  heartbeat_interval_ms: " << options_.heartbeat_ms << "\n"
+      << "  subscriber_queue_capacity: " << options_.queue_capacity << "\n"
+      << "  replay_page_size: " << options_.replay_page << "\n"
+      << "pccs:\n"
+      << "  - {id: PS_SUD, name: \"Milano PS Sud\", voltage_levels_kv: [220, 23]}\n"
+      << "  - {id: PS_OVEST, name: \"Milano PS Ovest\", voltage_levels_kv: [220, 23]}\n"
+      << "  - {id: PS_EST, name: \"Milano PS Est\", voltage_levels_kv: [132, 15]}\n"
+      << "parties:\n"
+      << "  - {id: tso-terna, role: TSO, identity: \"urn:tsodso:party:tso-terna\", pccs: \"*\"}\n"
+      << "  - {id: agg-1, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-1\", pccs: [PS_SUD]}\n"
+      << "  - {id: agg-2, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-2\", pccs: [PS_OVEST, PS_EST]}\n"
+      << "  - {id: dso-operator, role: DSO_OPERATOR, identity: \"urn:tsodso:party:dso-operator\", pccs: \"*\"}\n";
+}
+
+absl::Status GatewayProcess::Start() {
+  WriteConfig();
+  const std::string ready = *dir_ / "ready.json";
+  unlink(ready.c_str());
+  // Keep earlier runs' output: a restart appends.
+  const std::string run_log = log_path_ + ".run";
+  pid_ = Spawn({BinPath("tsodso-gatewayd"), "--config", config_path_, "--ready-file", ready}, run_log, run_log);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(ready);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto pos = text.find("\"port\": ");
+    if (pos != std::string::npos) {
+      port_ = std::atoi(text.c_str() + pos + 8);
+      options_.port = port_;  // a restart comes back on the same port
+      std::ofstream(log_path_, std::ios::app) << ReadAll(run_log);
+      return absl::OkStatus();
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      std::ofstream(log_path_, std::ios::app) << ReadAll(run_log);
+      return absl::InternalError("gateway exited during start-up:\n" + ReadAll(run_log));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return absl::DeadlineExceededError("gateway did not become ready:\n" + ReadAll(run_log));
+}
+
+void GatewayProcess::Kill9() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  WaitExit(pid_, 10000);
+  pid_ = -1;
+}
+
+int GatewayProcess::Terminate(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int rc = WaitExit(pid_, timeout_ms);
+  if (rc >= 0) pid_ = -1;
+  return rc;
+}
+
+std::string GatewayProcess::Log() const { return ReadAll(log_path_) + ReadAll(log_path_ + ".run"); }
+
+std::unique_ptr<client::Client> GatewayProcess::ClientAs(const std::string& who, int receive_window_bytes) const {
+  const DemoCerts& certs = DemoCerts::Get();
+  client::ConnectionOptions opts;
+  opts.server = address();
+  opts.cert_file = certs.File(who + ".crt");
+  opts.key_file = certs.File(who + ".key");
+  opts.ca_file = certs.File("ca.crt");
+  opts.timeout_ms = 5000;
+  opts.receive_window_bytes = receive_window_bytes;
+  auto c = client::Client::Connect(opts);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? std::move(*c) : nullptr;
+}
+
+std::vector<std::string> GatewayProcess::CliAs(const std::string& who) const {
+  const DemoCerts& certs = DemoCerts::Get();
+  return {BinPath("tsodso"),        "--server", address(),           "--cert", certs.File(who + ".crt"), "--key",
+          certs.File(who + ".key"), "--ca",     certs.File("ca.crt")};
+}
+
+int RunCommand(const std::vector<std::string>& argv, std::string* out, std::string* err, int timeout_ms) {
+  char out_tmpl[] = "/tmp/tsodso-cmd-out-XXXXXX";
+  char err_tmpl[] = "/tmp/tsodso-cmd-err-XXXXXX";
+  int out_fd = mkstemp(out_tmpl);
+  int err_fd = mkstemp(err_tmpl);
+  close(out_fd);
+  close(err_fd);
+  pid_t pid = Spawn(argv, out_tmpl, err_tmpl);
+  int rc = WaitExit(pid, timeout_ms);
+  if (rc < 0) {
+    kill(pid, SIGKILL);
+    WaitExit(pid, 5000);
+  }
+  if (out) *out = ReadAll(out_tmpl);
+  if (err) *err = ReadAll(err_tmpl);
+  unlink(out_tmpl);
+  unlink(err_tmpl);
+  return rc;
+}
+
+}  // namespace tsodso::testing

@@ -1,0 +1,80 @@
+// The real daemon as a child process, with real demo certificates, for
+// end-to-end tests; and the real CLI as a command.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "lib/client.h"
+#include "support/temp_dir.h"
+
+namespace tsodso::testing {
+
+// Certificates from deploy/certs/make-demo-certs.sh, made once per binary.
+class DemoCerts {
+ public:
+  static const DemoCerts& Get();
+  // Path of `<name>.crt` / `<name>.key` / any file in the certificate dir.
+  std::string File(const std::string& name) const { return dir_->path() + "/certs/" + name; }
+
+ private:
+  DemoCerts();
+  std::unique_ptr<TempDir> dir_;
+};
+
+struct GatewayOptions {
+  std::string dsn;  // empty: the daemon's own private cluster in data_dir
+  int port = 0;     // 0: any free port
+  int heartbeat_ms = 300;
+  int queue_capacity = 1024;
+  int replay_page = 500;
+  int shutdown_grace_ms = 3000;
+};
+
+class GatewayProcess {
+ public:
+  explicit GatewayProcess(GatewayOptions options);
+  ~GatewayProcess();
+
+  // Start the daemon and wait until it listens (or fail with its log).
+  absl::Status Start();
+  // SIGKILL, as a crash: no shutdown code runs.
+  void Kill9();
+  // SIGTERM and wait; return the exit code, or -1 if it did not exit.
+  int Terminate(int timeout_ms = 20000);
+  bool running() const { return pid_ > 0; }
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string Log() const;
+  const std::string& config_path() const { return config_path_; }
+  const std::string& data_dir() const { return data_dir_; }
+
+  // A client connected with the demo certificate `who` (tso, agg1, ...).
+  std::unique_ptr<client::Client> ClientAs(const std::string& who, int receive_window_bytes = 0) const;
+  // argv for the CLI as `who`: tsodso --server ... --cert ... --key ... --ca ...
+  std::vector<std::string> CliAs(const std::string& who) const;
+
+ private:
+  void WriteConfig();
+
+  GatewayOptions options_;
+  std::unique_ptr<TempDir> dir_;
+  std::string config_path_;
+  std::string data_dir_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// Run a command, capture stdout (and stderr into *err), return its exit
+// code; kill it after timeout_ms (exit code -1).
+int RunCommand(const std::vector<std::string>& argv, std::string* out, std::string* err = nullptr,
+               int timeout_ms = 30000);
+
+std::string BinPath(const std::string& name);
+
+}  // namespace tsodso::testing

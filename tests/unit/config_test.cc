@@ -1,0 +1,269 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "support/status_testing.h"
+#include "support/temp_dir.h"
+
+namespace tsodso::app {
+namespace {
+
+using ::tsodso::testing::StatusIs;
+using ::tsodso::testing::TempDir;
+
+// A small valid configuration; tests replace one line or append some.
+constexpr char kBase[] = R"(listen: "127.0.0.1:0"
+data_dir: state
+tls:
+  cert: certs/server.crt
+  key: certs/server.key
+  client_ca: certs/ca.crt
+database:
+  dsn: "host=/from/file dbname=tsodso"
+feed:
+  heartbeat_interval_ms: 1000
+pccs:
+  - id: PS_SUD
+    name: "Milano PS Sud"
+  - id: PS_EST
+    name: "Milano PS Est"
+parties:
+  - id: tso
+    role: TSO
+    identity: "tso-cn"
+    pccs: "*"
+  - id: agg
+    role: AGGREGATOR
+    identity: "agg-cn"
+    pccs: [PS_SUD]
+  - id: op
+    role: DSO_OPERATOR
+    identity: "op-cn"
+)";
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "'" << from << "' is not in the base configuration";
+    return text;
+  }
+  return text.replace(at, from.size(), to);
+}
+
+// Clear TSODSO_DATABASE_DSN for the test and restore it after.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(const char* name) : name_(name) {
+    if (const char* v = std::getenv(name)) saved_ = v;
+    unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (saved_) {
+      setenv(name_, saved_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> saved_;
+};
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& text, const std::string& name = "gateway.yaml") {
+    const std::string path = dir_ / name;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  ScopedEnv env_{"TSODSO_DATABASE_DSN"};
+  TempDir dir_{"config"};
+};
+
+TEST_F(ConfigTest, RepositoryConfigLoads) {
+  const std::string path = std::string(TSODSO_SOURCE_DIR) + "/config/gateway.yaml";
+  auto cfg = LoadConfig(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  ASSERT_NE(cfg->registry, nullptr);
+  EXPECT_EQ(cfg->registry->parties().size(), 4u);
+  EXPECT_EQ(cfg->registry->pccs().size(), 3u);
+  EXPECT_EQ(cfg->source, path);
+  EXPECT_EQ(cfg->server.tls.identity_source, api::IdentitySource::kSanUri);
+  const auto root = std::filesystem::path(TSODSO_SOURCE_DIR).lexically_normal();
+  EXPECT_EQ(cfg->server.tls.cert_file, (root / "var/certs/server.crt").string());
+  EXPECT_EQ(cfg->data_dir, (root / "var/gateway").string());
+  EXPECT_EQ(cfg->heartbeat_interval_ms, 5000);
+  EXPECT_EQ(cfg->feed.queue_capacity, 1024u);
+  EXPECT_EQ(cfg->feed.replay_page, 500);
+  EXPECT_EQ(cfg->database.dsn, "");
+  EXPECT_EQ(cfg->server.keepalive.timeout_ms, 10000);
+  const core::Party* agg2 = cfg->registry->FindByIdentity("urn:tsodso:party:agg-2");
+  ASSERT_NE(agg2, nullptr);
+  EXPECT_EQ(agg2->id, "agg-2");
+  EXPECT_EQ(agg2->pcc_ids, (std::set<std::string>{"PS_OVEST", "PS_EST"}));
+  EXPECT_TRUE(cfg->registry->FindById("tso-terna")->all_pccs);
+}
+
+TEST_F(ConfigTest, BaseLoadsAndRelativePathsFollowTheFile) {
+  const std::string path = Write(kBase);
+  auto cfg = LoadConfig(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->server.tls.cert_file, dir_ / "certs/server.crt");
+  EXPECT_EQ(cfg->server.tls.key_file, dir_ / "certs/server.key");
+  EXPECT_EQ(cfg->server.tls.client_ca_file, dir_ / "certs/ca.crt");
+  EXPECT_EQ(cfg->server.tls.crl_dir, "");
+  EXPECT_EQ(cfg->server.tls.identity_source, api::IdentitySource::kSubjectCn);
+  EXPECT_EQ(cfg->data_dir, dir_ / "state");
+  EXPECT_EQ(cfg->heartbeat_interval_ms, 1000);
+  EXPECT_EQ(cfg->registry->parties().size(), 3u);
+}
+
+TEST_F(ConfigTest, RelativePathsWithDotDotAreNormalisedAndAbsoluteOnesKept) {
+  std::string text = Replace(kBase, "cert: certs/server.crt", "cert: ../shared/certs/server.crt");
+  text = Replace(text, "key: certs/server.key", "key: /etc/tsodso/server.key");
+  const std::string path = Write(text, "etc/gateway.yaml");
+  auto cfg = LoadConfig(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->server.tls.cert_file, dir_ / "shared/certs/server.crt");
+  EXPECT_EQ(cfg->server.tls.key_file, "/etc/tsodso/server.key");
+  EXPECT_EQ(cfg->server.tls.client_ca_file, dir_ / "etc/certs/ca.crt");
+}
+
+TEST_F(ConfigTest, MissingFileIsNotFoundNamingThePath) {
+  const std::string path = dir_ / "nope.yaml";
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kNotFound, {path}));
+}
+
+TEST_F(ConfigTest, BrokenYamlNamesTheFileAndLine) {
+  const std::string path = Write("listen: \"127.0.0.1:0\"\ntls: [unclosed\n");
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "line"}));
+}
+
+TEST_F(ConfigTest, UnknownTopLevelKeyIsRejected) {
+  const std::string path = Write(std::string(kBase) + "heartbeat_interval_ms: 10\n");
+  EXPECT_TRUE(
+      StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'heartbeat_interval_ms'", "unknown key"}));
+}
+
+TEST_F(ConfigTest, UnknownNestedKeyIsRejectedWithItsPath) {
+  const std::string path = Write(Replace(kBase, "heartbeat_interval_ms: 1000", "heartbeat_ms: 1000"));
+  EXPECT_TRUE(
+      StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'feed.heartbeat_ms'", "unknown key"}));
+}
+
+TEST_F(ConfigTest, UnknownKeyInAListEntryIsRejectedWithItsIndex) {
+  const std::string path =
+      Write(Replace(kBase, "    identity: \"agg-cn\"\n", "    identity: \"agg-cn\"\n    colour: red\n"));
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'parties[1].colour'"}));
+}
+
+TEST_F(ConfigTest, ZeroHeartbeatIsRejected) {
+  const std::string path = Write(Replace(kBase, "heartbeat_interval_ms: 1000", "heartbeat_interval_ms: 0"));
+  EXPECT_TRUE(
+      StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'feed.heartbeat_interval_ms'", "got 0"}));
+}
+
+TEST_F(ConfigTest, NonIntegerHeartbeatIsRejected) {
+  const std::string path = Write(Replace(kBase, "heartbeat_interval_ms: 1000", "heartbeat_interval_ms: often"));
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument,
+                       {path, "'feed.heartbeat_interval_ms'", "'often'"}));
+}
+
+TEST_F(ConfigTest, UnknownRoleIsRejected) {
+  const std::string path = Write(Replace(kBase, "role: AGGREGATOR", "role: KING"));
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'parties[1].role'", "'KING'"}));
+}
+
+TEST_F(ConfigTest, PartyReferencingUnknownPccIsRejected) {
+  const std::string path = Write(Replace(kBase, "pccs: [PS_SUD]", "pccs: [PS_SUD, PS_NORD]"));
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "parties[1].pccs", "'PS_NORD'"}));
+}
+
+TEST_F(ConfigTest, DuplicateIdentityIsRejected) {
+  const std::string path = Write(Replace(kBase, "identity: \"op-cn\"", "identity: \"agg-cn\""));
+  EXPECT_TRUE(
+      StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "parties[2].identity", "'agg-cn'"}));
+}
+
+TEST_F(ConfigTest, MissingTlsIsRejected) {
+  const std::string path =
+      Write(Replace(kBase, "tls:\n  cert: certs/server.crt\n  key: certs/server.key\n  client_ca: certs/ca.crt\n", ""));
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'tls'", "required"}));
+}
+
+TEST_F(ConfigTest, MisspeltSectionIsReportedAsUnknownNotMissing) {
+  const std::string path = Write(Replace(kBase, "tls:\n", "tsl:\n"));
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'tsl'", "unknown key"}));
+}
+
+TEST_F(ConfigTest, MissingTlsKeyFileIsRejected) {
+  const std::string path = Write(Replace(kBase, "  key: certs/server.key\n", ""));
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'tls.key'", "required"}));
+}
+
+TEST_F(ConfigTest, UnknownIdentitySourceIsRejected) {
+  const std::string path =
+      Write(Replace(kBase, "  client_ca: certs/ca.crt\n", "  client_ca: certs/ca.crt\n  identity: serial\n"));
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'tls.identity'", "'serial'"}));
+}
+
+TEST_F(ConfigTest, BadPccIdIsRejected) {
+  const std::string path = Write(Replace(kBase, "id: PS_EST", "id: \"PS EST\""));
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'pccs[1].id'", "'PS EST'"}));
+}
+
+TEST_F(ConfigTest, BadLogLevelIsRejected) {
+  const std::string path = Write(std::string(kBase) + "log_level: loud\n");
+  EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'log_level'", "'loud'"}));
+}
+
+TEST_F(ConfigTest, ReplayPageIsCappedAtHalfTheQueue) {
+  const std::string path =
+      Write(Replace(kBase, "heartbeat_interval_ms: 1000",
+                    "heartbeat_interval_ms: 1000\n  subscriber_queue_capacity: 100\n  replay_page_size: 5000"));
+  auto cfg = LoadConfig(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->feed.queue_capacity, 100u);
+  EXPECT_EQ(cfg->feed.replay_page, 50);
+}
+
+TEST_F(ConfigTest, EnvironmentOverridesDatabaseDsn) {
+  const std::string path = Write(kBase);
+  auto from_file = LoadConfig(path);
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+  EXPECT_EQ(from_file->database.dsn, "host=/from/file dbname=tsodso");
+
+  setenv("TSODSO_DATABASE_DSN", "host=/from/env dbname=other", 1);
+  auto from_env = LoadConfig(path);
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_EQ(from_env->database.dsn, "host=/from/env dbname=other");
+
+  // Set but empty: the file wins.
+  setenv("TSODSO_DATABASE_DSN", "", 1);
+  auto empty_env = LoadConfig(path);
+  ASSERT_TRUE(empty_env.ok()) << empty_env.status();
+  EXPECT_EQ(empty_env->database.dsn, "host=/from/file dbname=tsodso");
+
+  unsetenv("TSODSO_DATABASE_DSN");
+  auto unset = LoadConfig(path);
+  ASSERT_TRUE(unset.ok()) << unset.status();
+  EXPECT_EQ(unset->database.dsn, "host=/from/file dbname=tsodso");
+}
+
+TEST_F(ConfigTest, EnvironmentSuppliesDsnWhenTheFileHasNone) {
+  const std::string path = Write(Replace(kBase, "database:\n  dsn: \"host=/from/file dbname=tsodso\"\n", ""));
+  setenv("TSODSO_DATABASE_DSN", "host=/from/env", 1);
+  auto cfg = LoadConfig(path);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->database.dsn, "host=/from/env");
+}
+
+}  // namespace
+}  // namespace tsodso::app

@@ -1,0 +1,159 @@
+#include "api/convert.h"
+
+#include <gtest/gtest.h>
+
+#include "support/status_testing.h"
+
+namespace tsodso::api {
+namespace {
+
+using ::tsodso::testing::StatusIs;
+
+core::Notice SampleNotice() {
+  core::Notice n;
+  n.id = "6f1c1f3e-4c1a-4c8e-9b59-0d3c2c1a7e10";
+  n.severity = core::Severity::kCritical;
+  n.text = "Congestione prevista su PS Sud \xE2\x80\x94 220 kV";
+  n.valid_from = absl::FromUnixNanos(1'700'000'000'123'456'789);
+  n.valid_to = absl::FromUnixNanos(1'700'086'400'000'000'001);
+  n.pcc_ids = {"PS_EST", "PS_SUD"};
+  n.published_by = "dso-operator";
+  return n;
+}
+
+TEST(ConvertTest, NoticeSurvivesTheStoredPayloadRoundTrip) {
+  const core::Notice notice = SampleNotice();
+  core::StoredEvent stored;
+  stored.seq = 4711;
+  stored.published_at = absl::FromUnixMicros(1'700'000'001'654'321);
+  stored.envelope = core::Envelope{core::Topic::kNotice, "PS_SUD", "", core::kAllRoles};
+  stored.payload = EncodeNoticePayload(notice);
+
+  v1::Event wire;
+  wire.set_seq(99);  // stale content must be cleared
+  ASSERT_TRUE(ToProto(stored, &wire).ok());
+  EXPECT_EQ(wire.seq(), 4711);
+  EXPECT_EQ(FromProto(wire.published_at()), stored.published_at);
+  EXPECT_EQ(wire.topic(), v1::TOPIC_NOTICE);
+  EXPECT_EQ(wire.pcc_id(), "PS_SUD");
+  ASSERT_EQ(wire.payload_case(), v1::Event::kNotice);
+  const v1::Notice& n = wire.notice();
+  EXPECT_EQ(n.notice_id(), notice.id);
+  EXPECT_EQ(n.severity(), v1::SEVERITY_CRITICAL);
+  EXPECT_EQ(n.text(), notice.text);
+  EXPECT_EQ(FromProto(n.valid_from()), notice.valid_from);
+  EXPECT_EQ(FromProto(n.valid_to()), notice.valid_to);
+  ASSERT_EQ(n.pcc_ids_size(), 2);
+  EXPECT_EQ(n.pcc_ids(0), "PS_EST");
+  EXPECT_EQ(n.pcc_ids(1), "PS_SUD");
+  EXPECT_EQ(n.published_by(), "dso-operator");
+}
+
+TEST(ConvertTest, PayloadCarriesOnlyTheNotice) {
+  v1::Event payload;
+  ASSERT_TRUE(payload.ParseFromString(EncodeNoticePayload(SampleNotice())));
+  EXPECT_EQ(payload.seq(), 0);
+  EXPECT_FALSE(payload.has_published_at());
+  EXPECT_EQ(payload.pcc_id(), "");
+  EXPECT_TRUE(payload.has_notice());
+}
+
+TEST(ConvertTest, UnparsablePayloadIsDataLossNamingTheSeq) {
+  core::StoredEvent stored;
+  stored.seq = 123;
+  stored.payload = std::string(
+      "\x0a\x05"
+      "ab",
+      4);  // a length-delimited field cut short
+  v1::Event wire;
+  EXPECT_TRUE(StatusIs(ToProto(stored, &wire), absl::StatusCode::kDataLoss, {"event 123"}));
+}
+
+TEST(ConvertTest, TimeRoundTripIncludingNegativeAndFractional) {
+  const std::vector<absl::Time> times = {
+      absl::UnixEpoch(),
+      absl::FromUnixNanos(1),
+      absl::FromUnixNanos(-1),
+      absl::FromUnixNanos(-1'500'000'000),
+      absl::FromUnixNanos(-999'999'999),
+      absl::FromUnixSeconds(-86400 * 365),
+      absl::FromUnixNanos(1'700'000'000'123'456'789),
+      absl::FromUnixMicros(4'102'444'800'000'001),  // 2100-01-01 plus 1 us
+  };
+  for (absl::Time t : times) {
+    google::protobuf::Timestamp ts;
+    ToProto(t, &ts);
+    EXPECT_GE(ts.nanos(), 0) << t;
+    EXPECT_LT(ts.nanos(), 1'000'000'000) << t;
+    EXPECT_EQ(FromProto(ts), t) << t;
+  }
+}
+
+TEST(ConvertTest, NegativeTimeIsNormalisedToNonNegativeNanos) {
+  google::protobuf::Timestamp ts;
+  ToProto(absl::FromUnixNanos(-1'500'000'000), &ts);
+  EXPECT_EQ(ts.seconds(), -2);
+  EXPECT_EQ(ts.nanos(), 500'000'000);
+  ToProto(absl::FromUnixNanos(-1), &ts);
+  EXPECT_EQ(ts.seconds(), -1);
+  EXPECT_EQ(ts.nanos(), 999'999'999);
+  ToProto(absl::FromUnixNanos(2'000'000'007), &ts);
+  EXPECT_EQ(ts.seconds(), 2);
+  EXPECT_EQ(ts.nanos(), 7);
+}
+
+TEST(ConvertTest, PublishRequestToDomain) {
+  v1::PublishNoticeRequest req;
+  req.set_severity(v1::SEVERITY_WARNING);
+  req.set_text("hello");
+  req.add_pcc_ids("PS_SUD");
+  req.add_pcc_ids("PS_EST");
+  core::NoticeRequest without_times = FromProto(req);
+  EXPECT_EQ(without_times.severity, 2);
+  EXPECT_EQ(without_times.text, "hello");
+  EXPECT_FALSE(without_times.valid_from.has_value());
+  EXPECT_FALSE(without_times.valid_to.has_value());
+  EXPECT_EQ(without_times.pcc_ids, (std::vector<std::string>{"PS_SUD", "PS_EST"}));
+
+  req.mutable_valid_from()->set_seconds(1'700'000'000);
+  req.mutable_valid_to()->set_seconds(1'700'000'600);
+  req.mutable_valid_to()->set_nanos(5);
+  core::NoticeRequest with_times = FromProto(req);
+  ASSERT_TRUE(with_times.valid_from.has_value());
+  ASSERT_TRUE(with_times.valid_to.has_value());
+  EXPECT_EQ(*with_times.valid_from, absl::FromUnixSeconds(1'700'000'000));
+  EXPECT_EQ(*with_times.valid_to, absl::FromUnixSeconds(1'700'000'600) + absl::Nanoseconds(5));
+}
+
+TEST(ConvertTest, RolesAndPccs) {
+  EXPECT_EQ(ToProto(core::Role::kTso), v1::ROLE_TSO);
+  EXPECT_EQ(ToProto(core::Role::kAggregator), v1::ROLE_AGGREGATOR);
+  EXPECT_EQ(ToProto(core::Role::kDsoOperator), v1::ROLE_DSO_OPERATOR);
+  v1::Pcc out;
+  ToProto(core::Pcc{"PS_SUD", "Milano PS Sud", {220, 23}}, &out);
+  EXPECT_EQ(out.pcc_id(), "PS_SUD");
+  EXPECT_EQ(out.display_name(), "Milano PS Sud");
+  ASSERT_EQ(out.voltage_levels_kv_size(), 2);
+  EXPECT_EQ(out.voltage_levels_kv(0), 220);
+  EXPECT_EQ(out.voltage_levels_kv(1), 23);
+}
+
+TEST(ConvertTest, DeterministicBytesAreStable) {
+  v1::Notice a;
+  ToProto(SampleNotice(), &a);
+  v1::Notice b;
+  ToProto(SampleNotice(), &b);
+  const std::string bytes = DeterministicBytes(a);
+  EXPECT_FALSE(bytes.empty());
+  EXPECT_EQ(DeterministicBytes(a), bytes);
+  EXPECT_EQ(DeterministicBytes(b), bytes);
+  v1::Notice parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  EXPECT_EQ(DeterministicBytes(parsed), bytes);
+  b.set_text(b.text() + ".");
+  EXPECT_NE(DeterministicBytes(b), bytes);
+  EXPECT_EQ(EncodeNoticePayload(SampleNotice()), EncodeNoticePayload(SampleNotice()));
+}
+
+}  // namespace
+}  // namespace tsodso::api
