@@ -11,6 +11,8 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -109,10 +111,10 @@ bool WriteState(const std::string& path, int64_t seq) {
   return !ec;
 }
 
-Client* g_client = nullptr;
-void OnSignal(int) {
-  if (g_client) g_client->Cancel();
-}
+// The handler only sets a flag (async-signal-safe); a watcher thread turns
+// it into a cancellation of the stream.
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
 
 }  // namespace
 
@@ -255,9 +257,26 @@ int main(int argc, char** argv) {
     }
     for (const auto& p : sub_pccs) req.add_pcc_ids(p);
     int64_t last = resume_after >= 0 ? resume_after : (state_file.empty() ? 0 : ReadState(state_file));
-    g_client = client->get();
     signal(SIGINT, OnSignal);
     signal(SIGTERM, OnSignal);
+    std::atomic<bool> done{false};
+    std::thread watcher([&] {
+      while (!done) {
+        if (g_stop) {
+          (*client)->Cancel();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+    struct JoinOnExit {
+      std::atomic<bool>& done;
+      std::thread& t;
+      ~JoinOnExit() {
+        done = true;
+        t.join();
+      }
+    } join_on_exit{done, watcher};
     int64_t received = 0;
     int backoff_ms = 200;
     while (true) {
@@ -279,7 +298,7 @@ int main(int argc, char** argv) {
         }
         return true;
       });
-      if (st.ok() || reached_max) return 0;
+      if (st.ok() || reached_max || g_stop) return 0;
       const bool resumable =
           st.code() == absl::StatusCode::kUnavailable || st.code() == absl::StatusCode::kResourceExhausted;
       if (!reconnect || !resumable) return Fail(st);

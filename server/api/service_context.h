@@ -31,6 +31,23 @@ struct ServiceContext {
   FeedOptions feed;
 };
 
+// Return the status as a caller outside the DSO may see it: storage and
+// internal failures lose their details (database host, SQL), which stay in
+// the gateway's log.
+inline absl::Status ForCaller(const absl::Status& st) {
+  switch (st.code()) {
+    case absl::StatusCode::kUnavailable:
+      return absl::UnavailableError("gateway storage is unavailable; retry with the same idempotency key");
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kFailedPrecondition:
+      return absl::Status(st.code(), "internal error; the request was not applied");
+    default:
+      return st;
+  }
+}
+
 // Run `body` for a unary RPC on a database worker, inside one transaction
 // that also appends the audit record, so an acknowledged change and its
 // record commit together. A refused call is audited in a transaction of its
@@ -75,6 +92,7 @@ grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerCont
     if (!st.ok()) {
       response->Clear();
       spdlog::info("{} by {}: {}", method, p->id, st.ToString());
+      st = ForCaller(st);
     }
     reactor->Finish(ToGrpcStatus(st));
   });

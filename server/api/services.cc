@@ -68,9 +68,14 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::PublishNotice(grpc::CallbackServe
                     }
 
                     if (auto st = store::InsertNotice(db, *notice); !st.ok()) return st;
+                    // Each per-PCC copy names only its own PCC: a party that sees one
+                    // PCC must not learn which others the notice went to.
                     std::vector<core::EventDraft> drafts;
-                    const std::string payload = EncodeNoticePayload(*notice);
-                    for (const core::Envelope& env : core::NoticeEnvelopes(*notice)) drafts.push_back({env, payload});
+                    for (const core::Envelope& env : core::NoticeEnvelopes(*notice)) {
+                      core::Notice copy = *notice;
+                      if (!env.pcc_id.empty()) copy.pcc_ids = {env.pcc_id};
+                      drafts.push_back({env, EncodeNoticePayload(copy)});
+                    }
                     auto events = store::AppendEvents(db, drafts);
                     if (!events.ok()) return events.status();
 

@@ -13,10 +13,13 @@ constexpr char kMethod[] = "/tsodso.v1.FeedService/Subscribe";
 grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
                                                               const v1::SubscribeRequest& request) {
   auto party = CallerParty(*call, *ctx.registry);
-  auto reactor = std::make_shared<SubscribeReactor>(ctx, party.ok() ? *party : nullptr,
+  auto reactor = std::make_shared<SubscribeReactor>(ctx, call, party.ok() ? *party : nullptr,
                                                     core::Sha256Hex(DeterministicBytes(request)));
   reactor->self_ = reactor;
   if (!party.ok()) {
+    std::lock_guard lock(reactor->mu_);
+    reactor->finishing_ = reactor->finish_sent_ = true;
+    reactor->finish_status_ = party.status();
     reactor->Finish(ToGrpcStatus(party.status()));
     return reactor.get();
   }
@@ -25,7 +28,7 @@ grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ct
   auto filter = core::MakeSubscriptionFilter(**party, *ctx.registry, topics, pccs, request.resume_after_seq());
   if (!filter.ok()) {
     std::lock_guard lock(reactor->mu_);
-    reactor->finish_sent_ = true;
+    reactor->finishing_ = reactor->finish_sent_ = true;
     reactor->finish_status_ = filter.status();
     reactor->Finish(ToGrpcStatus(filter.status()));
     return reactor.get();
@@ -34,8 +37,10 @@ grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ct
   return reactor.get();
 }
 
-SubscribeReactor::SubscribeReactor(ServiceContext& ctx, const core::Party* party, std::string request_digest)
+SubscribeReactor::SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call, const core::Party* party,
+                                   std::string request_digest)
     : ctx_(ctx),
+      call_(call),
       party_(party),
       request_digest_(std::move(request_digest)),
       queue_(ctx.feed.queue_capacity),
@@ -113,8 +118,8 @@ void SubscribeReactor::ReplayPage(absl::StatusOr<store::PgConnection*> conn) {
       if (failure.code() == absl::StatusCode::kOutOfRange) {
         FinishLocked(failure);
       } else {
-        FinishLocked(absl::UnavailableError(
-            absl::StrCat("event log unavailable while replaying (", failure.message(), "); ", ResumeHint())));
+        spdlog::warn("{}: replay failed: {}", party_->id, failure.ToString());
+        FinishLocked(absl::UnavailableError(absl::StrCat("event log unavailable while replaying; ", ResumeHint())));
       }
     }
     Pump();
@@ -187,6 +192,7 @@ void SubscribeReactor::Pump() {
 void SubscribeReactor::FinishLocked(const absl::Status& status) {
   if (finishing_) return;
   finishing_ = true;
+  finishing_since_ = absl::Now();
   finish_status_ = status;
   queue_.Clear();
 }
@@ -231,11 +237,25 @@ void SubscribeReactor::OnEvent(const feed::EventPtr& event) {
 }
 
 void SubscribeReactor::OnHeartbeat(int64_t head_seq) {
+  bool cancel = false;
   {
     std::lock_guard lock(mu_);
-    if (finishing_ || writing_ || !queue_.empty()) return;
-    heartbeat_due_ = true;
-    heartbeat_head_ = head_seq;
+    // A stream cut while a write is stuck (the client stopped reading but
+    // keeps the connection alive) cannot deliver its status: cancel it.
+    if (finishing_ && writing_ && !finish_sent_ && absl::Now() - finishing_since_ > kStalledWriteGrace) {
+      cancel = true;
+    } else if (finishing_ || writing_ || !queue_.empty()) {
+      return;
+    } else {
+      heartbeat_due_ = true;
+      // Never below what this subscriber has already been sent.
+      heartbeat_head_ = std::max(head_seq, scanned_seq_);
+    }
+  }
+  if (cancel) {
+    spdlog::warn("{}: stream stalled after it was ended; cancelling it", party_->id);
+    call_->TryCancel();
+    return;
   }
   Pump();
 }

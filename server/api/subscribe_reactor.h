@@ -6,7 +6,9 @@
 #include <openssl/evp.h>
 
 #include <memory>
+
 #include <mutex>
+#include "absl/time/time.h"
 
 #include "api/service_context.h"
 #include "core/events/event.h"
@@ -25,7 +27,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
  public:
   static grpc::ServerWriteReactor<v1::Event>* Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
                                                      const v1::SubscribeRequest& request);
-  SubscribeReactor(ServiceContext& ctx, const core::Party* party, std::string request_digest);
+  SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call, const core::Party* party,
+                   std::string request_digest);
   ~SubscribeReactor() override;
 
   // grpc::ServerWriteReactor
@@ -45,9 +48,12 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   // page, whichever is due. Never called with mu_ held.
   void Pump();
   void FinishLocked(const absl::Status& status);
-  std::string ResumeHint() const;
+  std::string ResumeHint() const;  // How long an ended stream may wait for a stuck write before it is
+  // cancelled (checked at each heartbeat).
+  static constexpr absl::Duration kStalledWriteGrace = absl::Seconds(5);
 
   ServiceContext& ctx_;
+  grpc::CallbackServerContext* call_;  // valid until OnDone
   const core::Party* party_;
   core::SubscriptionFilter filter_;
   const std::string request_digest_;
@@ -68,6 +74,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   bool finishing_ = false;
   bool finish_sent_ = false;
   absl::Status finish_status_;
+  absl::Time finishing_since_;
   int64_t events_sent_ = 0;
   EVP_MD_CTX* digest_ = nullptr;  // running SHA-256 of the events written
 };

@@ -217,11 +217,13 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
       TSODSO_TRY(feed.Int("subscriber_queue_capacity", &capacity, 2, 1000000));
       cfg.feed.queue_capacity = static_cast<size_t>(capacity);
       TSODSO_TRY(feed.Int("replay_page_size", &cfg.feed.replay_page, 1, 100000));
-      TSODSO_TRY(feed.Finish());
-      // A replay page must fit below the low-water mark, or replay could
+      TSODSO_TRY(feed.Finish());  // A replay page must fit below the low-water mark, or replay could
       // overfill the queue that live delivery relies on.
-      cfg.feed.replay_page = std::min<int>(cfg.feed.replay_page, static_cast<int>(cfg.feed.queue_capacity / 2));
-      cfg.feed.replay_page = std::max(cfg.feed.replay_page, 1);
+      if (cfg.feed.replay_page > static_cast<int>(cfg.feed.queue_capacity / 2)) {
+        return feed.Error("feed.replay_page_size",
+                          absl::StrCat(cfg.feed.replay_page, " must not exceed half of subscriber_queue_capacity (",
+                                       cfg.feed.queue_capacity / 2, ")"));
+      }
     }
     if (top.Has("keepalive")) {
       Section ka(top.Get("keepalive"), "keepalive", path);

@@ -57,7 +57,12 @@ std::string PgResult::Bytes(int row, int col) const {
 
 absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& dsn) {
   std::string host = DsnHost(dsn);
-  PGconn* conn = PQconnectdb(dsn.c_str());
+  // Defaults that keep a lost database host from hanging a worker for the
+  // kernel's TCP timeouts; anything in the DSN itself overrides them.
+  static const char* const kKeys[] = {"connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+                                      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const char* values[] = {"5", "1", "10", "5", "3", "15000", dsn.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(kKeys, values, /*expand_dbname=*/1);
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string cause = conn ? Trimmed(PQerrorMessage(conn)) : "out of memory";
     if (conn) PQfinish(conn);

@@ -94,6 +94,11 @@ TEST(FeedTest, AggregatorsSeeOnlyTheirOwnPccsAndGlobalNotices) {
   EXPECT_EQ(pccs(agg1), (std::vector<std::string>{"PS_SUD", "*", "PS_SUD"}));
   EXPECT_EQ(pccs(agg2), (std::vector<std::string>{"PS_OVEST", "*", "PS_EST"}));
   EXPECT_EQ(tso.events().size(), 5u);
+  // The copy for PS_SUD does not tell agg-1 that PS_EST got the notice too.
+  const v1::Notice& shared = agg1.events()[2].notice();
+  EXPECT_EQ(shared.text(), "sud and est");
+  EXPECT_EQ(std::vector<std::string>(shared.pcc_ids().begin(), shared.pcc_ids().end()),
+            std::vector<std::string>{"PS_SUD"});
 
   // Asking for another aggregator's PCC is refused, not silently emptied.
   FeedCollector nosy(

@@ -109,9 +109,9 @@ TEST_F(EventsTest, FilterRejectsUnknownTopicNamingTheIndex) {
 TEST_F(EventsTest, FilterRejectsUnknownPcc) {
   auto f = MakeSubscriptionFilter(tso_, reg_, {}, {"PS_SUD", "PS_NORD"}, 0);
   EXPECT_TRUE(StatusIs(f, absl::StatusCode::kInvalidArgument, {"pcc_ids[1]", "'PS_NORD'"}));
-  // Unknown is reported as unknown even to a party that could not see it.
+  // A party that may not see a PCC is not told whether it exists.
   auto g = MakeSubscriptionFilter(agg1_, reg_, {}, {"PS_NORD"}, 0);
-  EXPECT_TRUE(StatusIs(g, absl::StatusCode::kInvalidArgument, {"pcc_ids[0]", "'PS_NORD'"}));
+  EXPECT_TRUE(StatusIs(g, absl::StatusCode::kPermissionDenied, {"pcc_ids[0]", "'PS_NORD'"}));
 }
 
 TEST_F(EventsTest, FilterRefusesPccThePartyMayNotSee) {

@@ -1,0 +1,127 @@
+#include "core/capability/der_class.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace tsodso::core {
+namespace {
+
+double QShare(double pf) { return std::sqrt(std::max(0.0, 1 - pf * pf)); }  // sin(acos pf)
+double TanPhi(double pf) { return QShare(pf) / pf; }
+
+// The region inside |S| <= 1, approximated from inside so that no point of
+// it exceeds the rating.
+ConvexPolygon WithinRating(const ConvexPolygon& region, int segments) {
+  for (const PqPoint& v : region.vertices()) {
+    if (v.p * v.p + v.q * v.q > 1 + 1e-12) return region.ClippedBy(ConvexPolygon::InscribedCircle(1.0, segments));
+  }
+  return region;
+}
+
+ConvexPolygon PfLines(double p_lo, double p_hi, double pf_over, double pf_under) {
+  const double to = TanPhi(pf_over);
+  const double tu = TanPhi(pf_under);
+  return ConvexPolygon::Hull({{p_lo, -p_lo * tu}, {p_hi, -p_hi * tu}, {p_hi, p_hi * to}, {p_lo, p_lo * to}});
+}
+
+}  // namespace
+
+const char* DerKindName(DerKind kind) {
+  switch (kind) {
+    case DerKind::kInverter:
+      return "inverter";
+    case DerKind::kSynchronous:
+      return "synchronous";
+    case DerKind::kRunOfRiverHydro:
+      return "run_of_river_hydro";
+    case DerKind::kStorage:
+      return "storage";
+    case DerKind::kV2g:
+      return "v2g";
+    case DerKind::kEvCharging:
+      return "ev_charging";
+  }
+  return "unknown";
+}
+
+bool ParseDerKind(const std::string& text, DerKind* out) {
+  for (DerKind k : {DerKind::kInverter, DerKind::kSynchronous, DerKind::kRunOfRiverHydro, DerKind::kStorage,
+                    DerKind::kV2g, DerKind::kEvCharging}) {
+    if (text == DerKindName(k)) {
+      *out = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status ValidateDerClass(const DerClass& c, const std::string& source) {
+  auto bad = [&](const char* field, double value, const char* why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": class '", c.name, "': ", field, ": ", value, " ", why));
+  };
+  auto pf = [&](const char* field, double v) {
+    return (v > 0 && v <= 1) ? absl::OkStatus() : bad(field, v, "is not a power factor in (0, 1]");
+  };
+  if (auto st = pf("q_pf", c.q_pf); !st.ok()) return st;
+  if (auto st = pf("rated_pf", c.rated_pf); !st.ok()) return st;
+  if (auto st = pf("pf_over", c.pf_over); !st.ok()) return st;
+  if (auto st = pf("pf_under", c.pf_under); !st.ok()) return st;
+  if (!(c.p_min_pu >= 0 && c.p_min_pu < c.rated_pf)) {
+    return bad("p_min_pu", c.p_min_pu, "must be at least 0 and below rated_pf (P max in p.u.)");
+  }
+  if (!(c.soc_min >= 0 && c.soc_min < c.soc_max && c.soc_max <= 1)) {
+    return bad("soc_min", c.soc_min, "must satisfy 0 <= soc_min < soc_max <= 1");
+  }
+  if (!(c.energy_hours > 0)) return bad("energy_hours", c.energy_hours, "must be positive");
+  if (!(c.plugged_per_charging >= 1)) return bad("plugged_per_charging", c.plugged_per_charging, "must be >= 1");
+  if (c.circle_segments < 8 || c.circle_segments > 1024) {
+    return bad("circle_segments", c.circle_segments, "must be between 8 and 1024");
+  }
+  return absl::OkStatus();
+}
+
+DerCapability Capability(const DerClass& c, const DerState& s) {
+  const double x = std::clamp(s.profile, 0.0, 1.0);
+  switch (c.kind) {
+    case DerKind::kInverter: {
+      const double qm = QShare(c.q_pf);
+      return {WithinRating(ConvexPolygon::Rectangle(0, x, -qm, qm), c.circle_segments), {x, 0}};
+    }
+    case DerKind::kSynchronous: {
+      if (x < c.p_min_pu || x <= 0) return {ConvexPolygon::Hull({{0, 0}}), {0, 0}};  // offline
+      const double p_max = c.rated_pf;
+      const double op = std::min(x, p_max);
+      return {WithinRating(PfLines(std::max(c.p_min_pu, 1e-9), p_max, c.pf_over, c.pf_under), c.circle_segments),
+              {op, 0}};
+    }
+    case DerKind::kRunOfRiverHydro: {
+      const double avail = std::min(x, c.rated_pf);
+      if (avail < c.p_min_pu || avail <= 0) return {ConvexPolygon::Hull({{0, 0}}), {0, 0}};
+      return {WithinRating(PfLines(std::max(c.p_min_pu, 1e-9), avail, c.pf_over, c.pf_under), c.circle_segments),
+              {avail, 0}};
+    }
+    case DerKind::kStorage: {
+      // Energy above/below the band over one interval bounds discharge and
+      // charge power; the converter bounds |S|.
+      const double soc = x;
+      const double p_dis = std::clamp((soc - c.soc_min) * c.energy_hours / s.interval_hours, 0.0, 1.0);
+      const double p_ch = std::clamp((c.soc_max - soc) * c.energy_hours / s.interval_hours, 0.0, 1.0);
+      const ConvexPolygon disk = ConvexPolygon::InscribedCircle(1.0, c.circle_segments);
+      return {disk.ClippedBy(ConvexPolygon::Rectangle(-p_ch, p_dis, -1, 1)), {0, 0}};
+    }
+    case DerKind::kV2g: {
+      const double plugged = std::min(1.0, x * c.plugged_per_charging);
+      return {ConvexPolygon::InscribedCircle(plugged, c.circle_segments), {-x, 0}};
+    }
+    case DerKind::kEvCharging: {
+      const double plugged = std::min(1.0, x * c.plugged_per_charging);
+      return {ConvexPolygon::Hull({{-plugged, 0}, {0, 0}}), {-x, 0}};
+    }
+  }
+  return {ConvexPolygon::Hull({{0, 0}}), {0, 0}};
+}
+
+}  // namespace tsodso::core

@@ -1,0 +1,214 @@
+#include "core/capability/polygon.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tsodso::core {
+namespace {
+
+double Cross(PqPoint o, PqPoint a, PqPoint b) { return (a.p - o.p) * (b.q - o.q) - (a.q - o.q) * (b.p - o.p); }
+
+// Vertices closer than this (in the polygon's unit) are one vertex.
+constexpr double kEps = 1e-12;
+
+// Index of the lowest vertex (smallest q, then smallest p): where the
+// angular order of a counter-clockwise polygon's edges starts.
+size_t Lowest(const std::vector<PqPoint>& v) {
+  size_t best = 0;
+  for (size_t i = 1; i < v.size(); ++i) {
+    if (v[i].q < v[best].q || (v[i].q == v[best].q && v[i].p < v[best].p)) best = i;
+  }
+  return best;
+}
+
+}  // namespace
+
+ConvexPolygon ConvexPolygon::Hull(std::vector<PqPoint> pts) {
+  std::sort(pts.begin(), pts.end(), [](PqPoint a, PqPoint b) { return a.p < b.p || (a.p == b.p && a.q < b.q); });
+  pts.erase(std::unique(pts.begin(), pts.end(),
+                        [](PqPoint a, PqPoint b) { return std::abs(a.p - b.p) <= kEps && std::abs(a.q - b.q) <= kEps; }),
+            pts.end());
+  if (pts.size() <= 1) return ConvexPolygon(pts);
+  std::vector<PqPoint> h(2 * pts.size());
+  size_t k = 0;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    while (k >= 2 && Cross(h[k - 2], h[k - 1], pts[i]) <= kEps) --k;
+    h[k++] = pts[i];
+  }
+  for (size_t i = pts.size() - 1, t = k + 1; i-- > 0;) {
+    while (k >= t && Cross(h[k - 2], h[k - 1], pts[i]) <= kEps) --k;
+    h[k++] = pts[i];
+  }
+  h.resize(k - 1);
+  return ConvexPolygon(std::move(h));
+}
+
+ConvexPolygon ConvexPolygon::InscribedCircle(double r, int n) {
+  std::vector<PqPoint> v;
+  v.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    const double a = 2 * M_PI * i / n;
+    v.push_back({r * std::cos(a), r * std::sin(a)});
+  }
+  return ConvexPolygon(std::move(v));
+}
+
+ConvexPolygon ConvexPolygon::Rectangle(double p_min, double p_max, double q_min, double q_max) {
+  return Hull({{p_min, q_min}, {p_max, q_min}, {p_max, q_max}, {p_min, q_max}});
+}
+
+double ConvexPolygon::Support(double dp, double dq) const {
+  double best = -std::numeric_limits<double>::infinity();
+  for (const PqPoint& x : v_) best = std::max(best, dp * x.p + dq * x.q);
+  return best;
+}
+
+double ConvexPolygon::Area() const {
+  double a = 0;
+  for (size_t i = 0; i < v_.size(); ++i) {
+    const PqPoint& x = v_[i];
+    const PqPoint& y = v_[(i + 1) % v_.size()];
+    a += x.p * y.q - y.p * x.q;
+  }
+  return a / 2;
+}
+
+bool ConvexPolygon::Contains(PqPoint x, double tolerance) const {
+  if (v_.empty()) return false;
+  if (v_.size() == 1) return std::hypot(x.p - v_[0].p, x.q - v_[0].q) <= tolerance;
+  for (size_t i = 0; i < v_.size(); ++i) {
+    const PqPoint& a = v_[i];
+    const PqPoint& b = v_[(i + 1) % v_.size()];
+    const double len = std::hypot(b.p - a.p, b.q - a.q);
+    if (Cross(a, b, x) < -tolerance * std::max(len, 1e-300)) return false;
+  }
+  if (v_.size() == 2) {  // a segment: also within its ends
+    const double t = ((x.p - v_[0].p) * (v_[1].p - v_[0].p) + (x.q - v_[0].q) * (v_[1].q - v_[0].q)) /
+                     (std::pow(v_[1].p - v_[0].p, 2) + std::pow(v_[1].q - v_[0].q, 2));
+    return t >= -tolerance && t <= 1 + tolerance;
+  }
+  return true;
+}
+
+ConvexPolygon ConvexPolygon::Translated(double dp, double dq) const {
+  std::vector<PqPoint> v = v_;
+  for (PqPoint& x : v) {
+    x.p += dp;
+    x.q += dq;
+  }
+  return ConvexPolygon(std::move(v));
+}
+
+ConvexPolygon ConvexPolygon::Scaled(double k) const {
+  if (k <= 0) return v_.empty() ? ConvexPolygon() : ConvexPolygon({{0, 0}});
+  std::vector<PqPoint> v = v_;
+  for (PqPoint& x : v) {
+    x.p *= k;
+    x.q *= k;
+  }
+  return ConvexPolygon(std::move(v));
+}
+
+ConvexPolygon ConvexPolygon::ClippedBy(const ConvexPolygon& clip) const {
+  if (v_.size() < 3 || clip.v_.size() < 3) {
+    std::vector<PqPoint> inside;
+    for (const PqPoint& x : v_) {
+      if (clip.Contains(x, 1e-9)) inside.push_back(x);
+    }
+    return Hull(std::move(inside));
+  }
+  std::vector<PqPoint> out = v_;
+  for (size_t i = 0; i < clip.v_.size() && !out.empty(); ++i) {
+    const PqPoint a = clip.v_[i];
+    const PqPoint b = clip.v_[(i + 1) % clip.v_.size()];
+    std::vector<PqPoint> in = std::move(out);
+    out.clear();
+    for (size_t j = 0; j < in.size(); ++j) {
+      const PqPoint cur = in[j];
+      const PqPoint prev = in[(j + in.size() - 1) % in.size()];
+      const double c_cur = Cross(a, b, cur);
+      const double c_prev = Cross(a, b, prev);
+      if (c_cur >= 0) {
+        if (c_prev < 0) {
+          const double t = c_prev / (c_prev - c_cur);
+          out.push_back({prev.p + t * (cur.p - prev.p), prev.q + t * (cur.q - prev.q)});
+        }
+        out.push_back(cur);
+      } else if (c_prev >= 0) {
+        const double t = c_prev / (c_prev - c_cur);
+        out.push_back({prev.p + t * (cur.p - prev.p), prev.q + t * (cur.q - prev.q)});
+      }
+    }
+  }
+  return Hull(std::move(out));
+}
+
+ConvexPolygon MinkowskiSum(const ConvexPolygon& a, const ConvexPolygon& b) {
+  if (a.empty() || b.empty()) return ConvexPolygon();
+  if (a.size() < 3 || b.size() < 3) {
+    std::vector<PqPoint> sums;
+    sums.reserve(a.size() * b.size());
+    for (const PqPoint& x : a.v_) {
+      for (const PqPoint& y : b.v_) sums.push_back({x.p + y.p, x.q + y.q});
+    }
+    return ConvexPolygon::Hull(std::move(sums));
+  }
+  const auto& va = a.v_;
+  const auto& vb = b.v_;
+  const size_t n = va.size();
+  const size_t m = vb.size();
+  const size_t ia = Lowest(va);
+  const size_t ib = Lowest(vb);
+  std::vector<PqPoint> out;
+  out.reserve(n + m);
+  size_t i = 0;
+  size_t j = 0;
+  while (i < n || j < m) {
+    const PqPoint pa = va[(ia + i) % n];
+    const PqPoint pb = vb[(ib + j) % m];
+    out.push_back({pa.p + pb.p, pa.q + pb.q});
+    const PqPoint na = va[(ia + i + 1) % n];
+    const PqPoint nb = vb[(ib + j + 1) % m];
+    const PqPoint ea{na.p - pa.p, na.q - pa.q};
+    const PqPoint eb{nb.p - pb.p, nb.q - pb.q};
+    const double c = ea.p * eb.q - ea.q * eb.p;
+    if (j >= m || (i < n && c > 0)) {
+      ++i;
+    } else if (i >= n || c < 0) {
+      ++j;
+    } else {
+      ++i;
+      ++j;
+    }
+  }
+  // Parallel edges from both polygons leave collinear vertices behind.
+  return ConvexPolygon::Hull(std::move(out));
+}
+
+bool IsConvexRing(const std::vector<PqPoint>& v) {
+  if (v.size() < 3) return false;
+  int sign = 0;
+  double turned = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const PqPoint& a = v[i];
+    const PqPoint& b = v[(i + 1) % v.size()];
+    const PqPoint& c = v[(i + 2) % v.size()];
+    const double cross = Cross(a, b, c);
+    if (std::abs(cross) > 1e-12) {
+      const int s = cross > 0 ? 1 : -1;
+      if (sign != 0 && s != sign) return false;
+      sign = s;
+    }
+    const double a1 = std::atan2(b.q - a.q, b.p - a.p);
+    const double a2 = std::atan2(c.q - b.q, c.p - b.p);
+    double d = a2 - a1;
+    while (d <= -M_PI) d += 2 * M_PI;
+    while (d > M_PI) d -= 2 * M_PI;
+    turned += d;
+  }
+  // A simple convex ring turns exactly once.
+  return sign != 0 && std::abs(std::abs(turned) - 2 * M_PI) < 1e-6;
+}
+
+}  // namespace tsodso::core
