@@ -95,7 +95,9 @@ TEST(FeedTest, AggregatorsSeeOnlyTheirOwnPccsAndGlobalNotices) {
   EXPECT_EQ(pccs(agg2), (std::vector<std::string>{"PS_OVEST", "*", "PS_EST"}));
   EXPECT_EQ(tso.events().size(), 5u);
   // The copy for PS_SUD does not tell agg-1 that PS_EST got the notice too.
-  const v1::Notice& shared = agg1.events()[2].notice();
+  const std::vector<v1::Event> agg1_events = agg1.events();
+  ASSERT_EQ(agg1_events.size(), 3u);
+  const v1::Notice& shared = agg1_events[2].notice();
   EXPECT_EQ(shared.text(), "sud and est");
   EXPECT_EQ(std::vector<std::string>(shared.pcc_ids().begin(), shared.pcc_ids().end()),
             std::vector<std::string>{"PS_SUD"});
