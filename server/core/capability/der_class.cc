@@ -59,8 +59,7 @@ bool ParseDerKind(const std::string& text, DerKind* out) {
 
 absl::Status ValidateDerClass(const DerClass& c, const std::string& source) {
   auto bad = [&](const char* field, double value, const char* why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": class '", c.name, "': ", field, ": ", value, " ", why));
+    return absl::InvalidArgumentError(absl::StrCat(source, ": class '", c.name, "': ", field, ": ", value, " ", why));
   };
   auto pf = [&](const char* field, double v) {
     return (v > 0 && v <= 1) ? absl::OkStatus() : bad(field, v, "is not a power factor in (0, 1]");

@@ -63,8 +63,8 @@ struct DerState {
 };
 
 struct DerCapability {
-  ConvexPolygon region;   // p.u., generator convention
-  PqPoint operating;      // p.u., inside region
+  ConvexPolygon region;  // p.u., generator convention
+  PqPoint operating;     // p.u., inside region
 };
 
 // Return the capability region and operating point of one unit of the

@@ -26,9 +26,10 @@ size_t Lowest(const std::vector<PqPoint>& v) {
 
 ConvexPolygon ConvexPolygon::Hull(std::vector<PqPoint> pts) {
   std::sort(pts.begin(), pts.end(), [](PqPoint a, PqPoint b) { return a.p < b.p || (a.p == b.p && a.q < b.q); });
-  pts.erase(std::unique(pts.begin(), pts.end(),
-                        [](PqPoint a, PqPoint b) { return std::abs(a.p - b.p) <= kEps && std::abs(a.q - b.q) <= kEps; }),
-            pts.end());
+  pts.erase(
+      std::unique(pts.begin(), pts.end(),
+                  [](PqPoint a, PqPoint b) { return std::abs(a.p - b.p) <= kEps && std::abs(a.q - b.q) <= kEps; }),
+      pts.end());
   if (pts.size() <= 1) return ConvexPolygon(pts);
   std::vector<PqPoint> h(2 * pts.size());
   size_t k = 0;
@@ -106,6 +107,15 @@ ConvexPolygon ConvexPolygon::Scaled(double k) const {
   for (PqPoint& x : v) {
     x.p *= k;
     x.q *= k;
+  }
+  return ConvexPolygon(std::move(v));
+}
+
+ConvexPolygon ConvexPolygon::Negated() const {
+  std::vector<PqPoint> v = v_;
+  for (PqPoint& x : v) {
+    x.p = -x.p;
+    x.q = -x.q;
   }
   return ConvexPolygon(std::move(v));
 }

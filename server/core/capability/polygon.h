@@ -40,6 +40,8 @@ class ConvexPolygon {
 
   ConvexPolygon Translated(double dp, double dq) const;
   ConvexPolygon Scaled(double k) const;  // k >= 0
+  // Return {-x : x in this polygon} (a half turn keeps it counter-clockwise).
+  ConvexPolygon Negated() const;
   // Return the part of this polygon inside `clip` (Sutherland-Hodgman).
   ConvexPolygon ClippedBy(const ConvexPolygon& clip) const;
 

@@ -1,0 +1,88 @@
+// Aggregated PCC flexibility by the capability-curve method: every DER
+// group's capability region around its operating point, summed (Minkowski)
+// and placed at the PCC's operating point.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "core/capability/der_class.h"
+#include "core/capability/polygon.h"
+#include "core/profiles/profile.h"
+
+namespace tsodso::core {
+
+// Where a DER group's per-unit state comes from in each interval.
+using ProfileFn = std::function<double(absl::Time)>;
+
+// Identical DERs behind one PCC: one class, one profile. The Minkowski sum
+// of k copies of a convex region is the region scaled by k, so a group
+// costs one region whatever its number of units.
+struct DerGroup {
+  std::string name;  // e.g. "pv_rooftop"
+  DerClass der_class;
+  double sn_mva = 0;  // total rated apparent power of the group
+  int units = 0;      // number of units (for the disclosure rule)
+  ProfileFn profile;
+};
+
+struct PccModel {
+  std::string pcc_id;
+  std::vector<DerGroup> groups;
+  // The PCC's load (MW, consumption positive) before DER injections, and
+  // its power factor (lagging): together with the DERs' operating points
+  // they give the PCC exchange.
+  ProfileFn load_mw;
+  double load_pf = 0.95;
+  // Below this many units in a class, the class is not shown on its own.
+  int min_units_for_breakdown = 5;
+};
+
+struct GroupFlex {
+  std::string name;
+  int units = 0;
+  double p_up_mw = 0, p_down_mw = 0, q_up_mvar = 0, q_down_mvar = 0;
+};
+
+// One interval at the PCC, load convention (import from the TSO grid
+// positive). Upward = less import (more generation or less consumption).
+struct FlexInterval {
+  absl::Time start;
+  absl::Time end;
+  PqPoint operating;  // PCC exchange, MW / Mvar
+  double p_up_mw = 0;
+  double p_down_mw = 0;
+  double q_up_mvar = 0;    // reactive import can decrease by this much
+  double q_down_mvar = 0;  // reactive import can increase by this much
+  ConvexPolygon area;      // reachable PCC exchanges (MW, Mvar)
+  std::vector<GroupFlex> groups;
+};
+
+// Compute one interval [start, start + step).
+FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Duration step, bool with_area = true);
+
+// Compute every interval of [from, to) at `step`.
+std::vector<FlexInterval> ComputeRange(const PccModel& model, absl::Time from, absl::Time to, absl::Duration step,
+                                       bool with_area = true);
+
+struct Distribution {
+  double mean = 0, min = 0, max = 0, p5 = 0, p50 = 0, p95 = 0;
+  double day_mean = 0, night_mean = 0;
+  std::map<int, double> monthly_mean;  // month 1..12
+  double share_at_least = 0;           // share of intervals >= threshold
+};
+
+struct FlexSummary {
+  size_t intervals = 0;
+  Distribution p_up, p_down, q_up, q_down;
+};
+
+// Summarise a horizon. Day is 06:00-18:00 UTC (07-19 CET, 08-20 CEST);
+// `threshold` is the level a TSO calls meaningful (e.g. 10 MW / 10 Mvar).
+FlexSummary Summarize(const std::vector<FlexInterval>& intervals, double threshold);
+
+}  // namespace tsodso::core
