@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "app/config.h"
+#include "app/flex_commands.h"
+#include "app/flex_publisher.h"
 #include "app/gateway.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -15,17 +17,40 @@ int main(int argc, char** argv) {
   std::string config_path;
   bool check_only = false;
   tsodso::app::RunOptions run;
-  app.add_option("--config,-c", config_path, "gateway configuration file (YAML)")->required();
+  CLI::Option* config_opt = app.add_option("--config,-c", config_path, "gateway configuration file (YAML)");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
   app.add_option("--ready-file", run.ready_file, "write {\"port\", \"pid\"} as JSON here once listening");
   app.fallthrough();  // `audit verify --config F` as well as `--config F audit verify`
   CLI::App* audit = app.add_subcommand("audit", "audit trail commands");
   CLI::App* verify = audit->add_subcommand("verify", "check the hash chain of the audit log");
   audit->require_subcommand(1);
+  CLI::App* flex = app.add_subcommand("flex", "offline flexibility tools for the DSO engineer");
+  flex->require_subcommand(1);
+  CLI::App* make_profiles = flex->add_subcommand("make-profiles", "build profile CSVs from measured data");
+  std::string weather, load, out_dir;
+  int year = 2025;
+  make_profiles->add_option("--weather", weather, "PVGIS typical meteorological year (CSV)")->required();
+  make_profiles->add_option("--load", load, "measured 15-minute load (CSV with utc_start,total_load_mw)")->required();
+  make_profiles->add_option("--out", out_dir, "output directory")->required();
+  make_profiles->add_option("--year", year, "year of the PV, CHP and hydro profiles")->capture_default_str();
+  CLI::App* summary = flex->add_subcommand("summary", "yearly distribution of a scenario's flexibility");
+  std::string classes_file, scenario_file;
+  double threshold = 10;
+  summary->add_option("--classes", classes_file, "DER classes file")->required();
+  summary->add_option("--scenario", scenario_file, "scenario file")->required();
+  summary->add_option("--year", year, "year")->capture_default_str();
+  summary->add_option("--threshold", threshold, "meaningful level, MW and Mvar")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  if (make_profiles->parsed()) return tsodso::app::MakeProfiles(weather, load, out_dir, year);
+  if (summary->parsed()) return tsodso::app::SummarizeScenario(classes_file, scenario_file, year, threshold);
+  if (config_opt->count() == 0) {
+    std::fprintf(stderr, "tsodso-gatewayd: --config is required\n");
+    return 2;
   }
 
   auto logger = spdlog::stderr_color_mt("tsodso");
@@ -40,6 +65,11 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   if (check_only) {
+    if (auto catalog = tsodso::app::LoadFlexCatalog(config->flexibility); !catalog.ok()) {
+      std::fprintf(stderr, "tsodso-gatewayd: invalid flexibility inputs: %s\n",
+                   std::string(catalog.status().message()).c_str());
+      return 2;
+    }
     std::printf("%s: configuration OK (%zu parties, %zu PCCs)\n", config_path.c_str(),
                 config->registry->parties().size(), config->registry->pccs().size());
     return 0;

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "lib/client.h"
+#include "lib/pq_chart.h"
 
 namespace {
 
@@ -74,6 +75,17 @@ std::string Human(const v1::Event& e) {
     const v1::Notice& n = e.notice();
     line += " " + v1::Severity_Name(n.severity()).substr(9) + " \"" + n.text() + "\" valid " + Time(n.valid_from()) +
             " .. " + Time(n.valid_to()) + " by " + n.published_by();
+  }
+  if (e.has_flexibility() && e.flexibility().intervals_size() > 0) {
+    const v1::FlexibilityUpdate& f = e.flexibility();
+    const auto& first = f.intervals(0);
+    char buf[256];
+    std::snprintf(
+        buf, sizeof buf,
+        " %d intervals from %s; first: P %.2f MW Q %.2f Mvar, P up/down %.2f/%.2f MW, Q up/down %.2f/%.2f Mvar",
+        f.intervals_size(), Time(first.start()).c_str(), first.operating_point().p_mw(),
+        first.operating_point().q_mvar(), first.p_up_mw(), first.p_down_mw(), first.q_up_mvar(), first.q_down_mvar());
+    line += buf;
   }
   return line;
 }
@@ -154,6 +166,17 @@ int main(int argc, char** argv) {
   subscribe->add_flag("--reconnect", reconnect, "on UNAVAILABLE or RESOURCE_EXHAUSTED, resubscribe from the last seq");
   subscribe->add_flag("--show-heartbeats", show_heartbeats, "print heartbeats too");
 
+  auto* flex = app.add_subcommand("flex", "PCC flexibility per interval: P/Q up and down, operating point");
+  std::string flex_pcc, flex_from, flex_to, flex_scenario, svg_file, flex_at;
+  bool csv = false;
+  flex->add_option("--pcc", flex_pcc, "PCC id")->required();
+  flex->add_option("--from", flex_from, "RFC 3339 UTC start")->required();
+  flex->add_option("--to", flex_to, "RFC 3339 UTC end (exclusive)")->required();
+  flex->add_option("--scenario", flex_scenario, "planning scenario (e.g. 2030); default the current one");
+  flex->add_flag("--csv", csv, "print CSV");
+  flex->add_option("--svg", svg_file, "also draw the P-Q picture into this SVG file");
+  flex->add_option("--at", flex_at, "interval whose flexibility area the SVG shows (default: the first)");
+
   auto* notice = app.add_subcommand("notice", "operator notices");
   notice->require_subcommand(1);
   auto* publish = notice->add_subcommand("publish", "publish a notice (DSO operator only)");
@@ -210,6 +233,84 @@ int main(int argc, char** argv) {
     auto st = (*client)->Health();
     if (!st.ok()) return Fail(st);
     std::cout << "SERVING" << std::endl;
+    return 0;
+  }
+  if (flex->parsed()) {
+    v1::GetFlexibilityRequest req;
+    req.set_pcc_id(flex_pcc);
+    req.set_scenario(flex_scenario);
+    if (!google::protobuf::util::TimeUtil::FromString(flex_from, req.mutable_from())) {
+      return Fail(absl::InvalidArgumentError("--from: '" + flex_from + "' is not an RFC 3339 time"));
+    }
+    if (!google::protobuf::util::TimeUtil::FromString(flex_to, req.mutable_to())) {
+      return Fail(absl::InvalidArgumentError("--to: '" + flex_to + "' is not an RFC 3339 time"));
+    }
+    auto r = (*client)->GetFlexibility(req);
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      for (const auto& i : r->intervals()) std::cout << Json(i) << "\n";
+    } else if (csv) {
+      std::cout << "start,end,p_mw,q_mvar,p_up_mw,p_down_mw,q_up_mvar,q_down_mvar\n";
+      for (const auto& i : r->intervals()) {
+        std::cout << Time(i.start()) << "," << Time(i.end()) << "," << i.operating_point().p_mw() << ","
+                  << i.operating_point().q_mvar() << "," << i.p_up_mw() << "," << i.p_down_mw() << "," << i.q_up_mvar()
+                  << "," << i.q_down_mvar() << "\n";
+      }
+    } else {
+      std::printf("PCC %s, scenario %s, %d-minute intervals (MW / Mvar; load convention, up = less import)\n",
+                  r->pcc_id().c_str(), r->scenario().c_str(), r->interval_minutes());
+      if (!r->breakdown_note().empty()) std::printf("note: %s\n", r->breakdown_note().c_str());
+      std::printf("%-22s %9s %9s %8s %8s %8s %8s\n", "start", "P", "Q", "P up", "P down", "Q up", "Q down");
+      for (const auto& i : r->intervals()) {
+        std::printf("%-22s %9.2f %9.2f %8.2f %8.2f %8.2f %8.2f\n", Time(i.start()).c_str(), i.operating_point().p_mw(),
+                    i.operating_point().q_mvar(), i.p_up_mw(), i.p_down_mw(), i.q_up_mvar(), i.q_down_mvar());
+      }
+    }
+    std::cout.flush();
+    if (!svg_file.empty()) {
+      // The horizon's capability boundary is the hull of every interval's
+      // area, fetched with vertices a week at a time.
+      tsodso::client::PqChart chart;
+      chart.title = "PCC " + flex_pcc + " (" + r->scenario() + "): " + flex_from + " to " + flex_to;
+      for (const auto& i : r->intervals()) {
+        chart.operating_points.emplace_back(i.operating_point().p_mw(), i.operating_point().q_mvar());
+      }
+      google::protobuf::Timestamp at_ts = req.from();
+      if (!flex_at.empty() && !google::protobuf::util::TimeUtil::FromString(flex_at, &at_ts)) {
+        return Fail(absl::InvalidArgumentError("--at: '" + flex_at + "' is not an RFC 3339 time"));
+      }
+      std::vector<std::pair<double, double>> all;
+      const int64_t week = 7 * 24 * 3600;
+      for (int64_t s = req.from().seconds(); s < req.to().seconds(); s += week) {
+        v1::GetFlexibilityRequest chunk = req;
+        chunk.mutable_from()->set_seconds(s);
+        chunk.mutable_from()->set_nanos(0);
+        if (s + week < req.to().seconds()) {
+          chunk.mutable_to()->set_seconds(s + week);
+          chunk.mutable_to()->set_nanos(0);
+        }
+        chunk.set_include_vertices(true);
+        auto part = (*client)->GetFlexibility(chunk);
+        if (!part.ok()) return Fail(part.status());
+        for (const auto& i : part->intervals()) {
+          std::vector<std::pair<double, double>> area;
+          for (const auto& v : i.vertices()) area.emplace_back(v.p_mw(), v.q_mvar());
+          const bool chosen = i.start().seconds() <= at_ts.seconds() && at_ts.seconds() < i.end().seconds();
+          if (chosen) {
+            chart.interval_area = area;
+            chart.interval_operating = {i.operating_point().p_mw(), i.operating_point().q_mvar()};
+            chart.interval_label = Time(i.start());
+          }
+          all.insert(all.end(), area.begin(), area.end());
+        }
+        all = tsodso::client::ConvexHull(std::move(all));
+      }
+      chart.capability_boundary = std::move(all);
+      std::ofstream out(svg_file);
+      out << tsodso::client::RenderSvg(chart);
+      if (!out.flush()) return Fail(absl::UnavailableError("cannot write " + svg_file));
+      std::fprintf(stderr, "tsodso: wrote %s\n", svg_file.c_str());
+    }
     return 0;
   }
   if (publish->parsed()) {

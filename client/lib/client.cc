@@ -75,6 +75,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);  // a year of flexibility
   if (options.receive_window_bytes > 0) {
     args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
     args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, options.receive_window_bytes);
@@ -89,7 +90,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, int timeout_ms)
       timeout_ms_(timeout_ms),
       registry_(v1::RegistryService::NewStub(channel_)),
       operator_(v1::OperatorService::NewStub(channel_)),
-      feed_(v1::FeedService::NewStub(channel_)) {}
+      feed_(v1::FeedService::NewStub(channel_)),
+      flexibility_(v1::FlexibilityService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -115,6 +117,15 @@ absl::StatusOr<v1::PublishNoticeResponse> Client::PublishNotice(const v1::Publis
   auto ctx = NewContext();
   v1::PublishNoticeResponse out;
   if (auto st = FromGrpc(operator_->PublishNotice(ctx.get(), request, &out)); !st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<v1::GetFlexibilityResponse> Client::GetFlexibility(const v1::GetFlexibilityRequest& request) {
+  auto ctx = NewContext();
+  // A year of intervals takes the gateway a moment to compute and send.
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(std::max(timeout_ms_, 60000)));
+  v1::GetFlexibilityResponse out;
+  if (auto st = FromGrpc(flexibility_->GetFlexibility(ctx.get(), request, &out)); !st.ok()) return st;
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "tsodso/v1/feed.grpc.pb.h"
+#include "tsodso/v1/flexibility.grpc.pb.h"
 #include "tsodso/v1/operator.grpc.pb.h"
 #include "tsodso/v1/registry.grpc.pb.h"
 
@@ -43,6 +44,7 @@ class Client {
   absl::StatusOr<v1::WhoAmIResponse> WhoAmI();
   absl::StatusOr<v1::ListPccsResponse> ListPccs();
   absl::StatusOr<v1::PublishNoticeResponse> PublishNotice(const v1::PublishNoticeRequest& request);
+  absl::StatusOr<v1::GetFlexibilityResponse> GetFlexibility(const v1::GetFlexibilityRequest& request);
   // Ask the standard gRPC health service; OK when the gateway is serving.
   absl::Status Health();
 
@@ -62,6 +64,7 @@ class Client {
   std::unique_ptr<v1::RegistryService::Stub> registry_;
   std::unique_ptr<v1::OperatorService::Stub> operator_;
   std::unique_ptr<v1::FeedService::Stub> feed_;
+  std::unique_ptr<v1::FlexibilityService::Stub> flexibility_;
   std::mutex mu_;
   grpc::ClientContext* stream_context_ = nullptr;
   bool cancelled_ = false;

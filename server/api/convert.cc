@@ -79,6 +79,53 @@ absl::Status ToProto(const core::StoredEvent& event, v1::Event* out) {
   return absl::OkStatus();
 }
 
+void ToProto(const core::FlexInterval& f, bool with_vertices, const std::vector<core::ClassFlex>* by_class,
+             v1::FlexibilityInterval* out) {
+  ToProto(f.start, out->mutable_start());
+  ToProto(f.end, out->mutable_end());
+  out->mutable_operating_point()->set_p_mw(f.operating.p);
+  out->mutable_operating_point()->set_q_mvar(f.operating.q);
+  out->set_p_up_mw(f.p_up_mw);
+  out->set_p_down_mw(f.p_down_mw);
+  out->set_q_up_mvar(f.q_up_mvar);
+  out->set_q_down_mvar(f.q_down_mvar);
+  if (with_vertices) {
+    for (const core::PqPoint& v : f.area.vertices()) {
+      v1::PqPoint* p = out->add_vertices();
+      p->set_p_mw(v.p);
+      p->set_q_mvar(v.q);
+    }
+  }
+  if (by_class != nullptr) {
+    for (const core::ClassFlex& c : *by_class) {
+      v1::ClassFlexibility* cf = out->add_by_class();
+      cf->set_der_class(c.der_class);
+      cf->set_p_up_mw(c.p_up_mw);
+      cf->set_p_down_mw(c.p_down_mw);
+      cf->set_q_up_mvar(c.q_up_mvar);
+      cf->set_q_down_mvar(c.q_down_mvar);
+    }
+  }
+}
+
+std::string EncodeFlexibilityPayload(const core::FlexScenario& scenario, const std::vector<core::FlexInterval>& horizon,
+                                     absl::Time computed_at) {
+  v1::Event event;
+  v1::FlexibilityUpdate* u = event.mutable_flexibility();
+  u->set_pcc_id(scenario.model.pcc_id);
+  ToProto(computed_at, u->mutable_computed_at());
+  u->set_interval_minutes(static_cast<int32_t>(absl::ToInt64Minutes(scenario.interval)));
+  std::string note;
+  const bool breakdown = core::BreakdownAllowed(scenario.model, &note);
+  u->set_breakdown_note(note);
+  for (const core::FlexInterval& f : horizon) {
+    const std::vector<core::ClassFlex> classes =
+        breakdown ? core::ByClass(scenario.model, f) : std::vector<core::ClassFlex>{};
+    ToProto(f, false, breakdown ? &classes : nullptr, u->add_intervals());
+  }
+  return DeterministicBytes(event);
+}
+
 std::string DeterministicBytes(const google::protobuf::Message& message) {
   std::string out;
   {

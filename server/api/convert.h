@@ -7,9 +7,11 @@
 #include <string>
 
 #include "core/events/event.h"
+#include "core/flexibility/engine.h"
 #include "core/notices/notice.h"
 #include "core/registry/party_registry.h"
 #include "tsodso/v1/feed.pb.h"
+#include "tsodso/v1/flexibility.pb.h"
 #include "tsodso/v1/operator.pb.h"
 #include "tsodso/v1/registry.pb.h"
 
@@ -30,6 +32,14 @@ std::string EncodeNoticePayload(const core::Notice& notice);
 
 // Build the wire event from a stored event.
 absl::Status ToProto(const core::StoredEvent& event, v1::Event* out);
+
+// Fill a wire interval; vertices and the class breakdown only when asked.
+void ToProto(const core::FlexInterval& interval, bool with_vertices, const std::vector<core::ClassFlex>* by_class,
+             v1::FlexibilityInterval* out);
+
+// Encode a FLEXIBILITY event payload for the coming horizon of a scenario.
+std::string EncodeFlexibilityPayload(const core::FlexScenario& scenario, const std::vector<core::FlexInterval>& horizon,
+                                     absl::Time computed_at);
 
 // Serialize deterministically, for digests and idempotency comparisons.
 std::string DeterministicBytes(const google::protobuf::Message& message);

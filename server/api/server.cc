@@ -27,7 +27,7 @@ absl::Status Readable(const std::string& path, const char* what) {
 
 }  // namespace
 
-GatewayServer::GatewayServer(ServiceContext& ctx) : registry_(ctx), operator_(ctx), feed_(ctx) {}
+GatewayServer::GatewayServer(ServiceContext& ctx) : registry_(ctx), operator_(ctx), flexibility_(ctx), feed_(ctx) {}
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const ServerOptions& options, ServiceContext& ctx) {
   const TlsOptions& tls = options.tls;
@@ -55,6 +55,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   builder.AddListeningPort(options.listen_address, creds, &server->port_);
   builder.RegisterService(&server->registry_);
   builder.RegisterService(&server->operator_);
+  builder.RegisterService(&server->flexibility_);
+  // A year of 15-minute flexibility without vertices is ~7 MB.
+  builder.SetMaxSendMessageSize(64 * 1024 * 1024);
   builder.RegisterService(&server->feed_);
   const KeepaliveOptions& ka = options.keepalive;
   // A second daemon started by mistake on the same port must fail, not

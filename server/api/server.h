@@ -54,6 +54,7 @@ class GatewayServer {
   GatewayServer(ServiceContext& ctx);
   RegistryServiceImpl registry_;
   OperatorServiceImpl operator_;
+  FlexibilityServiceImpl flexibility_;
   FeedServiceImpl feed_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -11,6 +11,7 @@
 #include "api/identity.h"
 #include "api/status.h"
 #include "core/audit/audit_chain.h"
+#include "core/flexibility/engine.h"
 #include "core/registry/party_registry.h"
 #include "feed/hub.h"
 #include "spdlog/spdlog.h"
@@ -24,11 +25,29 @@ struct FeedOptions {
   int replay_page = 500;
 };
 
+// The flexibility scenarios in force; swapped whole when inputs change.
+class FlexCatalogHolder {
+ public:
+  std::shared_ptr<const core::FlexCatalog> Get() const {
+    std::lock_guard lock(mu_);
+    return catalog_;
+  }
+  void Set(std::shared_ptr<const core::FlexCatalog> catalog) {
+    std::lock_guard lock(mu_);
+    catalog_ = std::move(catalog);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const core::FlexCatalog> catalog_ = std::make_shared<core::FlexCatalog>();
+};
+
 struct ServiceContext {
   std::shared_ptr<const core::PartyRegistry> registry;
   store::DbPool* pool = nullptr;
   feed::FeedHub* hub = nullptr;
   FeedOptions feed;
+  FlexCatalogHolder* flex = nullptr;
 };
 
 // Return the status as a caller outside the DSO may see it: storage and

@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "api/subscribe_reactor.h"
 #include "store/event_store.h"
@@ -83,6 +84,49 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::PublishNotice(grpc::CallbackServe
                     for (const auto& e : *events) response->add_event_seqs(e.seq);
                     return store::RememberResponse(db, key, digest, DeterministicBytes(*response));
                   });
+}
+
+grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackServerContext* call,
+                                                                 const v1::GetFlexibilityRequest* request,
+                                                                 v1::GetFlexibilityResponse* response) {
+  return RunUnary(
+      ctx_, call, "/tsodso.v1.FlexibilityService/GetFlexibility", request, response,
+      [this, request, response](const core::Party& party, store::PgConnection&) -> absl::Status {
+        // A party learns nothing about PCCs it may not see, not even whether
+        // they exist.
+        if (!party.MaySeePcc(request->pcc_id())) {
+          return absl::PermissionDeniedError(
+              absl::StrCat("pcc_id: party '", party.id, "' may not see PCC '", request->pcc_id(), "'"));
+        }
+        if (ctx_.registry->FindPcc(request->pcc_id()) == nullptr) {
+          return absl::InvalidArgumentError(absl::StrCat("pcc_id: unknown PCC '", request->pcc_id(), "'"));
+        }
+        const absl::Time from = FromProto(request->from());
+        const absl::Time to = FromProto(request->to());
+        if (auto st = core::ValidateFlexWindow(from, to, request->include_vertices()); !st.ok()) return st;
+        const std::shared_ptr<const core::FlexCatalog> catalog = ctx_.flex->Get();
+        const core::FlexScenario* scenario = catalog->Find(request->pcc_id(), request->scenario());
+        if (scenario == nullptr) {
+          return request->scenario().empty()
+                     ? absl::FailedPreconditionError(
+                           absl::StrCat("pcc_id: no flexibility model is configured for PCC '", request->pcc_id(), "'"))
+                     : absl::InvalidArgumentError(absl::StrCat("scenario: '", request->scenario(),
+                                                               "' is not a scenario of PCC '", request->pcc_id(), "'"));
+        }
+        const auto intervals = core::ComputeRange(scenario->model, core::AlignDown(from, scenario->interval), to,
+                                                  scenario->interval, request->include_vertices());
+        std::string note;
+        const bool breakdown = core::BreakdownAllowed(scenario->model, &note);
+        response->set_pcc_id(request->pcc_id());
+        response->set_scenario(scenario->name);
+        response->set_interval_minutes(static_cast<int32_t>(absl::ToInt64Minutes(scenario->interval)));
+        response->set_breakdown_note(note);
+        for (const core::FlexInterval& f : intervals) {
+          const auto classes = breakdown ? core::ByClass(scenario->model, f) : std::vector<core::ClassFlex>{};
+          ToProto(f, request->include_vertices(), breakdown ? &classes : nullptr, response->add_intervals());
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerWriteReactor<v1::Event>* FeedServiceImpl::Subscribe(grpc::CallbackServerContext* call,

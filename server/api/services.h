@@ -3,6 +3,7 @@
 
 #include "api/service_context.h"
 #include "tsodso/v1/feed.grpc.pb.h"
+#include "tsodso/v1/flexibility.grpc.pb.h"
 #include "tsodso/v1/operator.grpc.pb.h"
 #include "tsodso/v1/registry.grpc.pb.h"
 
@@ -25,6 +26,16 @@ class OperatorServiceImpl final : public v1::OperatorService::CallbackService {
   explicit OperatorServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
   grpc::ServerUnaryReactor* PublishNotice(grpc::CallbackServerContext* call, const v1::PublishNoticeRequest* request,
                                           v1::PublishNoticeResponse* response) override;
+
+ private:
+  ServiceContext& ctx_;
+};
+
+class FlexibilityServiceImpl final : public v1::FlexibilityService::CallbackService {
+ public:
+  explicit FlexibilityServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
+  grpc::ServerUnaryReactor* GetFlexibility(grpc::CallbackServerContext* call, const v1::GetFlexibilityRequest* request,
+                                           v1::GetFlexibilityResponse* response) override;
 
  private:
   ServiceContext& ctx_;

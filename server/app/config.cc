@@ -163,9 +163,9 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
     TSODSO_TRY(top.CheckIsMap());
     // Unknown top-level keys first: a misspelt section would otherwise be
     // reported as a missing one.
-    static const std::set<std::string> kTopKeys = {"listen", "data_dir", "log_level", "shutdown_grace_ms",
-                                                   "tls",    "database", "feed",      "keepalive",
-                                                   "pccs",   "parties"};
+    static const std::set<std::string> kTopKeys = {"listen", "data_dir", "log_level",  "shutdown_grace_ms",
+                                                   "tls",    "database", "feed",       "keepalive",
+                                                   "pccs",   "parties",  "flexibility"};
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       if (!kTopKeys.count(key)) return top.Error(key, "unknown key");
@@ -234,6 +234,31 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
       TSODSO_TRY(ka.Int("min_client_ping_interval_ms", &k.min_client_ping_interval_ms, 1000, 7200000));
       TSODSO_TRY(ka.Finish());
     }
+    if (top.Has("flexibility")) {
+      Section fx(top.Get("flexibility"), "flexibility", path);
+      TSODSO_TRY(fx.CheckIsMap());
+      FlexibilityConfig& f = cfg.flexibility;
+      TSODSO_TRY(fx.Path("der_classes", &f.der_classes, base, true));
+      TSODSO_TRY(fx.Int("publish_interval_s", &f.publish_interval_s, 10, 86400));
+      TSODSO_TRY(fx.Int("horizon_hours", &f.horizon_hours, 1, 24 * 7));
+      YAML::Node per_pcc = fx.Get("pccs");
+      if (!per_pcc.IsMap() || per_pcc.size() == 0) {
+        return fx.Error("flexibility.pccs", "must map PCC ids to {scenario name: file}");
+      }
+      for (const auto& kv : per_pcc) {
+        const std::string pcc = kv.first.as<std::string>();
+        if (!kv.second.IsMap()) return fx.Error("flexibility.pccs." + pcc, "must map scenario names to files");
+        for (const auto& sc : kv.second) {
+          std::string file = sc.second.as<std::string>();
+          if (fs::path(file).is_relative()) file = (base / file).lexically_normal().string();
+          f.scenarios[pcc][sc.first.as<std::string>()] = file;
+        }
+        if (!f.scenarios[pcc].count("current")) {
+          return fx.Error("flexibility.pccs." + pcc, "needs a 'current' scenario (the live one)");
+        }
+      }
+      TSODSO_TRY(fx.Finish());
+    }
 
     std::vector<core::Pcc> pccs;
     std::vector<core::Party> parties;
@@ -243,6 +268,11 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
     auto registry = core::PartyRegistry::Create(std::move(pccs), std::move(parties), path);
     if (!registry.ok()) return registry.status();
     cfg.registry = std::make_shared<const core::PartyRegistry>(std::move(*registry));
+    for (const auto& [pcc, scenarios] : cfg.flexibility.scenarios) {
+      if (cfg.registry->FindPcc(pcc) == nullptr) {
+        return top.Error("flexibility.pccs." + pcc, "unknown PCC '" + pcc + "'");
+      }
+    }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": line ", e.mark.line + 1, ": ", e.msg));
   }

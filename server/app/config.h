@@ -1,6 +1,7 @@
 // The gateway's configuration, read once at start-up into plain structs.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,14 @@ struct DatabaseConfig {
   std::string embedded_bin_dir;
 };
 
+struct FlexibilityConfig {
+  std::string der_classes;  // path; empty: flexibility is off
+  int publish_interval_s = 900;
+  int horizon_hours = 24;
+  // PCC id -> scenario name -> scenario file ("current" is the live one).
+  std::map<std::string, std::map<std::string, std::string>> scenarios;
+};
+
 struct GatewayConfig {
   std::string source;  // the file it was read from
   std::string data_dir;
@@ -27,6 +36,7 @@ struct GatewayConfig {
   api::FeedOptions feed;
   int shutdown_grace_ms = 5000;
   std::shared_ptr<const core::PartyRegistry> registry;
+  FlexibilityConfig flexibility;
 };
 
 // Read and check a configuration file. Unknown keys and impossible values

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/server.h"
+#include "app/flex_publisher.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"
 #include "spdlog/spdlog.h"
@@ -90,13 +91,23 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   }
   hub.StartHeartbeats(absl::Milliseconds(config.heartbeat_interval_ms));
 
-  api::ServiceContext ctx{config.registry, &pool, &hub, config.feed};
+  api::FlexCatalogHolder flex;
+  auto catalog = LoadFlexCatalog(config.flexibility);
+  if (!catalog.ok()) {
+    spdlog::critical("cannot start: flexibility inputs: {}", std::string(catalog.status().message()));
+    tailer.Stop();
+    return 1;
+  }
+  flex.Set(*catalog);
+  FlexPublisher publisher(config.flexibility, flex, pool);
+  api::ServiceContext ctx{config.registry, &pool, &hub, config.feed, &flex};
   auto server = api::GatewayServer::Start(config.server, ctx);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", std::string(server.status().message()));
     tailer.Stop();
     return 1;
   }
+  publisher.Start();
   spdlog::info("tsodso-gatewayd listening on port {} (config {}, {} parties, {} PCCs)", (*server)->port(),
                config.source, config.registry->parties().size(), config.registry->pccs().size());
   if (!options.ready_file.empty()) {
@@ -113,6 +124,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   // stops accepting and lets unary calls in flight finish and commit.  (*server)->SetServing(false);
   hub.CloseAll(absl::UnavailableError("gateway shutting down"));
   (*server)->Shutdown(absl::Milliseconds(config.shutdown_grace_ms));
+  publisher.Stop();
   tailer.Stop();
   pool.Shutdown();
   if (embedded) {

@@ -121,12 +121,39 @@ ConvexPolygon ConvexPolygon::Negated() const {
 }
 
 ConvexPolygon ConvexPolygon::ClippedBy(const ConvexPolygon& clip) const {
-  if (v_.size() < 3 || clip.v_.size() < 3) {
+  if (clip.v_.size() < 3) {
     std::vector<PqPoint> inside;
     for (const PqPoint& x : v_) {
       if (clip.Contains(x, 1e-9)) inside.push_back(x);
     }
     return Hull(std::move(inside));
+  }
+  if (v_.size() == 1) return clip.Contains(v_[0], 1e-9) ? *this : ConvexPolygon();
+  if (v_.size() == 2) {
+    // Cyrus-Beck: keep the parameter range of the segment inside every edge.
+    const PqPoint a = v_[0];
+    const PqPoint d{v_[1].p - a.p, v_[1].q - a.q};
+    double t0 = 0, t1 = 1;
+    for (size_t i = 0; i < clip.v_.size(); ++i) {
+      const PqPoint e0 = clip.v_[i];
+      const PqPoint e1 = clip.v_[(i + 1) % clip.v_.size()];
+      // Inside is left of e0->e1: cross(e1 - e0, x - e0) >= 0.
+      const double ex = e1.p - e0.p, ey = e1.q - e0.q;
+      const double num = ex * (a.q - e0.q) - ey * (a.p - e0.p);
+      const double den = ex * d.q - ey * d.p;
+      if (std::abs(den) < 1e-15) {
+        if (num < 0) return ConvexPolygon();
+        continue;
+      }
+      const double t = -num / den;
+      if (den > 0) {
+        t0 = std::max(t0, t);
+      } else {
+        t1 = std::min(t1, t);
+      }
+      if (t0 > t1) return ConvexPolygon();
+    }
+    return Hull({{a.p + t0 * d.p, a.q + t0 * d.q}, {a.p + t1 * d.p, a.q + t1 * d.q}});
   }
   std::vector<PqPoint> out = v_;
   for (size_t i = 0; i < clip.v_.size() && !out.empty(); ++i) {

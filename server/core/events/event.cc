@@ -8,11 +8,15 @@ const char* TopicName(Topic topic) {
   switch (topic) {
     case Topic::kNotice:
       return "NOTICE";
+    case Topic::kFlexibility:
+      return "FLEXIBILITY";
   }
   return "UNKNOWN";
 }
 
-bool IsKnownTopic(int value) { return value == static_cast<int>(Topic::kNotice); }
+bool IsKnownTopic(int value) {
+  return value == static_cast<int>(Topic::kNotice) || value == static_cast<int>(Topic::kFlexibility);
+}
 
 bool MayReceive(const Party& party, const Envelope& envelope) {
   if (party.role == Role::kDsoOperator) return true;

@@ -13,7 +13,7 @@
 
 namespace tsodso::core {
 
-enum class Topic : int { kNotice = 1 };
+enum class Topic : int { kNotice = 1, kFlexibility = 2 };
 
 const char* TopicName(Topic topic);
 bool IsKnownTopic(int value);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
+
 namespace tsodso::core {
 
 FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Duration step, bool with_area) {
@@ -54,6 +56,69 @@ std::vector<FlexInterval> ComputeRange(const PccModel& model, absl::Time from, a
   if (step <= absl::ZeroDuration() || to <= from) return out;
   out.reserve(static_cast<size_t>((to - from) / step) + 1);
   for (absl::Time t = from; t < to; t += step) out.push_back(ComputeInterval(model, t, step, with_area));
+  return out;
+}
+
+const FlexScenario* FlexCatalog::Find(const std::string& pcc_id, const std::string& scenario) const {
+  auto p = by_pcc.find(pcc_id);
+  if (p == by_pcc.end()) return nullptr;
+  auto s = p->second.find(scenario.empty() ? kCurrentScenario : scenario);
+  return s == p->second.end() ? nullptr : &s->second;
+}
+
+absl::Status ValidateFlexWindow(absl::Time from, absl::Time to, bool include_vertices) {
+  const auto fmt = [](absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); };
+  if (from == absl::UnixEpoch() || to == absl::UnixEpoch()) {
+    return absl::InvalidArgumentError("from, to: both must be set");
+  }
+  if (to <= from) {
+    return absl::InvalidArgumentError(absl::StrCat("to: ", fmt(to), " is not after from ", fmt(from)));
+  }
+  if (to - from > kMaxFlexWindow) {
+    return absl::InvalidArgumentError(absl::StrCat("to: ", fmt(to), " is more than 366 days after from ", fmt(from)));
+  }
+  if (include_vertices && to - from > kMaxVertexWindow) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "include_vertices: vertices are given for at most 7 days; the window is ", absl::FormatDuration(to - from)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Time AlignDown(absl::Time t, absl::Duration interval) {
+  const int64_t s = absl::ToUnixSeconds(t);
+  const int64_t step = absl::ToInt64Seconds(interval);
+  int64_t r = s % step;
+  if (r < 0) r += step;
+  return absl::FromUnixSeconds(s - r);
+}
+
+bool BreakdownAllowed(const PccModel& model, std::string* note) {
+  std::map<std::string, int> units;
+  for (const DerGroup& g : model.groups) units[g.der_class.name] += g.units;
+  for (const auto& [cls, n] : units) {
+    if (n < model.min_units_for_breakdown) {
+      if (note) {
+        *note = absl::StrCat("per-class breakdown withheld: a class has fewer than ", model.min_units_for_breakdown,
+                             " units behind this PCC; only the PCC aggregate is published");
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<ClassFlex> ByClass(const PccModel& model, const FlexInterval& interval) {
+  std::map<std::string, ClassFlex> acc;
+  for (size_t i = 0; i < model.groups.size() && i < interval.groups.size(); ++i) {
+    ClassFlex& c = acc[model.groups[i].der_class.name];
+    c.der_class = model.groups[i].der_class.name;
+    c.p_up_mw += interval.groups[i].p_up_mw;
+    c.p_down_mw += interval.groups[i].p_down_mw;
+    c.q_up_mvar += interval.groups[i].q_up_mvar;
+    c.q_down_mvar += interval.groups[i].q_down_mvar;
+  }
+  std::vector<ClassFlex> out;
+  for (auto& [k, v] : acc) out.push_back(v);
   return out;
 }
 

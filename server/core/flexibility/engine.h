@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "core/capability/der_class.h"
 #include "core/capability/polygon.h"
@@ -80,6 +81,41 @@ struct FlexSummary {
   size_t intervals = 0;
   Distribution p_up, p_down, q_up, q_down;
 };
+
+// A PCC's model under one named scenario ("current", "2030", ...).
+struct FlexScenario {
+  std::string name;
+  std::string source;               // file it was read from (DSO-internal)
+  std::vector<std::string> inputs;  // every file it was built from
+  PccModel model;
+  absl::Duration interval = absl::Minutes(15);
+};
+
+// Scenarios per PCC: what the flexibility service and publisher read.
+struct FlexCatalog {
+  std::map<std::string, std::map<std::string, FlexScenario>> by_pcc;
+  const FlexScenario* Find(const std::string& pcc_id, const std::string& scenario) const;
+};
+
+inline constexpr char kCurrentScenario[] = "current";
+inline constexpr absl::Duration kMaxFlexWindow = absl::Hours(24 * 366);
+inline constexpr absl::Duration kMaxVertexWindow = absl::Hours(24 * 7);
+
+// Check a request window: both ends set, from < to, at most 366 days, and
+// at most 7 days when vertices are asked for. Errors name the field.
+absl::Status ValidateFlexWindow(absl::Time from, absl::Time to, bool include_vertices);
+
+// Return the start of the interval that contains t.
+absl::Time AlignDown(absl::Time t, absl::Duration interval);
+
+// The per-class breakdown of a PCC is published only when every class has
+// at least min_units_for_breakdown units; otherwise `note` says why not.
+struct ClassFlex {
+  std::string der_class;
+  double p_up_mw = 0, p_down_mw = 0, q_up_mvar = 0, q_down_mvar = 0;
+};
+bool BreakdownAllowed(const PccModel& model, std::string* note);
+std::vector<ClassFlex> ByClass(const PccModel& model, const FlexInterval& interval);
 
 // Summarise a horizon. Day is 06:00-18:00 UTC (07-19 CET, 08-20 CEST);
 // `threshold` is the level a TSO calls meaningful (e.g. 10 MW / 10 Mvar).

@@ -30,7 +30,17 @@ bool ParseUtc(const std::string& text, absl::Time* out) {
   std::string err;
   if (absl::ParseTime("%Y-%m-%dT%H:%M:%SZ", text, out, &err)) return true;
   if (absl::ParseTime("%Y-%m-%dT%H:%MZ", text, out, &err)) return true;
-  return absl::ParseTime("%Y%m%d:%H%M", text, absl::UTCTimeZone(), out, &err);
+  // PVGIS "YYYYMMDD:HHMM": %Y would swallow the whole date, so split it.
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+  if (text.size() == 13 && text[8] == ':' && absl::SimpleAtoi(text.substr(0, 4), &y) &&
+      absl::SimpleAtoi(text.substr(4, 2), &mo) && absl::SimpleAtoi(text.substr(6, 2), &d) &&
+      absl::SimpleAtoi(text.substr(9, 2), &h) && absl::SimpleAtoi(text.substr(11, 2), &mi)) {
+    const absl::CivilMinute c(y, mo, d, h, mi);
+    if (c.year() != y || c.month() != mo || c.day() != d || c.hour() != h || c.minute() != mi) return false;
+    *out = absl::FromCivil(c, absl::UTCTimeZone());
+    return true;
+  }
+  return false;
 }
 
 YearProfile YearProfile::FromValues(int year, absl::Duration step, std::vector<double> values) {
@@ -165,12 +175,13 @@ absl::StatusOr<YearProfile> PvProfileFromTmy(const std::string& csv, const std::
     values[h] = std::clamp(p, 0.0, 1.0);
     seen[h] = true;
   }
+  const std::vector<bool> in_source = seen;
   for (int h = 0; h < hours; ++h) {
     if (seen[h]) continue;
     // 29 February of a leap target year, or an hour the file lacks: the
     // same hour a day earlier (never more than a day: a larger gap is an
     // error in the source).
-    if (h >= 24 && seen[h - 24]) {
+    if (h >= 24 && in_source[h - 24]) {
       values[h] = values[h - 24];
       seen[h] = true;
       continue;

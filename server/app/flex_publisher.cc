@@ -1,0 +1,132 @@
+#include "app/flex_publisher.h"
+
+#include <filesystem>
+#include <future>
+
+#include "api/convert.h"
+#include "app/flex_config.h"
+#include "spdlog/spdlog.h"
+#include "store/event_store.h"
+
+namespace tsodso::app {
+namespace fs = std::filesystem;
+
+absl::StatusOr<std::shared_ptr<const core::FlexCatalog>> LoadFlexCatalog(const FlexibilityConfig& config) {
+  auto catalog = std::make_shared<core::FlexCatalog>();
+  if (config.der_classes.empty()) return std::shared_ptr<const core::FlexCatalog>(catalog);
+  auto classes = LoadDerClasses(config.der_classes);
+  if (!classes.ok()) return classes.status();
+  for (const auto& [pcc, scenarios] : config.scenarios) {
+    for (const auto& [name, file] : scenarios) {
+      auto sc = LoadScenario(file, pcc, name, *classes);
+      if (!sc.ok()) return sc.status();
+      sc->inputs.push_back(config.der_classes);
+      catalog->by_pcc[pcc][name] = std::move(*sc);
+    }
+  }
+  return std::shared_ptr<const core::FlexCatalog>(catalog);
+}
+
+FlexPublisher::FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool)
+    : config_(config), holder_(holder), pool_(pool) {
+  InputsChanged();  // record the current modification times
+}
+
+FlexPublisher::~FlexPublisher() { Stop(); }
+
+void FlexPublisher::Start() {
+  if (config_.scenarios.empty()) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void FlexPublisher::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool FlexPublisher::InputsChanged() {
+  bool changed = false;
+  auto catalog = holder_.Get();
+  for (const auto& [pcc, scenarios] : catalog->by_pcc) {
+    for (const auto& [name, sc] : scenarios) {
+      for (const std::string& file : sc.inputs) {
+        std::error_code ec;
+        const auto t = fs::last_write_time(file, ec);
+        if (ec) continue;
+        auto [it, inserted] = mtimes_.emplace(file, t);
+        if (!inserted && it->second != t) {
+          it->second = t;
+          changed = true;
+        }
+      }
+    }
+  }
+  return changed;
+}
+
+absl::StatusOr<int> FlexPublisher::PublishNow() {
+  auto catalog = holder_.Get();
+  const absl::Time now = absl::Now();
+  std::vector<core::EventDraft> drafts;
+  for (const auto& [pcc, scenarios] : catalog->by_pcc) {
+    const core::FlexScenario* sc = catalog->Find(pcc, core::kCurrentScenario);
+    if (sc == nullptr) continue;
+    const absl::Time from = core::AlignDown(now, sc->interval);
+    const auto horizon =
+        core::ComputeRange(sc->model, from, from + absl::Hours(config_.horizon_hours), sc->interval, false);
+    core::Envelope env{core::Topic::kFlexibility, pcc, "",
+                       core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
+    drafts.push_back({env, api::EncodeFlexibilityPayload(*sc, horizon, now)});
+  }
+  if (drafts.empty()) return 0;
+  auto done = std::make_shared<std::promise<absl::Status>>();
+  auto result = done->get_future();
+  pool_.Post([&drafts, done](absl::StatusOr<store::PgConnection*> conn) {
+    if (!conn.ok()) {
+      done->set_value(conn.status());
+      return;
+    }
+    done->set_value(store::InTransaction(**conn, [&] { return store::AppendEvents(**conn, drafts).status(); }));
+  });
+  if (auto st = result.get(); !st.ok()) return st;
+  return static_cast<int>(drafts.size());
+}
+
+void FlexPublisher::Run() {
+  absl::Time next = absl::InfinitePast();
+  while (true) {
+    bool publish = false;
+    {
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; })) return;
+    }
+    if (absl::Now() >= next) publish = true;
+    if (InputsChanged()) {
+      auto reloaded = LoadFlexCatalog(config_);
+      if (reloaded.ok()) {
+        holder_.Set(*reloaded);
+        InputsChanged();
+        spdlog::info("flexibility inputs changed: scenarios reloaded");
+        publish = true;
+      } else {
+        spdlog::error("flexibility inputs changed but do not load; keeping the previous ones: {}",
+                      std::string(reloaded.status().message()));
+      }
+    }
+    if (!publish) continue;
+    auto n = PublishNow();
+    if (n.ok()) {
+      spdlog::info("published flexibility for {} PCC(s)", *n);
+      next = absl::Now() + absl::Seconds(config_.publish_interval_s);
+    } else {
+      spdlog::warn("flexibility not published: {}; retrying", std::string(n.status().message()));
+      next = absl::Now() + absl::Seconds(10);
+    }
+  }
+}
+
+}  // namespace tsodso::app

@@ -1,0 +1,46 @@
+// Loads the flexibility scenarios, and publishes each PCC's flexibility
+// for the coming horizon as FLEXIBILITY events: at start, on a schedule,
+// and when an input file changes.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "api/service_context.h"
+#include "app/config.h"
+
+namespace tsodso::app {
+
+// Read every configured scenario; errors name the file.
+absl::StatusOr<std::shared_ptr<const core::FlexCatalog>> LoadFlexCatalog(const FlexibilityConfig& config);
+
+class FlexPublisher {
+ public:
+  FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool);
+  ~FlexPublisher();
+  void Start();
+  void Stop();
+  // Compute and publish the current scenario of every PCC now; returns
+  // the number of events written.
+  absl::StatusOr<int> PublishNow();
+
+ private:
+  void Run();
+  bool InputsChanged();
+
+  const FlexibilityConfig& config_;
+  api::FlexCatalogHolder& holder_;
+  store::DbPool& pool_;
+  std::map<std::string, std::filesystem::file_time_type> mtimes_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tsodso::app
