@@ -60,7 +60,6 @@ inline absl::Status ForCaller(const absl::Status& st) {
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kDataLoss:
     case absl::StatusCode::kAborted:
-    case absl::StatusCode::kFailedPrecondition:
       return absl::Status(st.code(), "internal error; the request was not applied");
     default:
       return st;

@@ -98,11 +98,16 @@ absl::StatusOr<int> FlexPublisher::PublishNow() {
 
 void FlexPublisher::Run() {
   absl::Time next = absl::InfinitePast();
+  bool first = true;
   while (true) {
     bool publish = false;
     {
+      // Publish at once on start, then look for due work every 2 s.
       std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; })) return;
+      if (cv_.wait_for(lock, first ? std::chrono::seconds(0) : std::chrono::seconds(2), [this] { return stop_; })) {
+        return;
+      }
+      first = false;
     }
     if (absl::Now() >= next) publish = true;
     if (InputsChanged()) {

@@ -14,8 +14,8 @@ absl::StatusCode CodeForSqlState(std::string_view state) {
   if (state == "40001" || state == "40P01") return absl::StatusCode::kAborted;
   if (state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" || state == "57P03") {
     return absl::StatusCode::kUnavailable;
-  }
-  if (state.substr(0, 2) == "22" || state.substr(0, 2) == "23") return absl::StatusCode::kFailedPrecondition;
+  }  // Other data and constraint errors mean the gateway sent something it
+  // should not have: an internal error, not the caller's.
   return absl::StatusCode::kInternal;
 }
 

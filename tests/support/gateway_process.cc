@@ -127,6 +127,19 @@ void GatewayProcess::WriteConfig() {
       << "  - {id: agg-1, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-1\", pccs: [PS_SUD]}\n"
       << "  - {id: agg-2, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-2\", pccs: [PS_OVEST, PS_EST]}\n"
       << "  - {id: dso-operator, role: DSO_OPERATOR, identity: \"urn:tsodso:party:dso-operator\", pccs: \"*\"}\n";
+  if (options_.flexibility) {
+    const std::string config = std::string(TSODSO_SOURCE_DIR) + "/config/";
+    out << "flexibility:\n"
+        << "  der_classes: \"" << config << "der-classes.yaml\"\n"
+        << "  publish_interval_s: 900\n"
+        << "  horizon_hours: 24\n"
+        << "  pccs:\n"
+        << "    PS_SUD:\n"
+        << "      current: \""
+        << (options_.flexibility_current.empty() ? config + "ps-sud/as-is.yaml" : options_.flexibility_current)
+        << "\"\n"
+        << "      \"2030\": \"" << config << "ps-sud/2030.yaml\"\n";
+  }
 }
 
 absl::Status GatewayProcess::Start() {

@@ -33,6 +33,9 @@ struct GatewayOptions {
   int queue_capacity = 1024;
   int replay_page = 500;
   int shutdown_grace_ms = 3000;
+  // Publish PS Sud flexibility from the repository's config/ scenarios.
+  bool flexibility = false;
+  std::string flexibility_current;  // scenario file for "current"; default config/ps-sud/as-is.yaml
 };
 
 class GatewayProcess {
