@@ -46,12 +46,25 @@ ConvexPolygon ConvexPolygon::Hull(std::vector<PqPoint> pts) {
 }
 
 ConvexPolygon ConvexPolygon::InscribedCircle(double r, int n) {
+  // Unit circles are computed once per vertex count (thread-safe statics
+  // per count would need a lock; a small fixed table of the common counts
+  // avoids it).
+  static const std::vector<PqPoint> k64 = [] {
+    std::vector<PqPoint> v;
+    for (int i = 0; i < 64; ++i) v.push_back({std::cos(2 * M_PI * i / 64), std::sin(2 * M_PI * i / 64)});
+    return v;
+  }();
   std::vector<PqPoint> v;
   v.reserve(n);
-  for (int i = 0; i < n; ++i) {
-    const double a = 2 * M_PI * i / n;
-    v.push_back({r * std::cos(a), r * std::sin(a)});
+  if (n == 64) {
+    for (const PqPoint& u : k64) v.push_back({r * u.p, r * u.q});
+  } else {
+    for (int i = 0; i < n; ++i) {
+      const double a = 2 * M_PI * i / n;
+      v.push_back({r * std::cos(a), r * std::sin(a)});
+    }
   }
+  if (r <= 0) return ConvexPolygon({{0, 0}});
   return ConvexPolygon(std::move(v));
 }
 
@@ -97,6 +110,16 @@ ConvexPolygon ConvexPolygon::Translated(double dp, double dq) const {
   for (PqPoint& x : v) {
     x.p += dp;
     x.q += dq;
+  }
+  return ConvexPolygon(std::move(v));
+}
+
+ConvexPolygon ConvexPolygon::ShiftedAndScaled(double dp, double dq, double k) const {
+  if (k <= 0) return v_.empty() ? ConvexPolygon() : ConvexPolygon({{0, 0}});
+  std::vector<PqPoint> v = v_;
+  for (PqPoint& x : v) {
+    x.p = k * (x.p + dp);
+    x.q = k * (x.q + dq);
   }
   return ConvexPolygon(std::move(v));
 }
@@ -219,8 +242,24 @@ ConvexPolygon MinkowskiSum(const ConvexPolygon& a, const ConvexPolygon& b) {
       ++j;
     }
   }
-  // Parallel edges from both polygons leave collinear vertices behind.
-  return ConvexPolygon::Hull(std::move(out));
+  // The merge yields a convex, counter-clockwise ring; parallel edges of
+  // both polygons leave collinear or repeated vertices, dropped in one pass
+  // (a hull would cost a sort).
+  std::vector<PqPoint> clean;
+  clean.reserve(out.size());
+  for (const PqPoint& x : out) {
+    if (!clean.empty() && std::abs(clean.back().p - x.p) <= kEps && std::abs(clean.back().q - x.q) <= kEps) continue;
+    while (clean.size() >= 2 && std::abs(Cross(clean[clean.size() - 2], clean.back(), x)) <= kEps) clean.pop_back();
+    clean.push_back(x);
+  }
+  while (clean.size() >= 3 && (std::abs(Cross(clean[clean.size() - 2], clean.back(), clean[0])) <= kEps ||
+                               (std::abs(clean.back().p - clean[0].p) <= kEps &&
+                                std::abs(clean.back().q - clean[0].q) <= kEps))) {
+    clean.pop_back();
+  }
+  while (clean.size() >= 3 && std::abs(Cross(clean.back(), clean[0], clean[1])) <= kEps) clean.erase(clean.begin());
+  if (clean.size() < 3) return ConvexPolygon::Hull(std::move(clean));
+  return ConvexPolygon(std::move(clean));
 }
 
 bool IsConvexRing(const std::vector<PqPoint>& v) {

@@ -39,6 +39,8 @@ class ConvexPolygon {
   bool Contains(PqPoint x, double tolerance = 1e-9) const;
 
   ConvexPolygon Translated(double dp, double dq) const;
+  // Return {k (x + (dp, dq))}: a shift, then a scaling, in one pass.
+  ConvexPolygon ShiftedAndScaled(double dp, double dq, double k) const;
   ConvexPolygon Scaled(double k) const;  // k >= 0
   // Return {-x : x in this polygon} (a half turn keeps it counter-clockwise).
   ConvexPolygon Negated() const;

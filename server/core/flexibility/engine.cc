@@ -23,7 +23,7 @@ FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Dura
     const DerCapability cap = Capability(g.der_class, DerState{g.profile ? g.profile(mid) : 0.0, hours});
     injection_p += cap.operating.p * g.sn_mva;
     injection_q += cap.operating.q * g.sn_mva;
-    const ConvexPolygon shift = cap.region.Translated(-cap.operating.p, -cap.operating.q).Scaled(g.sn_mva);
+    const ConvexPolygon shift = cap.region.ShiftedAndScaled(-cap.operating.p, -cap.operating.q, g.sn_mva);
     GroupFlex gf;
     gf.name = g.name;
     gf.units = g.units;
