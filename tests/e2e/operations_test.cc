@@ -137,6 +137,9 @@ TEST(OperationsTest, SigtermEndsStreamsWithUnavailableAndExitsZero) {
   Publish(*op, "one");
   FeedCollector tso(*gw, "tso", All(), false);
   ASSERT_TRUE(tso.WaitForEvents(1));
+  // The hint names the last write the gateway saw completed; give its
+  // completion a moment to arrive after the client has the event.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(gw->Terminate(), 0) << gw->Log();
   auto end = tso.WaitForStreamEnd();
   EXPECT_EQ(end.code(), absl::StatusCode::kUnavailable) << end;

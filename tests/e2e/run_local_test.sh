@@ -14,6 +14,11 @@ grep -q '^\[tso\] party tso-terna role TSO' "$out" || fail "no whoami line for t
 grep -q '^\[tso\] #[0-9]* .* NOTICE pcc=PS_SUD WARNING "Expected congestion at Milano PS Sud' "$out" ||
   fail "the TSO did not print the PS Sud notice"
 grep -q '^\[tso\] #[0-9]* .* NOTICE pcc=\* INFO "Gateway demo started"' "$out" || fail "no global notice"
+grep -q '^\[tso\] #[0-9]* .* FLEXIBILITY pcc=PS_SUD 96 intervals' "$out" || fail "no FLEXIBILITY event for PS Sud"
+grep -q '^\[tso flex as-is\] PCC PS_SUD, scenario current' "$out" || fail "no as-is flexibility table"
+grep -q '^\[tso flex 2030\] PCC PS_SUD, scenario 2030' "$out" || fail "no 2030 flexibility table"
+[[ $(grep -c '^\[tso flex 2030\] 20' "$out") -eq 8 ]] || fail "the 2030 table should have 8 quarter hours"
+grep -q '<svg' "$SRC/var/ps-sud-week.svg" || fail "no P-Q picture"
 grep -q 'run-local: stopped' "$out" || fail "no clean stop"
 sleep 1
 if pgrep -f "tsodso-gatewayd --config $SRC/config/gateway.yaml" >/dev/null; then fail "gateway still running"; fi

@@ -23,12 +23,14 @@ class EventsTest : public ::testing::Test {
   const Party& op_ = *reg_.FindById("dso-operator");
 };
 
-TEST(TopicTest, OnlyNoticeIsKnown) {
+TEST(TopicTest, OnlyNoticeAndFlexibilityAreKnown) {
   EXPECT_TRUE(IsKnownTopic(1));
+  EXPECT_TRUE(IsKnownTopic(2));
   EXPECT_FALSE(IsKnownTopic(0));
-  EXPECT_FALSE(IsKnownTopic(2));
+  EXPECT_FALSE(IsKnownTopic(3));
   EXPECT_FALSE(IsKnownTopic(-1));
   EXPECT_STREQ(TopicName(Topic::kNotice), "NOTICE");
+  EXPECT_STREQ(TopicName(Topic::kFlexibility), "FLEXIBILITY");
 }
 
 TEST_F(EventsTest, OperatorReceivesEverything) {
