@@ -7,6 +7,7 @@
 #include "app/flex_commands.h"
 #include "app/flex_publisher.h"
 #include "app/gateway.h"
+#include "app/grid_commands.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -24,6 +25,14 @@ int main(int argc, char** argv) {
   CLI::App* audit = app.add_subcommand("audit", "audit trail commands");
   CLI::App* verify = audit->add_subcommand("verify", "check the hash chain of the audit log");
   audit->require_subcommand(1);
+  CLI::App* grid = app.add_subcommand("grid", "private network model tools");
+  grid->require_subcommand(1);
+  CLI::App* grid_check = grid->add_subcommand("check", "load a model and run an AC power flow on its base case");
+  std::string model_dir;
+  double nominal_kv = 0;
+  grid_check->add_option("--model", model_dir, "model directory (model.yaml, or *buses.csv + *branches.csv)")
+      ->required();
+  grid_check->add_option("--kv", nominal_kv, "nominal voltage when the directory has no model.yaml");
   CLI::App* flex = app.add_subcommand("flex", "offline flexibility tools for the DSO engineer");
   flex->require_subcommand(1);
   CLI::App* make_profiles = flex->add_subcommand("make-profiles", "build profile CSVs from measured data");
@@ -46,6 +55,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (grid_check->parsed()) return tsodso::app::GridCheck(model_dir, nominal_kv);
   if (make_profiles->parsed()) return tsodso::app::MakeProfiles(weather, load, out_dir, year);
   if (summary->parsed()) return tsodso::app::SummarizeScenario(classes_file, scenario_file, year, threshold);
   if (config_opt->count() == 0) {

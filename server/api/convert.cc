@@ -90,7 +90,8 @@ void ToProto(const core::FlexInterval& f, bool with_vertices, const std::vector<
   out->set_q_up_mvar(f.q_up_mvar);
   out->set_q_down_mvar(f.q_down_mvar);
   if (with_vertices) {
-    for (const core::PqPoint& v : f.area.vertices()) {
+    const core::ConvexPolygon published = core::PublishedArea(f.area);
+    for (const core::PqPoint& v : published.vertices()) {
       v1::PqPoint* p = out->add_vertices();
       p->set_p_mw(v.p);
       p->set_q_mvar(v.q);

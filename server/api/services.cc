@@ -115,8 +115,14 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
         }
         const auto intervals = core::ComputeRange(scenario->model, core::AlignDown(from, scenario->interval), to,
                                                   scenario->interval, request->include_vertices());
+        // Aggregators see the PCC aggregate only: the class breakdown and the
+        // area's shape describe other parties' portfolios.
+        const bool aggregator = party.role == core::Role::kAggregator;
+        if (aggregator && request->include_vertices()) {
+          return absl::PermissionDeniedError("include_vertices: the area's vertices are for the TSO and the DSO");
+        }
         std::string note;
-        const bool breakdown = core::BreakdownAllowed(scenario->model, &note);
+        const bool breakdown = !aggregator && core::BreakdownAllowed(scenario->model, &note);
         response->set_pcc_id(request->pcc_id());
         response->set_scenario(scenario->name);
         response->set_interval_minutes(static_cast<int32_t>(absl::ToInt64Minutes(scenario->interval)));

@@ -61,7 +61,7 @@ absl::StatusOr<std::map<std::string, core::DerClass>> LoadDerClasses(const std::
       const std::string where = absl::StrCat("class '", name, "'");
       if (auto st = Unknown(n,
                             {"kind", "q_pf", "p_min_pu", "rated_pf", "pf_over", "pf_under", "soc_min", "soc_max",
-                             "energy_hours", "plugged_per_charging", "circle_segments", "sn_mva"},
+                             "energy_hours", "plugged_per_charging", "circle_segments", "sn_mva", "vertices"},
                             path, where);
           !st.ok()) {
         return st;
@@ -70,9 +70,9 @@ absl::StatusOr<std::map<std::string, core::DerClass>> LoadDerClasses(const std::
       c.name = name;
       const std::string kind = n["kind"] ? n["kind"].as<std::string>() : "";
       if (!core::ParseDerKind(kind, &c.kind)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": ", where, ": kind: '", kind,
-                         "' is not one of inverter, synchronous, run_of_river_hydro, storage, v2g, ev_charging"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": ", where, ": kind: '", kind,
+            "' is not one of inverter, synchronous, run_of_river_hydro, storage, v2g, ev_charging, polygon"));
       }
       double segments = c.circle_segments;
       for (auto [key, field] :
@@ -89,6 +89,16 @@ absl::StatusOr<std::map<std::string, core::DerClass>> LoadDerClasses(const std::
         if (auto st = Number(n, key, field, path, where); !st.ok()) return st;
       }
       c.circle_segments = static_cast<int>(segments);
+      if (n["vertices"]) {
+        const YAML::Node vs = n["vertices"];
+        for (size_t i = 0; vs.IsSequence() && i < vs.size(); ++i) {
+          if (!vs[i].IsSequence() || vs[i].size() != 2) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(path, ": ", where, ": vertices[", i, "]: expected [p_pu, q_pu]"));
+          }
+          c.vertices.push_back({vs[i][0].as<double>(), vs[i][1].as<double>()});
+        }
+      }
       if (n["sn_mva"]) {
         return absl::InvalidArgumentError(
             absl::StrCat(path, ": ", where, ": sn_mva belongs to the inventory (scenario files), not to a class"));
@@ -142,11 +152,20 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
       }
       sc.interval = absl::Minutes(m);
     }
-    if (root["min_units_for_breakdown"]) sc.model.min_units_for_breakdown = root["min_units_for_breakdown"].as<int>();
+    if (root["min_units_for_breakdown"]) {
+      sc.model.min_units_for_breakdown = root["min_units_for_breakdown"].as<int>();
+      if (sc.model.min_units_for_breakdown < 2) {
+        return absl::InvalidArgumentError(absl::StrCat(path,
+                                                       ": min_units_for_breakdown: ", sc.model.min_units_for_breakdown,
+                                                       " must be at least 2, or a breakdown reveals single units"));
+      }
+    }
 
     const YAML::Node load = root["load"];
     if (!load.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": load: required mapping"));
-    if (auto st = Unknown(load, {"profile", "peak_mw", "power_factor"}, path, "load"); !st.ok()) return st;
+    if (auto st = Unknown(load, {"profile", "peak_mw", "power_factor", "align_weekdays"}, path, "load"); !st.ok()) {
+      return st;
+    }
     double peak = 0;
     if (auto st = Number(load, "peak_mw", &peak, path, "load"); !st.ok()) return st;
     if (!(peak > 0))
@@ -158,7 +177,13 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
     }
     auto load_profile = csv_profile(load["profile"] ? load["profile"].as<std::string>() : "", "load.profile", 1.0);
     if (!load_profile.ok()) return load_profile.status();
-    sc.model.load_mw = [p = *load_profile, peak](absl::Time t) { return peak * p->At(t); };
+    std::shared_ptr<core::YearProfile> shape = *load_profile;
+    if (load["align_weekdays"] && load["align_weekdays"].as<bool>()) {
+      auto aligned = std::make_shared<core::YearProfile>(*shape);
+      aligned->set_align_weekdays(true);
+      shape = aligned;
+    }
+    sc.model.load_mw = [p = shape, peak](absl::Time t) { return peak * p->At(t); };
 
     const YAML::Node groups = root["groups"];
     if (!groups.IsSequence()) return absl::InvalidArgumentError(absl::StrCat(path, ": groups: required list"));
@@ -206,10 +231,17 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
           }
         }
         absl::TimeZone zone;
-        if (!absl::LoadTimeZone("Europe/Rome", &zone)) zone = absl::FixedTimeZone(3600);
+        if (!absl::LoadTimeZone("Europe/Rome", &zone)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              path, ": ", where, ".profile.weekly: time zone Europe/Rome not found (install the tzdata package)"));
+        }
         group.profile = [shape, zone](absl::Time t) { return shape.At(t, zone); };
       } else if (prof["constant"]) {
         const double x = prof["constant"].as<double>();
+        if (!(x >= 0 && x <= 1)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ": ", where, ".profile.constant: ", x, " is outside [0, 1]"));
+        }
         group.profile = [x](absl::Time) { return x; };
       } else {
         return absl::InvalidArgumentError(

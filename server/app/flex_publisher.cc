@@ -111,10 +111,11 @@ void FlexPublisher::Run() {
     }
     if (absl::Now() >= next) publish = true;
     if (InputsChanged()) {
+      // The modification times were taken before loading: an edit made
+      // while loading shows up at the next check and is loaded then.
       auto reloaded = LoadFlexCatalog(config_);
       if (reloaded.ok()) {
         holder_.Set(*reloaded);
-        InputsChanged();
         spdlog::info("flexibility inputs changed: scenarios reloaded");
         publish = true;
       } else {

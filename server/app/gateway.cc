@@ -121,7 +121,8 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   spdlog::info("received {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
   // Streams end first with UNAVAILABLE and a resume hint; then the server
-  // stops accepting and lets unary calls in flight finish and commit.  (*server)->SetServing(false);
+  // stops accepting and lets unary calls in flight finish and commit.
+  (*server)->SetServing(false);
   hub.CloseAll(absl::UnavailableError("gateway shutting down"));
   (*server)->Shutdown(absl::Milliseconds(config.shutdown_grace_ms));
   publisher.Stop();

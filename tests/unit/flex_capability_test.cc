@@ -116,8 +116,9 @@ TEST(FlexCapabilityTest, InverterAtFullPowerStaysWithinRating) {
   EXPECT_TRUE(IsConvexRing(full.region.vertices()));
 }
 
+// Dispatch and water are shares of P max = Sn cos(phi_n) = 0.8 Sn.
 TEST(FlexCapabilityTest, SynchronousChpBetweenPowerFactorLines) {
-  const DerCapability cap = Cap(Chp(), 0.6);
+  const DerCapability cap = Cap(Chp(), 0.75);  // 0.75 of P max = 0.6 p.u. of Sn
   EXPECT_NEAR(cap.region.MinP(), 0.3, 1e-9);
   EXPECT_NEAR(cap.region.MaxP(), 0.8, 1e-9);
   EXPECT_NEAR(cap.region.MaxQ(), 0.8 * 0.75, kHand);
@@ -135,11 +136,12 @@ TEST(FlexCapabilityTest, SynchronousChpBetweenPowerFactorLines) {
   EXPECT_FALSE(cap.region.Contains({0.2, 0.0}, 1e-9));  // below p_min
   EXPECT_TRUE(WithinUnitCircle(cap.region));
   // The region does not depend on the dispatch while online.
-  EXPECT_NEAR(Cap(Chp(), 0.3).region.MaxP(), 0.8, 1e-9);
-  EXPECT_DOUBLE_EQ(Cap(Chp(), 0.95).operating.p, 0.8);  // dispatch beyond P max
+  EXPECT_NEAR(Cap(Chp(), 0.4).region.MaxP(), 0.8, 1e-9);
+  EXPECT_DOUBLE_EQ(Cap(Chp(), 1.0).operating.p, 0.8);  // flat out at P max
+  EXPECT_DOUBLE_EQ(Cap(Chp(), 1.5).operating.p, 0.8);  // a profile beyond 1 is clipped
 
   // Below the technical minimum the unit is off: a single point at 0.
-  for (const double dispatch : {0.29, 0.1, 0.0}) {
+  for (const double dispatch : {0.37, 0.1, 0.0}) {  // 0.37 * 0.8 = 0.296 < 0.3
     const DerCapability off = Cap(Chp(), dispatch);
     SCOPED_TRACE(dispatch);
     ASSERT_EQ(off.region.size(), 1u);
@@ -151,7 +153,7 @@ TEST(FlexCapabilityTest, SynchronousChpBetweenPowerFactorLines) {
 }
 
 TEST(FlexCapabilityTest, RunOfRiverHydroCannotExceedTheWater) {
-  const DerCapability cap = Cap(Hydro(), 0.5);
+  const DerCapability cap = Cap(Hydro(), 0.625);  // 0.625 of P max = 0.5 p.u.
   EXPECT_NEAR(cap.region.MaxP(), 0.5, 1e-9);
   EXPECT_NEAR(cap.region.MinP(), 0.2, 1e-9);
   EXPECT_DOUBLE_EQ(cap.operating.p, 0.5);  // at the water: no upward P
@@ -160,7 +162,7 @@ TEST(FlexCapabilityTest, RunOfRiverHydroCannotExceedTheWater) {
   // Plenty of water: P max is the rated power factor.
   EXPECT_NEAR(Cap(Hydro(), 1.0).region.MaxP(), 0.8, 1e-9);
   // Too little water: off.
-  const DerCapability dry = Cap(Hydro(), 0.1);
+  const DerCapability dry = Cap(Hydro(), 0.2);  // 0.16 p.u. < p_min 0.2
   ASSERT_EQ(dry.region.size(), 1u);
   EXPECT_DOUBLE_EQ(dry.region.MaxP(), 0.0);
   EXPECT_DOUBLE_EQ(dry.operating.p, 0.0);
@@ -175,7 +177,7 @@ TEST(FlexCapabilityTest, RunOfRiverHydroAtItsMinimumKeepsItsReactiveRange) {
   DerClass c = Hydro();
   c.p_min_pu = 0.7;
   c.pf_over = 0.6;
-  const DerCapability cap = Cap(c, 0.7);
+  const DerCapability cap = Cap(c, 0.875);  // 0.875 of P max = 0.7 p.u.
   EXPECT_NEAR(cap.region.MinP(), 0.7, 1e-9);
   EXPECT_NEAR(cap.region.MaxP(), 0.7, 1e-9);
   EXPECT_NEAR(cap.region.MinQ(), -0.7 * std::tan(std::acos(0.98)), kHand);

@@ -91,13 +91,20 @@ const absl::Duration kQuarter = absl::Minutes(15);
 
 // The area's extents are the operating point moved by the extents, in the
 // load convention: more injection (p_up) lowers the import.
-void ExpectAreaMatchesExtents(const FlexInterval& f) {
+// The figures are distances along the axes from the operating point: every
+// such move is in the area (which may reach further by trading P for Q).
+void ExpectAreaMatchesExtents(const FlexInterval& f, bool exact = true) {
   ASSERT_FALSE(f.area.empty());
+  EXPECT_TRUE(f.area.Contains(f.operating, 1e-9));
+  EXPECT_TRUE(f.area.Contains({f.operating.p - f.p_up_mw, f.operating.q}, 1e-9));
+  EXPECT_TRUE(f.area.Contains({f.operating.p + f.p_down_mw, f.operating.q}, 1e-9));
+  EXPECT_TRUE(f.area.Contains({f.operating.p, f.operating.q - f.q_up_mvar}, 1e-9));
+  EXPECT_TRUE(f.area.Contains({f.operating.p, f.operating.q + f.q_down_mvar}, 1e-9));
+  if (!exact) return;
   EXPECT_NEAR(f.area.MinP(), f.operating.p - f.p_up_mw, 1e-9);
   EXPECT_NEAR(f.area.MaxP(), f.operating.p + f.p_down_mw, 1e-9);
   EXPECT_NEAR(f.area.MinQ(), f.operating.q - f.q_up_mvar, 1e-9);
   EXPECT_NEAR(f.area.MaxQ(), f.operating.q + f.q_down_mvar, 1e-9);
-  EXPECT_TRUE(f.area.Contains(f.operating, 1e-9));
 }
 
 TEST(FlexEngineTest, OnePvGroupAndALoadByHand) {
@@ -167,19 +174,20 @@ TEST(FlexEngineTest, ExtentsAndSupportsAddOverGroups) {
   ASSERT_EQ(f.groups.size(), 4u);
   EXPECT_EQ(f.groups[1].name, "chp");
   EXPECT_EQ(f.groups[3].name, "bess");
-  // By hand: PV (0, 5, 4.3589, 4.3589); CHP at 0.6 of 4 MVA, P in
-  // [1.2, 3.2], Q in [-0.6498, 2.4]: (0.8, 1.2, 2.4, 0.6498); EV (0.9, 0.9,
-  // 0, 0); storage 2 MVA at soc 0.5: (2, 2, 2, 2).
-  const double chp_q_down = 4 * 0.8 * std::tan(std::acos(0.98));
-  EXPECT_NEAR(f.groups[1].p_up_mw, 0.8, 1e-9);
-  EXPECT_NEAR(f.groups[1].p_down_mw, 1.2, 1e-9);
-  EXPECT_NEAR(f.groups[1].q_up_mvar, 2.4, 1e-4);
+  // By hand: PV (0, 5, 4.3589, 4.3589); CHP 4 MVA dispatched at 0.6 of
+  // P max (0.48 p.u.), P in [1.2, 3.2]; Q at its P between the PF lines:
+  // (1.28, 0.72, 1.44, 0.3899); EV (0.9, 0.9, 0, 0); storage 2 MVA at soc
+  // 0.5: (2, 2, 2, 2).
+  const double chp_q_down = 4 * 0.48 * std::tan(std::acos(0.98));
+  EXPECT_NEAR(f.groups[1].p_up_mw, 1.28, 1e-9);
+  EXPECT_NEAR(f.groups[1].p_down_mw, 0.72, 1e-9);
+  EXPECT_NEAR(f.groups[1].q_up_mvar, 1.44, 1e-4);
   EXPECT_NEAR(f.groups[1].q_down_mvar, chp_q_down, 1e-4);
   EXPECT_NEAR(f.groups[3].p_up_mw, 2.0, 2 * 2e-3);
   EXPECT_NEAR(f.groups[3].q_down_mvar, 2.0, 2 * 2e-3);
-  EXPECT_NEAR(f.p_up_mw, 0 + 0.8 + 0.9 + f.groups[3].p_up_mw, 1e-9);
-  EXPECT_NEAR(f.p_down_mw, 5 + 1.2 + 0.9 + f.groups[3].p_down_mw, 1e-9);
-  EXPECT_NEAR(f.q_up_mvar, 10 * kQPv + 2.4 + f.groups[3].q_up_mvar, 1e-4);
+  EXPECT_NEAR(f.p_up_mw, 0 + 1.28 + 0.9 + f.groups[3].p_up_mw, 1e-9);
+  EXPECT_NEAR(f.p_down_mw, 5 + 0.72 + 0.9 + f.groups[3].p_down_mw, 1e-9);
+  EXPECT_NEAR(f.q_up_mvar, 10 * kQPv + 1.44 + f.groups[3].q_up_mvar, 1e-4);
   EXPECT_NEAR(f.q_down_mvar, 10 * kQPv + chp_q_down + f.groups[3].q_down_mvar, 1e-4);
   double sum_up = 0, sum_down = 0, sum_qu = 0, sum_qd = 0;
   for (const GroupFlex& g : f.groups) {
@@ -192,10 +200,10 @@ TEST(FlexEngineTest, ExtentsAndSupportsAddOverGroups) {
   EXPECT_NEAR(f.p_down_mw, sum_down, 1e-12);
   EXPECT_NEAR(f.q_up_mvar, sum_qu, 1e-12);
   EXPECT_NEAR(f.q_down_mvar, sum_qd, 1e-12);
-  // Operating point: 20 - 5 (PV) - 2.4 (CHP) + 0.9 (EV) - 0 (storage).
-  EXPECT_NEAR(f.operating.p, 13.5, 1e-9);
+  // Operating point: 20 - 5 (PV) - 1.92 (CHP) + 0.9 (EV) - 0 (storage).
+  EXPECT_NEAR(f.operating.p, 13.98, 1e-9);
   EXPECT_NEAR(f.operating.q, 20 * kTanPhiLoad, 1e-9);
-  ExpectAreaMatchesExtents(f);
+  ExpectAreaMatchesExtents(f, /*exact=*/false);
   EXPECT_TRUE(IsConvexRing(f.area.vertices()));
 
   // The area is the load's point plus the areas each group would give on

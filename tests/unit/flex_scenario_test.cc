@@ -22,25 +22,27 @@ core::FlexSummary Year(const std::string& scenario_file) {
 TEST(FlexScenarioTest, PsSudAsIsYear) {
   const core::FlexSummary s = Year("ps-sud/as-is.yaml");
   ASSERT_EQ(s.intervals, 35040u);
-  EXPECT_NEAR(s.p_up.mean, 3.91, 0.01);
-  EXPECT_NEAR(s.p_down.mean, 7.74, 0.01);
-  EXPECT_NEAR(s.q_up.mean, 15.31, 0.01);
-  EXPECT_NEAR(s.q_down.mean, 5.73, 0.01);
-  // Reactive capability of 5 MVA PV at 0.9 PF and 27 MVA CHP at 0.8 PF
-  // over-excited: 5 * 0.4359 + 27 * 0.6 = 18.38 + hydro 0.25 = 18.63 Mvar.
-  EXPECT_NEAR(s.q_up.max, 18.63, 0.01);
-  EXPECT_NEAR(s.p_down.max, 16.73, 0.01);
-  EXPECT_NEAR(s.p_up.share_at_least, 0.172, 0.002);
+  EXPECT_NEAR(s.p_up.mean, 5.51, 0.01);
+  EXPECT_NEAR(s.p_down.mean, 6.95, 0.01);
+  EXPECT_NEAR(s.q_up.mean, 12.17, 0.01);
+  EXPECT_NEAR(s.q_down.mean, 4.88, 0.01);
+  // Most reactive injection, with the CHP flat out: 33.75 MVA x 0.6 +
+  // 5 MVA of PV x 0.4359 + the hydro's share = 22.24 Mvar.
+  EXPECT_NEAR(s.q_up.max, 22.24, 0.01);
+  EXPECT_NEAR(s.p_down.max, 18.40, 0.01);
+  EXPECT_NEAR(s.p_up.share_at_least, 0.254, 0.002);
+  // Heat-led CHP is off in July: nothing to move upward.
+  EXPECT_NEAR(s.p_up.monthly_mean.at(7), 0.0, 0.05);
 }
 
 TEST(FlexScenarioTest, PsSud2030Year) {
   const core::FlexSummary s = Year("ps-sud/2030.yaml");
   ASSERT_EQ(s.intervals, 35040u);
-  EXPECT_NEAR(s.p_up.mean, 10.44, 0.01);
-  EXPECT_NEAR(s.p_down.mean, 12.60, 0.01);
-  EXPECT_NEAR(s.q_up.mean, 24.44, 0.01);
-  EXPECT_NEAR(s.q_down.mean, 14.16, 0.01);
-  EXPECT_NEAR(s.p_up.share_at_least, 0.475, 0.002);
+  EXPECT_NEAR(s.p_up.mean, 12.16, 0.01);
+  EXPECT_NEAR(s.p_down.mean, 11.76, 0.01);
+  EXPECT_NEAR(s.q_up.mean, 20.61, 0.01);
+  EXPECT_NEAR(s.q_down.mean, 12.79, 0.01);
+  EXPECT_NEAR(s.p_up.share_at_least, 0.571, 0.002);
 }
 
 }  // namespace

@@ -42,13 +42,15 @@ const char* DerKindName(DerKind kind) {
       return "v2g";
     case DerKind::kEvCharging:
       return "ev_charging";
+    case DerKind::kPolygon:
+      return "polygon";
   }
   return "unknown";
 }
 
 bool ParseDerKind(const std::string& text, DerKind* out) {
   for (DerKind k : {DerKind::kInverter, DerKind::kSynchronous, DerKind::kRunOfRiverHydro, DerKind::kStorage,
-                    DerKind::kV2g, DerKind::kEvCharging}) {
+                    DerKind::kV2g, DerKind::kEvCharging, DerKind::kPolygon}) {
     if (text == DerKindName(k)) {
       *out = k;
       return true;
@@ -79,6 +81,25 @@ absl::Status ValidateDerClass(const DerClass& c, const std::string& source) {
   if (c.circle_segments < 8 || c.circle_segments > 1024) {
     return bad("circle_segments", c.circle_segments, "must be between 8 and 1024");
   }
+  if (c.kind == DerKind::kPolygon) {
+    if (c.vertices.size() < 3) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": class '", c.name, "': vertices: a polygon needs at least 3 points"));
+    }
+    for (size_t i = 0; i < c.vertices.size(); ++i) {
+      const PqPoint& v = c.vertices[i];
+      if (!std::isfinite(v.p) || !std::isfinite(v.q) || v.p * v.p + v.q * v.q > 1 + 1e-9) {
+        return absl::InvalidArgumentError(absl::StrCat(source, ": class '", c.name, "': vertices[", i, "]: (", v.p,
+                                                       ", ", v.q, ") is outside |S| <= Sn"));
+      }
+    }
+    if (!IsConvexRing(c.vertices)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": class '", c.name, "': vertices: the polygon is not convex (or crosses itself)"));
+    }
+  } else if (!c.vertices.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": class '", c.name, "': vertices: only for kind polygon"));
+  }
   return absl::OkStatus();
 }
 
@@ -90,14 +111,14 @@ DerCapability Capability(const DerClass& c, const DerState& s) {
       return {WithinRating(ConvexPolygon::Rectangle(0, x, -qm, qm), c.circle_segments), {x, 0}};
     }
     case DerKind::kSynchronous: {
-      if (x < c.p_min_pu || x <= 0) return {ConvexPolygon::Hull({{0, 0}}), {0, 0}};  // offline
       const double p_max = c.rated_pf;
-      const double op = std::min(x, p_max);
+      const double op = x * p_max;
+      if (op < c.p_min_pu || op <= 0) return {ConvexPolygon::Hull({{0, 0}}), {0, 0}};  // offline
       return {WithinRating(PfLines(std::max(c.p_min_pu, 1e-9), p_max, c.pf_over, c.pf_under), c.circle_segments),
               {op, 0}};
     }
     case DerKind::kRunOfRiverHydro: {
-      const double avail = std::min(x, c.rated_pf);
+      const double avail = x * c.rated_pf;
       if (avail < c.p_min_pu || avail <= 0) return {ConvexPolygon::Hull({{0, 0}}), {0, 0}};
       return {WithinRating(PfLines(std::max(c.p_min_pu, 1e-9), avail, c.pf_over, c.pf_under), c.circle_segments),
               {avail, 0}};
@@ -118,6 +139,15 @@ DerCapability Capability(const DerClass& c, const DerState& s) {
     case DerKind::kEvCharging: {
       const double plugged = std::min(1.0, x * c.plugged_per_charging);
       return {ConvexPolygon::Hull({{-plugged, 0}, {0, 0}}), {-x, 0}};
+    }
+    case DerKind::kPolygon: {
+      const ConvexPolygon region = ConvexPolygon::Hull(c.vertices);
+      const double p = std::clamp(s.profile, region.MinP(), region.MaxP());
+      // The operating point sits where the region crosses that P, at the
+      // reactive power nearest zero.
+      const ConvexPolygon line = ConvexPolygon::Hull({{p, -2}, {p, 2}}).ClippedBy(region);
+      const double q = line.empty() ? 0 : std::clamp(0.0, line.MinQ(), line.MaxQ());
+      return {region, {p, q}};
     }
   }
   return {ConvexPolygon::Hull({{0, 0}}), {0, 0}};

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "core/capability/polygon.h"
@@ -19,6 +20,7 @@ enum class DerKind {
   kStorage,          // four quadrants within Sn, P limited by state of charge
   kV2g,              // EV chargers that can discharge: four quadrants within the plugged-in share
   kEvCharging,       // EV chargers without V2G: a load between 0 and the plugged-in share
+  kPolygon,          // a region given point by point (p.u.), e.g. from a connection agreement
 };
 
 const char* DerKindName(DerKind kind);
@@ -48,6 +50,9 @@ struct DerClass {
   double plugged_per_charging = 2.0;
   // Vertices of the polygon that approximates |S| <= Sn (inscribed).
   int circle_segments = 64;
+  // Polygon kind: the region's vertices in order (p.u. of Sn, generator
+  // convention); it must be convex and contain P = 0 or the operating P.
+  std::vector<PqPoint> vertices;
 };
 
 // Check a class; the error names `source`, the class and the field.
@@ -55,9 +60,11 @@ absl::Status ValidateDerClass(const DerClass& c, const std::string& source);
 
 // The state of a class in one interval, from its per-unit profile.
 struct DerState {
-  // Inverter, hydro: available P (p.u.). Synchronous: dispatched P (p.u.;
-  // below p_min the unit is off). Storage: state of charge (0..1).
-  // EV, V2G: average charging share of the chargers (0..1).
+  // Inverter: available P (p.u. of Sn). Hydro: water available and
+  // synchronous: dispatch, both as a share of P max = Sn cos(phi_n) (below
+  // p_min the unit is off). Storage: state of charge (0..1).
+  // EV, V2G: average charging share of the chargers (0..1). Polygon: the
+  // operating P (p.u.), kept within the region's P range.
   double profile = 0;
   double interval_hours = 0.25;
 };

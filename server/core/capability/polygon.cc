@@ -204,6 +204,32 @@ ConvexPolygon ConvexPolygon::ClippedBy(const ConvexPolygon& clip) const {
   return Hull(std::move(out));
 }
 
+Range RangeOnLine(const ConvexPolygon& polygon, bool along_p, double fixed) {
+  Range r{1e300, -1e300};
+  const auto& v = polygon.vertices();
+  // Coordinates: u runs along the line, w across it (w = fixed on the line).
+  auto u = [&](const PqPoint& x) { return along_p ? x.p : x.q; };
+  auto w = [&](const PqPoint& x) { return (along_p ? x.q : x.p) - fixed; };
+  constexpr double kOn = 1e-9;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const PqPoint& a = v[i];
+    if (std::abs(w(a)) <= kOn) {
+      r.lo = std::min(r.lo, u(a));
+      r.hi = std::max(r.hi, u(a));
+    }
+    if (v.size() == 1) break;
+    const PqPoint& b = v[(i + 1) % v.size()];
+    if ((w(a) < -kOn && w(b) > kOn) || (w(a) > kOn && w(b) < -kOn)) {
+      const double t = w(a) / (w(a) - w(b));
+      const double x = u(a) + t * (u(b) - u(a));
+      r.lo = std::min(r.lo, x);
+      r.hi = std::max(r.hi, x);
+    }
+  }
+  if (r.lo > r.hi) return Range{};
+  return r;
+}
+
 ConvexPolygon MinkowskiSum(const ConvexPolygon& a, const ConvexPolygon& b) {
   if (a.empty() || b.empty()) return ConvexPolygon();
   if (a.size() < 3 || b.size() < 3) {
@@ -252,9 +278,9 @@ ConvexPolygon MinkowskiSum(const ConvexPolygon& a, const ConvexPolygon& b) {
     while (clean.size() >= 2 && std::abs(Cross(clean[clean.size() - 2], clean.back(), x)) <= kEps) clean.pop_back();
     clean.push_back(x);
   }
-  while (clean.size() >= 3 && (std::abs(Cross(clean[clean.size() - 2], clean.back(), clean[0])) <= kEps ||
-                               (std::abs(clean.back().p - clean[0].p) <= kEps &&
-                                std::abs(clean.back().q - clean[0].q) <= kEps))) {
+  while (clean.size() >= 3 &&
+         (std::abs(Cross(clean[clean.size() - 2], clean.back(), clean[0])) <= kEps ||
+          (std::abs(clean.back().p - clean[0].p) <= kEps && std::abs(clean.back().q - clean[0].q) <= kEps))) {
     clean.pop_back();
   }
   while (clean.size() >= 3 && std::abs(Cross(clean.back(), clean[0], clean[1])) <= kEps) clean.erase(clean.begin());

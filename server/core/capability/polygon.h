@@ -53,6 +53,15 @@ class ConvexPolygon {
   friend ConvexPolygon MinkowskiSum(const ConvexPolygon& a, const ConvexPolygon& b);
 };
 
+// Return the range [lo, hi] of P over the polygon's points with Q = q0
+// (along_p) or of Q over its points with P = p0; empty (lo > hi) when the
+// line misses the polygon. Works for points and segments too.
+struct Range {
+  double lo = 1, hi = 0;
+  bool empty() const { return lo > hi; }
+};
+Range RangeOnLine(const ConvexPolygon& polygon, bool along_p, double fixed);
+
 // Return {a + b : a in A, b in B} in O(|A| + |B|) by merging the edge
 // sequences of both polygons in angular order.
 ConvexPolygon MinkowskiSum(const ConvexPolygon& a, const ConvexPolygon& b);

@@ -24,21 +24,30 @@ FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Dura
     injection_p += cap.operating.p * g.sn_mva;
     injection_q += cap.operating.q * g.sn_mva;
     const ConvexPolygon shift = cap.region.ShiftedAndScaled(-cap.operating.p, -cap.operating.q, g.sn_mva);
+    // The flexibility a DER offers is the distance from its operating point
+    // to the edges of its region along each axis: P at the present Q, and
+    // Q at the present P (most Q of a synchronous machine needs more P).
     GroupFlex gf;
     gf.name = g.name;
     gf.units = g.units;
-    gf.p_up_mw = std::max(0.0, shift.MaxP());
-    gf.p_down_mw = std::max(0.0, -shift.MinP());
-    gf.q_up_mvar = std::max(0.0, shift.MaxQ());
-    gf.q_down_mvar = std::max(0.0, -shift.MinQ());
+    const Range p_range = RangeOnLine(shift, /*along_p=*/true, 0.0);
+    const Range q_range = RangeOnLine(shift, /*along_p=*/false, 0.0);
+    if (!p_range.empty()) {
+      gf.p_up_mw = std::max(0.0, p_range.hi);
+      gf.p_down_mw = std::max(0.0, -p_range.lo);
+    }
+    if (!q_range.empty()) {
+      gf.q_up_mvar = std::max(0.0, q_range.hi);
+      gf.q_down_mvar = std::max(0.0, -q_range.lo);
+    }
     out.groups.push_back(gf);
     if (with_area) shifts = MinkowskiSum(shifts, shift);
   }
   const double load_p = model.load_mw ? model.load_mw(mid) : 0.0;
   const double load_q = load_p * std::sqrt(1 - model.load_pf * model.load_pf) / model.load_pf;
   out.operating = {load_p - injection_p, load_q - injection_q};
-  // Support functions add under the Minkowski sum, so the extents follow
-  // from the groups even when the polygon is not built.
+  // The PCC figures are the sums of the groups' distances; the area (which
+  // also contains trades between groups) contains every such move.
   for (const GroupFlex& g : out.groups) {
     out.p_up_mw += g.p_up_mw;
     out.p_down_mw += g.p_down_mw;
@@ -90,6 +99,22 @@ absl::Time AlignDown(absl::Time t, absl::Duration interval) {
   int64_t r = s % step;
   if (r < 0) r += step;
   return absl::FromUnixSeconds(s - r);
+}
+
+ConvexPolygon PublishedArea(const ConvexPolygon& area, int directions) {
+  std::vector<PqPoint> points;
+  const auto& v = area.vertices();
+  if (v.empty()) return area;
+  for (int k = 0; k < directions; ++k) {
+    const double a = 2 * M_PI * k / directions;
+    const double dp = std::cos(a), dq = std::sin(a);
+    size_t best = 0;
+    for (size_t i = 1; i < v.size(); ++i) {
+      if (dp * v[i].p + dq * v[i].q > dp * v[best].p + dq * v[best].q) best = i;
+    }
+    points.push_back(v[best]);
+  }
+  return ConvexPolygon::Hull(std::move(points));
 }
 
 bool BreakdownAllowed(const PccModel& model, std::string* note) {

@@ -43,6 +43,8 @@ struct PccModel {
   int min_units_for_breakdown = 5;
 };
 
+// Distances from a group's operating point to the edges of its region,
+// along each axis (MW / Mvar).
 struct GroupFlex {
   std::string name;
   int units = 0;
@@ -116,6 +118,12 @@ struct ClassFlex {
 };
 bool BreakdownAllowed(const PccModel& model, std::string* note);
 std::vector<ClassFlex> ByClass(const PccModel& model, const FlexInterval& interval);
+
+// Return the area as published: the hull of its support points in n
+// directions. It never extends beyond the true area, and its edges are not
+// those of the single groups' regions, so a distinctive unit cannot be read
+// off the shape.
+ConvexPolygon PublishedArea(const ConvexPolygon& area, int directions = 32);
 
 // Summarise a horizon. Day is 06:00-18:00 UTC (07-19 CET, 08-20 CEST);
 // `threshold` is the level a TSO calls meaningful (e.g. 10 MW / 10 Mvar).

@@ -111,7 +111,15 @@ double YearProfile::At(absl::Time t) const {
   int month = c.month();
   int day = c.day();
   if (month == 2 && day == 29 && !IsLeap(year_)) day = 28;
-  const absl::CivilSecond same(year_, month, day, c.hour(), c.minute(), c.second());
+  absl::CivilSecond same(year_, month, day, c.hour(), c.minute(), c.second());
+  if (align_weekdays_ && c.year() != year_) {
+    int shift = static_cast<int>(absl::GetWeekday(absl::CivilDay(c))) -
+                static_cast<int>(absl::GetWeekday(absl::CivilDay(same)));
+    shift = ((shift % 7) + 7) % 7;
+    if (shift > 3) shift -= 7;
+    const absl::CivilSecond moved = same + shift * 86400;
+    if (moved.year() == year_) same = moved;
+  }
   const absl::Duration offset = absl::Seconds(same - absl::CivilSecond(year_, 1, 1));
   int64_t index = offset / step_;
   if (index < 0) index = 0;

@@ -25,6 +25,9 @@ class YearProfile {
   static YearProfile FromValues(int year, absl::Duration step, std::vector<double> values);
 
   double At(absl::Time t) const;
+  // Map instants of other years to the date of the same weekday nearest to
+  // the same calendar date (for load shapes, which follow the week).
+  void set_align_weekdays(bool align) { align_weekdays_ = align; }
   absl::Duration step() const { return step_; }
   int year() const { return year_; }
   const std::vector<double>& values() const { return values_; }
@@ -35,6 +38,7 @@ class YearProfile {
   int year_ = 2023;
   absl::Duration step_ = absl::Hours(1);
   std::vector<double> values_;
+  bool align_weekdays_ = false;
 };
 
 // A daily shape in local time, one for weekdays and one for weekends,

@@ -1,0 +1,128 @@
+#include "app/grid_commands.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/grid/power_flow.h"
+
+namespace tsodso::app {
+namespace fs = std::filesystem;
+namespace {
+
+absl::StatusOr<std::string> Slurp(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read '", path, "'"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal_kv) {
+  std::string buses_file, branches_file, name = fs::path(dir).filename().string(), slack;
+  core::GridCsvDefaults defaults;
+  defaults.v_nom_kv = nominal_kv;
+  double slack_v = 1.0, base_mva = 10.0;
+  const fs::path yaml = fs::path(dir) / "model.yaml";
+  if (fs::exists(yaml)) {
+    try {
+      const YAML::Node n = YAML::LoadFile(yaml.string());
+      for (const auto& kv : n) {
+        const std::string key = kv.first.as<std::string>();
+        static const char* kKeys[] = {"name",     "buses",    "branches", "nominal_kv", "slack_bus", "slack_voltage_pu",
+                                      "base_mva", "v_min_pu", "v_max_pu"};
+        if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) ==
+            std::end(kKeys)) {
+          return absl::InvalidArgumentError(absl::StrCat(yaml.string(), ": unknown key '", key, "'"));
+        }
+      }
+      if (n["name"]) name = n["name"].as<std::string>();
+      buses_file = (fs::path(dir) / n["buses"].as<std::string>()).string();
+      branches_file = (fs::path(dir) / n["branches"].as<std::string>()).string();
+      if (n["nominal_kv"]) defaults.v_nom_kv = n["nominal_kv"].as<double>();
+      if (n["slack_bus"]) slack = n["slack_bus"].as<std::string>();
+      if (n["slack_voltage_pu"]) slack_v = n["slack_voltage_pu"].as<double>();
+      if (n["base_mva"]) base_mva = n["base_mva"].as<double>();
+      if (n["v_min_pu"]) defaults.v_min_pu = n["v_min_pu"].as<double>();
+      if (n["v_max_pu"]) defaults.v_max_pu = n["v_max_pu"].as<double>();
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat(yaml.string(), ": line ", e.mark.line + 1, ": ", e.msg));
+    }
+  } else {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      const std::string f = entry.path().filename().string();
+      if (absl::EndsWith(f, "buses.csv")) buses_file = entry.path().string();
+      if (absl::EndsWith(f, "branches.csv")) branches_file = entry.path().string();
+    }
+    if (ec || buses_file.empty() || branches_file.empty()) {
+      return absl::NotFoundError(absl::StrCat(dir, ": no model.yaml, nor a *buses.csv and a *branches.csv"));
+    }
+  }
+  auto buses = Slurp(buses_file);
+  if (!buses.ok()) return buses.status();
+  auto branches = Slurp(branches_file);
+  if (!branches.ok()) return branches.status();
+  auto model = core::GridFromCsv(*buses, buses_file, *branches, branches_file, defaults);
+  if (!model.ok()) return model.status();
+  model->name = name;
+  if (!slack.empty()) model->slack_bus = slack;
+  model->slack_voltage_pu = slack_v;
+  model->base_mva = base_mva;
+  return core::RadialGrid::Build(std::move(*model), dir);
+}
+
+int GridCheck(const std::string& dir, double nominal_kv) {
+  auto grid = LoadGrid(dir, nominal_kv);
+  if (!grid.ok()) {
+    std::fprintf(stderr, "tsodso-gatewayd: %s\n", std::string(grid.status().message()).c_str());
+    return 2;
+  }
+  const core::GridModel& m = grid->model();
+  size_t in_service = 0;
+  double load_p = 0, load_q = 0;
+  for (const auto& b : m.branches) in_service += b.in_service;
+  for (const auto& b : m.buses) load_p += b.p_load_mw, load_q += b.q_load_mvar;
+  std::printf("model %s: %zu buses, %zu branches (%zu in service), load %.4f MW / %.4f Mvar, slack bus %s at %.4f pu\n",
+              m.name.c_str(), m.buses.size(), m.branches.size(), in_service, load_p, load_q, m.slack_bus.c_str(),
+              m.slack_voltage_pu);
+  core::PowerFlowOptions options;
+  auto pf = core::SolvePowerFlow(*grid, nullptr, options);
+  if (!pf.ok()) {
+    std::printf("power flow: %s\n", std::string(pf.status().message()).c_str());
+    return 1;
+  }
+  std::printf("power flow converged in %d sweeps (tolerance %g pu)\n", pf->iterations, options.tolerance_pu);
+  std::printf("total losses: %.2f kW, %.2f kvar\n", pf->loss_p_mw * 1000, pf->loss_q_mvar * 1000);
+  std::printf("supplied through the slack: %.4f MW, %.4f Mvar\n", pf->slack_mva.real(), pf->slack_mva.imag());
+  std::printf("minimum voltage: %.5f pu at bus %s (band %.2f-%.2f)\n", pf->min_v_pu, m.buses[pf->min_v_bus].id.c_str(),
+              m.buses[pf->min_v_bus].v_min_pu, m.buses[pf->min_v_bus].v_max_pu);
+  std::printf("maximum voltage: %.5f pu at bus %s\n", pf->max_v_pu, m.buses[pf->max_v_bus].id.c_str());
+  if (pf->max_loading_branch >= 0) {
+    const auto& b = m.branches[pf->max_loading_branch];
+    std::printf("most loaded branch: %s-%s at %.1f %% of its %.0f A rating (%.1f A)\n", b.from.c_str(), b.to.c_str(),
+                100 * pf->branch_loading[pf->max_loading_branch], b.rating_a,
+                pf->branch_current_a[pf->max_loading_branch]);
+  } else if (pf->max_current_branch >= 0) {
+    const auto& b = m.branches[pf->max_current_branch];
+    std::printf("most loaded branch: %s-%s carries %.1f A (the model gives no ratings)\n", b.from.c_str(), b.to.c_str(),
+                pf->branch_current_a[pf->max_current_branch]);
+  }
+  int violations = 0;
+  for (size_t i = 0; i < m.buses.size(); ++i) {
+    const double v = std::abs(pf->v_pu[i]);
+    violations += v < m.buses[i].v_min_pu || v > m.buses[i].v_max_pu;
+  }
+  for (double l : pf->branch_loading) violations += l > 1;
+  std::printf("limit violations: %d\n", violations);
+  return 0;
+}
+
+}  // namespace tsodso::app

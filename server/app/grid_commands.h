@@ -1,0 +1,21 @@
+// `tsodso-gatewayd grid ...`: what a DSO engineer runs after importing a
+// network model.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/grid/grid_model.h"
+
+namespace tsodso::app {
+
+// Read a model directory: model.yaml (name, buses, branches, nominal_kv,
+// slack_bus, slack_voltage_pu, base_mva, v_min_pu, v_max_pu), or else the
+// one *buses.csv and one *branches.csv in it, at `nominal_kv` with the
+// first bus as slack.
+absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal_kv);
+
+// Print losses, the lowest voltage and its bus, the most loaded branch.
+int GridCheck(const std::string& dir, double nominal_kv);
+
+}  // namespace tsodso::app
