@@ -18,6 +18,29 @@ double TickStep(double span) {
   return 10 * mag;
 }
 
+std::string Escaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string Num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", std::abs(v) < 1e-9 ? 0.0 : v);
@@ -71,7 +94,8 @@ std::string RenderSvg(const PqChart& c) {
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W
     << " " << H << "\" font-family=\"sans-serif\" font-size=\"13\">\n";
   s << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s << "<text x=\"" << W / 2 << "\" y=\"30\" text-anchor=\"middle\" font-size=\"16\">" << c.title << "</text>\n";
+  s << "<text x=\"" << W / 2 << "\" y=\"30\" text-anchor=\"middle\" font-size=\"16\">" << Escaped(c.title)
+    << "</text>\n";
   // Grid and ticks.
   const double sp = TickStep(pmax - pmin), sq = TickStep(qmax - qmin);
   for (double p = std::ceil(pmin / sp) * sp; p <= pmax; p += sp) {
@@ -115,7 +139,8 @@ std::string RenderSvg(const PqChart& c) {
   if (!c.interval_area.empty()) {
     s << "<rect x=\"" << lx << "\" y=\"" << ly + 38
       << "\" width=\"14\" height=\"10\" fill=\"#f4b183\" stroke=\"#c55a11\"/>"
-      << "<text x=\"" << lx + 20 << "\" y=\"" << ly + 48 << "\">flexibility area, " << c.interval_label << "</text>\n";
+      << "<text x=\"" << lx + 20 << "\" y=\"" << ly + 48 << "\">flexibility area, " << Escaped(c.interval_label)
+      << "</text>\n";
   }
   s << "</svg>\n";
   return s.str();

@@ -163,7 +163,9 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
 
     const YAML::Node load = root["load"];
     if (!load.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": load: required mapping"));
-    if (auto st = Unknown(load, {"profile", "peak_mw", "power_factor", "align_weekdays"}, path, "load"); !st.ok()) {
+    if (auto st = Unknown(load, {"profile", "peak_mw", "power_factor", "align_weekdays", "q_profile", "peak_mvar"},
+                          path, "load");
+        !st.ok()) {
       return st;
     }
     double peak = 0;
@@ -184,6 +186,25 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
       shape = aligned;
     }
     sc.model.load_mw = [p = shape, peak](absl::Time t) { return peak * p->At(t); };
+    if (load["q_profile"]) {
+      // A measured or estimated reactive history, per unit of peak_mvar
+      // (-1..1: a PCC may export reactive power).
+      double peak_q = 0;
+      if (auto st = Number(load, "peak_mvar", &peak_q, path, "load"); !st.ok()) return st;
+      if (!(peak_q > 0)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": load: peak_mvar: ", peak_q, " must be positive with q_profile"));
+      }
+      const std::string full = resolve(load["q_profile"].as<std::string>());
+      auto text = ReadText(full, absl::StrCat(path, ": load.q_profile"));
+      if (!text.ok()) return text.status();
+      auto q = core::YearProfile::FromCsv(*text, full, -1.0, 1.0);
+      if (!q.ok()) return q.status();
+      sc.inputs.push_back(full);
+      auto qp = std::make_shared<core::YearProfile>(std::move(*q));
+      qp->set_align_weekdays(load["align_weekdays"] && load["align_weekdays"].as<bool>());
+      sc.model.load_mvar = [qp, peak_q](absl::Time t) { return peak_q * qp->At(t); };
+    }
 
     const YAML::Node groups = root["groups"];
     if (!groups.IsSequence()) return absl::InvalidArgumentError(absl::StrCat(path, ": groups: required list"));

@@ -80,6 +80,29 @@ TEST_F(FlexConfigTest, ConvexPolygonClassLoadsAndGivesItsRegion) {
   EXPECT_NEAR(cap.operating.q, 0.0, 1e-12);
 }
 
+TEST_F(FlexConfigTest, MeasuredReactiveHistoryReplacesThePowerFactor) {
+  auto classes = app::LoadDerClasses(std::string(TSODSO_SOURCE_DIR) + "/config/der-classes.yaml");
+  ASSERT_TRUE(classes.ok());
+  const std::string p = Write("p.csv", HourlyCsv(8760));
+  std::string q = "utc_start,q_pu\n";
+  absl::Time t = absl::FromCivil(absl::CivilYear(2023), absl::UTCTimeZone());
+  for (int i = 0; i < 8760; ++i, t += absl::Hours(1)) {
+    q += absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()) + ",-0.25\n";  // a reactive export
+  }
+  const std::string qfile = Write("q.csv", q);
+  const std::string path = Write("withq.yaml", "load: {profile: \"" + p + "\", peak_mw: 100, q_profile: \"" + qfile +
+                                                   "\", peak_mvar: 40}\ngroups: []\n");
+  auto sc = app::LoadScenario(path, "PS_SUD", "current", *classes);
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  const core::FlexInterval f = core::ComputeInterval(sc->model, absl::FromUnixSeconds(1700000000), absl::Minutes(15));
+  EXPECT_NEAR(f.operating.p, 50.0, 1e-9);
+  EXPECT_NEAR(f.operating.q, -10.0, 1e-9);
+  const std::string no_peak =
+      Write("nopeak.yaml", "load: {profile: \"" + p + "\", peak_mw: 100, q_profile: \"" + qfile + "\"}\ngroups: []\n");
+  EXPECT_TRUE(StatusIs(app::LoadScenario(no_peak, "PS_SUD", "current", *classes), absl::StatusCode::kInvalidArgument,
+                       {no_peak, "peak_mvar"}));
+}
+
 TEST_F(FlexConfigTest, BadScenariosNameFileGroupAndField) {
   auto classes = app::LoadDerClasses(std::string(TSODSO_SOURCE_DIR) + "/config/der-classes.yaml");
   ASSERT_TRUE(classes.ok());

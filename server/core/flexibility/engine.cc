@@ -44,7 +44,8 @@ FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Dura
     if (with_area) shifts = MinkowskiSum(shifts, shift);
   }
   const double load_p = model.load_mw ? model.load_mw(mid) : 0.0;
-  const double load_q = load_p * std::sqrt(1 - model.load_pf * model.load_pf) / model.load_pf;
+  const double load_q =
+      model.load_mvar ? model.load_mvar(mid) : load_p * std::sqrt(1 - model.load_pf * model.load_pf) / model.load_pf;
   out.operating = {load_p - injection_p, load_q - injection_q};
   // The PCC figures are the sums of the groups' distances; the area (which
   // also contains trades between groups) contains every such move.

@@ -39,6 +39,9 @@ struct PccModel {
   // they give the PCC exchange.
   ProfileFn load_mw;
   double load_pf = 0.95;
+  // Measured or estimated reactive load (Mvar); when absent, the load's
+  // power factor gives it.
+  ProfileFn load_mvar;
   // Below this many units in a class, the class is not shown on its own.
   int min_units_for_breakdown = 5;
 };
