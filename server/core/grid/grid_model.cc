@@ -144,8 +144,10 @@ absl::StatusOr<RadialGrid> RadialGrid::Build(GridModel model, const std::string&
     if (f == g.index_.end()) return absl::InvalidArgumentError(absl::StrCat(where, ": from_bus: unknown bus"));
     if (t == g.index_.end()) return absl::InvalidArgumentError(absl::StrCat(where, ": to_bus: unknown bus"));
     if (f->second == t->second) return absl::InvalidArgumentError(absl::StrCat(where, ": connects a bus to itself"));
-    if (!(b.r_ohm > 0)) return absl::InvalidArgumentError(absl::StrCat(where, ": r_ohm: ", b.r_ohm, " must be positive"));
-    if (!(b.x_ohm > 0)) return absl::InvalidArgumentError(absl::StrCat(where, ": x_ohm: ", b.x_ohm, " must be positive"));
+    if (!(b.r_ohm > 0))
+      return absl::InvalidArgumentError(absl::StrCat(where, ": r_ohm: ", b.r_ohm, " must be positive"));
+    if (!(b.x_ohm > 0))
+      return absl::InvalidArgumentError(absl::StrCat(where, ": x_ohm: ", b.x_ohm, " must be positive"));
     if (b.rating_a < 0) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": rating_a: ", b.rating_a, " must be positive"));
     }
@@ -165,8 +167,8 @@ absl::StatusOr<RadialGrid> RadialGrid::Build(GridModel model, const std::string&
     for (auto [v, k] : adj[u]) {
       if (k == g.parent_branch_[u]) continue;
       if (g.parent_[v] != -2) {
-        return absl::InvalidArgumentError(absl::StrCat(source, ": branch row ", k + 2, " (",
-                                                       model.branches[k].from, "-", model.branches[k].to,
+        return absl::InvalidArgumentError(absl::StrCat(source, ": branch row ", k + 2, " (", model.branches[k].from,
+                                                       "-", model.branches[k].to,
                                                        ") closes a loop: the in-service network must be radial"));
       }
       g.parent_[v] = u;
