@@ -33,6 +33,20 @@ int main(int argc, char** argv) {
   grid_check->add_option("--model", model_dir, "model directory (model.yaml, or *buses.csv + *branches.csv)")
       ->required();
   grid_check->add_option("--kv", nominal_kv, "nominal voltage when the directory has no model.yaml");
+  CLI::App* grid_synth =
+      grid->add_subcommand("synthesize", "replicate a test feeder into a synthetic network (demo, benchmarks)");
+  std::string synth_from, synth_out;
+  double synth_from_kv = 12.66;
+  tsodso::core::SynthesisOptions synth;
+  grid_synth->add_option("--from", synth_from, "model directory of the feeder to replicate")->required();
+  grid_synth->add_option("--from-kv", synth_from_kv, "its nominal voltage (without model.yaml)")->capture_default_str();
+  grid_synth->add_option("--feeders", synth.feeders, "number of feeders")->capture_default_str();
+  grid_synth->add_option("--kv", synth.v_nom_kv, "nominal voltage of the new network")->capture_default_str();
+  grid_synth->add_option("--peak-mw", synth.peak_load_mw, "total load")->capture_default_str();
+  grid_synth->add_option("--seed", synth.seed, "seed of the load variation")->capture_default_str();
+  grid_synth->add_option("--v-min", synth.v_min_pu, "lower voltage limit, pu")->capture_default_str();
+  grid_synth->add_option("--v-max", synth.v_max_pu, "upper voltage limit, pu")->capture_default_str();
+  grid_synth->add_option("--out", synth_out, "output directory")->required();
   CLI::App* flex = app.add_subcommand("flex", "offline flexibility tools for the DSO engineer");
   flex->require_subcommand(1);
   CLI::App* make_profiles = flex->add_subcommand("make-profiles", "build profile CSVs from measured data");
@@ -56,6 +70,7 @@ int main(int argc, char** argv) {
   }
 
   if (grid_check->parsed()) return tsodso::app::GridCheck(model_dir, nominal_kv);
+  if (grid_synth->parsed()) return tsodso::app::GridSynthesize(synth_from, synth_from_kv, synth, synth_out);
   if (make_profiles->parsed()) return tsodso::app::MakeProfiles(weather, load, out_dir, year);
   if (summary->parsed()) return tsodso::app::SummarizeScenario(classes_file, scenario_file, year, threshold);
   if (config_opt->count() == 0) {

@@ -79,6 +79,54 @@ absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal
   return core::RadialGrid::Build(std::move(*model), dir);
 }
 
+absl::Status WriteGrid(const core::GridModel& m, const std::string& out_dir) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot create ", out_dir, ": ", ec.message()));
+  std::ofstream buses(fs::path(out_dir) / "buses.csv");
+  buses << "bus,p_load_kw,q_load_kvar,v_nom_kv,v_min_pu,v_max_pu\n";
+  for (const auto& b : m.buses) {
+    buses << b.id << "," << b.p_load_mw * 1000 << "," << b.q_load_mvar * 1000 << "," << b.v_nom_kv << ","
+          << b.v_min_pu << "," << b.v_max_pu << "\n";
+  }
+  std::ofstream branches(fs::path(out_dir) / "branches.csv");
+  branches << "from_bus,to_bus,r_ohm,x_ohm,rating_a,in_service\n";
+  for (const auto& b : m.branches) {
+    branches << b.from << "," << b.to << "," << b.r_ohm << "," << b.x_ohm << "," << b.rating_a << ","
+             << (b.in_service ? 1 : 0) << "\n";
+  }
+  std::ofstream yaml(fs::path(out_dir) / "model.yaml");
+  yaml << "# DSO-PRIVATE network model. Written by `tsodso-gatewayd grid synthesize`.\n"
+       << "name: \"" << m.name << "\"\nbuses: buses.csv\nbranches: branches.csv\n"
+       << "nominal_kv: " << m.buses.front().v_nom_kv << "\nslack_bus: \"" << m.slack_bus << "\"\n"
+       << "slack_voltage_pu: " << m.slack_voltage_pu << "\nbase_mva: " << m.base_mva << "\n";
+  if (!buses.flush() || !branches.flush() || !yaml.flush()) {
+    return absl::InternalError(absl::StrCat("cannot write the model into ", out_dir));
+  }
+  return absl::OkStatus();
+}
+
+int GridSynthesize(const std::string& from_dir, double from_kv, const core::SynthesisOptions& options,
+                   const std::string& out_dir) {
+  auto base = LoadGrid(from_dir, from_kv);
+  if (!base.ok()) {
+    std::fprintf(stderr, "tsodso-gatewayd: %s\n", std::string(base.status().message()).c_str());
+    return 2;
+  }
+  auto model = core::SynthesizeFeeders(*base, options);
+  if (!model.ok()) {
+    std::fprintf(stderr, "tsodso-gatewayd: %s\n", std::string(model.status().message()).c_str());
+    return 1;
+  }
+  if (auto st = WriteGrid(*model, out_dir); !st.ok()) {
+    std::fprintf(stderr, "tsodso-gatewayd: %s\n", std::string(st.message()).c_str());
+    return 1;
+  }
+  std::printf("wrote %s: %zu buses, %zu branches into %s\n", model->name.c_str(), model->buses.size(),
+              model->branches.size(), out_dir.c_str());
+  return 0;
+}
+
 int GridCheck(const std::string& dir, double nominal_kv) {
   auto grid = LoadGrid(dir, nominal_kv);
   if (!grid.ok()) {

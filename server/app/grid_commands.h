@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/grid/grid_model.h"
+#include "core/grid/synthesize.h"
 
 namespace tsodso::app {
 
@@ -17,5 +18,12 @@ absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal
 
 // Print losses, the lowest voltage and its bus, the most loaded branch.
 int GridCheck(const std::string& dir, double nominal_kv);
+
+// Write `model` into out_dir as model.yaml, buses.csv and branches.csv.
+absl::Status WriteGrid(const core::GridModel& model, const std::string& out_dir);
+
+// Replicate a test feeder into a synthetic network and write it.
+int GridSynthesize(const std::string& from_dir, double from_kv, const core::SynthesisOptions& options,
+                   const std::string& out_dir);
 
 }  // namespace tsodso::app

@@ -6,6 +6,7 @@
 #include "app/grid_commands.h"
 #include "core/grid/power_flow.h"
 #include "core/grid/sensitivities.h"
+#include "core/grid/synthesize.h"
 
 namespace tsodso {
 namespace {
@@ -132,6 +133,50 @@ TEST(GridSensitivityTest, MatchesTheAcPowerFlowForSmallInjections) {
   const int head = grid->parent_branch(grid->BusIndex("2"));
   EXPECT_EQ(s.FlowPerInjection(head, grid->BusIndex("18")), -1.0);
   EXPECT_EQ(s.FlowPerInjection(grid->parent_branch(grid->BusIndex("26")), grid->BusIndex("18")), 0.0);
+}
+
+}  // namespace
+}  // namespace tsodso
+
+namespace tsodso {
+namespace {
+
+TEST(GridSynthesisTest, FeedersOfTheTestFeederAtAnotherVoltage) {
+  auto base = app::LoadGrid(kGrids, 12.66);
+  ASSERT_TRUE(base.ok());
+  core::SynthesisOptions o;
+  o.feeders = 4;
+  o.v_nom_kv = 23;
+  o.peak_load_mw = 60;
+  auto model = core::SynthesizeFeeders(*base, o);
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->buses.size(), 1u + 4 * 32);
+  auto grid = core::RadialGrid::Build(*model, "synthetic");
+  ASSERT_TRUE(grid.ok()) << grid.status();
+  auto pf = core::SolvePowerFlow(*grid, nullptr);
+  ASSERT_TRUE(pf.ok());
+  double load = 0;
+  for (const auto& b : model->buses) load += b.p_load_mw;
+  EXPECT_NEAR(load, 60, 60 * 0.1);  // +/-20 % per bus averages out
+  // The per-unit drops of the base case are kept: V min near 0.913.
+  EXPECT_NEAR(pf->min_v_pu, 0.913, 0.01);
+  // Every branch is rated with the same headroom over its base current.
+  for (size_t k = 0; k < model->branches.size(); ++k) {
+    EXPECT_GT(model->branches[k].rating_a, 0);
+    EXPECT_LE(pf->branch_loading[k], 1 / 1.6 + 1e-9);
+  }
+}
+
+TEST(GridSynthesisTest, TheDemoPsSudModelLoadsAndHoldsItsLimits) {
+  auto grid = app::LoadGrid(std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud", 0);
+  ASSERT_TRUE(grid.ok()) << grid.status();
+  EXPECT_EQ(grid->bus_count(), 257u);
+  EXPECT_EQ(grid->model().buses[grid->slack()].v_nom_kv, 23);
+  auto pf = core::SolvePowerFlow(*grid, nullptr);
+  ASSERT_TRUE(pf.ok());
+  EXPECT_GE(pf->min_v_pu, 0.9);
+  ASSERT_GE(pf->max_loading_branch, 0);
+  EXPECT_LT(pf->branch_loading[pf->max_loading_branch], 1.0);
 }
 
 }  // namespace
