@@ -41,22 +41,27 @@ absl::StatusOr<std::string> IdentityFromPem(const std::string& pem, IdentitySour
   return absl::UnauthenticatedError("client certificate has no URI subject alternative name");
 }
 
-PartyAuthProcessor::PartyAuthProcessor(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source)
-    : registry_(std::move(registry)), source_(source) {}
+PartyAuthProcessor::PartyAuthProcessor(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source,
+                                       RefusalSink on_refusal)
+    : registry_(std::move(registry)), source_(source), on_refusal_(std::move(on_refusal)) {}
 
-grpc::Status PartyAuthProcessor::Process(const InputMetadata&, grpc::AuthContext* context, OutputMetadata*,
+grpc::Status PartyAuthProcessor::Process(const InputMetadata& metadata, grpc::AuthContext* context, OutputMetadata*,
                                          OutputMetadata*) {
+  std::string method = "(unknown method)";
+  if (auto it = metadata.find(":path"); it != metadata.end()) method.assign(it->second.data(), it->second.size());
+  auto refuse = [&](const std::string& who, const std::string& message) {
+    if (on_refusal_) on_refusal_(who, method, "UNAUTHENTICATED");
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, message);
+  };
   auto pems = context->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-  if (pems.empty()) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "a client certificate is required");
-  }
+  if (pems.empty()) return refuse("(no certificate)", "a client certificate is required");
   auto identity = IdentityFromPem(std::string(pems.front().data(), pems.front().size()), source_);
-  if (!identity.ok()) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(identity.status().message()));
+  if (!identity.ok()) return refuse("(unreadable certificate)", std::string(identity.status().message()));
   const core::Party* party = registry_->FindByIdentity(*identity);
   if (party == nullptr) {
     spdlog::warn("refused a call from certificate identity '{}': not in the party registry", *identity);
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        absl::StrCat("certificate identity '", *identity, "' is not registered with this gateway"));
+    return refuse(absl::StrCat("(unregistered) ", *identity),
+                  absl::StrCat("certificate identity '", *identity, "' is not registered with this gateway"));
   }
   context->AddProperty(kPartyProperty, party->id);
   return grpc::Status::OK;

@@ -4,6 +4,7 @@
 #include <grpcpp/security/auth_metadata_processor.h>
 #include <grpcpp/server_context.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,7 +24,12 @@ absl::StatusOr<std::string> IdentityFromPem(const std::string& pem, IdentitySour
 // The party id is attached to the call's auth context under kPartyProperty.
 class PartyAuthProcessor : public grpc::AuthMetadataProcessor {
  public:
-  PartyAuthProcessor(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source);
+  // Called for every refused call with (who, method, outcome), so that the
+  // refusal is audited like any other call.
+  using RefusalSink =
+      std::function<void(const std::string& who, const std::string& method, const std::string& outcome)>;
+  PartyAuthProcessor(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source,
+                     RefusalSink on_refusal = nullptr);
   bool IsBlocking() const override { return false; }
   grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
                        OutputMetadata* consumed_auth_metadata, OutputMetadata* response_metadata) override;
@@ -31,6 +37,7 @@ class PartyAuthProcessor : public grpc::AuthMetadataProcessor {
  private:
   std::shared_ptr<const core::PartyRegistry> registry_;
   IdentitySource source_;
+  RefusalSink on_refusal_;
 };
 
 inline constexpr char kPartyProperty[] = "tsodso_party_id";

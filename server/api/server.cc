@@ -45,7 +45,16 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   creds_options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   if (!tls.crl_dir.empty()) creds_options.set_crl_directory(tls.crl_dir);
   auto creds = grpc::experimental::TlsServerCredentials(creds_options);
-  creds->SetAuthMetadataProcessor(std::make_shared<PartyAuthProcessor>(ctx.registry, tls.identity_source));
+  store::DbPool* pool = ctx.pool;
+  creds->SetAuthMetadataProcessor(std::make_shared<PartyAuthProcessor>(
+      ctx.registry, tls.identity_source,
+      [pool](const std::string& who, const std::string& method, const std::string& outcome) {
+        store::AuditEntry entry{who, method, outcome, "", ""};
+        pool->Post([entry](absl::StatusOr<store::PgConnection*> conn) {
+          absl::Status st = conn.ok() ? store::AppendAuditNow(**conn, entry) : conn.status();
+          if (!st.ok()) spdlog::error("audit of a refused call failed: {}", std::string(st.message()));
+        });
+      }));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -187,11 +187,14 @@ TEST(OperationsTest, AuditVerifyDetectsATamperedRecord) {
   Publish(*gw->ClientAs("operator"), "audited");
   (void)gw->ClientAs("tso")->WhoAmI();
   (void)gw->ClientAs("agg1")->PublishNotice(NoticeRequest("denied"));
+  // A refused certificate is recorded too (asynchronously: give it a moment).
+  (void)gw->ClientAs("unregistered")->WhoAmI();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::string out, err;
   const std::vector<std::string> verify = {BinPath("tsodso-gatewayd"), "audit", "verify", "--config",
                                            gw->config_path()};
   ASSERT_EQ(RunCommand(verify, &out, &err), 0) << out << err;
-  EXPECT_NE(out.find("audit chain intact: 3 records"), std::string::npos) << out;
+  EXPECT_NE(out.find("audit chain intact: 4 records"), std::string::npos) << out;
 
   auto conn = store::PgConnection::Open(opts.dsn);
   ASSERT_TRUE(conn.ok());
@@ -199,6 +202,10 @@ TEST(OperationsTest, AuditVerifyDetectsATamperedRecord) {
   ASSERT_TRUE(methods.ok());
   EXPECT_EQ(methods->Text(2, 1), "PERMISSION_DENIED");
   EXPECT_EQ(methods->Text(2, 2), "agg-1");
+  ASSERT_EQ(methods->rows(), 4);
+  EXPECT_EQ(methods->Text(3, 0), "/tsodso.v1.RegistryService/WhoAmI");
+  EXPECT_EQ(methods->Text(3, 1), "UNAUTHENTICATED");
+  EXPECT_EQ(methods->Text(3, 2), "(unregistered) urn:tsodso:party:stranger");
   ASSERT_TRUE((*conn)->Exec("UPDATE audit_log SET outcome = 'OK' WHERE id = 3").ok());
   EXPECT_EQ(RunCommand(verify, &out, &err), 1) << out << err;
   EXPECT_NE(out.find("audit record 3"), std::string::npos) << out;
