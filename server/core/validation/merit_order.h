@@ -1,0 +1,83 @@
+// Merit-order-list (MOL) validation: the TSO's balancing bids, activated
+// cumulatively in merit order on the DSO's private model, each answered as
+// accepted, limited or rejected with a reason class that names no network
+// element.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/capability/polygon.h"
+#include "core/grid/grid_model.h"
+#include "core/grid/power_flow.h"
+
+namespace tsodso::core {
+
+enum class Direction { kUp, kDown };  // up: more injection / less import
+
+struct Bid {
+  std::string bid_id;
+  std::string bsp_party_id;
+  std::vector<std::string> resource_ids;  // DSO-registered resources behind the bid
+  std::string pcc_id;
+  double quantity_mw = 0;
+  double price = 0;  // EUR/MWh
+  double min_quantity_mw = 0;
+  bool divisible = true;
+};
+
+enum class BidOutcome { kAccepted, kLimited, kRejected };
+
+enum class BidReason {
+  kNone,
+  kThermalLimit,
+  kVoltageLimit,
+  kUnknownResource,
+  kNotPrequalified,
+  kResourceNotAtPcc,
+  kMinimumNotMet,
+};
+
+const char* BidReasonName(BidReason reason);
+
+struct BidResult {
+  std::string bid_id;
+  BidOutcome outcome = BidOutcome::kRejected;
+  double accepted_mw = 0;
+  BidReason reason = BidReason::kNone;
+};
+
+// Where a registered resource sits: DSO-private.
+struct ResourceLocation {
+  std::string pcc_id;
+  std::vector<std::pair<int, double>> buses;  // bus index, share of the resource's power
+  bool prequalified = false;
+};
+using ResourceRegistry = std::map<std::string, ResourceLocation>;
+
+// Check a MOL before any power flow: not empty, unique bid ids, finite
+// positive quantities, a minimum within the quantity, finite prices.
+// Errors name the bid and the field.
+absl::Status CheckMeritOrder(const std::vector<Bid>& bids);
+
+struct ValidationOptions {
+  double voltage_tolerance_pu = 1e-4;
+  double loading_tolerance = 1e-3;  // share of a rating
+  double quantity_resolution_mw = 0.01;
+};
+
+// Activate the bids cumulatively in merit order (up: cheapest first; down:
+// highest price first) on top of `base` injections (MW / Mvar per bus),
+// cutting each to what keeps every voltage within its band and every branch
+// within its rating by the AC power flow. Results come in merit order.
+std::vector<BidResult> ValidateMeritOrder(const RadialGrid& grid, const std::vector<PqPoint>& base,
+                                          const ResourceRegistry& resources, Direction direction, std::vector<Bid> bids,
+                                          const ValidationOptions& options = {});
+
+// Whether the power flow violates a limit, and which class (voltage first).
+BidReason LimitViolated(const RadialGrid& grid, const absl::StatusOr<PowerFlowResult>& flow,
+                        const ValidationOptions& options);
+
+}  // namespace tsodso::core
