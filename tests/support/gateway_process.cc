@@ -60,8 +60,9 @@ int WaitExit(pid_t pid, int timeout_ms) {
 std::string BinPath(const std::string& name) { return std::string(TSODSO_BIN_DIR) + "/" + name; }
 
 const DemoCerts& DemoCerts::Get() {
-  static DemoCerts* certs = new DemoCerts();
-  return *certs;
+  // A static object, so its directory is removed when the binary exits.
+  static DemoCerts certs;
+  return certs;
 }
 
 DemoCerts::DemoCerts() {
