@@ -10,7 +10,7 @@ PACKAGES=(
   libspdlog-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf
-  util-linux procps
+  util-linux procps tzdata
 )
 
 missing=()
