@@ -19,6 +19,7 @@
 #include <iostream>
 #include <thread>
 
+#include "core/capability/polygon.h"
 #include "lib/client.h"
 #include "lib/pq_chart.h"
 
@@ -279,7 +280,8 @@ int main(int argc, char** argv) {
       if (!flex_at.empty() && !google::protobuf::util::TimeUtil::FromString(flex_at, &at_ts)) {
         return Fail(absl::InvalidArgumentError("--at: '" + flex_at + "' is not an RFC 3339 time"));
       }
-      std::vector<std::pair<double, double>> all;
+      // The geometry is the gateway's own: the same convex hull.
+      std::vector<tsodso::core::PqPoint> all;
       const int64_t week = 7 * 24 * 3600;
       for (int64_t s = req.from().seconds(); s < req.to().seconds(); s += week) {
         v1::GetFlexibilityRequest chunk = req;
@@ -301,11 +303,11 @@ int main(int argc, char** argv) {
             chart.interval_operating = {i.operating_point().p_mw(), i.operating_point().q_mvar()};
             chart.interval_label = Time(i.start());
           }
-          all.insert(all.end(), area.begin(), area.end());
+          for (const auto& [p, q] : area) all.push_back({p, q});
         }
-        all = tsodso::client::ConvexHull(std::move(all));
+        all = tsodso::core::ConvexPolygon::Hull(std::move(all)).vertices();
       }
-      chart.capability_boundary = std::move(all);
+      for (const auto& v : all) chart.capability_boundary.emplace_back(v.p, v.q);
       std::ofstream out(svg_file);
       out << tsodso::client::RenderSvg(chart);
       if (!out.flush()) return Fail(absl::UnavailableError("cannot write " + svg_file));

@@ -49,27 +49,6 @@ std::string Num(double v) {
 
 }  // namespace
 
-std::vector<std::pair<double, double>> ConvexHull(std::vector<std::pair<double, double>> pts) {
-  std::sort(pts.begin(), pts.end());
-  pts.erase(std::unique(pts.begin(), pts.end()), pts.end());
-  if (pts.size() < 3) return pts;
-  auto cross = [](auto o, auto a, auto b) {
-    return (a.first - o.first) * (b.second - o.second) - (a.second - o.second) * (b.first - o.first);
-  };
-  std::vector<std::pair<double, double>> h(2 * pts.size());
-  size_t k = 0;
-  for (size_t i = 0; i < pts.size(); ++i) {
-    while (k >= 2 && cross(h[k - 2], h[k - 1], pts[i]) <= 0) --k;
-    h[k++] = pts[i];
-  }
-  for (size_t i = pts.size() - 1, t = k + 1; i-- > 0;) {
-    while (k >= t && cross(h[k - 2], h[k - 1], pts[i]) <= 0) --k;
-    h[k++] = pts[i];
-  }
-  h.resize(k - 1);
-  return h;
-}
-
 std::string RenderSvg(const PqChart& c) {
   double pmin = 1e300, pmax = -1e300, qmin = 1e300, qmax = -1e300;
   auto extend = [&](const std::pair<double, double>& x) {

@@ -21,7 +21,4 @@ struct PqChart {
 // Render the chart as a standalone SVG document with labelled axes.
 std::string RenderSvg(const PqChart& chart);
 
-// Return the convex hull of the points, counter-clockwise.
-std::vector<std::pair<double, double>> ConvexHull(std::vector<std::pair<double, double>> points);
-
 }  // namespace tsodso::client

@@ -7,19 +7,11 @@
 
 #include "absl/strings/str_format.h"
 #include "app/flex_config.h"
+#include "app/text_file.h"
 #include "core/profiles/synthetic.h"
 
 namespace tsodso::app {
 namespace {
-
-bool Slurp(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 bool Write(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
@@ -30,21 +22,20 @@ bool Write(const std::string& path, const std::string& text) {
 }  // namespace
 
 int MakeProfiles(const std::string& weather_csv, const std::string& load_csv, const std::string& out_dir, int year) {
-  std::string weather, load;
-  if (!Slurp(weather_csv, &weather)) {
-    std::fprintf(stderr, "cannot read %s\n", weather_csv.c_str());
-    return 2;
+  auto weather = ReadTextFile(weather_csv, "--weather");
+  auto load = ReadTextFile(load_csv, "--load");
+  for (const auto* text : {&weather, &load}) {
+    if (!text->ok()) {
+      std::fprintf(stderr, "%s\n", std::string(text->status().message()).c_str());
+      return 2;
+    }
   }
-  if (!Slurp(load_csv, &load)) {
-    std::fprintf(stderr, "cannot read %s\n", load_csv.c_str());
-    return 2;
-  }
-  auto pv = core::PvProfileFromTmy(weather, weather_csv, year);
+  auto pv = core::PvProfileFromTmy(*weather, weather_csv, year);
   if (!pv.ok()) {
     std::fprintf(stderr, "%s\n", std::string(pv.status().message()).c_str());
     return 1;
   }
-  auto shape = core::LoadShapeFromMeasured(load, load_csv, "total_load_mw");
+  auto shape = core::LoadShapeFromMeasured(*load, load_csv, "total_load_mw");
   if (!shape.ok()) {
     std::fprintf(stderr, "%s\n", std::string(shape.status().message()).c_str());
     return 1;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "app/text_file.h"
 #include "core/profiles/profile.h"
 
 namespace tsodso::app {
@@ -23,14 +24,6 @@ absl::Status Unknown(const YAML::Node& node, const std::set<std::string>& allowe
     }
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadText(const std::string& path, const std::string& from) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(from, ": cannot read '", path, "'"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 absl::Status Number(const YAML::Node& n, const std::string& key, double* out, const std::string& file,
@@ -129,7 +122,7 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
                          double max_value) -> absl::StatusOr<std::shared_ptr<core::YearProfile>> {
     const std::string full = resolve(file);
     if (auto it = cache->find(full); it != cache->end()) return it->second;
-    auto text = ReadText(full, absl::StrCat(path, ": ", where));
+    auto text = ReadTextFile(full, absl::StrCat(path, ": ", where));
     if (!text.ok()) return text.status();
     auto profile = core::YearProfile::FromCsv(*text, full, 0.0, max_value);
     if (!profile.ok()) return profile.status();
@@ -196,7 +189,7 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
             absl::StrCat(path, ": load: peak_mvar: ", peak_q, " must be positive with q_profile"));
       }
       const std::string full = resolve(load["q_profile"].as<std::string>());
-      auto text = ReadText(full, absl::StrCat(path, ": load.q_profile"));
+      auto text = ReadTextFile(full, absl::StrCat(path, ": load.q_profile"));
       if (!text.ok()) return text.status();
       auto q = core::YearProfile::FromCsv(*text, full, -1.0, 1.0);
       if (!q.ok()) return q.status();

@@ -9,21 +9,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "app/text_file.h"
 #include "core/grid/power_flow.h"
 
 namespace tsodso::app {
 namespace fs = std::filesystem;
-namespace {
-
-absl::StatusOr<std::string> Slurp(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read '", path, "'"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal_kv) {
   std::string buses_file, branches_file, name = fs::path(dir).filename().string(), slack;
@@ -66,9 +57,9 @@ absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal
       return absl::NotFoundError(absl::StrCat(dir, ": no model.yaml, nor a *buses.csv and a *branches.csv"));
     }
   }
-  auto buses = Slurp(buses_file);
+  auto buses = ReadTextFile(buses_file);
   if (!buses.ok()) return buses.status();
-  auto branches = Slurp(branches_file);
+  auto branches = ReadTextFile(branches_file);
   if (!branches.ok()) return branches.status();
   auto model = core::GridFromCsv(*buses, buses_file, *branches, branches_file, defaults);
   if (!model.ok()) return model.status();
@@ -86,8 +77,8 @@ absl::Status WriteGrid(const core::GridModel& m, const std::string& out_dir) {
   std::ofstream buses(fs::path(out_dir) / "buses.csv");
   buses << "bus,p_load_kw,q_load_kvar,v_nom_kv,v_min_pu,v_max_pu\n";
   for (const auto& b : m.buses) {
-    buses << b.id << "," << b.p_load_mw * 1000 << "," << b.q_load_mvar * 1000 << "," << b.v_nom_kv << ","
-          << b.v_min_pu << "," << b.v_max_pu << "\n";
+    buses << b.id << "," << b.p_load_mw * 1000 << "," << b.q_load_mvar * 1000 << "," << b.v_nom_kv << "," << b.v_min_pu
+          << "," << b.v_max_pu << "\n";
   }
   std::ofstream branches(fs::path(out_dir) / "branches.csv");
   branches << "from_bus,to_bus,r_ohm,x_ohm,rating_a,in_service\n";

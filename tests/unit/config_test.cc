@@ -219,6 +219,34 @@ TEST_F(ConfigTest, BadPccIdIsRejected) {
   EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'pccs[1].id'", "'PS EST'"}));
 }
 
+TEST_F(ConfigTest, FlexibilitySectionResolvesPathsAndChecksItsPccs) {
+  const std::string good = Write(std::string(kBase) +
+                                 "flexibility:\n  der_classes: classes.yaml\n  pccs:\n"
+                                 "    PS_SUD: {current: sud.yaml, \"2030\": sud-2030.yaml}\n");
+  auto cfg = LoadConfig(good);
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->flexibility.der_classes, dir_ / "classes.yaml");
+  EXPECT_EQ(cfg->flexibility.scenarios.at("PS_SUD").at("2030"), dir_ / "sud-2030.yaml");
+  EXPECT_EQ(cfg->flexibility.publish_interval_s, 900);
+
+  const std::string unknown_pcc =
+      Write(std::string(kBase) + "flexibility:\n  der_classes: c.yaml\n  pccs:\n    PS_NORD: {current: n.yaml}\n",
+            "unknown.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(unknown_pcc), absl::StatusCode::kInvalidArgument,
+                       {unknown_pcc, "'flexibility.pccs.PS_NORD'", "unknown PCC"}));
+  const std::string no_current =
+      Write(std::string(kBase) + "flexibility:\n  der_classes: c.yaml\n  pccs:\n    PS_SUD: {\"2030\": s.yaml}\n",
+            "nocurrent.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(no_current), absl::StatusCode::kInvalidArgument,
+                       {no_current, "'flexibility.pccs.PS_SUD'", "'current'"}));
+  const std::string bad_interval = Write(std::string(kBase) +
+                                             "flexibility:\n  der_classes: c.yaml\n  publish_interval_s: 1\n  pccs:\n"
+                                             "    PS_SUD: {current: s.yaml}\n",
+                                         "interval.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(bad_interval), absl::StatusCode::kInvalidArgument,
+                       {bad_interval, "'flexibility.publish_interval_s'", "1"}));
+}
+
 TEST_F(ConfigTest, BadLogLevelIsRejected) {
   const std::string path = Write(std::string(kBase) + "log_level: loud\n");
   EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'log_level'", "'loud'"}));

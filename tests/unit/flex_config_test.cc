@@ -130,6 +130,8 @@ TEST_F(FlexConfigTest, BadScenariosNameFileGroupAndField) {
       {Scenario("  - {name: a, class: pv, sn_mva: 5, profile: {weekly: {weekday: [0.1], weekend: [0.1]}}}\n", good),
        {"weekly.weekday", "24"}},
       {"load: {profile: \"" + good + "\", peak_mw: 0}\ngroups: []\n", {"peak_mw", "0"}},
+      {Scenario("  - {name: a, class: pv, sn_mva: 5, profile: {constant: 1.5}}\n", good), {"profile.constant", "1.5"}},
+      {"min_units_for_breakdown: 1\n" + Scenario("", good), {"min_units_for_breakdown", "at least 2"}},
       {Scenario("", good) + "extra: 1\n", {"unknown key", "'extra'"}},
   };
   int i = 0;

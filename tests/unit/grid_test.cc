@@ -167,6 +167,19 @@ TEST(GridSynthesisTest, FeedersOfTheTestFeederAtAnotherVoltage) {
   }
 }
 
+TEST(GridSynthesisTest, ImpossibleOptionsAreRefused) {
+  auto base = app::LoadGrid(kGrids, 12.66);
+  ASSERT_TRUE(base.ok());
+  core::SynthesisOptions none;
+  none.feeders = 0;
+  auto r = core::SynthesizeFeeders(*base, none);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("feeders: 0"), absl::string_view::npos) << r.status();
+  core::SynthesisOptions no_load;
+  no_load.peak_load_mw = -1;
+  EXPECT_EQ(core::SynthesizeFeeders(*base, no_load).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(GridSynthesisTest, TheDemoPsSudModelLoadsAndHoldsItsLimits) {
   auto grid = app::LoadGrid(std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud", 0);
   ASSERT_TRUE(grid.ok()) << grid.status();

@@ -135,7 +135,6 @@ absl::StatusOr<RadialGrid> RadialGrid::Build(GridModel model, const std::string&
   g.slack_ = slack->second;
   const size_t n = model.buses.size();
   std::vector<std::vector<std::pair<int, int>>> adj(n);  // (neighbour, branch)
-  size_t in_service = 0;
   for (size_t k = 0; k < model.branches.size(); ++k) {
     const Branch& b = model.branches[k];
     const std::string where = absl::StrCat(source, ": branch row ", k + 2, " (", b.from, "-", b.to, ")");
@@ -152,7 +151,6 @@ absl::StatusOr<RadialGrid> RadialGrid::Build(GridModel model, const std::string&
       return absl::InvalidArgumentError(absl::StrCat(where, ": rating_a: ", b.rating_a, " must be positive"));
     }
     if (!b.in_service) continue;  // open switches are not part of the radial network
-    ++in_service;
     adj[f->second].push_back({t->second, static_cast<int>(k)});
     adj[t->second].push_back({f->second, static_cast<int>(k)});
   }
@@ -182,7 +180,6 @@ absl::StatusOr<RadialGrid> RadialGrid::Build(GridModel model, const std::string&
           absl::StrCat(source, ": bus '", model.buses[i].id, "' is not connected to the slack bus (an island)"));
     }
   }
-  (void)in_service;
   g.model_ = std::move(model);
   return g;
 }

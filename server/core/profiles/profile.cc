@@ -11,8 +11,6 @@
 namespace tsodso::core {
 namespace {
 
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -25,6 +23,8 @@ std::vector<std::string> Lines(const std::string& text) {
 }
 
 }  // namespace
+
+bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 bool ParseUtc(const std::string& text, absl::Time* out) {
   std::string err;
@@ -97,7 +97,7 @@ absl::StatusOr<YearProfile> YearProfile::FromCsv(const std::string& text, const 
     }
   }
   const int year = static_cast<int>(start.year());
-  const int64_t expected = (IsLeap(year) ? 366 : 365) * (absl::Hours(24) / step);
+  const int64_t expected = (IsLeapYear(year) ? 366 : 365) * (absl::Hours(24) / step);
   if (static_cast<int64_t>(values.size()) != expected) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", values.size(), " rows for year ", year,
                                                    " at this step; a full year needs ", expected));
@@ -110,7 +110,7 @@ double YearProfile::At(absl::Time t) const {
   const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
   int month = c.month();
   int day = c.day();
-  if (month == 2 && day == 29 && !IsLeap(year_)) day = 28;
+  if (month == 2 && day == 29 && !IsLeapYear(year_)) day = 28;
   absl::CivilSecond same(year_, month, day, c.hour(), c.minute(), c.second());
   if (align_weekdays_ && c.year() != year_) {
     int shift = static_cast<int>(absl::GetWeekday(absl::CivilDay(c))) -
@@ -158,7 +158,7 @@ absl::StatusOr<YearProfile> PvProfileFromTmy(const std::string& csv, const std::
   if (col_t < 0 || col_g < 0) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": header lacks T2m or G(h) (a PVGIS TMY file?)"));
   }
-  const int hours = IsLeap(year) ? 8784 : 8760;
+  const int hours = IsLeapYear(year) ? 8784 : 8760;
   std::vector<double> values(hours, 0.0);
   std::vector<bool> seen(hours, false);
   for (size_t i = 1; i < lines.size(); ++i) {

@@ -63,6 +63,8 @@ struct PvModel {
 absl::StatusOr<YearProfile> PvProfileFromTmy(const std::string& csv, const std::string& source, int year,
                                              const PvModel& model = {});
 
+bool IsLeapYear(int year);
+
 // Parse "YYYY-MM-DDTHH:MM[:SS]Z" or PVGIS "YYYYMMDD:HHMM" as UTC.
 bool ParseUtc(const std::string& text, absl::Time* out);
 

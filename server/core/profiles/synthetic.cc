@@ -12,8 +12,6 @@
 namespace tsodso::core {
 namespace {
 
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 template <typename Fn>
 YearProfile Hourly(int year, Fn fn) {
   const int hours = IsLeapYear(year) ? 8784 : 8760;
