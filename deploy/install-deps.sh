@@ -8,6 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libssl-dev openssl libpq-dev postgresql-15
   libspdlog-dev libyaml-cpp-dev libcli11-dev
+  coinor-libclp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf
   util-linux procps tzdata

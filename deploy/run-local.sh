@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the demo natively: demo certificates, the gateway on its private
 # PostgreSQL (config/gateway.yaml has no database configured), a TSO client
-# printing every event it receives, and an operator publishing notices.
+# printing every event it receives and validating a merit order list, and an
+# operator publishing notices and declaring a red phase.
 # Ctrl-C or SIGTERM stops everything this script started.
 #
 #   deploy/run-local.sh [--no-build] [--duration SECONDS]
@@ -83,6 +84,15 @@ as tso flex --pcc PS_SUD --from "$FROM" --to "$TO" | sed 's/^/[tso flex as-is] /
 as tso flex --pcc PS_SUD --scenario 2030 --from "$FROM" --to "$TO" | sed 's/^/[tso flex 2030] /'
 as tso flex --pcc PS_SUD --from "$FROM" --to "$WEEK" --svg "$VAR/ps-sud-week.svg" >/dev/null 2>&1 &&
   echo "run-local: P-Q picture of PS Sud's coming week: $VAR/ps-sud-week.svg"
+
+# The TSO's merit order list for the next ISP, downward (more consumption
+# below PS Sud): the DSO answers each bid on its private network model and
+# the traffic light follows. The operator then declares a red phase.
+as tso mol validate "$ROOT/config/examples/mol-ps-sud.csv" --direction down | sed 's/^/[tso mol] /'
+RED_FROM=$(date -u -d '+2 hours' +%Y-%m-%dT%H:00:00Z)
+RED_TO=$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)
+as operator intervene --pcc PS_SUD --from "$RED_FROM" --to "$RED_TO" | sed 's/^/[operator] /'
+as tso traffic-light --pcc PS_SUD | sed 's/^/[tso lights] /'
 
 cat <<EOT
 run-local: try, in another terminal:

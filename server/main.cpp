@@ -90,9 +90,15 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   if (check_only) {
-    if (auto catalog = tsodso::app::LoadFlexCatalog(config->flexibility); !catalog.ok()) {
+    auto catalog = tsodso::app::LoadFlexCatalog(config->flexibility);
+    if (!catalog.ok()) {
       std::fprintf(stderr, "tsodso-gatewayd: invalid flexibility inputs: %s\n",
                    std::string(catalog.status().message()).c_str());
+      return 2;
+    }
+    if (auto grids = tsodso::app::LoadGridCatalog(config->grid.model_dirs, **catalog); !grids.ok()) {
+      std::fprintf(stderr, "tsodso-gatewayd: invalid network model: %s\n",
+                   std::string(grids.status().message()).c_str());
       return 2;
     }
     std::printf("%s: configuration OK (%zu parties, %zu PCCs)\n", config_path.c_str(),

@@ -14,12 +14,15 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "core/capability/polygon.h"
+#include "core/common/csv.h"
 #include "lib/client.h"
 #include "lib/pq_chart.h"
 
@@ -68,6 +71,14 @@ std::string Json(const google::protobuf::Message& m) {
 
 std::string Time(const google::protobuf::Timestamp& ts) { return google::protobuf::util::TimeUtil::ToString(ts); }
 
+std::string LightText(const v1::TrafficLight& l) {
+  std::string out = v1::TrafficLightState_Name(l.state()).substr(20);
+  if (l.reason() != v1::TRAFFIC_LIGHT_REASON_UNSPECIFIED) {
+    out += " (" + v1::TrafficLightReason_Name(l.reason()).substr(21) + ")";
+  }
+  return out;
+}
+
 std::string Human(const v1::Event& e) {
   if (e.has_heartbeat()) return "heartbeat head_seq=" + std::to_string(e.heartbeat().head_seq());
   std::string line = "#" + std::to_string(e.seq()) + " " + Time(e.published_at()) + " " +
@@ -88,7 +99,71 @@ std::string Human(const v1::Event& e) {
         first.operating_point().q_mvar(), first.p_up_mw(), first.p_down_mw(), first.q_up_mvar(), first.q_down_mvar());
     line += buf;
   }
+  if (e.has_bid_limits()) {
+    const v1::MeritOrderValidation& m = e.bid_limits();
+    int accepted = 0, limited = 0, rejected = 0;
+    for (const auto& r : m.results()) {
+      accepted += r.outcome() == v1::BID_OUTCOME_ACCEPTED;
+      limited += r.outcome() == v1::BID_OUTCOME_LIMITED;
+      rejected += r.outcome() == v1::BID_OUTCOME_REJECTED;
+    }
+    line += " validation " + m.validation_id() + " ISP " + Time(m.isp_start()) + " " +
+            v1::Direction_Name(m.direction()).substr(10) + ": " + std::to_string(m.results_size()) + " bid(s), " +
+            std::to_string(accepted) + " accepted, " + std::to_string(limited) + " limited, " +
+            std::to_string(rejected) + " rejected";
+  }
+  if (e.has_traffic_light()) {
+    const v1::TrafficLight& l = e.traffic_light().light();
+    line += " " + v1::TrafficLightState_Name(e.traffic_light().previous_state()).substr(20) + " -> " + LightText(l) +
+            " for " + Time(l.start()) + " .. " + Time(l.end());
+  }
   return line;
+}
+
+// Read a MOL from CSV: bid_id, bsp, resources (separated by ';'), pcc,
+// quantity_mw, price_eur_per_mwh [, min_quantity_mw, divisible (1/0)].
+absl::Status ReadMolCsv(const std::string& path, const google::protobuf::Timestamp& isp,
+                        v1::ValidateMeritOrderRequest* out) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError("cannot read '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  const tsodso::core::Csv csv = tsodso::core::ParseCsv(text.str());
+  for (size_t i = 0; i < csv.rows.size(); ++i) {
+    v1::Bid* b = out->add_bids();
+    std::string resources;
+    double quantity = 0, price = 0, minimum = 0, divisible = 1;
+    for (auto [name, target] : {std::pair{"bid_id", b->mutable_bid_id()}, std::pair{"bsp", b->mutable_bsp_party_id()},
+                                std::pair{"resources", &resources}, std::pair{"pcc", b->mutable_pcc_id()}}) {
+      if (auto st = tsodso::core::TextField(csv, i, name, true, target, path); !st.ok()) return st;
+    }
+    if (auto st = tsodso::core::Field(csv, i, "quantity_mw", true, 0, &quantity, path); !st.ok()) return st;
+    if (auto st = tsodso::core::Field(csv, i, "price_eur_per_mwh", true, 0, &price, path); !st.ok()) return st;
+    if (auto st = tsodso::core::Field(csv, i, "min_quantity_mw", false, 0, &minimum, path); !st.ok()) return st;
+    if (auto st = tsodso::core::Field(csv, i, "divisible", false, 1, &divisible, path); !st.ok()) return st;
+    std::stringstream rs(resources);
+    for (std::string r; std::getline(rs, r, ';');) {
+      if (!r.empty()) b->add_resource_ids(r);
+    }
+    b->set_quantity_mw(quantity);
+    b->set_price_eur_per_mwh(price);
+    b->set_min_quantity_mw(minimum);
+    b->set_divisible(divisible != 0);
+    *b->mutable_isp_start() = isp;
+  }
+  return absl::OkStatus();
+}
+
+bool ParseTime(const std::string& text, google::protobuf::Timestamp* out) {
+  return google::protobuf::util::TimeUtil::FromString(text, out);
+}
+
+// The start of the ISP after the current one (UTC).
+google::protobuf::Timestamp NextIsp() {
+  google::protobuf::Timestamp ts;
+  const int64_t now = std::time(nullptr);
+  ts.set_seconds(now - now % 900 + 900);
+  return ts;
 }
 
 std::string NewKey() {
@@ -193,6 +268,29 @@ int main(int argc, char** argv) {
   publish->add_option("--valid-from", valid_from, "RFC 3339 UTC start, default now");
   publish->add_option("--valid-to", valid_to, "RFC 3339 UTC end, default start + 24 h");
   publish->add_option("--idempotency-key", key, "key that makes a retry safe; default: a new random key");
+
+  auto* mol = app.add_subcommand("mol", "merit-order-list validation (TSO)");
+  mol->require_subcommand(1);
+  auto* mol_validate = mol->add_subcommand("validate", "have the DSO validate a MOL given as CSV");
+  std::string mol_file, mol_direction = "up", mol_isp, mol_id;
+  mol_validate->add_option("file", mol_file, "CSV: bid_id,bsp,resources,pcc,quantity_mw,price_eur_per_mwh[,...]")
+      ->required();
+  mol_validate->add_option("--direction", mol_direction, "up or down")->capture_default_str();
+  mol_validate->add_option("--isp", mol_isp, "RFC 3339 UTC start of the ISP; default the next one");
+  mol_validate->add_option("--validation-id", mol_id, "id of this validation; default a new random one");
+
+  auto* lights = app.add_subcommand("traffic-light", "traffic lights of a PCC per ISP");
+  std::string light_pcc, light_from, light_to;
+  lights->add_option("--pcc", light_pcc, "PCC id")->required();
+  lights->add_option("--from", light_from, "RFC 3339 UTC start (ISP-aligned); default the current ISP");
+  lights->add_option("--to", light_to, "RFC 3339 UTC end; default 24 hours after --from");
+
+  auto* intervene = app.add_subcommand("intervene", "declare direct intervention below a PCC (operator): red light");
+  std::string int_pcc, int_from, int_to, int_key;
+  intervene->add_option("--pcc", int_pcc, "PCC id")->required();
+  intervene->add_option("--from", int_from, "RFC 3339 UTC start of the first ISP")->required();
+  intervene->add_option("--to", int_to, "RFC 3339 UTC end of the last ISP")->required();
+  intervene->add_option("--idempotency-key", int_key, "key that makes a retry safe; default: a new random key");
 
   try {
     app.parse(argc, argv);
@@ -312,6 +410,95 @@ int main(int argc, char** argv) {
       out << tsodso::client::RenderSvg(chart);
       if (!out.flush()) return Fail(absl::UnavailableError("cannot write " + svg_file));
       std::fprintf(stderr, "tsodso: wrote %s\n", svg_file.c_str());
+    }
+    return 0;
+  }
+  if (mol_validate->parsed()) {
+    v1::ValidateMeritOrderRequest req;
+    google::protobuf::Timestamp isp = NextIsp();
+    if (!mol_isp.empty() && !ParseTime(mol_isp, &isp)) {
+      return Fail(absl::InvalidArgumentError("--isp: '" + mol_isp + "' is not an RFC 3339 time"));
+    }
+    if (mol_direction != "up" && mol_direction != "down") {
+      return Fail(absl::InvalidArgumentError("--direction: '" + mol_direction + "' is not up or down"));
+    }
+    req.set_direction(mol_direction == "up" ? v1::DIRECTION_UP : v1::DIRECTION_DOWN);
+    req.set_validation_id(mol_id.empty() ? NewKey() : mol_id);
+    if (auto st = ReadMolCsv(mol_file, isp, &req); !st.ok()) return Fail(st);
+    absl::StatusOr<v1::MeritOrderValidation> r;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      r = (*client)->ValidateMeritOrder(req);
+      if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
+    }
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      std::cout << Json(*r) << std::endl;
+      return 0;
+    }
+    std::printf("validation %s, ISP %s .. %s, %s%s\n", r->validation_id().c_str(), Time(r->isp_start()).c_str(),
+                Time(r->isp_end()).c_str(), v1::Direction_Name(r->direction()).substr(10).c_str(),
+                r->replayed() ? " (stored answer to an earlier identical list)" : "");
+    std::printf("%4s %-12s %-8s %-8s %-9s %9s %9s  %s\n", "pos", "bid", "bsp", "pcc", "outcome", "asked MW", "safe MW",
+                "reason");
+    for (const auto& b : r->results()) {
+      std::printf(
+          "%4d %-12s %-8s %-8s %-9s %9.2f %9.2f  %s\n", b.merit_order_position(), b.bid_id().c_str(),
+          b.bsp_party_id().c_str(), b.pcc_id().c_str(), v1::BidOutcome_Name(b.outcome()).substr(12).c_str(),
+          b.requested_mw(), b.accepted_mw(),
+          b.reason() == v1::LIMIT_REASON_UNSPECIFIED ? "" : v1::LimitReason_Name(b.reason()).substr(13).c_str());
+    }
+    for (const auto& l : r->traffic_lights()) {
+      std::printf("traffic light %s: %s\n", l.pcc_id().c_str(), LightText(l).c_str());
+    }
+    return 0;
+  }
+  if (lights->parsed()) {
+    v1::GetTrafficLightsRequest req;
+    req.set_pcc_id(light_pcc);
+    google::protobuf::Timestamp from = NextIsp();
+    from.set_seconds(from.seconds() - 900);
+    if (!light_from.empty() && !ParseTime(light_from, &from)) {
+      return Fail(absl::InvalidArgumentError("--from: '" + light_from + "' is not an RFC 3339 time"));
+    }
+    google::protobuf::Timestamp to = from;
+    to.set_seconds(from.seconds() + 24 * 3600);
+    if (!light_to.empty() && !ParseTime(light_to, &to)) {
+      return Fail(absl::InvalidArgumentError("--to: '" + light_to + "' is not an RFC 3339 time"));
+    }
+    *req.mutable_from() = from;
+    *req.mutable_to() = to;
+    auto r = (*client)->GetTrafficLights(req);
+    if (!r.ok()) return Fail(r.status());
+    for (const auto& l : r->lights()) {
+      if (json) {
+        std::cout << Json(l) << std::endl;
+        continue;
+      }
+      std::printf("%s %s .. %s %s\n", l.pcc_id().c_str(), Time(l.start()).c_str(), Time(l.end()).c_str(),
+                  LightText(l).c_str());
+    }
+    return 0;
+  }
+  if (intervene->parsed()) {
+    v1::DeclareInterventionRequest req;
+    req.set_pcc_id(int_pcc);
+    if (!ParseTime(int_from, req.mutable_from())) {
+      return Fail(absl::InvalidArgumentError("--from: '" + int_from + "' is not an RFC 3339 time"));
+    }
+    if (!ParseTime(int_to, req.mutable_to())) {
+      return Fail(absl::InvalidArgumentError("--to: '" + int_to + "' is not an RFC 3339 time"));
+    }
+    req.set_idempotency_key(int_key.empty() ? NewKey() : int_key);
+    auto r = (*client)->DeclareIntervention(req);
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      std::cout << Json(*r) << std::endl;
+    } else {
+      std::cout << "intervention declared at " << int_pcc << ": " << r->event_seqs_size() << " traffic-light change(s)";
+      for (auto s : r->event_seqs()) std::cout << " #" << s;
+      if (r->replayed()) std::cout << " (answer to an earlier identical request)";
+      std::cout << std::endl;
     }
     return 0;
   }

@@ -91,7 +91,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, int timeout_ms)
       registry_(v1::RegistryService::NewStub(channel_)),
       operator_(v1::OperatorService::NewStub(channel_)),
       feed_(v1::FeedService::NewStub(channel_)),
-      flexibility_(v1::FlexibilityService::NewStub(channel_)) {}
+      flexibility_(v1::FlexibilityService::NewStub(channel_)),
+      validation_(v1::BidValidationService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -113,11 +114,37 @@ absl::StatusOr<v1::ListPccsResponse> Client::ListPccs() {
   return out;
 }
 
-absl::StatusOr<v1::PublishNoticeResponse> Client::PublishNotice(const v1::PublishNoticeRequest& request) {
-  auto ctx = NewContext();
-  v1::PublishNoticeResponse out;
-  if (auto st = FromGrpc(operator_->PublishNotice(ctx.get(), request, &out)); !st.ok()) return st;
+namespace {
+
+// One blocking unary call on a generated stub.
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                              grpc::ClientContext* ctx, const Request& request) {
+  Response out;
+  if (auto st = FromGrpc((stub.*method)(ctx, request, &out)); !st.ok()) return st;
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::PublishNoticeResponse> Client::PublishNotice(const v1::PublishNoticeRequest& request) {
+  return Call(*operator_, &v1::OperatorService::Stub::PublishNotice, NewContext().get(), request);
+}
+
+absl::StatusOr<v1::DeclareInterventionResponse> Client::DeclareIntervention(
+    const v1::DeclareInterventionRequest& request) {
+  return Call(*operator_, &v1::OperatorService::Stub::DeclareIntervention, NewContext().get(), request);
+}
+
+absl::StatusOr<v1::MeritOrderValidation> Client::ValidateMeritOrder(const v1::ValidateMeritOrderRequest& request) {
+  auto ctx = NewContext();
+  // A long list on a large network takes the gateway a moment.
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(std::max(timeout_ms_, 60000)));
+  return Call(*validation_, &v1::BidValidationService::Stub::ValidateMeritOrder, ctx.get(), request);
+}
+
+absl::StatusOr<v1::GetTrafficLightsResponse> Client::GetTrafficLights(const v1::GetTrafficLightsRequest& request) {
+  return Call(*validation_, &v1::BidValidationService::Stub::GetTrafficLights, NewContext().get(), request);
 }
 
 absl::StatusOr<v1::GetFlexibilityResponse> Client::GetFlexibility(const v1::GetFlexibilityRequest& request) {

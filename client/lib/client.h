@@ -16,6 +16,7 @@
 #include "tsodso/v1/flexibility.grpc.pb.h"
 #include "tsodso/v1/operator.grpc.pb.h"
 #include "tsodso/v1/registry.grpc.pb.h"
+#include "tsodso/v1/validation.grpc.pb.h"
 
 namespace tsodso::client {
 
@@ -44,7 +45,10 @@ class Client {
   absl::StatusOr<v1::WhoAmIResponse> WhoAmI();
   absl::StatusOr<v1::ListPccsResponse> ListPccs();
   absl::StatusOr<v1::PublishNoticeResponse> PublishNotice(const v1::PublishNoticeRequest& request);
+  absl::StatusOr<v1::DeclareInterventionResponse> DeclareIntervention(const v1::DeclareInterventionRequest& request);
   absl::StatusOr<v1::GetFlexibilityResponse> GetFlexibility(const v1::GetFlexibilityRequest& request);
+  absl::StatusOr<v1::MeritOrderValidation> ValidateMeritOrder(const v1::ValidateMeritOrderRequest& request);
+  absl::StatusOr<v1::GetTrafficLightsResponse> GetTrafficLights(const v1::GetTrafficLightsRequest& request);
   // Ask the standard gRPC health service; OK when the gateway is serving.
   absl::Status Health();
 
@@ -65,6 +69,7 @@ class Client {
   std::unique_ptr<v1::OperatorService::Stub> operator_;
   std::unique_ptr<v1::FeedService::Stub> feed_;
   std::unique_ptr<v1::FlexibilityService::Stub> flexibility_;
+  std::unique_ptr<v1::BidValidationService::Stub> validation_;
   std::mutex mu_;
   grpc::ClientContext* stream_context_ = nullptr;
   bool cancelled_ = false;

@@ -79,6 +79,20 @@ absl::Status ToProto(const core::StoredEvent& event, v1::Event* out) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Only the published hull of an area leaves the gateway.
+void AddPublishedVertices(const core::ConvexPolygon& area, google::protobuf::RepeatedPtrField<v1::PqPoint>* out) {
+  const core::ConvexPolygon published = core::PublishedArea(area);
+  for (const core::PqPoint& v : published.vertices()) {
+    v1::PqPoint* p = out->Add();
+    p->set_p_mw(v.p);
+    p->set_q_mvar(v.q);
+  }
+}
+
+}  // namespace
+
 void ToProto(const core::FlexInterval& f, bool with_vertices, const std::vector<core::ClassFlex>* by_class,
              v1::FlexibilityInterval* out) {
   ToProto(f.start, out->mutable_start());
@@ -89,14 +103,7 @@ void ToProto(const core::FlexInterval& f, bool with_vertices, const std::vector<
   out->set_p_down_mw(f.p_down_mw);
   out->set_q_up_mvar(f.q_up_mvar);
   out->set_q_down_mvar(f.q_down_mvar);
-  if (with_vertices) {
-    const core::ConvexPolygon published = core::PublishedArea(f.area);
-    for (const core::PqPoint& v : published.vertices()) {
-      v1::PqPoint* p = out->add_vertices();
-      p->set_p_mw(v.p);
-      p->set_q_mvar(v.q);
-    }
-  }
+  if (with_vertices) AddPublishedVertices(f.area, out->mutable_vertices());
   if (by_class != nullptr) {
     for (const core::ClassFlex& c : *by_class) {
       v1::ClassFlexibility* cf = out->add_by_class();
@@ -109,8 +116,17 @@ void ToProto(const core::FlexInterval& f, bool with_vertices, const std::vector<
   }
 }
 
+void ToProto(const core::GridLimitedFlex& grid, bool with_vertices, v1::GridLimitedFlexibility* out) {
+  out->set_operating_point_within_limits(grid.within_limits);
+  out->set_p_up_mw(grid.p_up_mw);
+  out->set_p_down_mw(grid.p_down_mw);
+  out->set_q_up_mvar(grid.q_up_mvar);
+  out->set_q_down_mvar(grid.q_down_mvar);
+  if (with_vertices) AddPublishedVertices(grid.area, out->mutable_vertices());
+}
+
 std::string EncodeFlexibilityPayload(const core::FlexScenario& scenario, const std::vector<core::FlexInterval>& horizon,
-                                     absl::Time computed_at) {
+                                     absl::Time computed_at, const std::vector<core::GridLimitedFlex>* grid) {
   v1::Event event;
   v1::FlexibilityUpdate* u = event.mutable_flexibility();
   u->set_pcc_id(scenario.model.pcc_id);
@@ -119,11 +135,103 @@ std::string EncodeFlexibilityPayload(const core::FlexScenario& scenario, const s
   std::string note;
   const bool breakdown = core::BreakdownAllowed(scenario.model, &note);
   u->set_breakdown_note(note);
-  for (const core::FlexInterval& f : horizon) {
+  for (size_t i = 0; i < horizon.size(); ++i) {
     const std::vector<core::ClassFlex> classes =
-        breakdown ? core::ByClass(scenario.model, f) : std::vector<core::ClassFlex>{};
-    ToProto(f, false, breakdown ? &classes : nullptr, u->add_intervals());
+        breakdown ? core::ByClass(scenario.model, horizon[i]) : std::vector<core::ClassFlex>{};
+    v1::FlexibilityInterval* out = u->add_intervals();
+    ToProto(horizon[i], false, breakdown ? &classes : nullptr, out);
+    if (grid != nullptr && i < grid->size()) ToProto((*grid)[i], false, out->mutable_grid_limited());
   }
+  return DeterministicBytes(event);
+}
+
+core::MeritOrderList FromProto(const v1::ValidateMeritOrderRequest& request) {
+  core::MeritOrderList out;
+  out.validation_id = request.validation_id();
+  out.direction = request.direction();
+  for (const v1::Bid& b : request.bids()) {
+    core::MolBid mb;
+    mb.bid.bid_id = b.bid_id();
+    mb.bid.bsp_party_id = b.bsp_party_id();
+    mb.bid.resource_ids.assign(b.resource_ids().begin(), b.resource_ids().end());
+    mb.bid.pcc_id = b.pcc_id();
+    mb.bid.quantity_mw = b.quantity_mw();
+    mb.bid.price = b.price_eur_per_mwh();
+    mb.bid.min_quantity_mw = b.min_quantity_mw();
+    mb.bid.divisible = b.divisible();
+    mb.isp_start = FromProto(b.isp_start());
+    out.bids.push_back(std::move(mb));
+  }
+  return out;
+}
+
+namespace {
+
+v1::LimitReason ToProto(core::BidReason reason) {
+  switch (reason) {
+    case core::BidReason::kNone:
+      return v1::LIMIT_REASON_UNSPECIFIED;
+    case core::BidReason::kThermalLimit:
+      return v1::LIMIT_REASON_THERMAL_LIMIT;
+    case core::BidReason::kVoltageLimit:
+      return v1::LIMIT_REASON_VOLTAGE_LIMIT;
+    case core::BidReason::kUnknownResource:
+      return v1::LIMIT_REASON_UNKNOWN_RESOURCE;
+    case core::BidReason::kNotPrequalified:
+      return v1::LIMIT_REASON_NOT_PREQUALIFIED;
+    case core::BidReason::kResourceNotAtPcc:
+      return v1::LIMIT_REASON_RESOURCE_NOT_AT_PCC;
+    case core::BidReason::kMinimumNotMet:
+      return v1::LIMIT_REASON_MINIMUM_NOT_MET;
+    case core::BidReason::kOutsideValidity:
+      return v1::LIMIT_REASON_OUTSIDE_VALIDITY;
+  }
+  return v1::LIMIT_REASON_UNSPECIFIED;
+}
+
+v1::BidOutcome ToProto(core::BidOutcome outcome) {
+  switch (outcome) {
+    case core::BidOutcome::kAccepted:
+      return v1::BID_OUTCOME_ACCEPTED;
+    case core::BidOutcome::kLimited:
+      return v1::BID_OUTCOME_LIMITED;
+    case core::BidOutcome::kRejected:
+      return v1::BID_OUTCOME_REJECTED;
+  }
+  return v1::BID_OUTCOME_UNSPECIFIED;
+}
+
+}  // namespace
+
+void ToProto(const core::MolLine& line, v1::BidResult* out) {
+  out->set_bid_id(line.result.bid_id);
+  out->set_bsp_party_id(line.bsp_party_id);
+  out->set_pcc_id(line.pcc_id);
+  out->set_outcome(ToProto(line.result.outcome));
+  out->set_requested_mw(line.requested_mw);
+  out->set_accepted_mw(line.result.accepted_mw);
+  out->set_reason(ToProto(line.result.reason));
+  out->set_merit_order_position(line.position);
+}
+
+void ToProto(const core::LightPeriod& period, v1::TrafficLight* out) {
+  out->set_pcc_id(period.pcc_id);
+  ToProto(period.start, out->mutable_start());
+  ToProto(period.end, out->mutable_end());
+  out->set_state(static_cast<v1::TrafficLightState>(period.light.state));
+  out->set_reason(static_cast<v1::TrafficLightReason>(period.light.reason));
+}
+
+std::string EncodeBidLimitsPayload(const v1::MeritOrderValidation& validation) {
+  v1::Event event;
+  *event.mutable_bid_limits() = validation;
+  return DeterministicBytes(event);
+}
+
+std::string EncodeTrafficLightPayload(const core::LightPeriod& change) {
+  v1::Event event;
+  ToProto(change, event.mutable_traffic_light()->mutable_light());
+  event.mutable_traffic_light()->set_previous_state(static_cast<v1::TrafficLightState>(change.previous));
   return DeterministicBytes(event);
 }
 

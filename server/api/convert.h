@@ -8,12 +8,15 @@
 
 #include "core/events/event.h"
 #include "core/flexibility/engine.h"
+#include "core/grid/pcc_network.h"
 #include "core/notices/notice.h"
 #include "core/registry/party_registry.h"
+#include "core/validation/traffic_light.h"
 #include "tsodso/v1/feed.pb.h"
 #include "tsodso/v1/flexibility.pb.h"
 #include "tsodso/v1/operator.pb.h"
 #include "tsodso/v1/registry.pb.h"
+#include "tsodso/v1/validation.pb.h"
 
 namespace tsodso::api {
 
@@ -36,10 +39,22 @@ absl::Status ToProto(const core::StoredEvent& event, v1::Event* out);
 // Fill a wire interval; vertices and the class breakdown only when asked.
 void ToProto(const core::FlexInterval& interval, bool with_vertices, const std::vector<core::ClassFlex>* by_class,
              v1::FlexibilityInterval* out);
+// Fill the grid-limited part of a wire interval; vertices only when asked.
+void ToProto(const core::GridLimitedFlex& grid, bool with_vertices, v1::GridLimitedFlexibility* out);
 
 // Encode a FLEXIBILITY event payload for the coming horizon of a scenario.
+// `grid`, when given, holds the grid-limited flexibility of each interval.
 std::string EncodeFlexibilityPayload(const core::FlexScenario& scenario, const std::vector<core::FlexInterval>& horizon,
-                                     absl::Time computed_at);
+                                     absl::Time computed_at, const std::vector<core::GridLimitedFlex>* grid = nullptr);
+
+core::MeritOrderList FromProto(const v1::ValidateMeritOrderRequest& request);
+void ToProto(const core::MolLine& line, v1::BidResult* out);
+void ToProto(const core::LightPeriod& period, v1::TrafficLight* out);
+
+// Encode the payload of a BID_LIMITS event (a whole validation, or the
+// lines of one BSP) and of a TRAFFIC_LIGHT event.
+std::string EncodeBidLimitsPayload(const v1::MeritOrderValidation& validation);
+std::string EncodeTrafficLightPayload(const core::LightPeriod& change);
 
 // Serialize deterministically, for digests and idempotency comparisons.
 std::string DeterministicBytes(const google::protobuf::Message& message);

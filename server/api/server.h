@@ -55,6 +55,7 @@ class GatewayServer {
   RegistryServiceImpl registry_;
   OperatorServiceImpl operator_;
   FlexibilityServiceImpl flexibility_;
+  BidValidationServiceImpl validation_;
   FeedServiceImpl feed_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

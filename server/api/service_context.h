@@ -12,6 +12,7 @@
 #include "api/status.h"
 #include "core/audit/audit_chain.h"
 #include "core/flexibility/engine.h"
+#include "core/grid/pcc_network.h"
 #include "core/registry/party_registry.h"
 #include "feed/hub.h"
 #include "spdlog/spdlog.h"
@@ -48,6 +49,8 @@ struct ServiceContext {
   feed::FeedHub* hub = nullptr;
   FeedOptions feed;
   FlexCatalogHolder* flex = nullptr;
+  // The DSO-private networks and resource registry (never sent out).
+  std::shared_ptr<const core::GridCatalog> grids = std::make_shared<core::GridCatalog>();
 };
 
 // Return the status as a caller outside the DSO may see it: storage and

@@ -8,6 +8,7 @@
 #include "store/event_store.h"
 #include "store/idempotency.h"
 #include "store/notice_store.h"
+#include "store/validation_store.h"
 
 namespace tsodso::api {
 namespace {
@@ -19,6 +20,42 @@ std::string NewUuid() {
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
   return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
                          b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+// Claim the idempotency key; when it was used before by the same request,
+// fill `response` with the stored answer marked as replayed and return true.
+template <typename Response>
+absl::StatusOr<bool> AnswerFromEarlier(store::PgConnection& db, const store::IdempotencyKey& key,
+                                       const std::string& request_digest, Response* response) {
+  auto earlier = store::ClaimIdempotencyKey(db, key, request_digest);
+  if (!earlier.ok()) return earlier.status();
+  if (!earlier->has_value()) return false;
+  if (!response->ParseFromString(**earlier)) return absl::DataLossError("stored answer does not parse");
+  response->set_replayed(true);
+  return true;
+}
+
+// Turn the traffic-light changes of one PCC into public TRAFFIC_LIGHT
+// events.
+void AddLightChanges(const std::string& pcc_id, const std::vector<core::IspLight>& before,
+                     const std::vector<core::IspLight>& after, std::vector<core::EventDraft>& drafts) {
+  for (const core::LightPeriod& change : core::Changes(pcc_id, before, after)) {
+    drafts.push_back(
+        {core::Envelope{core::Topic::kTrafficLight, pcc_id, "", core::kAllRoles}, EncodeTrafficLightPayload(change)});
+  }
+}
+
+// A party learns nothing about PCCs it may not see, not even whether they
+// exist.
+absl::Status CheckVisiblePcc(const core::Party& party, const core::PartyRegistry& registry, const std::string& pcc_id,
+                             const char* field) {
+  if (!party.MaySeePcc(pcc_id)) {
+    return absl::PermissionDeniedError(absl::StrCat(field, ": party '", party.id, "' may not see PCC '", pcc_id, "'"));
+  }
+  if (registry.FindPcc(pcc_id) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": unknown PCC '", pcc_id, "'"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -59,14 +96,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::PublishNotice(grpc::CallbackServe
 
                     const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
                     const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
-                    auto earlier = store::ClaimIdempotencyKey(db, key, digest);
-                    if (!earlier.ok()) return earlier.status();
-                    if (earlier->has_value()) {
-                      if (!response->ParseFromString(**earlier))
-                        return absl::DataLossError("stored answer does not parse");
-                      response->set_replayed(true);
-                      return absl::OkStatus();
-                    }
+                    auto replayed = AnswerFromEarlier(db, key, digest, response);
+                    if (!replayed.ok() || *replayed) return replayed.status();
 
                     if (auto st = store::InsertNotice(db, *notice); !st.ok()) return st;
                     // Each per-PCC copy names only its own PCC: a party that sees one
@@ -92,15 +123,7 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
   return RunUnary(
       ctx_, call, "/tsodso.v1.FlexibilityService/GetFlexibility", request, response,
       [this, request, response](const core::Party& party, store::PgConnection&) -> absl::Status {
-        // A party learns nothing about PCCs it may not see, not even whether
-        // they exist.
-        if (!party.MaySeePcc(request->pcc_id())) {
-          return absl::PermissionDeniedError(
-              absl::StrCat("pcc_id: party '", party.id, "' may not see PCC '", request->pcc_id(), "'"));
-        }
-        if (ctx_.registry->FindPcc(request->pcc_id()) == nullptr) {
-          return absl::InvalidArgumentError(absl::StrCat("pcc_id: unknown PCC '", request->pcc_id(), "'"));
-        }
+        if (auto st = CheckVisiblePcc(party, *ctx_.registry, request->pcc_id(), "pcc_id"); !st.ok()) return st;
         const absl::Time from = FromProto(request->from());
         const absl::Time to = FromProto(request->to());
         if (auto st = core::ValidateFlexWindow(from, to, request->include_vertices()); !st.ok()) return st;
@@ -127,12 +150,183 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
         response->set_scenario(scenario->name);
         response->set_interval_minutes(static_cast<int32_t>(absl::ToInt64Minutes(scenario->interval)));
         response->set_breakdown_note(note);
+        const core::PccNetwork* net = ctx_.grids->Find(request->pcc_id());
+        if (request->include_grid_limited()) {
+          if (to - from > core::kMaxGridLimitedWindow) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "include_grid_limited: given for at most 48 hours; the window is ", absl::FormatDuration(to - from)));
+          }
+          if (net == nullptr) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("include_grid_limited: the DSO has no network model for PCC '", request->pcc_id(), "'"));
+          }
+        }
         for (const core::FlexInterval& f : intervals) {
           const auto classes = breakdown ? core::ByClass(scenario->model, f) : std::vector<core::ClassFlex>{};
-          ToProto(f, request->include_vertices(), breakdown ? &classes : nullptr, response->add_intervals());
+          v1::FlexibilityInterval* out = response->add_intervals();
+          ToProto(f, request->include_vertices(), breakdown ? &classes : nullptr, out);
+          if (!request->include_grid_limited()) continue;
+          auto grid = core::GridLimitedAt(*net, scenario->model, f.start, scenario->interval);
+          if (!grid.ok()) return grid.status();
+          ToProto(*grid, request->include_vertices(), out->mutable_grid_limited());
         }
         return absl::OkStatus();
       });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::DeclareIntervention(grpc::CallbackServerContext* call,
+                                                                   const v1::DeclareInterventionRequest* request,
+                                                                   v1::DeclareInterventionResponse* response) {
+  static constexpr char kMethod[] = "/tsodso.v1.OperatorService/DeclareIntervention";
+  return RunUnary(ctx_, call, kMethod, request, response,
+                  [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+                    if (auto st = core::RequireOperator(party, "DeclareIntervention"); !st.ok()) return st;
+                    if (auto st = core::ValidateIdempotencyKey(request->idempotency_key()); !st.ok()) return st;
+                    const std::string& pcc = request->pcc_id();
+                    if (ctx_.registry->FindPcc(pcc) == nullptr) {
+                      return absl::InvalidArgumentError(absl::StrCat("pcc_id: unknown PCC '", pcc, "'"));
+                    }
+                    const absl::Time from = FromProto(request->from());
+                    const absl::Time to = FromProto(request->to());
+                    if (auto st = core::CheckIspWindow(from, to); !st.ok()) return st;
+
+                    const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
+                    const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
+                    auto replayed = AnswerFromEarlier(db, key, digest, response);
+                    if (!replayed.ok() || *replayed) return replayed.status();
+                    if (auto st = store::InsertIntervention(db, party.id, request->idempotency_key(), pcc, from, to);
+                        !st.ok()) {
+                      return st;
+                    }
+                    auto before = store::LockLights(db, pcc, from, to);
+                    if (!before.ok()) return before.status();
+                    std::vector<core::IspLight> after = *before;
+                    for (core::IspLight& l : after) l.intervention = true;
+                    if (auto st = store::SaveLights(db, pcc, after); !st.ok()) return st;
+                    std::vector<core::EventDraft> drafts;
+                    AddLightChanges(pcc, *before, after, drafts);
+                    auto events = store::AppendEvents(db, drafts);
+                    if (!events.ok()) return events.status();
+                    for (const auto& e : *events) response->add_event_seqs(e.seq);
+                    return store::RememberResponse(db, key, digest, DeterministicBytes(*response));
+                  });
+}
+
+grpc::ServerUnaryReactor* BidValidationServiceImpl::ValidateMeritOrder(grpc::CallbackServerContext* call,
+                                                                       const v1::ValidateMeritOrderRequest* request,
+                                                                       v1::MeritOrderValidation* response) {
+  static constexpr char kMethod[] = "/tsodso.v1.BidValidationService/ValidateMeritOrder";
+  return RunUnary(
+      ctx_, call, kMethod, request, response,
+      [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+        if (auto st = core::RequireRole(party, core::Role::kTso, "ValidateMeritOrder"); !st.ok()) return st;
+        const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+        auto mol = core::CheckMeritOrderList(FromProto(*request), *ctx_.registry, party, now);
+        if (!mol.ok()) return mol.status();
+        const core::GridCatalog& grids = *ctx_.grids;
+        for (size_t i = 0; i < mol->bids.size(); ++i) {
+          if (grids.Find(mol->bids[i].pcc_id) == nullptr) {
+            return absl::FailedPreconditionError(absl::StrCat("bids[", i,
+                                                              "].pcc_id: the DSO has no network model for PCC '",
+                                                              mol->bids[i].pcc_id, "'; its bids cannot be validated"));
+          }
+        }
+
+        // The validation id is the idempotency key: a re-sent list gets the
+        // stored answer.
+        const store::IdempotencyKey key{party.id, kMethod, mol->validation_id};
+        const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
+        auto replayed = AnswerFromEarlier(db, key, digest, response);
+        if (!replayed.ok() || *replayed) return replayed.status();
+
+        // Each PCC's network at the ISP's forecast operating point.
+        const std::shared_ptr<const core::FlexCatalog> flex = ctx_.flex->Get();
+        std::map<std::string, core::PccValidationInput> inputs;
+        for (const core::Bid& b : mol->bids) {
+          if (inputs.count(b.pcc_id)) continue;
+          const core::PccNetwork& net = *grids.Find(b.pcc_id);
+          const core::FlexScenario* sc = flex->Find(b.pcc_id, core::kCurrentScenario);
+          const core::PccModel model = sc != nullptr ? sc->model : core::PccModel{};
+          inputs[b.pcc_id] = {net.grid.get(), core::GridStateAt(net, model, mol->isp_start, core::kIsp).injections};
+        }
+        const std::vector<core::MolLine> lines = core::ValidateList(*mol, grids.resources, inputs);
+
+        response->set_validation_id(mol->validation_id);
+        response->set_direction(request->direction());
+        ToProto(mol->isp_start, response->mutable_isp_start());
+        ToProto(mol->isp_start + core::kIsp, response->mutable_isp_end());
+        ToProto(now, response->mutable_validated_at());
+        for (const core::MolLine& l : lines) ToProto(l, response->add_results());
+
+        // Traffic lights first, so that every event carries the state after
+        // this validation.
+        std::vector<core::EventDraft> light_drafts;
+        std::map<std::string, v1::TrafficLight> light_of;
+        for (const auto& [pcc, in] : inputs) {
+          auto before = store::LockLights(db, pcc, mol->isp_start, mol->isp_start + core::kIsp);
+          if (!before.ok()) return before.status();
+          std::vector<core::IspLight> after = *before;
+          after[0].validation = core::LightFromLines(lines, pcc);
+          if (auto st = store::SaveLights(db, pcc, after); !st.ok()) return st;
+          AddLightChanges(pcc, *before, after, light_drafts);
+          ToProto(core::MergePeriods(pcc, after).front(), &light_of[pcc]);
+          *response->add_traffic_lights() = light_of[pcc];
+        }
+
+        // BID_LIMITS: per PCC, every line for the TSO; per PCC and BSP, that
+        // BSP's lines for it alone.
+        std::vector<core::EventDraft> drafts;
+        const core::RoleMask tso_audience = core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator);
+        for (const auto& [pcc, light] : light_of) {
+          std::map<std::string, v1::MeritOrderValidation> per_bsp;
+          v1::MeritOrderValidation whole = *response;
+          whole.clear_results();
+          whole.clear_traffic_lights();
+          *whole.add_traffic_lights() = light;
+          for (const v1::BidResult& r : response->results()) {
+            if (r.pcc_id() != pcc) continue;
+            *whole.add_results() = r;
+            auto [it, inserted] = per_bsp.try_emplace(r.bsp_party_id(), whole);
+            if (inserted) it->second.clear_results();
+            *it->second.add_results() = r;
+          }
+          drafts.push_back(
+              {core::Envelope{core::Topic::kBidLimits, pcc, "", tso_audience}, EncodeBidLimitsPayload(whole)});
+          for (const auto& [bsp, part] : per_bsp) {
+            drafts.push_back({core::Envelope{core::Topic::kBidLimits, pcc, bsp, 0}, EncodeBidLimitsPayload(part)});
+          }
+        }
+        drafts.insert(drafts.end(), light_drafts.begin(), light_drafts.end());
+
+        if (auto st =
+                store::InsertMolValidation(db, {mol->validation_id, party.id, mol->isp_start, request->direction(),
+                                                DeterministicBytes(*request), DeterministicBytes(*response)});
+            !st.ok()) {
+          return st;
+        }
+        auto events = store::AppendEvents(db, drafts);
+        if (!events.ok()) return events.status();
+        return store::RememberResponse(db, key, digest, DeterministicBytes(*response));
+      });
+}
+
+grpc::ServerUnaryReactor* BidValidationServiceImpl::GetTrafficLights(grpc::CallbackServerContext* call,
+                                                                     const v1::GetTrafficLightsRequest* request,
+                                                                     v1::GetTrafficLightsResponse* response) {
+  return RunUnary(ctx_, call, "/tsodso.v1.BidValidationService/GetTrafficLights", request, response,
+                  [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+                    if (auto st = CheckVisiblePcc(party, *ctx_.registry, request->pcc_id(), "pcc_id"); !st.ok())
+                      return st;
+                    const absl::Time from = FromProto(request->from());
+                    const absl::Time to = FromProto(request->to());
+                    if (auto st = core::CheckIspWindow(from, to); !st.ok()) return st;
+                    auto lights = store::ReadLights(db, request->pcc_id(), from, to);
+                    if (!lights.ok()) return lights.status();
+                    for (const core::LightPeriod& p : core::MergePeriods(request->pcc_id(), *lights)) {
+                      ToProto(p, response->add_lights());
+                    }
+                    return absl::OkStatus();
+                  });
 }
 
 grpc::ServerWriteReactor<v1::Event>* FeedServiceImpl::Subscribe(grpc::CallbackServerContext* call,

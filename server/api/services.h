@@ -6,6 +6,7 @@
 #include "tsodso/v1/flexibility.grpc.pb.h"
 #include "tsodso/v1/operator.grpc.pb.h"
 #include "tsodso/v1/registry.grpc.pb.h"
+#include "tsodso/v1/validation.grpc.pb.h"
 
 namespace tsodso::api {
 
@@ -26,6 +27,9 @@ class OperatorServiceImpl final : public v1::OperatorService::CallbackService {
   explicit OperatorServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
   grpc::ServerUnaryReactor* PublishNotice(grpc::CallbackServerContext* call, const v1::PublishNoticeRequest* request,
                                           v1::PublishNoticeResponse* response) override;
+  grpc::ServerUnaryReactor* DeclareIntervention(grpc::CallbackServerContext* call,
+                                                const v1::DeclareInterventionRequest* request,
+                                                v1::DeclareInterventionResponse* response) override;
 
  private:
   ServiceContext& ctx_;
@@ -36,6 +40,20 @@ class FlexibilityServiceImpl final : public v1::FlexibilityService::CallbackServ
   explicit FlexibilityServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
   grpc::ServerUnaryReactor* GetFlexibility(grpc::CallbackServerContext* call, const v1::GetFlexibilityRequest* request,
                                            v1::GetFlexibilityResponse* response) override;
+
+ private:
+  ServiceContext& ctx_;
+};
+
+class BidValidationServiceImpl final : public v1::BidValidationService::CallbackService {
+ public:
+  explicit BidValidationServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
+  grpc::ServerUnaryReactor* ValidateMeritOrder(grpc::CallbackServerContext* call,
+                                               const v1::ValidateMeritOrderRequest* request,
+                                               v1::MeritOrderValidation* response) override;
+  grpc::ServerUnaryReactor* GetTrafficLights(grpc::CallbackServerContext* call,
+                                             const v1::GetTrafficLightsRequest* request,
+                                             v1::GetTrafficLightsResponse* response) override;
 
  private:
   ServiceContext& ctx_;

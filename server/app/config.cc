@@ -165,7 +165,7 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
     // reported as a missing one.
     static const std::set<std::string> kTopKeys = {"listen", "data_dir", "log_level",  "shutdown_grace_ms",
                                                    "tls",    "database", "feed",       "keepalive",
-                                                   "pccs",   "parties",  "flexibility"};
+                                                   "pccs",   "parties",  "flexibility", "grid"};
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       if (!kTopKeys.count(key)) return top.Error(key, "unknown key");
@@ -259,6 +259,22 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
       }
       TSODSO_TRY(fx.Finish());
     }
+    if (top.Has("grid")) {
+      Section gs(top.Get("grid"), "grid", path);
+      TSODSO_TRY(gs.CheckIsMap());
+      YAML::Node per_pcc = gs.Get("pccs");
+      if (!per_pcc.IsMap() || per_pcc.size() == 0) {
+        return gs.Error("grid.pccs", "must map PCC ids to network model directories");
+      }
+      for (const auto& kv : per_pcc) {
+        const std::string pcc = kv.first.as<std::string>();
+        if (!kv.second.IsScalar()) return gs.Error("grid.pccs." + pcc, "must be a directory");
+        std::string dir = kv.second.as<std::string>();
+        if (fs::path(dir).is_relative()) dir = (base / dir).lexically_normal().string();
+        cfg.grid.model_dirs[pcc] = dir;
+      }
+      TSODSO_TRY(gs.Finish());
+    }
 
     std::vector<core::Pcc> pccs;
     std::vector<core::Party> parties;
@@ -272,6 +288,9 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
       if (cfg.registry->FindPcc(pcc) == nullptr) {
         return top.Error("flexibility.pccs." + pcc, "unknown PCC '" + pcc + "'");
       }
+    }
+    for (const auto& [pcc, dir] : cfg.grid.model_dirs) {
+      if (cfg.registry->FindPcc(pcc) == nullptr) return top.Error("grid.pccs." + pcc, "unknown PCC '" + pcc + "'");
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": line ", e.mark.line + 1, ": ", e.msg));

@@ -26,6 +26,11 @@ struct FlexibilityConfig {
   std::map<std::string, std::map<std::string, std::string>> scenarios;
 };
 
+struct GridConfig {
+  // PCC id -> directory of its DSO-private network model.
+  std::map<std::string, std::string> model_dirs;
+};
+
 struct GatewayConfig {
   std::string source;  // the file it was read from
   std::string data_dir;
@@ -37,6 +42,7 @@ struct GatewayConfig {
   int shutdown_grace_ms = 5000;
   std::shared_ptr<const core::PartyRegistry> registry;
   FlexibilityConfig flexibility;
+  GridConfig grid;
 };
 
 // Read and check a configuration file. Unknown keys and impossible values

@@ -27,8 +27,9 @@ absl::StatusOr<std::shared_ptr<const core::FlexCatalog>> LoadFlexCatalog(const F
   return std::shared_ptr<const core::FlexCatalog>(catalog);
 }
 
-FlexPublisher::FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool)
-    : config_(config), holder_(holder), pool_(pool) {
+FlexPublisher::FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
+                             std::shared_ptr<const core::GridCatalog> grids)
+    : config_(config), holder_(holder), pool_(pool), grids_(std::move(grids)) {
   InputsChanged();  // record the current modification times
 }
 
@@ -80,7 +81,15 @@ absl::StatusOr<int> FlexPublisher::PublishNow() {
         core::ComputeRange(sc->model, from, from + absl::Hours(config_.horizon_hours), sc->interval, false);
     core::Envelope env{core::Topic::kFlexibility, pcc, "",
                        core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
-    drafts.push_back({env, api::EncodeFlexibilityPayload(*sc, horizon, now)});
+    // Beside what the DERs could do, what the DSO's network lets them do.
+    const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
+    std::vector<core::GridLimitedFlex> grid;
+    for (const core::FlexInterval& f : net != nullptr ? horizon : std::vector<core::FlexInterval>{}) {
+      auto g = core::GridLimitedAt(*net, sc->model, f.start, sc->interval);
+      if (!g.ok()) return g.status();
+      grid.push_back(std::move(*g));
+    }
+    drafts.push_back({env, api::EncodeFlexibilityPayload(*sc, horizon, now, net != nullptr ? &grid : nullptr)});
   }
   if (drafts.empty()) return 0;
   auto done = std::make_shared<std::promise<absl::Status>>();

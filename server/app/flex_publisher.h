@@ -21,7 +21,8 @@ absl::StatusOr<std::shared_ptr<const core::FlexCatalog>> LoadFlexCatalog(const F
 
 class FlexPublisher {
  public:
-  FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool);
+  FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
+                std::shared_ptr<const core::GridCatalog> grids = nullptr);
   ~FlexPublisher();
   void Start();
   void Stop();
@@ -36,6 +37,7 @@ class FlexPublisher {
   const FlexibilityConfig& config_;
   api::FlexCatalogHolder& holder_;
   store::DbPool& pool_;
+  std::shared_ptr<const core::GridCatalog> grids_;
   std::map<std::string, std::filesystem::file_time_type> mtimes_;
   std::mutex mu_;
   std::condition_variable cv_;

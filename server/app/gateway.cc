@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/server.h"
 #include "app/flex_publisher.h"
+#include "app/grid_commands.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"
 #include "spdlog/spdlog.h"
@@ -99,8 +100,17 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     return 1;
   }
   flex.Set(*catalog);
-  FlexPublisher publisher(config.flexibility, flex, pool);
-  api::ServiceContext ctx{config.registry, &pool, &hub, config.feed, &flex};
+  auto grids = LoadGridCatalog(config.grid.model_dirs, **catalog);
+  if (!grids.ok()) {
+    spdlog::critical("cannot start: network models: {}", std::string(grids.status().message()));
+    tailer.Stop();
+    return 1;
+  }
+  spdlog::info("network models for {} PCC(s), {} registered resource(s)", grids->networks.size(),
+               grids->resources.size());
+  api::ServiceContext ctx{config.registry, &pool, &hub,
+                          config.feed,     &flex, std::make_shared<const core::GridCatalog>(std::move(*grids))};
+  FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids);
   auto server = api::GatewayServer::Start(config.server, ctx);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", std::string(server.status().message()));

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,64 +12,213 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "app/text_file.h"
+#include "core/common/csv.h"
 #include "core/grid/power_flow.h"
 
 namespace tsodso::app {
 namespace fs = std::filesystem;
-namespace {}  // namespace
 
-absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal_kv) {
-  std::string buses_file, branches_file, name = fs::path(dir).filename().string(), slack;
+namespace {
+
+// What model.yaml says (or, without one, what the directory holds).
+struct ModelFiles {
+  std::string name, buses, branches, placement, resources, slack;
   core::GridCsvDefaults defaults;
-  defaults.v_nom_kv = nominal_kv;
   double slack_v = 1.0, base_mva = 10.0;
+  // The HV/MV transformer(s) at the PCC, as one equivalent; 0: not modelled.
+  double trafo_mva = 0, trafo_r_pct = 0, trafo_x_pct = 0;
+};
+
+absl::StatusOr<ModelFiles> ReadModelFiles(const std::string& dir, double nominal_kv) {
+  ModelFiles f;
+  f.name = fs::path(dir).filename().string();
+  f.defaults.v_nom_kv = nominal_kv;
   const fs::path yaml = fs::path(dir) / "model.yaml";
-  if (fs::exists(yaml)) {
-    try {
-      const YAML::Node n = YAML::LoadFile(yaml.string());
-      for (const auto& kv : n) {
-        const std::string key = kv.first.as<std::string>();
-        static const char* kKeys[] = {"name",     "buses",    "branches", "nominal_kv", "slack_bus", "slack_voltage_pu",
-                                      "base_mva", "v_min_pu", "v_max_pu"};
-        if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) ==
-            std::end(kKeys)) {
-          return absl::InvalidArgumentError(absl::StrCat(yaml.string(), ": unknown key '", key, "'"));
-        }
-      }
-      if (n["name"]) name = n["name"].as<std::string>();
-      buses_file = (fs::path(dir) / n["buses"].as<std::string>()).string();
-      branches_file = (fs::path(dir) / n["branches"].as<std::string>()).string();
-      if (n["nominal_kv"]) defaults.v_nom_kv = n["nominal_kv"].as<double>();
-      if (n["slack_bus"]) slack = n["slack_bus"].as<std::string>();
-      if (n["slack_voltage_pu"]) slack_v = n["slack_voltage_pu"].as<double>();
-      if (n["base_mva"]) base_mva = n["base_mva"].as<double>();
-      if (n["v_min_pu"]) defaults.v_min_pu = n["v_min_pu"].as<double>();
-      if (n["v_max_pu"]) defaults.v_max_pu = n["v_max_pu"].as<double>();
-    } catch (const YAML::Exception& e) {
-      return absl::InvalidArgumentError(absl::StrCat(yaml.string(), ": line ", e.mark.line + 1, ": ", e.msg));
-    }
-  } else {
+  if (!fs::exists(yaml)) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      const std::string f = entry.path().filename().string();
-      if (absl::EndsWith(f, "buses.csv")) buses_file = entry.path().string();
-      if (absl::EndsWith(f, "branches.csv")) branches_file = entry.path().string();
+      const std::string name = entry.path().filename().string();
+      if (absl::EndsWith(name, "buses.csv")) f.buses = entry.path().string();
+      if (absl::EndsWith(name, "branches.csv")) f.branches = entry.path().string();
     }
-    if (ec || buses_file.empty() || branches_file.empty()) {
+    if (ec || f.buses.empty() || f.branches.empty()) {
       return absl::NotFoundError(absl::StrCat(dir, ": no model.yaml, nor a *buses.csv and a *branches.csv"));
     }
+    return f;
   }
-  auto buses = ReadTextFile(buses_file);
+  const auto unknown = [&](const YAML::Node& n, std::initializer_list<const char*> keys,
+                           const std::string& prefix) -> absl::Status {
+    for (const auto& kv : n) {
+      const std::string key = kv.first.as<std::string>();
+      if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; })) {
+        return absl::InvalidArgumentError(absl::StrCat(yaml.string(), ": unknown key '", prefix, key, "'"));
+      }
+    }
+    return absl::OkStatus();
+  };
+  const auto file = [&](const YAML::Node& n) { return (fs::path(dir) / n.as<std::string>()).string(); };
+  try {
+    const YAML::Node n = YAML::LoadFile(yaml.string());
+    if (auto st = unknown(n,
+                          {"name", "buses", "branches", "nominal_kv", "slack_bus", "slack_voltage_pu", "base_mva",
+                           "v_min_pu", "v_max_pu", "transformer", "der_placement", "resources"},
+                          "");
+        !st.ok()) {
+      return st;
+    }
+    if (n["name"]) f.name = n["name"].as<std::string>();
+    f.buses = file(n["buses"]);
+    f.branches = file(n["branches"]);
+    if (n["der_placement"]) f.placement = file(n["der_placement"]);
+    if (n["resources"]) f.resources = file(n["resources"]);
+    if (n["nominal_kv"]) f.defaults.v_nom_kv = n["nominal_kv"].as<double>();
+    if (n["slack_bus"]) f.slack = n["slack_bus"].as<std::string>();
+    if (n["slack_voltage_pu"]) f.slack_v = n["slack_voltage_pu"].as<double>();
+    if (n["base_mva"]) f.base_mva = n["base_mva"].as<double>();
+    if (n["v_min_pu"]) f.defaults.v_min_pu = n["v_min_pu"].as<double>();
+    if (n["v_max_pu"]) f.defaults.v_max_pu = n["v_max_pu"].as<double>();
+    if (const YAML::Node t = n["transformer"]) {
+      if (auto st = unknown(t, {"rating_mva", "r_pct", "x_pct"}, "transformer."); !st.ok()) return st;
+      f.trafo_mva = t["rating_mva"].as<double>();
+      f.trafo_r_pct = t["r_pct"].as<double>();
+      f.trafo_x_pct = t["x_pct"].as<double>();
+      if (!(f.trafo_mva > 0) || !(f.trafo_r_pct > 0) || !(f.trafo_x_pct > 0)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(yaml.string(), ": transformer: rating_mva, r_pct and x_pct must be positive"));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(yaml.string(), ": line ", e.mark.line + 1, ": ", e.msg));
+  }
+  return f;
+}
+
+// Put the PCC transformer between a new slack bus "<busbar>-HV" (its HV
+// side, referred to the MV voltage) and the MV busbar, with its rating.
+void AddTransformer(const ModelFiles& f, core::GridModel& m) {
+  const std::string busbar = m.slack_bus;
+  double kv = 0;
+  for (const core::Bus& b : m.buses) {
+    if (b.id == busbar) kv = b.v_nom_kv;
+  }
+  const double z_base = kv * kv / f.trafo_mva;
+  core::Bus hv;
+  hv.id = busbar + "-HV";
+  hv.v_nom_kv = kv;
+  hv.v_min_pu = 0;  // the TSO's voltage, not the DSO's band
+  hv.v_max_pu = 10;
+  m.buses.insert(m.buses.begin(), hv);
+  core::Branch t;
+  t.from = hv.id;
+  t.to = busbar;
+  t.r_ohm = f.trafo_r_pct / 100 * z_base;
+  t.x_ohm = f.trafo_x_pct / 100 * z_base;
+  t.rating_a = f.trafo_mva * 1000 / (std::sqrt(3.0) * kv);
+  m.branches.insert(m.branches.begin(), t);
+  m.slack_bus = hv.id;
+}
+
+absl::StatusOr<core::RadialGrid> BuildGrid(const std::string& dir, const ModelFiles& f) {
+  auto buses = ReadTextFile(f.buses);
   if (!buses.ok()) return buses.status();
-  auto branches = ReadTextFile(branches_file);
+  auto branches = ReadTextFile(f.branches);
   if (!branches.ok()) return branches.status();
-  auto model = core::GridFromCsv(*buses, buses_file, *branches, branches_file, defaults);
+  auto model = core::GridFromCsv(*buses, f.buses, *branches, f.branches, f.defaults);
   if (!model.ok()) return model.status();
-  model->name = name;
-  if (!slack.empty()) model->slack_bus = slack;
-  model->slack_voltage_pu = slack_v;
-  model->base_mva = base_mva;
+  model->name = f.name;
+  if (!f.slack.empty()) model->slack_bus = f.slack;
+  model->slack_voltage_pu = f.slack_v;
+  model->base_mva = f.base_mva;
+  if (f.trafo_mva > 0) AddTransformer(f, *model);
   return core::RadialGrid::Build(std::move(*model), dir);
+}
+
+absl::StatusOr<std::vector<core::DerPlacement>> ReadPlacement(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text.ok()) return text.status();
+  const core::Csv csv = core::ParseCsv(*text);
+  std::vector<core::DerPlacement> out;
+  for (size_t i = 0; i < csv.rows.size(); ++i) {
+    core::DerPlacement d;
+    if (auto st = core::TextField(csv, i, "group", true, &d.group, path); !st.ok()) return st;
+    if (auto st = core::TextField(csv, i, "bus", true, &d.bus, path); !st.ok()) return st;
+    if (auto st = core::Field(csv, i, "share", true, 0, &d.share, path); !st.ok()) return st;
+    out.push_back(d);
+  }
+  return out;
+}
+
+// Read resource_id, aggregator, bus, prequalified (0/1), prequalified_until
+// (RFC 3339, empty: open-ended) into the book, for `pcc_id`.
+absl::Status ReadResources(const std::string& path, const std::string& pcc_id, const core::RadialGrid& grid,
+                           core::ResourceBook& book) {
+  auto text = ReadTextFile(path);
+  if (!text.ok()) return text.status();
+  const core::Csv csv = core::ParseCsv(*text);
+  for (size_t i = 0; i < csv.rows.size(); ++i) {
+    std::string id, bus, until;
+    core::RegisteredResource r;
+    double prequalified = 0;
+    if (auto st = core::TextField(csv, i, "resource_id", true, &id, path); !st.ok()) return st;
+    if (auto st = core::TextField(csv, i, "aggregator", true, &r.aggregator, path); !st.ok()) return st;
+    if (auto st = core::TextField(csv, i, "bus", true, &bus, path); !st.ok()) return st;
+    if (auto st = core::Field(csv, i, "prequalified", true, 0, &prequalified, path); !st.ok()) return st;
+    if (auto st = core::TextField(csv, i, "prequalified_until", false, &until, path); !st.ok()) return st;
+    const std::string row = absl::StrCat(path, ": row ", i + 2, ": ");
+    const int b = grid.BusIndex(bus);
+    if (b < 0) return absl::InvalidArgumentError(absl::StrCat(row, "bus: '", bus, "' is not in the network model"));
+    std::string err;
+    if (!until.empty() && !absl::ParseTime(absl::RFC3339_full, until, &r.prequalified_until, &err)) {
+      return absl::InvalidArgumentError(absl::StrCat(row, "prequalified_until: '", until, "': ", err));
+    }
+    r.location = {pcc_id, {{b, 1.0}}, prequalified != 0};
+    if (!book.emplace(id, r).second) {
+      return absl::InvalidArgumentError(absl::StrCat(row, "resource_id: '", id, "' is registered twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal_kv) {
+  auto files = ReadModelFiles(dir, nominal_kv);
+  if (!files.ok()) return files.status();
+  return BuildGrid(dir, *files);
+}
+
+absl::StatusOr<core::GridCatalog> LoadGridCatalog(const std::map<std::string, std::string>& model_dirs,
+                                                  const core::FlexCatalog& flex) {
+  core::GridCatalog catalog;
+  for (const auto& [pcc, dir] : model_dirs) {
+    auto files = ReadModelFiles(dir, 0);
+    if (!files.ok()) return files.status();
+    auto grid = BuildGrid(dir, *files);
+    if (!grid.ok()) return grid.status();
+    core::PccNetwork net;
+    net.pcc_id = pcc;
+    net.grid = std::make_shared<const core::RadialGrid>(std::move(*grid));
+    net.inputs = {dir + "/model.yaml", files->buses, files->branches};
+    if (!files->placement.empty()) {
+      auto placement = ReadPlacement(files->placement);
+      if (!placement.ok()) return placement.status();
+      net.placement = std::move(*placement);
+      net.inputs.push_back(files->placement);
+    }
+    auto by_pcc = flex.by_pcc.find(pcc);
+    if (by_pcc != flex.by_pcc.end()) {
+      for (const auto& [name, scenario] : by_pcc->second) {
+        const std::string source = files->placement.empty() ? dir + " (no der_placement)" : files->placement;
+        if (auto st = core::CheckPlacement(net, scenario.model, source); !st.ok()) return st;
+      }
+    }
+    if (!files->resources.empty()) {
+      if (auto st = ReadResources(files->resources, pcc, *net.grid, catalog.resources); !st.ok()) return st;
+      net.inputs.push_back(files->resources);
+    }
+    catalog.networks[pcc] = std::move(net);
+  }
+  return catalog;
 }
 
 absl::Status WriteGrid(const core::GridModel& m, const std::string& out_dir) {

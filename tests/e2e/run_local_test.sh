@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run deploy/run-local.sh for a bounded time and check what a newcomer
-# would see: the TSO prints the operator's notices; nothing is left running.
+# would see: the TSO prints the operator's notices, flexibility, its validated
+# merit order list and the traffic lights; nothing is left running.
 set -euo pipefail
 SRC=$1
 BUILD=$2
@@ -19,6 +20,14 @@ grep -q '^\[tso flex as-is\] PCC PS_SUD, scenario current' "$out" || fail "no as
 grep -q '^\[tso flex 2030\] PCC PS_SUD, scenario 2030' "$out" || fail "no 2030 flexibility table"
 [[ $(grep -c '^\[tso flex 2030\] 20' "$out") -eq 8 ]] || fail "the 2030 table should have 8 quarter hours"
 grep -q '<svg' "$SRC/var/ps-sud-week.svg" || fail "no P-Q picture"
+grep -q '^\[tso mol\] .* ACCEPTED ' "$out" || fail "the TSO's list has no accepted bid"
+grep -q '^\[tso mol\] .* LIMITED .*_LIMIT' "$out" || fail "the TSO's list has no bid limited by the grid"
+grep -q '^\[tso mol\] .* REJECTED .* NOT_PREQUALIFIED' "$out" || fail "no bid rejected by the registry"
+grep -q '^\[tso\] #[0-9]* .* BID_LIMITS pcc=PS_SUD validation' "$out" || fail "no BID_LIMITS event"
+# A rerun of the demo within the hour finds the lights already set: the
+# changes are events only the first time, the states are there every time.
+grep -q '^\[tso mol\] traffic light PS_SUD: YELLOW' "$out" || fail "no yellow light after the list"
+grep -q '^\[tso lights\] PS_SUD .* RED (DIRECT_INTERVENTION)' "$out" || fail "no red phase"
 grep -q 'run-local: stopped' "$out" || fail "no clean stop"
 sleep 1
 if pgrep -f "tsodso-gatewayd --config $SRC/config/gateway.yaml" >/dev/null; then fail "gateway still running"; fi

@@ -141,6 +141,9 @@ void GatewayProcess::WriteConfig() {
         << "\"\n"
         << "      \"2030\": \"" << config << "ps-sud/2030.yaml\"\n";
   }
+  if (!options_.grid_model_dir.empty()) {
+    out << "grid:\n  pccs:\n    PS_SUD: \"" << options_.grid_model_dir << "\"\n";
+  }
 }
 
 absl::Status GatewayProcess::Start() {

@@ -36,6 +36,9 @@ struct GatewayOptions {
   // Publish PS Sud flexibility from the repository's config/ scenarios.
   bool flexibility = false;
   std::string flexibility_current;  // scenario file for "current"; default config/ps-sud/as-is.yaml
+  // Validate PS Sud's merit order lists on this network model directory
+  // (e.g. config/grids/ps-sud); empty: no network model.
+  std::string grid_model_dir;
 };
 
 class GatewayProcess {

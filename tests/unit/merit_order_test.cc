@@ -2,6 +2,7 @@
 // activation, limits from the AC power flow, reasons that name no element.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <random>
 
 #include "app/grid_commands.h"
@@ -32,6 +33,9 @@ class MeritOrderTest : public ::testing::Test {
     resources_["elsewhere"] = {"PS_EST", {{Bus("F1-10"), 1.0}}, true};
   }
   int Bus(const std::string& id) const { return grid_->BusIndex(id); }
+  // Random lists: the screened method agrees with the reference, and both
+  // with the AC power flow.
+  void CheckRandomLists(int lists);
   static Bid MakeBid(const std::string& id, std::vector<std::string> resources, double mw, double price,
                      double min_mw = 0, bool divisible = true) {
     return Bid{id, "agg-1", std::move(resources), "PS_SUD", mw, price, min_mw, divisible};
@@ -134,6 +138,121 @@ TEST_F(MeritOrderTest, NoViolationAndNoNeedlessCutOnRandomLists) {
     }
   }
   EXPECT_GT(checked_limited, 0) << "the random lists should exercise limiting";
+}
+
+// Random lists over the whole network: mixed sizes, minimums, indivisible
+// bids, resources spread over several buses and feeders, sometimes a base
+// that already breaks a limit.
+struct RandomList {
+  std::vector<Bid> bids;
+  std::vector<core::PqPoint> base;
+  Direction direction = Direction::kUp;
+};
+
+void MeritOrderTest::CheckRandomLists(int lists) {
+  std::mt19937 rng(11);
+  const int n = static_cast<int>(grid_->bus_count());
+  std::uniform_int_distribution<int> any_bus(1, n - 1);
+  // Resources on random buses, some spread over two or three buses.
+  for (int k = 0; k < 60; ++k) {
+    core::ResourceLocation loc{"PS_SUD", {}, true};
+    const int parts = 1 + k % 3;
+    for (int j = 0; j < parts; ++j) loc.buses.push_back({any_bus(rng), 1.0 / parts});
+    resources_["r" + std::to_string(k)] = loc;
+  }
+  std::vector<std::string> names;
+  for (const auto& [id, loc] : resources_) {
+    if (loc.prequalified && loc.pcc_id == "PS_SUD") names.push_back(id);
+  }
+  std::uniform_int_distribution<size_t> pick(0, names.size() - 1);
+  std::uniform_real_distribution<double> unit(0, 1), price(-50, 300);
+  const core::ValidationOptions o;
+  const double tol = 2 * o.quantity_resolution_mw;
+  core::ValidationStats fast_stats, naive_stats;
+  int done = 0, limited = 0, rejected_for_limit = 0, compared = 0;
+  for (int list = 0; list < lists; ++list) {
+    const Direction d = list % 2 ? Direction::kUp : Direction::kDown;
+    std::vector<core::PqPoint> base(n);
+    if (list % 16 == 5) {
+      // A base that already leaves a voltage band: only bids that cure it pass.
+      base[Bus("F3-18")].p = d == Direction::kUp ? -4 : 6;
+    }
+    std::vector<Bid> bids;
+    const int count = 5 + static_cast<int>(unit(rng) * 40);
+    for (int i = 0; i < count; ++i) {
+      // Mostly small bids, some large: the network binds part way down.
+      const double mw = unit(rng) < 0.8 ? 0.05 + 1.5 * unit(rng) : 2 + 8 * unit(rng);
+      std::vector<std::string> res = {names[pick(rng)]};
+      if (unit(rng) < 0.2) res.push_back(names[pick(rng)]);
+      const double min_mw = unit(rng) < 0.3 ? mw * unit(rng) : 0;
+      bids.push_back(
+          MakeBid("L" + std::to_string(list) + "-" + std::to_string(i), res, mw, price(rng), min_mw, unit(rng) > 0.1));
+    }
+    const auto fast = core::ValidateMeritOrder(*grid_, base, resources_, d, bids, o, &fast_stats);
+    const auto naive = core::ValidateMeritOrderNaive(*grid_, base, resources_, d, bids, o, &naive_stats);
+    ++done;
+    ASSERT_EQ(fast.size(), naive.size());
+    for (size_t i = 0; i < fast.size(); ++i) {
+      ++compared;
+      ASSERT_EQ(fast[i].bid_id, naive[i].bid_id);
+      EXPECT_EQ(fast[i].outcome, naive[i].outcome) << fast[i].bid_id;
+      EXPECT_EQ(fast[i].reason, naive[i].reason) << fast[i].bid_id;
+      EXPECT_NEAR(fast[i].accepted_mw, naive[i].accepted_mw, tol) << fast[i].bid_id;
+    }
+    // (a) Everything activated together keeps every limit (given a base
+    // that does).
+    base_ = base;
+    const bool base_ok = Apply(bids, {}, d) == BidReason::kNone;
+    if (base_ok) {
+      ASSERT_EQ(Apply(bids, fast, d), BidReason::kNone) << "list " << list;
+    }
+    // (b) No needless cut, on the state the bid met (the bids before it in
+    // merit order; later ones can relieve a limit, e.g. a higher voltage
+    // carries the same power with less current): a limited bid could not
+    // take 2 x the resolution more, nor a bid rejected for a limit the
+    // resolution above its minimum.
+    for (size_t i = 0; i < fast.size(); ++i) {
+      const core::BidResult& r = fast[i];
+      const Bid& b = *std::find_if(bids.begin(), bids.end(), [&](const Bid& x) { return x.bid_id == r.bid_id; });
+      const std::vector<core::BidResult> met(fast.begin(), fast.begin() + i + 1);
+      if (r.outcome == BidOutcome::kLimited) {
+        ++limited;
+        EXPECT_NE(Apply(bids, met, d, r.bid_id, tol), BidReason::kNone) << r.bid_id;
+      } else if (base_ok && r.outcome == BidOutcome::kRejected && b.divisible &&
+                 (r.reason == BidReason::kThermalLimit || r.reason == BidReason::kVoltageLimit)) {
+        ++rejected_for_limit;
+        EXPECT_NE(Apply(bids, met, d, r.bid_id, b.min_quantity_mw + o.quantity_resolution_mw), BidReason::kNone)
+            << r.bid_id;
+      }
+    }
+  }
+  base_.assign(n, {});
+  std::cout << done << " lists, " << compared << " bids (" << limited << " limited, " << rejected_for_limit
+            << " rejected for a limit): " << fast_stats.power_flows << " power flows screened vs "
+            << naive_stats.power_flows << " by the reference, and " << fast_stats.section_flows
+            << " of single feeders; " << fast_stats.screened << " bids screened, " << fast_stats.checks << " checks, "
+            << fast_stats.fallbacks << " fallbacks\n";
+  EXPECT_GT(limited, 20);
+  EXPECT_GT(rejected_for_limit, 20);
+  EXPECT_GT(fast_stats.screened, compared / 4);
+  EXPECT_LT(fast_stats.power_flows * 3, naive_stats.power_flows);
+}
+
+TEST_F(MeritOrderTest, ScreenedValidationMatchesTheReferenceAndTheAcPowerFlow) { CheckRandomLists(160); }
+
+// The same behind a transformer: one section holds every bus, so each
+// screening pass and each AC check covers the whole network.
+TEST_F(MeritOrderTest, ScreenedValidationBehindATransformer) {
+  core::GridModel m = grid_->model();
+  m.buses.push_back(core::Bus{"HV", 23, 0.9, 1.1, 0, 0});
+  m.branches.push_back(core::Branch{"HV", m.slack_bus, 0.004, 0.06, 0, true});
+  m.slack_bus = "HV";
+  m.slack_voltage_pu = 1.02;
+  auto g = core::RadialGrid::Build(m, "with transformer");
+  ASSERT_TRUE(g.ok()) << g.status();
+  grid_ = std::make_unique<core::RadialGrid>(*std::move(g));
+  ASSERT_EQ(core::LimitViolated(*grid_, core::SolvePowerFlow(*grid_, nullptr), {}), BidReason::kNone);
+  CheckRandomLists(60);
 }
 
 }  // namespace

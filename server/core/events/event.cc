@@ -10,12 +10,16 @@ const char* TopicName(Topic topic) {
       return "NOTICE";
     case Topic::kFlexibility:
       return "FLEXIBILITY";
+    case Topic::kBidLimits:
+      return "BID_LIMITS";
+    case Topic::kTrafficLight:
+      return "TRAFFIC_LIGHT";
   }
   return "UNKNOWN";
 }
 
 bool IsKnownTopic(int value) {
-  return value == static_cast<int>(Topic::kNotice) || value == static_cast<int>(Topic::kFlexibility);
+  return value >= static_cast<int>(Topic::kNotice) && value <= static_cast<int>(Topic::kTrafficLight);
 }
 
 bool MayReceive(const Party& party, const Envelope& envelope) {

@@ -7,12 +7,22 @@
 
 namespace tsodso::core {
 
+DerCapability GroupCapability(const DerGroup& g, absl::Time start, absl::Duration step) {
+  return Capability(g.der_class, DerState{g.profile ? g.profile(start + step / 2) : 0.0, absl::ToDoubleHours(step)});
+}
+
+PqPoint PccLoadAt(const PccModel& model, absl::Time start, absl::Duration step) {
+  const absl::Time mid = start + step / 2;
+  const double load_p = model.load_mw ? model.load_mw(mid) : 0.0;
+  const double load_q =
+      model.load_mvar ? model.load_mvar(mid) : load_p * std::sqrt(1 - model.load_pf * model.load_pf) / model.load_pf;
+  return {load_p, load_q};
+}
+
 FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Duration step, bool with_area) {
   FlexInterval out;
   out.start = start;
   out.end = start + step;
-  const absl::Time mid = start + step / 2;
-  const double hours = absl::ToDoubleHours(step);
 
   // Sum of each group's region shifted to its operating point, in MW/Mvar,
   // generator convention: the changes of injection the DERs can make.
@@ -20,7 +30,7 @@ FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Dura
   double injection_p = 0;
   double injection_q = 0;
   for (const DerGroup& g : model.groups) {
-    const DerCapability cap = Capability(g.der_class, DerState{g.profile ? g.profile(mid) : 0.0, hours});
+    const DerCapability cap = GroupCapability(g, start, step);
     injection_p += cap.operating.p * g.sn_mva;
     injection_q += cap.operating.q * g.sn_mva;
     const ConvexPolygon shift = cap.region.ShiftedAndScaled(-cap.operating.p, -cap.operating.q, g.sn_mva);
@@ -43,10 +53,8 @@ FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Dura
     out.groups.push_back(gf);
     if (with_area) shifts = MinkowskiSum(shifts, shift);
   }
-  const double load_p = model.load_mw ? model.load_mw(mid) : 0.0;
-  const double load_q =
-      model.load_mvar ? model.load_mvar(mid) : load_p * std::sqrt(1 - model.load_pf * model.load_pf) / model.load_pf;
-  out.operating = {load_p - injection_p, load_q - injection_q};
+  const PqPoint load = PccLoadAt(model, start, step);
+  out.operating = {load.p - injection_p, load.q - injection_q};
   // The PCC figures are the sums of the groups' distances; the area (which
   // also contains trades between groups) contains every such move.
   for (const GroupFlex& g : out.groups) {

@@ -68,6 +68,14 @@ struct FlexInterval {
   std::vector<GroupFlex> groups;
 };
 
+// Return a group's capability (per unit of one unit's Sn) in the interval
+// [start, start + step).
+DerCapability GroupCapability(const DerGroup& group, absl::Time start, absl::Duration step);
+
+// Return the PCC's load (MW, Mvar; consumption positive, before DER
+// injections) in the interval [start, start + step).
+PqPoint PccLoadAt(const PccModel& model, absl::Time start, absl::Duration step);
+
 // Compute one interval [start, start + step).
 FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Duration step, bool with_area = true);
 

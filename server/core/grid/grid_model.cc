@@ -1,5 +1,7 @@
 #include "core/grid/grid_model.h"
 
+#include "core/common/csv.h"
+
 #include <cmath>
 #include <deque>
 #include <sstream>
@@ -10,57 +12,6 @@
 #include "absl/strings/strip.h"
 
 namespace tsodso::core {
-namespace {
-
-struct Csv {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  int Column(const std::string& name) const {
-    for (size_t i = 0; i < header.size(); ++i) {
-      if (header[i] == name) return static_cast<int>(i);
-    }
-    return -1;
-  }
-};
-
-Csv ParseCsv(const std::string& text) {
-  Csv csv;
-  std::istringstream in(text);
-  std::string line;
-  bool first = true;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    std::vector<std::string> cols;
-    for (absl::string_view c : absl::StrSplit(line, ',')) cols.emplace_back(absl::StripAsciiWhitespace(c));
-    if (first) {
-      csv.header = std::move(cols);
-      first = false;
-    } else {
-      csv.rows.push_back(std::move(cols));
-    }
-  }
-  return csv;
-}
-
-absl::Status Field(const Csv& csv, size_t row, const std::string& name, bool required, double fallback, double* out,
-                   const std::string& source) {
-  const int col = csv.Column(name);
-  if (col < 0 || static_cast<size_t>(col) >= csv.rows[row].size() || csv.rows[row][col].empty()) {
-    if (required) {
-      return absl::InvalidArgumentError(absl::StrCat(source, ": row ", row + 2, ": ", name, ": missing"));
-    }
-    *out = fallback;
-    return absl::OkStatus();
-  }
-  if (!absl::SimpleAtod(csv.rows[row][col], out) || !std::isfinite(*out)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": row ", row + 2, ": ", name, ": '", csv.rows[row][col], "' is not a number"));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::StatusOr<GridModel> GridFromCsv(const std::string& buses_csv, const std::string& buses_source,
                                       const std::string& branches_csv, const std::string& branches_source,
@@ -150,6 +101,7 @@ absl::StatusOr<RadialGrid> RadialGrid::Build(GridModel model, const std::string&
     if (b.rating_a < 0) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": rating_a: ", b.rating_a, " must be positive"));
     }
+    g.branch_from_.push_back(f->second);
     if (!b.in_service) continue;  // open switches are not part of the radial network
     adj[f->second].push_back({t->second, static_cast<int>(k)});
     adj[t->second].push_back({f->second, static_cast<int>(k)});

@@ -57,12 +57,15 @@ class RadialGrid {
   int parent_branch(int bus) const { return parent_branch_[bus]; }
   int slack() const { return slack_; }
   int BusIndex(const std::string& id) const;
+  // The model index of branch k's from bus (no lookup by name).
+  int branch_from(int branch) const { return branch_from_[branch]; }
 
  private:
   GridModel model_;
   std::vector<int> order_;
   std::vector<int> parent_;
   std::vector<int> parent_branch_;
+  std::vector<int> branch_from_;
   std::map<std::string, int> index_;
   int slack_ = 0;
 };

@@ -25,7 +25,7 @@ absl::StatusOr<PowerFlowResult> SolvePowerFlow(const RadialGrid& grid, const std
   // Branch impedance in per unit of its sending bus's voltage base.
   std::vector<C> z(m.branches.size());
   for (size_t k = 0; k < m.branches.size(); ++k) {
-    const double kv = m.buses[grid.BusIndex(m.branches[k].from)].v_nom_kv;
+    const double kv = m.buses[grid.branch_from(static_cast<int>(k))].v_nom_kv;
     z[k] = C(m.branches[k].r_ohm, m.branches[k].x_ohm) / (kv * kv / base);
   }
   PowerFlowResult r;
@@ -62,12 +62,18 @@ absl::StatusOr<PowerFlowResult> SolvePowerFlow(const RadialGrid& grid, const std
                                                       " pu): the loading is beyond what the network can carry"));
   }
   r.slack_mva = r.v_pu[grid.slack()] * std::conj(acc[grid.slack()]) * base;
+  r.branch_flow_mva.assign(m.branches.size(), C(0, 0));
+  for (size_t k = 1; k < order.size(); ++k) {
+    const int b = order[k];
+    r.branch_flow_mva[grid.parent_branch(b)] =
+        r.v_pu[grid.parent(b)] * std::conj(branch_i[grid.parent_branch(b)]) * base;
+  }
   r.branch_current_a.assign(m.branches.size(), 0);
   r.branch_loading.assign(m.branches.size(), 0);
   double worst_loading = -1, worst_current = -1;
   for (size_t k = 0; k < m.branches.size(); ++k) {
     if (!m.branches[k].in_service) continue;
-    const double kv = m.buses[grid.BusIndex(m.branches[k].from)].v_nom_kv;
+    const double kv = m.buses[grid.branch_from(static_cast<int>(k))].v_nom_kv;
     const double i_base_a = base * 1e3 / (std::sqrt(3.0) * kv);
     const double amps = std::abs(branch_i[k]) * i_base_a;
     r.branch_current_a[k] = amps;

@@ -20,6 +20,9 @@ struct PowerFlowResult {
   std::vector<std::complex<double>> v_pu;  // per bus (model order)
   std::vector<double> branch_current_a;    // per branch (0 when out of service)
   std::vector<double> branch_loading;      // current / rating; 0 without a rating
+  // Per branch: the complex power entering it at the end nearer the slack
+  // (MW, Mvar; 0 when out of service).
+  std::vector<std::complex<double>> branch_flow_mva;
   double loss_p_mw = 0;
   double loss_q_mvar = 0;
   std::complex<double> slack_mva;  // supplied through the slack (import positive)

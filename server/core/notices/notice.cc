@@ -10,14 +10,16 @@ size_t Utf8Length(const std::string& text) {
   return std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
 }
 
-absl::Status ValidateIdempotencyKey(const std::string& key) {
+absl::Status ValidateIdempotencyKey(const std::string& key) { return ValidateClientKey("idempotency_key", key); }
+
+absl::Status ValidateClientKey(const std::string& field, const std::string& key) {
   if (key.empty() || key.size() > 128) {
-    return absl::InvalidArgumentError(absl::StrCat("idempotency_key: must be 1 to 128 characters, got ", key.size()));
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must be 1 to 128 characters, got ", key.size()));
   }
   for (char c : key) {
     if (c < 0x21 || c > 0x7e) {
       return absl::InvalidArgumentError(
-          absl::StrCat("idempotency_key: '", key, "' contains a character that is not printable ASCII"));
+          absl::StrCat(field, ": '", key, "' contains a character that is not printable ASCII"));
     }
   }
   return absl::OkStatus();

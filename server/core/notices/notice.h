@@ -50,6 +50,9 @@ std::vector<Envelope> NoticeEnvelopes(const Notice& notice);
 // Check a client-chosen idempotency key: 1 to 128 printable ASCII characters.
 absl::Status ValidateIdempotencyKey(const std::string& key);
 
+// Check any client-chosen key the same way; errors name `field`.
+absl::Status ValidateClientKey(const std::string& field, const std::string& key);
+
 // Count the code points of a UTF-8 string.
 size_t Utf8Length(const std::string& text);
 

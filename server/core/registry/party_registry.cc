@@ -101,9 +101,14 @@ std::vector<const Pcc*> PartyRegistry::VisiblePccs(const Party& party) const {
 namespace tsodso::core {
 
 absl::Status RequireOperator(const Party& party, const char* action) {
-  if (party.role == Role::kDsoOperator) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      absl::StrCat(action, " is reserved to the DSO operator; party '", party.id, "' has role ", RoleName(party.role)));
+  return RequireRole(party, Role::kDsoOperator, action);
+}
+
+absl::Status RequireRole(const Party& party, Role role, const char* action) {
+  if (party.role == role) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(action, " is reserved to the ",
+                                                  role == Role::kDsoOperator ? "DSO operator" : RoleName(role),
+                                                  "; party '", party.id, "' has role ", RoleName(party.role)));
 }
 
 }  // namespace tsodso::core

@@ -68,4 +68,7 @@ namespace tsodso::core {
 // Refuse (PERMISSION_DENIED) an action reserved to the DSO operator.
 absl::Status RequireOperator(const Party& party, const char* action);
 
+// Refuse (PERMISSION_DENIED) an action reserved to one role.
+absl::Status RequireRole(const Party& party, Role role, const char* action);
+
 }  // namespace tsodso::core

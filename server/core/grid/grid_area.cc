@@ -1,0 +1,406 @@
+#include "core/grid/grid_area.h"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+
+#include "absl/strings/str_cat.h"
+#include "core/grid/power_flow.h"
+#include "core/validation/merit_order.h"
+
+// Clp's headers trip our warning flags; they are kept to this file.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wdeprecated-copy"
+#pragma GCC diagnostic ignored "-Wclass-memaccess"
+#include "ClpSimplex.hpp"
+#include "CoinPackedMatrix.hpp"
+#pragma GCC diagnostic pop
+
+namespace tsodso::core {
+namespace {
+
+using C = std::complex<double>;
+
+bool Finite(PqPoint x) { return std::isfinite(x.p) && std::isfinite(x.q); }
+
+absl::Status CheckInputs(const RadialGrid& grid, double load_scale, const std::vector<PlacedDer>& ders,
+                         const GridAreaOptions& o) {
+  if (!std::isfinite(load_scale) || load_scale < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("load_scale: ", load_scale, " must be finite and >= 0"));
+  }
+  if (o.directions < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("options.directions: ", o.directions, " must be >= 1"));
+  }
+  if (o.rating_polygon_sides < 4) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("options.rating_polygon_sides: ", o.rating_polygon_sides, " must be >= 4"));
+  }
+  if (o.max_shrink_steps < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("options.max_shrink_steps: ", o.max_shrink_steps, " must be >= 0"));
+  }
+  if (!std::isfinite(o.voltage_tolerance_pu) || o.voltage_tolerance_pu < 0 || !std::isfinite(o.loading_tolerance) ||
+      o.loading_tolerance < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("options: tolerances (", o.voltage_tolerance_pu, " pu, ",
+                                                   o.loading_tolerance, ") must be finite and >= 0"));
+  }
+  const int n = static_cast<int>(grid.bus_count());
+  for (size_t d = 0; d < ders.size(); ++d) {
+    const PlacedDer& der = ders[d];
+    const std::string where = absl::StrCat("ders[", d, "]");
+    if (der.bus < 0 || der.bus >= n) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".bus: index ", der.bus, " is out of range (the model has ", n, " buses)"));
+    }
+    if (der.region.empty()) return absl::InvalidArgumentError(absl::StrCat(where, ".region: is empty"));
+    for (const PqPoint& v : der.region.vertices()) {
+      if (!Finite(v)) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ".region: vertex (", v.p, ", ", v.q, ") is not finite"));
+      }
+    }
+    if (!Finite(der.operating)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".operating: (", der.operating.p, ", ", der.operating.q, ") is not finite"));
+    }
+    // The region may be a 64-gon built from rounded figures: a point on its
+    // edge can sit a hair outside.
+    const double scale = std::max({1.0, std::abs(der.region.MaxP()), std::abs(der.region.MinP()),
+                                   std::abs(der.region.MaxQ()), std::abs(der.region.MinQ())});
+    if (!der.region.Contains(der.operating, 1e-6 * scale)) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ".operating: (", der.operating.p, ", ", der.operating.q,
+                                                     ") lies outside the DER's region"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Sparse rows of the LP, gathered as triplets.
+class LpRows {
+ public:
+  int Add(double lo, double hi) {
+    lo_.push_back(lo);
+    hi_.push_back(hi);
+    return static_cast<int>(lo_.size()) - 1;
+  }
+  void Set(int row, int col, double value) {
+    if (value == 0) return;
+    rows_.push_back(row);
+    cols_.push_back(col);
+    values_.push_back(value);
+  }
+  CoinPackedMatrix Matrix(int cols) const {
+    CoinPackedMatrix m(true, rows_.data(), cols_.data(), values_.data(), static_cast<CoinBigIndex>(values_.size()));
+    // The triplet form sizes the matrix by the largest index used; a column
+    // that appears in no row (a slack-side placeholder) still needs a slot.
+    m.setDimensions(static_cast<int>(lo_.size()), cols);
+    return m;
+  }
+  const std::vector<double>& lo() const { return lo_; }
+  const std::vector<double>& hi() const { return hi_; }
+
+ private:
+  std::vector<int> rows_, cols_;
+  std::vector<double> values_, lo_, hi_;
+};
+
+// Column layout of the LP. All quantities are deviations from the AC
+// operating point, in per unit of the model's base power.
+struct Columns {
+  int n = 0;
+  int U(int bus) const { return bus; }             // change of |V|^2
+  int P(int bus) const { return n + bus; }         // change of P into `bus` through its parent branch (sending end)
+  int Q(int bus) const { return 2 * n + bus; }     // same for Q
+  int DerP(int d) const { return 3 * n + 2 * d; }  // change of a DER's P injection
+  int DerQ(int d) const { return 3 * n + 2 * d + 1; }
+  int PccP(int ders) const { return 3 * n + 2 * ders; }  // change of the PCC exchange (load convention)
+  int PccQ(int ders) const { return 3 * n + 2 * ders + 1; }
+};
+
+// Impedance of a branch in per unit, on the base of its `from` bus as the
+// power flow has it, so the LP and the AC check see the same network.
+C BranchZ(const RadialGrid& grid, int branch) {
+  const GridModel& m = grid.model();
+  const Branch& b = m.branches[branch];
+  const double kv = m.buses[grid.BusIndex(b.from)].v_nom_kv;
+  return C(b.r_ohm, b.x_ohm) / (kv * kv / m.base_mva);
+}
+
+// Write the constraints keeping DER d's injection, operating + change, in
+// its region. The right-hand sides are clamped so that no change is always
+// feasible: a region drawn a hair short of the operating point must not make
+// the whole LP infeasible.
+void AddDerRegion(const PlacedDer& der, int d, const Columns& c, double base, LpRows* rows, std::vector<double>* col_lo,
+                  std::vector<double>* col_hi) {
+  const std::vector<PqPoint>& v = der.region.vertices();
+  const PqPoint x0 = der.operating;
+  const int cp = c.DerP(d), cq = c.DerQ(d);
+  // The bounding box helps the simplex and covers the point case alone.
+  (*col_lo)[cp] = std::min(0.0, (der.region.MinP() - x0.p) / base);
+  (*col_hi)[cp] = std::max(0.0, (der.region.MaxP() - x0.p) / base);
+  (*col_lo)[cq] = std::min(0.0, (der.region.MinQ() - x0.q) / base);
+  (*col_hi)[cq] = std::max(0.0, (der.region.MaxQ() - x0.q) / base);
+  if (v.size() == 1) {
+    (*col_lo)[cp] = (*col_hi)[cp] = (*col_lo)[cq] = (*col_hi)[cq] = 0;
+    return;
+  }
+  if (v.size() == 2) {
+    // A segment: stay on the line through the operating point parallel to
+    // it, between its ends.
+    const PqPoint e{v[1].p - v[0].p, v[1].q - v[0].q};
+    const double len = std::hypot(e.p, e.q);
+    const PqPoint t{e.p / len, e.q / len};
+    const int across = rows->Add(0, 0);
+    rows->Set(across, cp, -t.q);
+    rows->Set(across, cq, t.p);
+    const double at = t.p * (x0.p - v[0].p) + t.q * (x0.q - v[0].q);  // MW along the segment
+    const int along = rows->Add(std::min(0.0, -at / base), std::max(0.0, (len - at) / base));
+    rows->Set(along, cp, t.p);
+    rows->Set(along, cq, t.q);
+    return;
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    const PqPoint& a = v[i];
+    const PqPoint& b = v[(i + 1) % v.size()];
+    const double len = std::hypot(b.p - a.p, b.q - a.q);
+    // Inward unit normal of a counter-clockwise edge: its left side.
+    const PqPoint nrm{-(b.q - a.q) / len, (b.p - a.p) / len};
+    const double slack_mw = nrm.p * (x0.p - a.p) + nrm.q * (x0.q - a.q);  // distance of x0 inside the edge
+    const int row = rows->Add(std::min(0.0, -slack_mw / base), COIN_DBL_MAX);
+    rows->Set(row, cp, nrm.p);
+    rows->Set(row, cq, nrm.q);
+  }
+}
+
+// Build the LP: DistFlow linearised around the AC operating point `flow`
+// (first order in the flows, losses and squared voltages, so it is exact at
+// the operating point), DER regions, voltage bands and inscribed-polygon
+// ratings. The objective is left at zero.
+void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vector<PlacedDer>& ders,
+             const GridAreaOptions& o, ClpSimplex* model) {
+  const GridModel& m = grid.model();
+  const int n = static_cast<int>(grid.bus_count());
+  const int nd = static_cast<int>(ders.size());
+  const double base = m.base_mva;
+  const Columns c{n};
+  const int cols = 3 * n + 2 * nd + 2;
+  std::vector<double> col_lo(cols, -COIN_DBL_MAX), col_hi(cols, COIN_DBL_MAX);
+  LpRows rows;
+
+  std::vector<std::vector<int>> children(n);
+  for (int b = 0; b < n; ++b) {
+    if (b != grid.slack()) children[grid.parent(b)].push_back(b);
+  }
+  std::vector<std::vector<int>> ders_at(n);
+  for (int d = 0; d < nd; ++d) ders_at[ders[d].bus].push_back(d);
+  // Whether a DER sits at or below each bus: only then do the DERs move the
+  // flow into it (elsewhere only through losses and voltage, which the
+  // rating rows at the operating voltage do not see anyway).
+  std::vector<bool> der_below(n, false);
+  for (const PlacedDer& d : ders) der_below[d.bus] = true;
+  for (size_t i = grid.order().size(); i-- > 1;) {
+    const int b = grid.order()[i];
+    if (der_below[b]) der_below[grid.parent(b)] = true;
+  }
+
+  for (int b = 0; b < n; ++b) {
+    const double u0 = std::norm(flow.v_pu[b]);
+    if (b == grid.slack()) {
+      col_lo[c.U(b)] = col_hi[c.U(b)] = 0;                                    // the PCC holds the slack voltage
+      col_lo[c.P(b)] = col_hi[c.P(b)] = col_lo[c.Q(b)] = col_hi[c.Q(b)] = 0;  // no parent branch
+      continue;
+    }
+    // Keep "no change" feasible even when the operating voltage sits within
+    // the tolerance just outside the band (the AC check has the final word).
+    const double vmin = m.buses[b].v_min_pu, vmax = m.buses[b].v_max_pu;
+    col_lo[c.U(b)] = std::min(0.0, vmin * vmin - u0);
+    col_hi[c.U(b)] = std::max(0.0, vmax * vmax - u0);
+
+    const int a = grid.parent(b);
+    const int k = grid.parent_branch(b);
+    const C z = BranchZ(grid, k);
+    const double r = z.real(), x = z.imag(), zz = std::norm(z);
+    const C va = flow.v_pu[a];
+    const C s0 = va * std::conj((va - flow.v_pu[b]) / z);  // sending-end power of the branch at the operating point
+    const double p0 = s0.real(), q0 = s0.imag(), ua = std::norm(va);
+    // l = (P^2 + Q^2) / u_a, the squared current, to first order.
+    const double lp = 2 * p0 / ua, lq = 2 * q0 / ua, lu = -(p0 * p0 + q0 * q0) / (ua * ua);
+
+    // P - r l = net load at b + flows to the children (DER injections lower the net load).
+    const int row_p = rows.Add(0, 0);
+    rows.Set(row_p, c.P(b), 1 - r * lp);
+    rows.Set(row_p, c.Q(b), -r * lq);
+    rows.Set(row_p, c.U(a), -r * lu);
+    for (int ch : children[b]) rows.Set(row_p, c.P(ch), -1);
+    for (int d : ders_at[b]) rows.Set(row_p, c.DerP(d), 1);
+    const int row_q = rows.Add(0, 0);
+    rows.Set(row_q, c.Q(b), 1 - x * lq);
+    rows.Set(row_q, c.P(b), -x * lp);
+    rows.Set(row_q, c.U(a), -x * lu);
+    for (int ch : children[b]) rows.Set(row_q, c.Q(ch), -1);
+    for (int d : ders_at[b]) rows.Set(row_q, c.DerQ(d), 1);
+    // u_b = u_a - 2 (r P + x Q) + |z|^2 l.
+    const int row_u = rows.Add(0, 0);
+    rows.Set(row_u, c.U(b), 1);
+    rows.Set(row_u, c.U(a), -1 - zz * lu);
+    rows.Set(row_u, c.P(b), 2 * r - zz * lp);
+    rows.Set(row_u, c.Q(b), 2 * x - zz * lq);
+
+    // |S| <= |V_a| I_rating at the operating voltage, as the polygon
+    // inscribed in that circle (it never allows more than the rating). The
+    // AC check covers the branches left out.
+    const Branch& br = m.branches[k];
+    if (br.rating_a > 0 && der_below[b]) {
+      const double kv = m.buses[grid.BusIndex(br.from)].v_nom_kv;
+      const double s_max = std::sqrt(ua) * std::sqrt(3.0) * kv * br.rating_a / 1000 / base;
+      const int sides = o.rating_polygon_sides;
+      const double apothem = s_max * std::cos(M_PI / sides);
+      for (int j = 0; j < sides; ++j) {
+        const double th = 2 * M_PI * j / sides;
+        const double ct = std::cos(th), st = std::sin(th);
+        // Clamped at zero: an operating point between the polygon and the
+        // circle may stay, but not move further out.
+        const int row = rows.Add(-COIN_DBL_MAX, std::max(0.0, apothem - (ct * p0 + st * q0)));
+        rows.Set(row, c.P(b), ct);
+        rows.Set(row, c.Q(b), st);
+      }
+    }
+  }
+  // The exchange at the PCC (load convention): flows leaving the slack bus,
+  // less DER injections at the busbar itself.
+  const int s = grid.slack();
+  const int row_pp = rows.Add(0, 0);
+  rows.Set(row_pp, c.PccP(nd), 1);
+  for (int ch : children[s]) rows.Set(row_pp, c.P(ch), -1);
+  for (int d : ders_at[s]) rows.Set(row_pp, c.DerP(d), 1);
+  const int row_pq = rows.Add(0, 0);
+  rows.Set(row_pq, c.PccQ(nd), 1);
+  for (int ch : children[s]) rows.Set(row_pq, c.Q(ch), -1);
+  for (int d : ders_at[s]) rows.Set(row_pq, c.DerQ(d), 1);
+
+  for (int d = 0; d < nd; ++d) AddDerRegion(ders[d], d, c, base, &rows, &col_lo, &col_hi);
+
+  const std::vector<double> obj(cols, 0.0);
+  model->loadProblem(rows.Matrix(cols), col_lo.data(), col_hi.data(), obj.data(), rows.lo().data(), rows.hi().data());
+  model->setOptimizationDirection(-1);  // maximise
+}
+
+std::vector<PqPoint> Injections(const std::vector<PqPoint>& base, const std::vector<PlacedDer>& ders,
+                                const std::vector<PqPoint>& setpoints) {
+  std::vector<PqPoint> inj = base;
+  for (size_t d = 0; d < ders.size(); ++d) {
+    inj[ders[d].bus].p += setpoints[d].p;
+    inj[ders[d].bus].q += setpoints[d].q;
+  }
+  return inj;
+}
+
+}  // namespace
+
+absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, double load_scale,
+                                                    const std::vector<PlacedDer>& ders, const GridAreaOptions& o) {
+  if (absl::Status s = CheckInputs(grid, load_scale, ders, o); !s.ok()) return s;
+  const GridModel& m = grid.model();
+  const int n = static_cast<int>(grid.bus_count());
+  const int nd = static_cast<int>(ders.size());
+  const double base = m.base_mva;
+  ValidationOptions limits;
+  limits.voltage_tolerance_pu = o.voltage_tolerance_pu;
+  limits.loading_tolerance = o.loading_tolerance;
+
+  // The load profile as extra injections, so the model's loads stay as read.
+  std::vector<PqPoint> load_shift(n);
+  for (int b = 0; b < n; ++b) {
+    load_shift[b] = {-(load_scale - 1) * m.buses[b].p_load_mw, -(load_scale - 1) * m.buses[b].q_load_mvar};
+  }
+  std::vector<PqPoint> operating(nd);
+  for (int d = 0; d < nd; ++d) operating[d] = ders[d].operating;
+
+  GridAreaResult result;
+  const std::vector<PqPoint> inj0 = Injections(load_shift, ders, operating);
+  const absl::StatusOr<PowerFlowResult> flow0 = SolvePowerFlow(grid, &inj0);
+  if (flow0.ok()) result.operating = {flow0->slack_mva.real(), flow0->slack_mva.imag()};
+  if (LimitViolated(grid, flow0, limits) != BidReason::kNone) {
+    // Nothing reachable is known to be safe: the LP around a violating
+    // state would only report how to make it worse or better, not what is
+    // allowed.
+    result.operating_within_limits = false;
+    return result;
+  }
+
+  ClpSimplex model;
+  model.setLogLevel(0);
+  BuildLp(grid, *flow0, ders, o, &model);
+  const Columns c{n};
+
+  for (int i = 0; i < o.directions; ++i) {
+    const double angle = 2 * M_PI * i / o.directions;
+    model.setObjectiveCoefficient(c.PccP(nd), std::cos(angle));
+    model.setObjectiveCoefficient(c.PccQ(nd), std::sin(angle));
+    // The first solve starts from scratch; later ones start from the last
+    // basis, which stays primal feasible when only the objective changes.
+    if (i == 0) {
+      model.dual();
+    } else {
+      model.primal();
+    }
+    const int status = model.status();
+    if (status == 1) {
+      ++result.lps_infeasible;
+      continue;
+    }
+    if (status != 0) {
+      return absl::InternalError(absl::StrCat("grid-aware area: Clp stopped with status ", status,
+                                              " (secondary status ", model.secondaryStatus(), ") in direction ", i,
+                                              " of ", o.directions, " (", angle * 180 / M_PI, " degrees)"));
+    }
+    ++result.lps_solved;
+    const double* x = model.primalColumnSolution();
+    std::vector<PqPoint> move(nd);
+    for (int d = 0; d < nd; ++d) move[d] = {x[c.DerP(d)] * base, x[c.DerQ(d)] * base};
+    auto setpoints_at = [&](double t) {
+      std::vector<PqPoint> sp(nd);
+      for (int d = 0; d < nd; ++d) sp[d] = {operating[d].p + t * move[d].p, operating[d].q + t * move[d].q};
+      return sp;
+    };
+    auto flow_at = [&](double t) {
+      const std::vector<PqPoint> inj = Injections(load_shift, ders, setpoints_at(t));
+      return SolvePowerFlow(grid, &inj);
+    };
+    GridAreaPoint point;
+    absl::StatusOr<PowerFlowResult> flow = flow_at(1);
+    if (LimitViolated(grid, flow, limits) != BidReason::kNone) {
+      // Linearisation error took the optimum over a limit: keep the largest
+      // share of the move the AC power flow accepts. The operating point is
+      // known to be within limits, so the bisection always has a safe end.
+      ++result.vertices_pulled_in;
+      double lo = 0, hi = 1;
+      absl::StatusOr<PowerFlowResult> safe = flow0;
+      for (int step = 0; step < o.max_shrink_steps; ++step) {
+        const double mid = (lo + hi) / 2;
+        absl::StatusOr<PowerFlowResult> f = flow_at(mid);
+        if (LimitViolated(grid, f, limits) == BidReason::kNone) {
+          lo = mid;
+          safe = std::move(f);
+        } else {
+          hi = mid;
+        }
+      }
+      point.kept = lo;
+      flow = std::move(safe);
+    }
+    point.setpoints = setpoints_at(point.kept);
+    point.exchange = {flow->slack_mva.real(), flow->slack_mva.imag()};
+    result.points.push_back(std::move(point));
+  }
+
+  GridAreaPoint here;
+  here.exchange = result.operating;
+  here.setpoints = operating;
+  result.points.push_back(std::move(here));
+  std::vector<PqPoint> exchanges;
+  for (const GridAreaPoint& p : result.points) exchanges.push_back(p.exchange);
+  result.area = ConvexPolygon::Hull(std::move(exchanges));
+  return result;
+}
+
+}  // namespace tsodso::core

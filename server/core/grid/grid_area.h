@@ -1,0 +1,59 @@
+// The grid-aware P-Q area at a PCC: the exchanges the DERs below it can
+// reach without pushing a branch beyond its rating or a bus voltage out of
+// its band, by one linear program per search direction (linearised
+// DistFlow around the AC operating point, COIN-OR Clp), each optimum
+// checked and, where needed, pulled in by the AC power flow.
+#pragma once
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/capability/polygon.h"
+#include "core/grid/grid_model.h"
+
+namespace tsodso::core {
+
+// DERs connected at one bus, as one controllable injection.
+struct PlacedDer {
+  int bus = 0;           // model bus index
+  ConvexPolygon region;  // reachable (P MW, Q Mvar) injections, generator convention (injection positive)
+  PqPoint operating;     // present injection, inside region
+};
+
+struct GridAreaOptions {
+  int directions = 16;  // search directions, evenly spaced
+  double voltage_tolerance_pu = 1e-4;
+  double loading_tolerance = 1e-3;  // share of a rating
+  int max_shrink_steps = 20;        // bisection steps pulling a vertex towards the operating point
+  int rating_polygon_sides = 16;    // inscribed polygon standing for |S| <= S_rating in the LP
+};
+
+// One AC-verified point of the area: the DER setpoints and the exchange the
+// AC power flow gives for them.
+struct GridAreaPoint {
+  PqPoint exchange;                // PCC exchange (MW, Mvar), load convention
+  std::vector<PqPoint> setpoints;  // per DER (same order as the input), generator convention
+  double kept = 1;                 // share of the LP's move from the operating point kept (1: not pulled in)
+};
+
+struct GridAreaResult {
+  ConvexPolygon area;  // reachable PCC exchanges (MW, Mvar), load convention (import positive), each vertex AC-verified
+  PqPoint operating;   // PCC exchange at the operating point by AC power flow (load convention); 0 if it diverges
+  bool operating_within_limits = true;  // false: the operating point itself violates a limit; area then empty
+  int lps_solved = 0;
+  int lps_infeasible = 0;  // directions Clp found infeasible (numerical trouble only: the operating point is feasible)
+  int vertices_pulled_in = 0;         // LP optima the AC check moved towards the operating point
+  std::vector<GridAreaPoint> points;  // one per solved direction, then the operating point
+};
+
+// Return the set of PCC exchanges reachable by DER setpoints within each
+// DER's region that keep every branch within its rating and every bus
+// voltage within its band: a linear program per search direction, each
+// optimum's setpoints checked by AC power flow and pulled towards the
+// operating point until the AC power flow shows no violation. `load_scale`
+// multiplies every bus load of the model. Several DERs may share a bus.
+absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, double load_scale,
+                                                    const std::vector<PlacedDer>& ders,
+                                                    const GridAreaOptions& options = {});
+
+}  // namespace tsodso::core

@@ -1,0 +1,101 @@
+#include "core/grid/pcc_network.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace tsodso::core {
+
+absl::Status CheckPlacement(const PccNetwork& network, const PccModel& model, const std::string& source) {
+  std::map<std::string, double> total;
+  for (const DerPlacement& d : network.placement) {
+    if (network.grid->BusIndex(d.bus) < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": group '", d.group, "': bus '", d.bus, "' is not in the network model"));
+    }
+    if (!std::isfinite(d.share) || d.share <= 0 || d.share > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": group '", d.group, "' at bus '", d.bus, "': share ", d.share, " is not in (0, 1]"));
+    }
+    total[d.group] += d.share;
+  }
+  for (const DerGroup& g : model.groups) {
+    auto it = total.find(g.name);
+    if (it == total.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": group '", g.name, "' of PCC ", network.pcc_id, " is not placed on any bus"));
+    }
+    if (std::abs(it->second - 1) > 1e-6) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": group '", g.name, "': shares sum to ", it->second, ", not 1"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+GridState GridStateAt(const PccNetwork& network, const PccModel& model, absl::Time start, absl::Duration step) {
+  const RadialGrid& grid = *network.grid;
+  const GridModel& m = grid.model();
+  const size_t n = grid.bus_count();
+  GridState s;
+  s.injections.assign(n, {});
+  s.der_regions.assign(n, {});
+  s.der_operating.assign(n, {});
+  double model_load = 0;
+  for (const Bus& b : m.buses) model_load += b.p_load_mw;
+  const PqPoint pcc_load = PccLoadAt(model, start, step);
+  if (model_load > 0 && model.load_mw) s.load_scale = pcc_load.p / model_load;
+  for (size_t i = 0; i < n; ++i) {
+    s.injections[i].p = -(s.load_scale - 1) * m.buses[i].p_load_mw;
+    s.injections[i].q = -(s.load_scale - 1) * m.buses[i].q_load_mvar;
+  }
+  std::map<std::string, const DerGroup*> groups;
+  for (const DerGroup& g : model.groups) groups[g.name] = &g;
+  for (const DerPlacement& d : network.placement) {
+    auto it = groups.find(d.group);
+    if (it == groups.end()) continue;  // a group of another scenario
+    const DerGroup& g = *it->second;
+    const DerCapability cap = GroupCapability(g, start, step);
+    const double mva = g.sn_mva * d.share;
+    const int bus = grid.BusIndex(d.bus);
+    const PqPoint op{cap.operating.p * mva, cap.operating.q * mva};
+    s.injections[bus].p += op.p;
+    s.injections[bus].q += op.q;
+    s.der_operating[bus].p += op.p;
+    s.der_operating[bus].q += op.q;
+    const ConvexPolygon region = cap.region.Scaled(mva);
+    s.der_regions[bus] = s.der_regions[bus].empty() ? region : MinkowskiSum(s.der_regions[bus], region);
+  }
+  return s;
+}
+
+absl::StatusOr<GridLimitedFlex> GridLimitedAt(const PccNetwork& network, const PccModel& model, absl::Time start,
+                                              absl::Duration step, const GridAreaOptions& options) {
+  const GridState state = GridStateAt(network, model, start, step);
+  std::vector<PlacedDer> ders;
+  for (size_t bus = 0; bus < state.der_regions.size(); ++bus) {
+    if (state.der_regions[bus].empty()) continue;
+    ders.push_back({static_cast<int>(bus), state.der_regions[bus], state.der_operating[bus]});
+  }
+  auto area = ComputeGridAwareArea(*network.grid, state.load_scale, ders, options);
+  if (!area.ok()) return area.status();
+  GridLimitedFlex out;
+  out.operating = area->operating;
+  out.within_limits = area->operating_within_limits;
+  if (!out.within_limits) return out;
+  out.area = area->area;
+  const Range p = RangeOnLine(out.area, /*along_p=*/true, out.operating.q);
+  const Range q = RangeOnLine(out.area, /*along_p=*/false, out.operating.p);
+  if (!p.empty()) {
+    out.p_up_mw = std::max(0.0, out.operating.p - p.lo);
+    out.p_down_mw = std::max(0.0, p.hi - out.operating.p);
+  }
+  if (!q.empty()) {
+    out.q_up_mvar = std::max(0.0, out.operating.q - q.lo);
+    out.q_down_mvar = std::max(0.0, q.hi - out.operating.q);
+  }
+  return out;
+}
+
+}  // namespace tsodso::core

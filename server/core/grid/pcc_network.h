@@ -1,0 +1,95 @@
+// The DSO-private setup of one PCC: its network, where the flexibility
+// scenario's DER groups are connected, and the resources aggregators have
+// registered there. From it, the grid state of an interval: bus injections
+// at the forecast operating point.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/flexibility/engine.h"
+#include "core/grid/grid_area.h"
+#include "core/grid/grid_model.h"
+#include "core/validation/merit_order.h"
+
+namespace tsodso::core {
+
+// A share of a DER group's units connected at one bus.
+struct DerPlacement {
+  std::string group;  // DerGroup::name in the PCC's scenarios
+  std::string bus;
+  double share = 0;  // of the group; a group's shares sum to 1
+};
+
+// A resource an aggregator registered with the DSO: where it sits (private)
+// and who may bid it until when.
+struct RegisteredResource {
+  ResourceLocation location;
+  std::string aggregator;  // party id
+  absl::Time prequalified_until = absl::InfiniteFuture();
+};
+using ResourceBook = std::map<std::string, RegisteredResource>;
+
+struct PccNetwork {
+  std::string pcc_id;
+  std::shared_ptr<const RadialGrid> grid;
+  std::vector<DerPlacement> placement;
+  std::vector<std::string> inputs;  // files it was read from
+};
+
+// The DSO-private networks of the PCCs that have one, and every resource
+// registered with the DSO.
+struct GridCatalog {
+  std::map<std::string, PccNetwork> networks;
+  ResourceBook resources;
+  const PccNetwork* Find(const std::string& pcc_id) const {
+    auto it = networks.find(pcc_id);
+    return it == networks.end() ? nullptr : &it->second;
+  }
+};
+
+// Check that every group of `model` is placed on known buses with shares
+// summing to 1 (within 1e-6). Errors name `source`, the group and the bus.
+absl::Status CheckPlacement(const PccNetwork& network, const PccModel& model, const std::string& source);
+
+// The private grid state of one interval.
+struct GridState {
+  // Every bus load times this factor makes the PCC's load of the interval.
+  double load_scale = 1;
+  // Per bus (model order), MW / Mvar, generator convention: the DERs'
+  // operating injections, minus the load change that the scaling makes.
+  // What SolvePowerFlow takes on top of the model's loads.
+  std::vector<PqPoint> injections;
+  // Per bus: the DERs there, as reachable injections and operating point.
+  std::vector<ConvexPolygon> der_regions;  // empty polygon: no DER at the bus
+  std::vector<PqPoint> der_operating;
+};
+
+// Return the grid state of [start, start + step): bus loads follow the
+// scenario's PCC load, DER groups sit at their placement with their
+// operating points and regions of the interval.
+GridState GridStateAt(const PccNetwork& network, const PccModel& model, absl::Time start, absl::Duration step);
+
+// What the DSO's network lets the DERs below a PCC do in one interval:
+// the grid-aware area and the distances from the operating point to its
+// edges along each axis (load convention, up = less import).
+struct GridLimitedFlex {
+  bool within_limits = true;  // false: the operating point breaks a limit; all figures 0
+  PqPoint operating;          // PCC exchange by AC power flow (with the network's losses)
+  double p_up_mw = 0, p_down_mw = 0, q_up_mvar = 0, q_down_mvar = 0;
+  ConvexPolygon area;
+};
+
+// Longest window for which grid-limited flexibility is computed on request
+// (an area takes tens of milliseconds per interval).
+inline constexpr absl::Duration kMaxGridLimitedWindow = absl::Hours(48);
+
+// Return the grid-limited flexibility of [start, start + step).
+absl::StatusOr<GridLimitedFlex> GridLimitedAt(const PccNetwork& network, const PccModel& model, absl::Time start,
+                                              absl::Duration step, const GridAreaOptions& options = {});
+
+}  // namespace tsodso::core

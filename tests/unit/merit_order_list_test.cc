@@ -1,0 +1,283 @@
+// The TSO's list as a whole: request checks, the resource registry, the
+// traffic light that follows, the grid state at an ISP and the PS Sud
+// network set-up (transformer, DER placement, resources).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "app/flex_publisher.h"
+#include "app/grid_commands.h"
+#include "core/validation/merit_order_list.h"
+#include "core/validation/traffic_light.h"
+#include "sample_registry.h"
+#include "support/status_testing.h"
+#include "support/temp_dir.h"
+
+namespace tsodso {
+namespace {
+
+using core::LightReason;
+using core::LightState;
+using ::tsodso::testing::StatusIs;
+
+const absl::Time kNow = absl::FromUnixSeconds(1795000000);
+const absl::Time kIsp = absl::FromUnixSeconds(1795000000 - 1795000000 % 900 + 1800);
+
+core::MeritOrderList List() {
+  core::MeritOrderList l;
+  l.validation_id = "v-1";
+  l.direction = 1;
+  for (int i = 0; i < 3; ++i) {
+    core::MolBid b;
+    b.bid = core::Bid{"b" + std::to_string(i), "agg-1", {"r1"}, "PS_SUD", 1.0 + i, 50.0 + i, 0, true};
+    b.isp_start = kIsp;
+    l.bids.push_back(b);
+  }
+  return l;
+}
+
+class MolListTest : public ::testing::Test {
+ protected:
+  core::PartyRegistry registry_ = testing::SampleRegistry();
+  const core::Party& tso_ = *registry_.FindById("tso-terna");
+};
+
+TEST_F(MolListTest, AcceptsAGoodList) {
+  auto m = core::CheckMeritOrderList(List(), registry_, tso_, kNow);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->isp_start, kIsp);
+  EXPECT_EQ(m->direction, core::Direction::kUp);
+  EXPECT_EQ(m->bids.size(), 3u);
+}
+
+TEST_F(MolListTest, RefusesBadListsNamingTheField) {
+  const auto refused = [&](auto spoil, const std::string& what) {
+    core::MeritOrderList l = List();
+    spoil(l);
+    EXPECT_TRUE(
+        StatusIs(core::CheckMeritOrderList(l, registry_, tso_, kNow), absl::StatusCode::kInvalidArgument, {what}));
+  };
+  refused([](auto& l) { l.validation_id = ""; }, "validation_id");
+  refused([](auto& l) { l.validation_id = "a b"; }, "validation_id: 'a b'");
+  refused([](auto& l) { l.direction = 3; }, "direction: 3");
+  refused([](auto& l) { l.bids.clear(); }, "empty");
+  refused([](auto& l) { l.bids[2].isp_start += absl::Minutes(15); }, "bids[2] (b2).isp_start");
+  refused([](auto& l) { l.bids[1].bid.pcc_id = "NOWHERE"; }, "bids[1] (b1).pcc_id: unknown PCC 'NOWHERE'");
+  refused([](auto& l) { l.bids[0].bid.bsp_party_id = "tso-terna"; }, "is not a BSP");
+  refused(
+      [](auto& l) {
+        for (auto& b : l.bids) b.isp_start = kIsp - absl::Hours(1);
+      },
+      "has ended");
+  refused(
+      [](auto& l) {
+        for (auto& b : l.bids) b.isp_start = kIsp + absl::Hours(24 * 8);
+      },
+      "more than 7 days ahead");
+  refused(
+      [](auto& l) {
+        for (auto& b : l.bids) b.isp_start = kIsp + absl::Seconds(1);
+      },
+      "15-minute ISP");
+}
+
+TEST_F(MolListTest, TheCurrentIspMayStillBeValidated) {
+  core::MeritOrderList l = List();
+  // The ISP started 10 minutes ago and has 5 to go.
+  const absl::Time now = kIsp + absl::Minutes(10);
+  EXPECT_TRUE(core::CheckMeritOrderList(l, registry_, tso_, now).ok());
+}
+
+// One feeder of two buses: PCC busbar -> A -> B, B rated tightly.
+core::RadialGrid TinyGrid() {
+  core::GridModel m;
+  m.slack_bus = "S";
+  m.base_mva = 10;
+  m.buses = {{"S", 20, 0.9, 1.1, 0, 0}, {"A", 20, 0.9, 1.1, 1, 0.3}, {"B", 20, 0.9, 1.1, 1, 0.3}};
+  m.branches = {{"S", "A", 0.5, 0.5, 400, true}, {"A", "B", 0.5, 0.5, 60, true}};
+  auto g = core::RadialGrid::Build(m, "tiny");
+  EXPECT_TRUE(g.ok()) << g.status();
+  return std::move(*g);
+}
+
+TEST_F(MolListTest, RegistryRejectionsComeBeforeThePowerFlowAndKeepMeritPositions) {
+  const core::RadialGrid grid = TinyGrid();
+  core::ResourceBook book;
+  book["mine"] = {{"PS_SUD", {{2, 1.0}}, true}, "agg-1", absl::InfiniteFuture()};
+  book["expired"] = {{"PS_SUD", {{2, 1.0}}, true}, "agg-1", kIsp};
+  book["theirs"] = {{"PS_SUD", {{2, 1.0}}, true}, "agg-2", absl::InfiniteFuture()};
+  book["pending"] = {{"PS_SUD", {{2, 1.0}}, false}, "agg-1", absl::InfiniteFuture()};
+  core::CheckedMol mol;
+  mol.validation_id = "v";
+  mol.direction = core::Direction::kUp;
+  mol.isp_start = kIsp;
+  mol.bids = {core::Bid{"cheap", "agg-1", {"mine"}, "PS_SUD", 0.5, 10, 0, true},
+              core::Bid{"old", "agg-1", {"expired"}, "PS_SUD", 0.5, 20, 0, true},
+              core::Bid{"stolen", "agg-1", {"theirs"}, "PS_SUD", 0.5, 30, 0, true},
+              core::Bid{"wait", "agg-1", {"pending"}, "PS_SUD", 0.5, 40, 0, true},
+              core::Bid{"big", "agg-1", {"mine"}, "PS_SUD", 3, 50, 0, true}};
+  std::map<std::string, core::PccValidationInput> in;
+  in["PS_SUD"] = {&grid, std::vector<core::PqPoint>(3)};
+  const auto lines = core::ValidateList(mol, book, in);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0].result.bid_id, "cheap");
+  EXPECT_EQ(lines[0].result.outcome, core::BidOutcome::kAccepted);
+  EXPECT_EQ(lines[1].result.reason, core::BidReason::kOutsideValidity);
+  EXPECT_EQ(lines[2].result.reason, core::BidReason::kUnknownResource);
+  EXPECT_EQ(lines[3].result.reason, core::BidReason::kNotPrequalified);
+  EXPECT_EQ(lines[4].result.bid_id, "big");
+  EXPECT_EQ(lines[4].position, 5);
+  EXPECT_EQ(lines[4].result.outcome, core::BidOutcome::kLimited);  // 60 A at 20 kV is about 2 MVA
+  EXPECT_LT(lines[4].result.accepted_mw, 3.0);
+  EXPECT_EQ(lines[4].requested_mw, 3);
+
+  const core::Light light = core::LightFromLines(lines, "PS_SUD");
+  EXPECT_EQ(light.state, LightState::kYellow);
+  EXPECT_EQ(light.reason, LightReason::kThermalLimit);
+  // Registry refusals alone say nothing about the grid.
+  EXPECT_EQ(core::LightFromLines({lines[1], lines[2]}, "PS_SUD").state, LightState::kGreen);
+}
+
+core::IspLight Isp(int k, LightState s, bool red = false) {
+  core::IspLight l;
+  l.isp_start = kIsp + k * core::kIsp;
+  l.validation = {s, s == LightState::kYellow ? LightReason::kVoltageLimit : LightReason::kNone};
+  l.intervention = red;
+  return l;
+}
+
+TEST(TrafficLightTest, InterventionOverridesAndChangesMerge) {
+  EXPECT_EQ(Isp(0, LightState::kYellow, true).Effective().state, LightState::kRed);
+  EXPECT_EQ(Isp(0, LightState::kYellow, true).Effective().reason, LightReason::kDirectIntervention);
+  const std::vector<core::IspLight> before = {Isp(0, LightState::kGreen), Isp(1, LightState::kGreen),
+                                              Isp(2, LightState::kYellow), Isp(3, LightState::kGreen)};
+  std::vector<core::IspLight> after = before;
+  for (auto& l : after) l.intervention = true;
+  const auto changes = core::Changes("P", before, after);
+  // Green -> red for ISPs 0-1, yellow -> red for 2, green -> red for 3.
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[0].start, kIsp);
+  EXPECT_EQ(changes[0].end, kIsp + 2 * core::kIsp);
+  EXPECT_EQ(changes[0].previous, LightState::kGreen);
+  EXPECT_EQ(changes[1].previous, LightState::kYellow);
+  EXPECT_EQ(changes[2].end, kIsp + 4 * core::kIsp);
+  EXPECT_TRUE(core::Changes("P", after, after).empty());
+
+  const auto periods = core::MergePeriods("P", before);
+  ASSERT_EQ(periods.size(), 3u);
+  EXPECT_EQ(periods[0].end - periods[0].start, 2 * core::kIsp);
+  EXPECT_EQ(periods[1].light.state, LightState::kYellow);
+}
+
+TEST(TrafficLightTest, WindowChecksNameTheField) {
+  EXPECT_TRUE(core::CheckIspWindow(kIsp, kIsp + core::kIsp).ok());
+  EXPECT_TRUE(StatusIs(core::CheckIspWindow(kIsp + absl::Minutes(1), kIsp + core::kIsp),
+                       absl::StatusCode::kInvalidArgument, {"from:"}));
+  EXPECT_TRUE(
+      StatusIs(core::CheckIspWindow(kIsp, kIsp + absl::Minutes(20)), absl::StatusCode::kInvalidArgument, {"to:"}));
+  EXPECT_TRUE(StatusIs(core::CheckIspWindow(kIsp, kIsp), absl::StatusCode::kInvalidArgument, {"not after"}));
+  EXPECT_TRUE(
+      StatusIs(core::CheckIspWindow(kIsp, kIsp + absl::Hours(24 * 8)), absl::StatusCode::kInvalidArgument, {"7 days"}));
+}
+
+// PS Sud as the demo configures it: network, transformer, DER placement,
+// registered resources, and the grid state of an interval.
+TEST(PccNetworkTest, PsSudLoadsWithTransformerPlacementAndResources) {
+  const std::string config = std::string(TSODSO_SOURCE_DIR) + "/config/";
+  app::FlexibilityConfig fc;
+  fc.der_classes = config + "der-classes.yaml";
+  fc.scenarios["PS_SUD"] = {{"current", config + "ps-sud/as-is.yaml"}, {"2030", config + "ps-sud/2030.yaml"}};
+  auto flex = app::LoadFlexCatalog(fc);
+  ASSERT_TRUE(flex.ok()) << flex.status();
+  auto grids = app::LoadGridCatalog({{"PS_SUD", config + "grids/ps-sud"}}, **flex);
+  ASSERT_TRUE(grids.ok()) << grids.status();
+  const core::PccNetwork* net = grids->Find("PS_SUD");
+  ASSERT_NE(net, nullptr);
+  EXPECT_GE(grids->resources.size(), 6u);
+  EXPECT_EQ(grids->resources.at("agg1-chp-01").aggregator, "agg-1");
+  EXPECT_FALSE(grids->resources.at("agg1-pv-01").location.prequalified);
+
+  const core::FlexScenario* sc = (*flex)->Find("PS_SUD", "2030");
+  const absl::Time noon = absl::FromUnixSeconds(1751544000);  // 2025-07-03T12:00Z
+  const core::GridState s = core::GridStateAt(*net, sc->model, noon, absl::Minutes(15));
+  const core::FlexInterval f = core::ComputeInterval(sc->model, noon, absl::Minutes(15), false);
+  // The network's loads are scaled to the PCC's load, and its DERs inject
+  // what the flexibility engine says: the slack carries the PCC exchange
+  // plus the network's losses.
+  auto pf = core::SolvePowerFlow(*net->grid, &s.injections);
+  ASSERT_TRUE(pf.ok()) << pf.status();
+  EXPECT_GT(pf->slack_mva.real(), f.operating.p);
+  EXPECT_LT(pf->slack_mva.real(), f.operating.p + 0.05 * std::abs(f.operating.p) + 3);
+  int der_buses = 0;
+  for (const auto& r : s.der_regions) der_buses += !r.empty();
+  EXPECT_GT(der_buses, 30);
+}
+
+TEST(PccNetworkTest, BadPlacementAndResourcesNameFileRowAndField) {
+  testing::TempDir dir("tsodso-net-");
+  const std::string src = std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud/";
+  for (const char* f : {"buses.csv", "branches.csv"}) {
+    std::ifstream in(src + f);
+    std::ofstream(dir.path() + "/" + f) << in.rdbuf();
+  }
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir.path() + "/" + name) << text;
+  };
+  write("model.yaml",
+        "buses: buses.csv\nbranches: branches.csv\nnominal_kv: 23\nslack_bus: PS\nslack_voltage_pu: 1.04\n"
+        "transformer: {rating_mva: 376, r_pct: 0.3, x_pct: 12}\nresources: resources.csv\n");
+  write("resources.csv", "resource_id,aggregator,bus,prequalified\nr1,agg-1,F1-5,1\nr2,agg-1,F9-99,1\n");
+  core::FlexCatalog none;
+  auto g = app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none);
+  EXPECT_TRUE(StatusIs(g, absl::StatusCode::kInvalidArgument, {"resources.csv: row 3: bus: 'F9-99'"}));
+
+  write("resources.csv", "resource_id,aggregator,bus,prequalified\nr1,agg-1,F1-5,1\nr1,agg-2,F1-6,1\n");
+  EXPECT_TRUE(StatusIs(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none), absl::StatusCode::kInvalidArgument,
+                       {"row 3: resource_id: 'r1' is registered twice"}));
+
+  write("resources.csv", "resource_id,aggregator,bus,prequalified\nr1,agg-1,F1-5,1\n");
+  auto ok = app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  // The transformer sits between the new slack and the busbar, rated
+  // 376 MVA at 23 kV.
+  const core::RadialGrid& grid = *ok->Find("PS_SUD")->grid;
+  EXPECT_EQ(grid.model().slack_bus, "PS-HV");
+  EXPECT_NEAR(grid.model().branches[0].rating_a, 376e3 / (std::sqrt(3.0) * 23), 1e-6);
+  auto pf = core::SolvePowerFlow(grid, nullptr);
+  ASSERT_TRUE(pf.ok());
+  // About 4 % drop across the transformer at full load.
+  const double busbar = std::abs(pf->v_pu[grid.BusIndex("PS")]);
+  EXPECT_LT(busbar, 1.04 - 0.02);
+  EXPECT_GT(busbar, 1.04 - 0.06);
+
+  write("model.yaml",
+        "buses: buses.csv\nbranches: branches.csv\nnominal_kv: 23\nslack_bus: PS\n"
+        "transformer: {rating_mva: 376, x_pct: 12}\n");
+  EXPECT_FALSE(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none).ok());
+  write("model.yaml",
+        "buses: buses.csv\nbranches: branches.csv\nnominal_kv: 23\nslack_bus: PS\n"
+        "transformer: {rating_mva: 376, r_pct: 0.3, x_pct: 12, tap: 2}\n");
+  EXPECT_TRUE(StatusIs(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none), absl::StatusCode::kInvalidArgument,
+                       {"unknown key 'transformer.tap'"}));
+
+  // Placement: a group of the scenario that is not placed, or shares that
+  // do not sum to one.
+  core::PccNetwork net;
+  net.pcc_id = "PS_SUD";
+  net.grid = ok->Find("PS_SUD")->grid;
+  net.placement = {{"pv", "F1-5", 0.5}, {"pv", "F1-6", 0.4}};
+  core::PccModel model;
+  model.groups.push_back(core::DerGroup{"pv", {}, 1, 1, nullptr});
+  EXPECT_TRUE(StatusIs(core::CheckPlacement(net, model, "p.csv"), absl::StatusCode::kInvalidArgument,
+                       {"group 'pv': shares sum to 0.9"}));
+  model.groups.push_back(core::DerGroup{"chp", {}, 1, 1, nullptr});
+  net.placement.push_back({"pv", "F1-7", 0.1});
+  EXPECT_TRUE(StatusIs(core::CheckPlacement(net, model, "p.csv"), absl::StatusCode::kInvalidArgument,
+                       {"group 'chp' of PCC PS_SUD is not placed"}));
+  net.placement.push_back({"chp", "nowhere", 1});
+  EXPECT_TRUE(
+      StatusIs(core::CheckPlacement(net, model, "p.csv"), absl::StatusCode::kInvalidArgument, {"bus 'nowhere'"}));
+}
+
+}  // namespace
+}  // namespace tsodso
