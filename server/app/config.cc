@@ -163,8 +163,8 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
     TSODSO_TRY(top.CheckIsMap());
     // Unknown top-level keys first: a misspelt section would otherwise be
     // reported as a missing one.
-    static const std::set<std::string> kTopKeys = {"listen", "data_dir", "log_level",  "shutdown_grace_ms",
-                                                   "tls",    "database", "feed",       "keepalive",
+    static const std::set<std::string> kTopKeys = {"listen", "data_dir", "log_level",   "shutdown_grace_ms",
+                                                   "tls",    "database", "feed",        "keepalive",
                                                    "pccs",   "parties",  "flexibility", "grid"};
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();

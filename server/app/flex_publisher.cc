@@ -5,6 +5,7 @@
 
 #include "api/convert.h"
 #include "app/flex_config.h"
+#include "app/grid_commands.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 
@@ -123,6 +124,10 @@ void FlexPublisher::Run() {
       // The modification times were taken before loading: an edit made
       // while loading shows up at the next check and is loaded then.
       auto reloaded = LoadFlexCatalog(config_);
+      if (reloaded.ok() && grids_ != nullptr) {
+        // A new DER group must be placed on the network before it counts.
+        if (auto st = CheckPlacements(*grids_, **reloaded); !st.ok()) reloaded = st;
+      }
       if (reloaded.ok()) {
         holder_.Set(*reloaded);
         spdlog::info("flexibility inputs changed: scenarios reloaded");

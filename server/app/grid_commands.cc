@@ -198,27 +198,30 @@ absl::StatusOr<core::GridCatalog> LoadGridCatalog(const std::map<std::string, st
     core::PccNetwork net;
     net.pcc_id = pcc;
     net.grid = std::make_shared<const core::RadialGrid>(std::move(*grid));
-    net.inputs = {dir + "/model.yaml", files->buses, files->branches};
     if (!files->placement.empty()) {
       auto placement = ReadPlacement(files->placement);
       if (!placement.ok()) return placement.status();
       net.placement = std::move(*placement);
-      net.inputs.push_back(files->placement);
     }
-    auto by_pcc = flex.by_pcc.find(pcc);
-    if (by_pcc != flex.by_pcc.end()) {
-      for (const auto& [name, scenario] : by_pcc->second) {
-        const std::string source = files->placement.empty() ? dir + " (no der_placement)" : files->placement;
-        if (auto st = core::CheckPlacement(net, scenario.model, source); !st.ok()) return st;
-      }
-    }
+    net.placement_source = files->placement.empty() ? dir + " (no der_placement)" : files->placement;
     if (!files->resources.empty()) {
       if (auto st = ReadResources(files->resources, pcc, *net.grid, catalog.resources); !st.ok()) return st;
-      net.inputs.push_back(files->resources);
     }
     catalog.networks[pcc] = std::move(net);
   }
+  if (auto st = CheckPlacements(catalog, flex); !st.ok()) return st;
   return catalog;
+}
+
+absl::Status CheckPlacements(const core::GridCatalog& grids, const core::FlexCatalog& flex) {
+  for (const auto& [pcc, net] : grids.networks) {
+    auto by_pcc = flex.by_pcc.find(pcc);
+    if (by_pcc == flex.by_pcc.end()) continue;
+    for (const auto& [name, scenario] : by_pcc->second) {
+      if (auto st = core::CheckPlacement(net, scenario.model, net.placement_source); !st.ok()) return st;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status WriteGrid(const core::GridModel& m, const std::string& out_dir) {

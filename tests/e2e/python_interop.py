@@ -8,7 +8,8 @@ grpcio's generic unary_unary/unary_stream API (no grpc_tools, no repo code).
 
 Runs the real daemon on a free port with freshly generated demo certificates
 and its private PostgreSQL cluster, then checks WhoAmI, ListPccs, PublishNotice,
-Subscribe (replay + heartbeat), an unregistered-certificate rejection and a
+Subscribe (replay + heartbeat), ValidateMeritOrder on the demo PS Sud network,
+an unregistered-certificate rejection and a
 clean SIGTERM shutdown that also stops the private cluster.
 
   /usr/bin/python3 tests/e2e/python_interop.py --source-dir SRC --bin-dir BIN
@@ -114,7 +115,7 @@ def generate_messages(src, tmp):
     for p in protos:
         name = os.path.splitext(os.path.basename(p))[0]
         mods[name] = importlib.import_module(f"tsodso.v1.{name}_pb2")
-    for needed in ("common", "registry", "feed", "operator"):
+    for needed in ("common", "registry", "feed", "operator", "validation"):
         check(needed in mods, f"proto/tsodso/v1/{needed}.proto is missing")
     progress(f"generated Python messages for {len(protos)} proto files with {run([protoc, '--version'], 'protoc').strip()}")
     return mods
@@ -156,6 +157,9 @@ database:
   pool_size: 2
 feed:
   heartbeat_interval_ms: {HEARTBEAT_INTERVAL_MS}
+grid:
+  pccs:
+    PS_SUD: "{os.path.join(src, 'config', 'grids', 'ps-sud')}"
 """ + blocks["pccs"].rstrip("\n") + "\n" + blocks["parties"].rstrip("\n") + "\n"
     path = os.path.join(tmp, "gateway.yaml")
     with open(path, "w") as f:
@@ -251,7 +255,7 @@ def kill_leftover_postmaster(pidfile, data_dir):
 
 class Api:
     def __init__(self, channel, m):
-        reg, feed, op = m["registry"], m["feed"], m["operator"]
+        reg, feed, op, val = m["registry"], m["feed"], m["operator"], m["validation"]
 
         def unary(path, req, resp):
             return channel.unary_unary(path, request_serializer=req.SerializeToString,
@@ -261,6 +265,8 @@ class Api:
         self.ListPccs = unary("/tsodso.v1.RegistryService/ListPccs", reg.ListPccsRequest, reg.ListPccsResponse)
         self.PublishNotice = unary("/tsodso.v1.OperatorService/PublishNotice",
                                    op.PublishNoticeRequest, op.PublishNoticeResponse)
+        self.ValidateMeritOrder = unary("/tsodso.v1.BidValidationService/ValidateMeritOrder",
+                                        val.ValidateMeritOrderRequest, val.MeritOrderValidation)
         self.Subscribe = channel.unary_stream("/tsodso.v1.FeedService/Subscribe",
                                               request_serializer=feed.SubscribeRequest.SerializeToString,
                                               response_deserializer=feed.Event.FromString)
@@ -375,6 +381,29 @@ def subscribe_until_heartbeat(api, m, notice_id, text):
     progress("Subscribe as tso: stream cancelled by the client")
 
 
+def validate_list(api, m):
+    """The TSO's merit order list from Python: one bid that fits, one the
+    registry refuses; enums and quantities decode as the contract says."""
+    val = m["validation"]
+    now = int(time.time())
+    isp = now - now % 900 + 3600
+    req = val.ValidateMeritOrderRequest(validation_id=f"py-{uuid.uuid4().hex[:8]}", direction=val.DIRECTION_UP)
+    for bid_id, resource, mw in (("py-1", "agg1-chp-01", 1.25), ("py-2", "agg1-pv-01", 0.5)):
+        b = req.bids.add(bid_id=bid_id, bsp_party_id="agg-1", pcc_id="PS_SUD", quantity_mw=mw,
+                         price_eur_per_mwh=80.0, divisible=True)
+        b.resource_ids.append(resource)
+        b.isp_start.seconds = isp
+    answer = rpc("ValidateMeritOrder as tso", api.ValidateMeritOrder, req)
+    lines = {r.bid_id: r for r in answer.results}
+    check(lines["py-1"].outcome == val.BID_OUTCOME_ACCEPTED and lines["py-1"].accepted_mw == 1.25,
+          f"py-1 should be accepted in full: {lines['py-1']}")
+    check(lines["py-2"].outcome == val.BID_OUTCOME_REJECTED and lines["py-2"].reason == val.LIMIT_REASON_NOT_PREQUALIFIED,
+          f"py-2 should be rejected as not prequalified: {lines['py-2']}")
+    check(answer.isp_end.seconds - answer.isp_start.seconds == 900, f"the ISP is 15 minutes: {answer}")
+    progress(f"ValidateMeritOrder as tso: {len(answer.results)} lines, traffic light "
+             f"{val.TrafficLightState.Name(answer.traffic_lights[0].state)}")
+
+
 def check_unregistered(certs, port, m):
     with open_channel(certs, "unregistered", port) as ch:
         api = Api(ch, m)
@@ -427,6 +456,9 @@ def main():
             notice = publish_notice(Api(ch, m), m, text)
         with open_channel(certs, "tso", gw.port) as ch:
             subscribe_until_heartbeat(Api(ch, m), m, notice.notice_id, text)
+
+        with open_channel(certs, "tso", gw.port) as ch:
+            validate_list(Api(ch, m), m)
 
         check_unregistered(certs, gw.port, m)
         failed = False

@@ -87,6 +87,19 @@ class ConfigTest : public ::testing::Test {
   TempDir dir_{"config"};
 };
 
+TEST_F(ConfigTest, GridSectionResolvesModelDirectoriesAndChecksItsPccs) {
+  auto cfg = LoadConfig(Write(std::string(kBase) + "grid:\n  pccs:\n    PS_SUD: grids/ps-sud\n"));
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->grid.model_dirs.at("PS_SUD"), dir_ / "grids/ps-sud");
+  const std::string unknown_pcc = Write(std::string(kBase) + "grid:\n  pccs:\n    PS_NORD: n\n", "unknown.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(unknown_pcc), absl::StatusCode::kInvalidArgument,
+                       {unknown_pcc, "'grid.pccs.PS_NORD'", "unknown PCC"}));
+  const std::string not_a_dir = Write(std::string(kBase) + "grid:\n  pccs:\n    PS_SUD: [a, b]\n", "list.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(not_a_dir), absl::StatusCode::kInvalidArgument, {"'grid.pccs.PS_SUD'"}));
+  const std::string extra = Write(std::string(kBase) + "grid:\n  pccs:\n    PS_SUD: s\n  solver: x\n", "extra.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(extra), absl::StatusCode::kInvalidArgument, {"'grid.solver'", "unknown key"}));
+}
+
 TEST_F(ConfigTest, RepositoryConfigLoads) {
   const std::string path = std::string(TSODSO_SOURCE_DIR) + "/config/gateway.yaml";
   auto cfg = LoadConfig(path);
@@ -109,6 +122,7 @@ TEST_F(ConfigTest, RepositoryConfigLoads) {
   EXPECT_EQ(agg2->id, "agg-2");
   EXPECT_EQ(agg2->pcc_ids, (std::set<std::string>{"PS_OVEST", "PS_EST"}));
   EXPECT_TRUE(cfg->registry->FindById("tso-terna")->all_pccs);
+  EXPECT_EQ(cfg->grid.model_dirs.at("PS_SUD"), (root / "config/grids/ps-sud").string());
 }
 
 TEST_F(ConfigTest, BaseLoadsAndRelativePathsFollowTheFile) {

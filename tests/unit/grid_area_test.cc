@@ -317,7 +317,17 @@ TEST(GridAreaTest, PsSudAreaIsAcFeasibleAndTimed) {
   // feeder-end voltages bind.
   EXPECT_GT(r->vertices_pulled_in, 0);
   EXPECT_GT(r->area.Area(), 0);
-  EXPECT_LT(r->area.Area(), 0.95 * UnconstrainedArea(ders, r->operating).Area());
+  // The model has the PCC transformer, whose losses stretch the area as the
+  // exchange moves, so compare direction by direction: somewhere the
+  // binding limits cut the reach by more than a megawatt.
+  const ConvexPolygon plain = UnconstrainedArea(ders, r->operating);
+  double deepest_cut = 0;
+  for (int k = 0; k < 16; ++k) {
+    const double a = 2 * M_PI * k / 16;
+    deepest_cut =
+        std::max(deepest_cut, plain.Support(std::cos(a), std::sin(a)) - r->area.Support(std::cos(a), std::sin(a)));
+  }
+  EXPECT_GT(deepest_cut, 1.0);
   ExpectAllPointsAcFeasible(*grid, load_scale, ders, *r);
 }
 

@@ -183,7 +183,8 @@ TEST(GridSynthesisTest, ImpossibleOptionsAreRefused) {
 TEST(GridSynthesisTest, TheDemoPsSudModelLoadsAndHoldsItsLimits) {
   auto grid = app::LoadGrid(std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud", 0);
   ASSERT_TRUE(grid.ok()) << grid.status();
-  EXPECT_EQ(grid->bus_count(), 257u);
+  EXPECT_EQ(grid->bus_count(), 258u);  // 257 and the HV side of the PCC transformer
+  EXPECT_EQ(grid->model().slack_bus, "PS-HV");
   EXPECT_EQ(grid->model().buses[grid->slack()].v_nom_kv, 23);
   auto pf = core::SolvePowerFlow(*grid, nullptr);
   ASSERT_TRUE(pf.ok());

@@ -38,7 +38,7 @@ struct PccNetwork {
   std::string pcc_id;
   std::shared_ptr<const RadialGrid> grid;
   std::vector<DerPlacement> placement;
-  std::vector<std::string> inputs;  // files it was read from
+  std::string placement_source;  // the file the placement came from, for messages
 };
 
 // The DSO-private networks of the PCCs that have one, and every resource
