@@ -266,7 +266,7 @@ grpc::ServerUnaryReactor* BidValidationServiceImpl::ValidateMeritOrder(grpc::Cal
           auto before = store::LockLights(db, pcc, mol->isp_start, mol->isp_start + core::kIsp);
           if (!before.ok()) return before.status();
           std::vector<core::IspLight> after = *before;
-          after[0].validation = core::LightFromLines(lines, pcc);
+          after[0].ForDirection(mol->direction) = core::LightFromLines(lines, pcc);
           if (auto st = store::SaveLights(db, pcc, after); !st.ok()) return st;
           AddLightChanges(pcc, *before, after, light_drafts);
           ToProto(core::MergePeriods(pcc, after).front(), &light_of[pcc]);

@@ -13,12 +13,13 @@ constexpr char kEnsureLights[] =
     "SELECT $1, to_timestamp(s) FROM generate_series($2::bigint, $3::bigint - 1, $4::bigint) AS s "
     "ON CONFLICT DO NOTHING";
 constexpr char kSelectLights[] =
-    "SELECT extract(epoch FROM isp_start)::bigint, validation_state, validation_reason, intervention "
+    "SELECT extract(epoch FROM isp_start)::bigint, up_state, up_reason, down_state, down_reason, intervention "
     "FROM traffic_lights WHERE pcc_id = $1 AND isp_start >= to_timestamp($2::bigint) "
     "AND isp_start < to_timestamp($3::bigint) ORDER BY isp_start";
 constexpr char kLockSuffix[] = " FOR UPDATE";
 constexpr char kSaveLight[] =
-    "UPDATE traffic_lights SET validation_state = $3, validation_reason = $4, intervention = $5, updated_at = now() "
+    "UPDATE traffic_lights SET up_state = $3, up_reason = $4, down_state = $5, down_reason = $6, intervention = $7, "
+    "updated_at = now() "
     "WHERE pcc_id = $1 AND isp_start = to_timestamp($2::bigint)";
 constexpr char kInsertIntervention[] =
     "INSERT INTO interventions (party_id, idempotency_key, pcc_id, valid_from, valid_to) "
@@ -33,8 +34,9 @@ absl::StatusOr<std::vector<core::IspLight>> SelectLights(PgConnection& conn, con
   for (int i = 0; i < r->rows(); ++i) {
     core::IspLight l;
     l.isp_start = absl::FromUnixSeconds(r->Int64(i, 0));
-    l.validation = {static_cast<core::LightState>(r->Int64(i, 1)), static_cast<core::LightReason>(r->Int64(i, 2))};
-    l.intervention = r->Text(i, 3) == "t";
+    l.up = {static_cast<core::LightState>(r->Int64(i, 1)), static_cast<core::LightReason>(r->Int64(i, 2))};
+    l.down = {static_cast<core::LightState>(r->Int64(i, 3)), static_cast<core::LightReason>(r->Int64(i, 4))};
+    l.intervention = r->Text(i, 5) == "t";
     stored[r->Int64(i, 0)] = l;
   }
   std::vector<core::IspLight> out;
@@ -70,8 +72,9 @@ absl::StatusOr<std::vector<core::IspLight>> LockLights(PgConnection& conn, const
 
 absl::Status SaveLights(PgConnection& conn, const std::string& pcc_id, const std::vector<core::IspLight>& lights) {
   for (const core::IspLight& l : lights) {
-    auto r = conn.Exec(kSaveLight, {pcc_id, absl::ToUnixSeconds(l.isp_start), static_cast<int>(l.validation.state),
-                                    static_cast<int>(l.validation.reason), l.intervention ? "true" : "false"});
+    auto r = conn.Exec(kSaveLight, {pcc_id, absl::ToUnixSeconds(l.isp_start), static_cast<int>(l.up.state),
+                                    static_cast<int>(l.up.reason), static_cast<int>(l.down.state),
+                                    static_cast<int>(l.down.reason), l.intervention ? "true" : "false"});
     if (!r.ok()) return r.status();
   }
   return absl::OkStatus();

@@ -52,7 +52,7 @@ TEST_F(ValidationStoreTest, LightsAreGreenUntilDecidedAndKeepBothCauses) {
   ASSERT_TRUE(InTransaction(*conn_, [&]() -> absl::Status {
                 auto locked = LockLights(*conn_, "PS_SUD", kFrom + core::kIsp, kFrom + 3 * core::kIsp);
                 if (!locked.ok()) return locked.status();
-                (*locked)[0].validation = {LightState::kYellow, LightReason::kThermalLimit};
+                (*locked)[0].down = {LightState::kYellow, LightReason::kThermalLimit};
                 (*locked)[1].intervention = true;
                 return SaveLights(*conn_, "PS_SUD", *locked);
               }).ok());
@@ -83,8 +83,8 @@ TEST_F(ValidationStoreTest, ConcurrentDecidersOfOneIspTakeTurns) {
           auto locked = LockLights(*conn, "PS_SUD", kFrom, kFrom + core::kIsp);
           if (!locked.ok()) return locked.status();
           (*locked)[0].intervention = !(*locked)[0].intervention;
-          const int n = static_cast<int>((*locked)[0].validation.reason) + 1;
-          (*locked)[0].validation.reason = static_cast<LightReason>(n);
+          const int n = static_cast<int>((*locked)[0].up.reason) + 1;
+          (*locked)[0].up.reason = static_cast<LightReason>(n);
           return SaveLights(*conn, "PS_SUD", *locked);
         });
         if (!st.ok()) ++failures;
@@ -93,7 +93,7 @@ TEST_F(ValidationStoreTest, ConcurrentDecidersOfOneIspTakeTurns) {
   }
   for (auto& t : workers) t.join();
   EXPECT_EQ(failures, 0);
-  auto r = Sql("SELECT validation_reason, intervention FROM traffic_lights");
+  auto r = Sql("SELECT up_reason, intervention FROM traffic_lights");
   ASSERT_EQ(r.rows(), 1);
   EXPECT_EQ(r.Int64(0, 0), kWorkers * kFlips);  // a counter: no lost update
   EXPECT_EQ(r.Text(0, 1), "f");                 // an even number of flips

@@ -141,7 +141,7 @@ TEST_F(MolListTest, RegistryRejectionsComeBeforeThePowerFlowAndKeepMeritPosition
 core::IspLight Isp(int k, LightState s, bool red = false) {
   core::IspLight l;
   l.isp_start = kIsp + k * core::kIsp;
-  l.validation = {s, s == LightState::kYellow ? LightReason::kVoltageLimit : LightReason::kNone};
+  l.down = {s, s == LightState::kYellow ? LightReason::kVoltageLimit : LightReason::kNone};
   l.intervention = red;
   return l;
 }
@@ -167,6 +167,19 @@ TEST(TrafficLightTest, InterventionOverridesAndChangesMerge) {
   ASSERT_EQ(periods.size(), 3u);
   EXPECT_EQ(periods[0].end - periods[0].start, 2 * core::kIsp);
   EXPECT_EQ(periods[1].light.state, LightState::kYellow);
+}
+
+TEST(TrafficLightTest, EitherDirectionLimitedMakesItYellow) {
+  core::IspLight l = Isp(0, LightState::kGreen);
+  EXPECT_EQ(l.Effective().state, LightState::kGreen);
+  l.ForDirection(core::Direction::kUp) = {LightState::kYellow, LightReason::kThermalLimit};
+  EXPECT_EQ(l.Effective().state, LightState::kYellow);
+  EXPECT_EQ(l.Effective().reason, LightReason::kThermalLimit);
+  // A later downward list that needs no limit leaves the upward one's.
+  l.ForDirection(core::Direction::kDown) = {};
+  EXPECT_EQ(l.Effective().state, LightState::kYellow);
+  l.ForDirection(core::Direction::kUp) = {};
+  EXPECT_EQ(l.Effective().state, LightState::kGreen);
 }
 
 TEST(TrafficLightTest, WindowChecksNameTheField) {

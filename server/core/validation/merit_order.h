@@ -47,6 +47,13 @@ struct BidResult {
   std::string bid_id;
   BidOutcome outcome = BidOutcome::kRejected;
   double accepted_mw = 0;
+  // For a limited or rejected bid: a registry reason, or the class of the
+  // grid limit that binds ("why not more"), by AC power flow: the one
+  // broken one bisection step above a limited bid's quantity; for a
+  // rejected bid, at the first quantity it could have had (one step, or its
+  // minimum), or at its full quantity when it is indivisible or the state
+  // it meets already breaks a limit. Voltage first where both classes break
+  // at that point. kMinimumNotMet only where no grid limit is involved.
   BidReason reason = BidReason::kNone;
 };
 

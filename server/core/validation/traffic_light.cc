@@ -18,7 +18,7 @@ const char* LightStateName(LightState state) {
 
 Light IspLight::Effective() const {
   if (intervention) return {LightState::kRed, LightReason::kDirectIntervention};
-  return validation;
+  return up.state == LightState::kYellow ? up : down;
 }
 
 Light LightFromLines(const std::vector<MolLine>& lines, const std::string& pcc_id) {

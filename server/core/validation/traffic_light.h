@@ -25,10 +25,15 @@ struct Light {
 // What the DSO has decided for one PCC and ISP.
 struct IspLight {
   absl::Time isp_start;
-  Light validation;           // from the latest MOL validation (green or yellow)
+  // From the latest MOL validation of each direction (green or yellow): a
+  // TSO may have both directions checked before it knows which it needs.
+  Light up;
+  Light down;
   bool intervention = false;  // the operator declared direct intervention
 
-  // Red during an intervention, else what the validation says.
+  Light& ForDirection(Direction d) { return d == Direction::kUp ? up : down; }
+  // Red during an intervention, else yellow when either direction's latest
+  // validation limited bids, else green.
   Light Effective() const;
 };
 

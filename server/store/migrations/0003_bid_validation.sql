@@ -11,15 +11,18 @@ CREATE TABLE mol_validations (
 );
 CREATE INDEX mol_validations_isp ON mol_validations (isp_start);
 
--- Traffic light per PCC and ISP: what the latest MOL validation called for
--- and whether the operator declared direct intervention. An ISP without a
+-- Traffic light per PCC and ISP: what the latest MOL validation of each
+-- direction called for and whether the operator declared direct
+-- intervention. An ISP without a
 -- row is green. Rows are locked while a change is decided, so concurrent
 -- validations of one ISP publish their changes in order.
 CREATE TABLE traffic_lights (
   pcc_id text NOT NULL,
   isp_start timestamptz NOT NULL,
-  validation_state integer NOT NULL DEFAULT 1,
-  validation_reason integer NOT NULL DEFAULT 0,
+  up_state integer NOT NULL DEFAULT 1,
+  up_reason integer NOT NULL DEFAULT 0,
+  down_state integer NOT NULL DEFAULT 1,
+  down_reason integer NOT NULL DEFAULT 0,
   intervention boolean NOT NULL DEFAULT false,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (pcc_id, isp_start)
