@@ -2,6 +2,7 @@
 // activation, limits from the AC power flow, reasons that name no element.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <iostream>
 #include <random>
 
@@ -20,9 +21,19 @@ using core::Direction;
 class MeritOrderTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // PS Sud's feeders straight below the busbar (the transformer taken
+    // out), so that each feeder is a section of its own.
     auto g = app::LoadGrid(std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud", 0);
     ASSERT_TRUE(g.ok()) << g.status();
-    grid_ = std::make_unique<core::RadialGrid>(std::move(*g));
+    core::GridModel m = g->model();
+    ASSERT_EQ(m.slack_bus, "PS-HV");
+    m.buses.erase(m.buses.begin() + g->slack());
+    m.branches.erase(m.branches.begin() + g->parent_branch(g->BusIndex("PS")));
+    m.slack_bus = "PS";
+    m.slack_voltage_pu = 1.0;
+    auto feeders = core::RadialGrid::Build(m, "PS Sud feeders");
+    ASSERT_TRUE(feeders.ok()) << feeders.status();
+    grid_ = std::make_unique<core::RadialGrid>(std::move(*feeders));
     base_.assign(grid_->bus_count(), {});
     // Resources: one at each feeder's far end (F<f>-18), one near the head.
     for (int f = 1; f <= 8; ++f) {
@@ -111,6 +122,108 @@ TEST_F(MeritOrderTest, CumulativeActivationLimitsTheLaterBids) {
                                    MakeBid("s3", {"near-3"}, 0.6, 30)};
   for (const auto& x : core::ValidateMeritOrder(*grid_, base_, resources_, Direction::kUp, spread)) {
     EXPECT_EQ(x.outcome, BidOutcome::kAccepted) << x.bid_id;
+  }
+}
+
+// One 23 kV line of 8 + 4j ohm from the slack (1 pu) to a bus "B" with
+// nothing connected, with resource "b" there: a down-bid at B loads the
+// line, its current rises and B's voltage falls. By AC, `rating_a` 98 A is
+// reached at about 3.68 MW and 160 A at about 5.76 MW; B leaves a band
+// from 0.95 pu at about 3.13 MW and from 0.9 pu at about 5.88 MW.
+core::RadialGrid OneLine(double rating_a, double v_min_pu) {
+  core::GridModel m;
+  m.name = "one line";
+  m.slack_bus = "S";
+  m.base_mva = 10;
+  m.buses = {core::Bus{"S", 23, 0.9, 1.1, 0, 0}, core::Bus{"B", 23, v_min_pu, 1.1, 0, 0}};
+  m.branches = {core::Branch{"S", "B", 8, 4, rating_a, true}};
+  auto g = core::RadialGrid::Build(m, "one line");
+  EXPECT_TRUE(g.ok()) << g.status();
+  return *std::move(g);
+}
+
+// A single down-bid at B, by both methods: each result with the class AC
+// finds at the full quantity, at the accepted quantity and one
+// resolution step above it.
+struct LineCase {
+  core::BidResult fast, naive;
+  BidReason at_full, at_accepted, above_accepted;
+};
+LineCase DownBidOnOneLine(const core::RadialGrid& grid, const Bid& bid) {
+  const core::ResourceRegistry resources = {{"b", {"LINE", {{grid.BusIndex("B"), 1.0}}, true}}};
+  const std::vector<core::PqPoint> base(grid.bus_count());
+  LineCase c;
+  c.fast = core::ValidateMeritOrder(grid, base, resources, Direction::kDown, {bid}).at(0);
+  c.naive = core::ValidateMeritOrderNaive(grid, base, resources, Direction::kDown, {bid}).at(0);
+  const auto violated_at = [&](double mw) {
+    std::vector<core::PqPoint> inj = base;
+    inj[grid.BusIndex("B")].p = -mw;
+    return core::LimitViolated(grid, core::SolvePowerFlow(grid, &inj), {});
+  };
+  c.at_full = violated_at(bid.quantity_mw);
+  c.at_accepted = violated_at(c.fast.accepted_mw);
+  c.above_accepted = violated_at(c.fast.accepted_mw + core::ValidationOptions{}.quantity_resolution_mw);
+  return c;
+}
+Bid LineBid(double mw, double min_mw = 0, bool divisible = true) {
+  return Bid{"line-bid", "agg-1", {"b"}, "LINE", mw, 50, min_mw, divisible};
+}
+
+// The reason is the limit that binds (what stops the bid at the accepted
+// quantity), not the one broken at the full quantity: the line's rating
+// cuts a 7.5 MW bid at ~3.68 MW, though at 7.5 MW B's voltage (0.87 pu)
+// would also leave its band, and a voltage limit takes precedence there.
+TEST_F(MeritOrderTest, LimitedBidNamesTheThermalLimitThatBindsBeforeTheVoltage) {
+  const core::RadialGrid grid = OneLine(98, 0.9);
+  const LineCase c = DownBidOnOneLine(grid, LineBid(7.5));
+  ASSERT_EQ(c.at_full, BidReason::kVoltageLimit);  // both break at 7.5 MW: voltage first
+  for (const core::BidResult& r : {c.fast, c.naive}) {
+    EXPECT_EQ(r.outcome, BidOutcome::kLimited);
+    EXPECT_EQ(r.reason, BidReason::kThermalLimit);
+    EXPECT_NEAR(r.accepted_mw, 3.675, 0.02);
+  }
+  EXPECT_EQ(c.at_accepted, BidReason::kNone);
+  EXPECT_EQ(c.above_accepted, BidReason::kThermalLimit);
+}
+
+// The reverse: B's 0.95 pu bound cuts the bid at ~3.13 MW, well before the
+// 160 A rating (~5.76 MW), which 7.5 MW also breaks.
+TEST_F(MeritOrderTest, LimitedBidNamesTheVoltageLimitThatBindsBeforeTheThermal) {
+  const core::RadialGrid grid = OneLine(160, 0.95);
+  const LineCase c = DownBidOnOneLine(grid, LineBid(7.5));
+  ASSERT_EQ(c.at_full, BidReason::kVoltageLimit);
+  for (const core::BidResult& r : {c.fast, c.naive}) {
+    EXPECT_EQ(r.outcome, BidOutcome::kLimited);
+    EXPECT_EQ(r.reason, BidReason::kVoltageLimit);
+    EXPECT_NEAR(r.accepted_mw, 3.127, 0.02);
+  }
+  EXPECT_EQ(c.at_accepted, BidReason::kNone);
+  EXPECT_EQ(c.above_accepted, BidReason::kVoltageLimit);
+}
+
+// A bid rejected because its minimum does not fit names the class broken
+// at its minimum (voltage first when both are), not MINIMUM_NOT_MET; an
+// indivisible bid the class at its full quantity.
+TEST_F(MeritOrderTest, RejectedBidNamesTheLimitBrokenAtItsMinimum) {
+  const core::RadialGrid grid = OneLine(98, 0.9);
+  struct Case {
+    Bid bid;
+    BidReason reason;
+  };
+  const Case cases[] = {
+      {LineBid(7.5, 4.5), BidReason::kThermalLimit},       // 4.5 MW: 124 A, 0.93 pu
+      {LineBid(7.5, 6.5), BidReason::kVoltageLimit},       // 6.5 MW: both broken
+      {LineBid(7.5, 0, false), BidReason::kVoltageLimit},  // indivisible: 7.5 MW, both broken
+      {LineBid(4.5, 0, false), BidReason::kThermalLimit},  // indivisible: 4.5 MW
+      {LineBid(3.7, 3.69), BidReason::kThermalLimit},      // the minimum just above the rating
+  };
+  for (const Case& k : cases) {
+    const LineCase c = DownBidOnOneLine(grid, k.bid);
+    for (const core::BidResult& r : {c.fast, c.naive}) {
+      EXPECT_EQ(r.outcome, BidOutcome::kRejected) << k.bid.quantity_mw << " min " << k.bid.min_quantity_mw;
+      EXPECT_EQ(r.reason, k.reason) << k.bid.quantity_mw << " min " << k.bid.min_quantity_mw;
+      EXPECT_EQ(r.accepted_mw, 0.0);
+    }
   }
 }
 
@@ -215,13 +328,25 @@ void MeritOrderTest::CheckRandomLists(int lists) {
       const core::BidResult& r = fast[i];
       const Bid& b = *std::find_if(bids.begin(), bids.end(), [&](const Bid& x) { return x.bid_id == r.bid_id; });
       const std::vector<core::BidResult> met(fast.begin(), fast.begin() + i + 1);
+      // (c) The reason is the class AC finds where the search ended: one
+      // step of the bisection grid above a limited bid's quantity, at the
+      // first point a rejected bid could have had (voltage first).
+      double step = b.quantity_mw;
+      int64_t top = 1;
+      while (step > o.quantity_resolution_mw) step /= 2, top *= 2;
       if (r.outcome == BidOutcome::kLimited) {
         ++limited;
         EXPECT_NE(Apply(bids, met, d, r.bid_id, tol), BidReason::kNone) << r.bid_id;
+        EXPECT_EQ(Apply(bids, met, d, r.bid_id, step), r.reason) << r.bid_id;
       } else if (base_ok && r.outcome == BidOutcome::kRejected && b.divisible &&
                  (r.reason == BidReason::kThermalLimit || r.reason == BidReason::kVoltageLimit)) {
         ++rejected_for_limit;
         EXPECT_NE(Apply(bids, met, d, r.bid_id, b.min_quantity_mw + o.quantity_resolution_mw), BidReason::kNone)
+            << r.bid_id;
+        int64_t first = 1;
+        while (static_cast<double>(first) * step < b.min_quantity_mw) ++first;
+        EXPECT_EQ(Apply(bids, met, d, r.bid_id, first >= top ? b.quantity_mw : static_cast<double>(first) * step),
+                  r.reason)
             << r.bid_id;
       }
     }
@@ -240,17 +365,18 @@ void MeritOrderTest::CheckRandomLists(int lists) {
 
 TEST_F(MeritOrderTest, ScreenedValidationMatchesTheReferenceAndTheAcPowerFlow) { CheckRandomLists(160); }
 
-// The same behind a transformer: one section holds every bus, so each
-// screening pass and each AC check covers the whole network.
+// The same on PS Sud as configured, behind its transformer: one section
+// holds every bus, so each screening pass and each AC check covers the
+// whole network.
 TEST_F(MeritOrderTest, ScreenedValidationBehindATransformer) {
-  core::GridModel m = grid_->model();
-  m.buses.push_back(core::Bus{"HV", 23, 0.9, 1.1, 0, 0});
-  m.branches.push_back(core::Branch{"HV", m.slack_bus, 0.004, 0.06, 0, true});
-  m.slack_bus = "HV";
-  m.slack_voltage_pu = 1.02;
-  auto g = core::RadialGrid::Build(m, "with transformer");
+  auto g = app::LoadGrid(std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud", 0);
   ASSERT_TRUE(g.ok()) << g.status();
+  const std::unique_ptr<core::RadialGrid> feeders = std::move(grid_);
   grid_ = std::make_unique<core::RadialGrid>(*std::move(g));
+  base_.assign(grid_->bus_count(), {});
+  for (auto& [id, r] : resources_) {
+    for (auto& [bus, share] : r.buses) bus = grid_->BusIndex(feeders->model().buses[bus].id);
+  }
   ASSERT_EQ(core::LimitViolated(*grid_, core::SolvePowerFlow(*grid_, nullptr), {}), BidReason::kNone);
   CheckRandomLists(60);
 }

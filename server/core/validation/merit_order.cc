@@ -101,10 +101,11 @@ void Add(const Spread& spread, double signed_mw, std::vector<PqPoint>* injection
   for (auto [bus, share] : spread) (*injections)[bus].p += signed_mw * share;
 }
 
-// Fill the outcome from the largest quantity the AC power flow allowed;
+// Fill the outcome from the largest quantity the AC power flow allowed and
+// the class of the limit that binds (kNone when the full quantity fits);
 // return what is activated (0 when rejected).
-double Settle(const Bid& bid, double accepted, BidReason at_full, BidResult* r) {
-  if (at_full != BidReason::kNone) r->reason = at_full;
+double Settle(const Bid& bid, double accepted, BidReason binding, BidResult* r) {
+  if (binding != BidReason::kNone) r->reason = binding;
   if (accepted >= bid.quantity_mw) {
     r->outcome = BidOutcome::kAccepted;
   } else if (bid.divisible && accepted > 0 && accepted >= bid.min_quantity_mw) {
@@ -116,6 +117,32 @@ double Settle(const Bid& bid, double accepted, BidReason at_full, BidResult* r) 
   }
   r->accepted_mw = accepted;
   return accepted;
+}
+
+// The bisection grid of a bid, the same for both methods: k steps of
+// quantity / 2^m (the first step within the resolution), `top` of them
+// making the full quantity; `first` is the smallest point the bid may be
+// given (its minimum, and at least one step).
+struct BisectionGrid {
+  double quantity = 0;
+  double step = 0;
+  int64_t top = 1;
+  int64_t first = 1;
+  double At(int64_t k) const { return k == top ? quantity : static_cast<double>(k) * step; }
+};
+
+BisectionGrid GridOf(const Bid& bid, const ValidationOptions& o) {
+  BisectionGrid g;
+  g.quantity = g.step = bid.quantity_mw;
+  while (g.step > o.quantity_resolution_mw) g.step /= 2, g.top *= 2;
+  int64_t k_min = 0;
+  if (bid.min_quantity_mw > 0) {
+    k_min = static_cast<int64_t>(std::ceil(bid.min_quantity_mw / g.step));
+    while (k_min > 0 && static_cast<double>(k_min - 1) * g.step >= bid.min_quantity_mw) --k_min;
+    while (static_cast<double>(k_min) * g.step < bid.min_quantity_mw) ++k_min;
+  }
+  g.first = std::clamp<int64_t>(k_min, 1, g.top);
+  return g;
 }
 
 class AcSolver {
@@ -140,23 +167,48 @@ class AcSolver {
 
 // The reference decision for one bid: the AC power flow at the full
 // quantity and, when it violates a limit, bisection on the AC power flow
-// (limits are monotone in the activated quantity here).
+// (limits are monotone in the activated quantity here). The reason is the
+// class of the limit that binds, voltage first where both break at once:
+// the one broken at the infeasible neighbour the bisection ends on for a
+// limited bid; at the first point the bid may be given (first step, or its
+// minimum) for a divisible bid rejected; at the full quantity for an
+// indivisible bid, or when the state the bid meets already breaks a limit
+// (only the full quantity can pass then).
 double DecideByBisection(const RadialGrid& grid, const AcSolver& ac, const ValidationOptions& o,
                          const std::vector<PqPoint>& injections, const Spread& spread, double sign, const Bid& bid,
                          BidResult* r) {
-  auto flow_with = [&](double mw) { return ac.SolveWith(injections, spread, sign * mw); };
-  const BidReason at_full = LimitViolated(grid, flow_with(bid.quantity_mw), o);
-  double accepted = bid.quantity_mw;
-  if (at_full != BidReason::kNone) {
-    double lo = 0, hi = bid.quantity_mw;
-    if (LimitViolated(grid, flow_with(0), o) != BidReason::kNone) hi = 0;
-    while (hi - lo > o.quantity_resolution_mw) {
-      const double mid = (lo + hi) / 2;
-      (LimitViolated(grid, flow_with(mid), o) == BidReason::kNone ? lo : hi) = mid;
+  auto violated_at = [&](double mw) { return LimitViolated(grid, ac.SolveWith(injections, spread, sign * mw), o); };
+  const BidReason at_full = violated_at(bid.quantity_mw);
+  if (at_full == BidReason::kNone) return Settle(bid, bid.quantity_mw, BidReason::kNone, r);
+  double lo = 0, hi = bid.quantity_mw;
+  BidReason at_hi = at_full;
+  const bool state_ok = violated_at(0) == BidReason::kNone;
+  if (!state_ok) hi = 0;
+  while (hi - lo > o.quantity_resolution_mw) {
+    const double mid = (lo + hi) / 2;
+    const BidReason why = violated_at(mid);
+    if (why == BidReason::kNone) {
+      lo = mid;
+    } else {
+      hi = mid;
+      at_hi = why;
     }
-    accepted = lo;
   }
-  return Settle(bid, accepted, at_full, r);
+  BidReason binding = at_full;
+  if (state_ok && bid.divisible) {
+    binding = at_hi;
+    if (lo <= 0 || lo < bid.min_quantity_mw) {
+      // Rejected: the class at the first point it may be given, unless the
+      // bisection ended there (the grid points differ by rounding only).
+      const BisectionGrid g = GridOf(bid, o);
+      const double first = g.At(g.first);
+      if (std::abs(hi - first) > g.step / 2) {
+        const BidReason why = violated_at(first);
+        if (why != BidReason::kNone) binding = why;
+      }
+    }
+  }
+  return Settle(bid, lo, binding, r);
 }
 
 // Screening margins. LinDistFlow drops the losses and under-states the
@@ -572,7 +624,8 @@ std::vector<BidResult> ValidateMeritOrder(const RadialGrid& grid, const std::vec
     }
     if (!net.usable()) {
       // The state already breaks a limit somewhere: as in the reference,
-      // only the full quantity can pass, by a full AC power flow.
+      // only the full quantity can pass, by a full AC power flow, and the
+      // reason is the class it breaks there.
       absl::StatusOr<PowerFlowResult> full = ac.SolveWith(injections, spread, sign * bid.quantity_mw);
       const BidReason at_full = LimitViolated(grid, full, o);
       if (Settle(bid, at_full == BidReason::kNone ? bid.quantity_mw : 0, at_full, &r) > 0) {
@@ -583,15 +636,12 @@ std::vector<BidResult> ValidateMeritOrder(const RadialGrid& grid, const std::vec
       continue;
     }
     // The full quantity first, unless the linear model is certain it breaks
-    // a limit and of which class (the reason names the class at the full
-    // quantity, voltage first) and the bid can be cut.
+    // a limit and the bid can be cut: the reason is the class at the point
+    // the search ends on, which AC evaluates anyway, not at the full
+    // quantity.
     BidReason at_full = BidReason::kNone;
     bool full_known = false;
-    if (verdict.voltage_certain && bid.divisible) {
-      at_full = BidReason::kVoltageLimit;
-    } else if (verdict.thermal_certain && !verdict.voltage_possible && bid.divisible) {
-      at_full = BidReason::kThermalLimit;
-    } else {
+    if (!((verdict.voltage_certain || verdict.thermal_certain) && bid.divisible)) {
       at_full = net.SolveTouched(injections, bid.quantity_mw);
       full_known = true;
       if (at_full == BidReason::kNone || !bid.divisible) {
@@ -603,49 +653,50 @@ std::vector<BidResult> ValidateMeritOrder(const RadialGrid& grid, const std::vec
         continue;
       }
     }
-    // The largest feasible point of the reference's bisection grid
-    // (quantity / 2^m, the first step within the resolution), found by AC
-    // power flows placed where the linear model, re-taken at each AC point,
-    // puts the limit; bisection if that does not close in.
-    double step = bid.quantity_mw;
-    int64_t top = 1;
-    while (step > o.quantity_resolution_mw) step /= 2, top *= 2;
-    int64_t k_min = 0;
-    if (bid.min_quantity_mw > 0) {
-      k_min = static_cast<int64_t>(std::ceil(bid.min_quantity_mw / step));
-      while (k_min > 0 && (k_min - 1) * step >= bid.min_quantity_mw) --k_min;
-      while (k_min * step < bid.min_quantity_mw) ++k_min;
-    }
+    // The largest feasible point of the reference's bisection grid, found
+    // by AC power flows placed where the linear model, re-taken at each AC
+    // point, puts the limit; bisection if that does not close in. `at_hi`
+    // is the class AC found at `hi` once it is known.
+    const BisectionGrid g = GridOf(bid, o);
+    const int64_t top = g.top, first = g.first;
     int64_t lo = 0, hi = top;
     bool hi_known = full_known;
-    double estimate = net.Estimate(false, 0) / step;
+    BidReason at_hi = at_full;
+    double estimate = net.Estimate(false, 0) / g.step;
     for (int tries = 0;; ++tries) {
-      if (lo >= hi || (hi_known && hi <= k_min)) break;  // found, or the minimum does not fit
+      if (lo >= hi || (hi_known && hi <= first)) break;  // found, or the minimum does not fit
       int64_t k;
       if (hi - lo <= 1) {
         if (hi_known) break;
         k = hi;
-      } else if (tries == 0 && k_min > lo && estimate < k_min) {
-        k = std::min(k_min, hi_known ? hi - 1 : hi);
+      } else if (tries == 0 && first > lo && estimate < first) {
+        k = std::min(first, hi_known ? hi - 1 : hi);
       } else if (tries >= kGuidedTries || !std::isfinite(estimate)) {
         k = lo + (hi - lo) / 2;
       } else {
         k = std::clamp(static_cast<int64_t>(std::floor(estimate)), lo + 1, hi - 1);
       }
-      const double x = k == top ? bid.quantity_mw : static_cast<double>(k) * step;
+      const double x = g.At(k);
       const BidReason why = net.SolveTouched(injections, x);
-      estimate = net.Estimate(true, x) / step;
+      estimate = net.Estimate(true, x) / g.step;
       if (why == BidReason::kNone) {
         lo = k;
         net.KeepTrial();
       } else {
         hi = k;
         hi_known = true;
-        if (k == top) at_full = why;
+        at_hi = why;
       }
     }
-    if (lo == top) at_full = BidReason::kNone;
-    const double accepted = Settle(bid, lo == top ? bid.quantity_mw : static_cast<double>(lo) * step, at_full, &r);
+    // The reason: the class at the infeasible neighbour of a limited bid;
+    // for a rejected one, at the first point it may be given.
+    BidReason binding = BidReason::kNone;
+    if (lo < top) {
+      binding = at_hi;
+      if (lo < first && hi != first) binding = net.SolveTouched(injections, g.At(first));
+      if (binding == BidReason::kNone) binding = at_hi;
+    }
+    const double accepted = Settle(bid, g.At(lo), binding, &r);
     if (accepted > 0) {
       Add(spread, sign * accepted, &injections);
       net.CommitKept();
