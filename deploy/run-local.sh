@@ -75,12 +75,13 @@ as operator notice publish --severity WARNING --pcc PS_SUD \
   --text "Expected congestion at Milano PS Sud, 18:00-20:00 UTC: flexibility may be limited" | sed 's/^/[operator] /'
 as operator notice publish --severity INFO --text "Gateway demo started" | sed 's/^/[operator] /'
 
-# What the TSO can ask: PS Sud's flexibility today and in the 2030 scenario,
-# for the next two hours, and the P-Q picture of the coming week.
+# What the TSO can ask: PS Sud's flexibility today (with what the DSO's
+# network lets the DERs do) and in the 2030 scenario, for the next two
+# hours, and the P-Q picture of the coming week.
 FROM=$(date -u +%Y-%m-%dT%H:00:00Z)
 TO=$(date -u -d '+2 hours' +%Y-%m-%dT%H:00:00Z)
 WEEK=$(date -u -d '+7 days' +%Y-%m-%dT%H:00:00Z)
-as tso flex --pcc PS_SUD --from "$FROM" --to "$TO" | sed 's/^/[tso flex as-is] /'
+as tso flex --pcc PS_SUD --from "$FROM" --to "$TO" --grid | sed 's/^/[tso flex as-is] /'
 as tso flex --pcc PS_SUD --scenario 2030 --from "$FROM" --to "$TO" | sed 's/^/[tso flex 2030] /'
 as tso flex --pcc PS_SUD --from "$FROM" --to "$WEEK" --svg "$VAR/ps-sud-week.svg" >/dev/null 2>&1 &&
   echo "run-local: P-Q picture of PS Sud's coming week: $VAR/ps-sud-week.svg"

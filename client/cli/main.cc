@@ -98,6 +98,12 @@ std::string Human(const v1::Event& e) {
         f.intervals_size(), Time(first.start()).c_str(), first.operating_point().p_mw(),
         first.operating_point().q_mvar(), first.p_up_mw(), first.p_down_mw(), first.q_up_mvar(), first.q_down_mvar());
     line += buf;
+    if (first.has_grid_limited()) {
+      const v1::GridLimitedFlexibility& g = first.grid_limited();
+      std::snprintf(buf, sizeof buf, "; grid-limited P up/down %.2f/%.2f MW, Q up/down %.2f/%.2f Mvar", g.p_up_mw(),
+                    g.p_down_mw(), g.q_up_mvar(), g.q_down_mvar());
+      line += g.operating_point_within_limits() ? buf : "; grid-limited: the operating point breaks a DSO limit";
+    }
   }
   if (e.has_bid_limits()) {
     const v1::MeritOrderValidation& m = e.bid_limits();
@@ -245,11 +251,13 @@ int main(int argc, char** argv) {
   auto* flex = app.add_subcommand("flex", "PCC flexibility per interval: P/Q up and down, operating point");
   std::string flex_pcc, flex_from, flex_to, flex_scenario, svg_file, flex_at;
   bool csv = false;
+  bool flex_grid = false;
   flex->add_option("--pcc", flex_pcc, "PCC id")->required();
   flex->add_option("--from", flex_from, "RFC 3339 UTC start")->required();
   flex->add_option("--to", flex_to, "RFC 3339 UTC end (exclusive)")->required();
   flex->add_option("--scenario", flex_scenario, "planning scenario (e.g. 2030); default the current one");
   flex->add_flag("--csv", csv, "print CSV");
+  flex->add_flag("--grid", flex_grid, "also what the DSO's network lets the DERs do (windows up to 48 h)");
   flex->add_option("--svg", svg_file, "also draw the P-Q picture into this SVG file");
   flex->add_option("--at", flex_at, "interval whose flexibility area the SVG shows (default: the first)");
 
@@ -338,6 +346,7 @@ int main(int argc, char** argv) {
     v1::GetFlexibilityRequest req;
     req.set_pcc_id(flex_pcc);
     req.set_scenario(flex_scenario);
+    req.set_include_grid_limited(flex_grid);
     if (!google::protobuf::util::TimeUtil::FromString(flex_from, req.mutable_from())) {
       return Fail(absl::InvalidArgumentError("--from: '" + flex_from + "' is not an RFC 3339 time"));
     }
@@ -349,20 +358,36 @@ int main(int argc, char** argv) {
     if (json) {
       for (const auto& i : r->intervals()) std::cout << Json(i) << "\n";
     } else if (csv) {
-      std::cout << "start,end,p_mw,q_mvar,p_up_mw,p_down_mw,q_up_mvar,q_down_mvar\n";
+      std::cout << "start,end,p_mw,q_mvar,p_up_mw,p_down_mw,q_up_mvar,q_down_mvar"
+                << (flex_grid ? ",grid_p_up_mw,grid_p_down_mw,grid_q_up_mvar,grid_q_down_mvar" : "") << "\n";
       for (const auto& i : r->intervals()) {
         std::cout << Time(i.start()) << "," << Time(i.end()) << "," << i.operating_point().p_mw() << ","
                   << i.operating_point().q_mvar() << "," << i.p_up_mw() << "," << i.p_down_mw() << "," << i.q_up_mvar()
-                  << "," << i.q_down_mvar() << "\n";
+                  << "," << i.q_down_mvar();
+        const auto& g = i.grid_limited();
+        if (flex_grid) {
+          std::cout << "," << g.p_up_mw() << "," << g.p_down_mw() << "," << g.q_up_mvar() << "," << g.q_down_mvar();
+        }
+        std::cout << "\n";
       }
     } else {
       std::printf("PCC %s, scenario %s, %d-minute intervals (MW / Mvar; load convention, up = less import)\n",
                   r->pcc_id().c_str(), r->scenario().c_str(), r->interval_minutes());
       if (!r->breakdown_note().empty()) std::printf("note: %s\n", r->breakdown_note().c_str());
-      std::printf("%-22s %9s %9s %8s %8s %8s %8s\n", "start", "P", "Q", "P up", "P down", "Q up", "Q down");
+      if (flex_grid)
+        std::printf("grid: what the DSO's network lets the DERs do (\"!\": the operating point breaks a limit)\n");
+      std::printf("%-22s %9s %9s %8s %8s %8s %8s", "start", "P", "Q", "P up", "P down", "Q up", "Q down");
+      if (flex_grid) std::printf(" | %8s %8s %8s %8s", "grid Pup", "Pdown", "Qup", "Qdown");
+      std::printf("\n");
       for (const auto& i : r->intervals()) {
-        std::printf("%-22s %9.2f %9.2f %8.2f %8.2f %8.2f %8.2f\n", Time(i.start()).c_str(), i.operating_point().p_mw(),
+        std::printf("%-22s %9.2f %9.2f %8.2f %8.2f %8.2f %8.2f", Time(i.start()).c_str(), i.operating_point().p_mw(),
                     i.operating_point().q_mvar(), i.p_up_mw(), i.p_down_mw(), i.q_up_mvar(), i.q_down_mvar());
+        const auto& g = i.grid_limited();
+        if (flex_grid) {
+          std::printf(" | %8.2f %8.2f %8.2f %8.2f%s", g.p_up_mw(), g.p_down_mw(), g.q_up_mvar(), g.q_down_mvar(),
+                      g.operating_point_within_limits() ? "" : " !");
+        }
+        std::printf("\n");
       }
     }
     std::cout.flush();
@@ -390,6 +415,7 @@ int main(int argc, char** argv) {
           chunk.mutable_to()->set_nanos(0);
         }
         chunk.set_include_vertices(true);
+        chunk.set_include_grid_limited(false);
         auto part = (*client)->GetFlexibility(chunk);
         if (!part.ok()) return Fail(part.status());
         for (const auto& i : part->intervals()) {
