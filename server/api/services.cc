@@ -277,24 +277,16 @@ grpc::ServerUnaryReactor* BidValidationServiceImpl::ValidateMeritOrder(grpc::Cal
         // BSP's lines for it alone.
         std::vector<core::EventDraft> drafts;
         const core::RoleMask tso_audience = core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator);
-        for (const auto& [pcc, light] : light_of) {
-          std::map<std::string, v1::MeritOrderValidation> per_bsp;
-          v1::MeritOrderValidation whole = *response;
-          whole.clear_results();
-          whole.clear_traffic_lights();
-          *whole.add_traffic_lights() = light;
-          for (const v1::BidResult& r : response->results()) {
-            if (r.pcc_id() != pcc) continue;
-            *whole.add_results() = r;
-            auto [it, inserted] = per_bsp.try_emplace(r.bsp_party_id(), whole);
-            if (inserted) it->second.clear_results();
-            *it->second.add_results() = r;
-          }
-          drafts.push_back(
-              {core::Envelope{core::Topic::kBidLimits, pcc, "", tso_audience}, EncodeBidLimitsPayload(whole)});
-          for (const auto& [bsp, part] : per_bsp) {
-            drafts.push_back({core::Envelope{core::Topic::kBidLimits, pcc, bsp, 0}, EncodeBidLimitsPayload(part)});
-          }
+        for (const core::LineShare& share : core::ShareLines(lines)) {
+          v1::MeritOrderValidation part = *response;
+          part.clear_results();
+          part.clear_traffic_lights();
+          *part.add_traffic_lights() = light_of.at(share.pcc_id);
+          for (size_t i : share.lines) *part.add_results() = response->results(static_cast<int>(i));
+          const core::Envelope env = share.recipient.empty()
+                                         ? core::Envelope{core::Topic::kBidLimits, share.pcc_id, "", tso_audience}
+                                         : core::Envelope{core::Topic::kBidLimits, share.pcc_id, share.recipient, 0};
+          drafts.push_back({env, EncodeBidLimitsPayload(part)});
         }
         drafts.insert(drafts.end(), light_drafts.begin(), light_drafts.end());
 

@@ -34,11 +34,14 @@ TEST_F(ValidationStoreTest, ValidationIsStoredWithItsInputAndAnswer) {
   EXPECT_EQ(r.Int64(0, 2), 2);
   EXPECT_EQ(r.Bytes(0, 3), request);
   EXPECT_EQ(r.Bytes(0, 4), response);
-  // One answer per validation id.
+  // One answer per validation id of a party; another party's ids are its own.
   auto dup = InTransaction(*conn_, [&] {
     return InsertMolValidation(*conn_, {"v-1", "tso-terna", kFrom, 2, request, response});
   });
   EXPECT_TRUE(::tsodso::testing::StatusIs(dup, absl::StatusCode::kAlreadyExists));
+  EXPECT_TRUE(InTransaction(*conn_, [&] {
+                return InsertMolValidation(*conn_, {"v-1", "tso-other", kFrom, 1, request, response});
+              }).ok());
 }
 
 TEST_F(ValidationStoreTest, LightsAreGreenUntilDecidedAndKeepBothCauses) {

@@ -131,6 +131,21 @@ TEST_F(MolListTest, RegistryRejectionsComeBeforeThePowerFlowAndKeepMeritPosition
   EXPECT_LT(lines[4].result.accepted_mw, 3.0);
   EXPECT_EQ(lines[4].requested_mw, 3);
 
+  // The TSO reads every line, the BSP its own; agg-2 has none here.
+  const auto shares = core::ShareLines(lines);
+  ASSERT_EQ(shares.size(), 2u);
+  EXPECT_EQ(shares[0].recipient, "");
+  EXPECT_EQ(shares[0].lines.size(), 5u);
+  EXPECT_EQ(shares[1].recipient, "agg-1");
+  EXPECT_EQ(shares[1].lines.size(), 5u);
+  std::vector<core::MolLine> two_bsps = lines;
+  two_bsps[2].bsp_party_id = "agg-2";
+  const auto split = core::ShareLines(two_bsps);
+  ASSERT_EQ(split.size(), 3u);
+  EXPECT_EQ(split[2].recipient, "agg-2");
+  EXPECT_EQ(split[2].lines, std::vector<size_t>{2});
+  EXPECT_EQ(split[1].lines.size(), 4u);
+
   const core::Light light = core::LightFromLines(lines, "PS_SUD");
   EXPECT_EQ(light.state, LightState::kYellow);
   EXPECT_EQ(light.reason, LightReason::kThermalLimit);

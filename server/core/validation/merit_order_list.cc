@@ -120,4 +120,15 @@ std::vector<MolLine> ValidateList(const CheckedMol& mol, const ResourceBook& res
   return out;
 }
 
+std::vector<LineShare> ShareLines(const std::vector<MolLine>& lines) {
+  std::map<std::pair<std::string, std::string>, std::vector<size_t>> by;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    by[{lines[i].pcc_id, ""}].push_back(i);
+    by[{lines[i].pcc_id, lines[i].bsp_party_id}].push_back(i);
+  }
+  std::vector<LineShare> out;
+  for (auto& [where, indices] : by) out.push_back({where.first, where.second, std::move(indices)});
+  return out;
+}
+
 }  // namespace tsodso::core

@@ -72,4 +72,13 @@ std::vector<MolLine> ValidateList(const CheckedMol& mol, const ResourceBook& res
                                   const std::map<std::string, PccValidationInput>& pccs,
                                   const ValidationOptions& options = {});
 
+// Who may read which lines of a validation, per PCC: the TSO every line
+// (recipient empty), each BSP only its own (recipient = its party id).
+struct LineShare {
+  std::string pcc_id;
+  std::string recipient;
+  std::vector<size_t> lines;  // indices into the validated lines
+};
+std::vector<LineShare> ShareLines(const std::vector<MolLine>& lines);
+
 }  // namespace tsodso::core

@@ -1,13 +1,14 @@
 -- Merit-order-list validations: the TSO's list as received and the DSO's
 -- answer, kept for audit ("what did we answer, to which list").
 CREATE TABLE mol_validations (
-  validation_id text PRIMARY KEY,
   party_id text NOT NULL,
+  validation_id text NOT NULL,
   isp_start timestamptz NOT NULL,
   direction integer NOT NULL,
   request bytea NOT NULL,
   response bytea NOT NULL,
-  validated_at timestamptz NOT NULL DEFAULT now()
+  validated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (party_id, validation_id)
 );
 CREATE INDEX mol_validations_isp ON mol_validations (isp_start);
 
