@@ -235,6 +235,34 @@ std::string EncodeTrafficLightPayload(const core::LightPeriod& change) {
   return DeterministicBytes(event);
 }
 
+core::ScheduleRequest FromProto(const v1::SubmitScheduleRequest& request) {
+  core::ScheduleRequest out;
+  out.portfolio_id = request.portfolio_id();
+  out.pcc_id = request.pcc_id();
+  out.resolution_minutes = request.resolution_minutes();
+  out.revision = request.revision();
+  for (const v1::ScheduleInterval& i : request.intervals()) {
+    core::ScheduleValue v;
+    v.start = FromProto(i.start());
+    v.p_mw = i.p_mw();
+    if (i.has_q_mvar()) v.q_mvar = i.q_mvar();
+    out.intervals.push_back(v);
+  }
+  return out;
+}
+
+void ToProto(const core::ScheduleValue& value, v1::ScheduleInterval* out) {
+  ToProto(value.start, out->mutable_start());
+  out->set_p_mw(value.p_mw);
+  if (value.q_mvar.has_value()) out->set_q_mvar(*value.q_mvar);
+}
+
+std::string EncodeReceiptPayload(const v1::ScheduleReceipt& receipt) {
+  v1::Event event;
+  *event.mutable_receipt() = receipt;
+  return DeterministicBytes(event);
+}
+
 std::string DeterministicBytes(const google::protobuf::Message& message) {
   std::string out;
   {

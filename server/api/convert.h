@@ -11,11 +11,13 @@
 #include "core/grid/pcc_network.h"
 #include "core/notices/notice.h"
 #include "core/registry/party_registry.h"
+#include "core/schedules/schedule.h"
 #include "core/validation/traffic_light.h"
 #include "tsodso/v1/feed.pb.h"
 #include "tsodso/v1/flexibility.pb.h"
 #include "tsodso/v1/operator.pb.h"
 #include "tsodso/v1/registry.pb.h"
+#include "tsodso/v1/schedule.pb.h"
 #include "tsodso/v1/validation.pb.h"
 
 namespace tsodso::api {
@@ -55,6 +57,11 @@ void ToProto(const core::LightPeriod& period, v1::TrafficLight* out);
 // lines of one BSP) and of a TRAFFIC_LIGHT event.
 std::string EncodeBidLimitsPayload(const v1::MeritOrderValidation& validation);
 std::string EncodeTrafficLightPayload(const core::LightPeriod& change);
+
+core::ScheduleRequest FromProto(const v1::SubmitScheduleRequest& request);
+void ToProto(const core::ScheduleValue& value, v1::ScheduleInterval* out);
+// Encode the payload of a RECEIPT event.
+std::string EncodeReceiptPayload(const v1::ScheduleReceipt& receipt);
 
 // Serialize deterministically, for digests and idempotency comparisons.
 std::string DeterministicBytes(const google::protobuf::Message& message);

@@ -56,6 +56,7 @@ class GatewayServer {
   OperatorServiceImpl operator_;
   FlexibilityServiceImpl flexibility_;
   BidValidationServiceImpl validation_;
+  ScheduleServiceImpl schedules_;
   FeedServiceImpl feed_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -14,6 +14,7 @@
 #include "core/flexibility/engine.h"
 #include "core/grid/pcc_network.h"
 #include "core/registry/party_registry.h"
+#include "core/schedules/schedule.h"
 #include "feed/hub.h"
 #include "spdlog/spdlog.h"
 #include "store/audit_store.h"
@@ -51,6 +52,8 @@ struct ServiceContext {
   FlexCatalogHolder* flex = nullptr;
   // The DSO-private networks and resource registry (never sent out).
   std::shared_ptr<const core::GridCatalog> grids = std::make_shared<core::GridCatalog>();
+  std::vector<core::Portfolio> portfolios;
+  core::ScheduleHorizon schedule_horizon;
 };
 
 // Return the status as a caller outside the DSO may see it: storage and

@@ -8,6 +8,7 @@
 #include "store/event_store.h"
 #include "store/idempotency.h"
 #include "store/notice_store.h"
+#include "store/schedule_store.h"
 #include "store/validation_store.h"
 
 namespace tsodso::api {
@@ -319,6 +320,84 @@ grpc::ServerUnaryReactor* BidValidationServiceImpl::GetTrafficLights(grpc::Callb
                     }
                     return absl::OkStatus();
                   });
+}
+
+grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServerContext* call,
+                                                              const v1::SubmitScheduleRequest* request,
+                                                              v1::ScheduleReceipt* response) {
+  static constexpr char kMethod[] = "/tsodso.v1.ScheduleService/SubmitSchedule";
+  return RunUnary(
+      ctx_, call, kMethod, request, response,
+      [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+        if (auto st = core::RequireRole(party, core::Role::kAggregator, "SubmitSchedule"); !st.ok()) return st;
+        if (auto st = core::ValidateIdempotencyKey(request->idempotency_key()); !st.ok()) return st;
+        const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+        auto schedule = core::CheckSchedule(FromProto(*request), ctx_.portfolios, party, now, ctx_.schedule_horizon);
+        if (!schedule.ok()) return schedule.status();
+
+        const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
+        const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
+        auto replayed = AnswerFromEarlier(db, key, digest, response);
+        if (!replayed.ok() || *replayed) return replayed.status();
+
+        auto latest = store::LockScheduleHead(db, schedule->portfolio_id);
+        if (!latest.ok()) return latest.status();
+        if (schedule->revision <= *latest) {
+          return absl::FailedPreconditionError(absl::StrCat("revision: ", schedule->revision,
+                                                            " is not after the latest revision ", *latest,
+                                                            " of portfolio '", schedule->portfolio_id, "'"));
+        }
+        response->set_portfolio_id(schedule->portfolio_id);
+        response->set_pcc_id(schedule->pcc_id);
+        response->set_revision(schedule->revision);
+        response->set_status(v1::RECEIPT_STATUS_ACCEPTED);
+        ToProto(now, response->mutable_received_at());
+        ToProto(schedule->intervals.front().start, response->mutable_start());
+        ToProto(schedule->end(), response->mutable_end());
+        response->set_interval_count(static_cast<int32_t>(schedule->intervals.size()));
+        const std::string receipt = DeterministicBytes(*response);
+        if (auto st = store::InsertSchedule(db, *schedule, now, receipt); !st.ok()) return st;
+        // The receipt is the aggregator's own: addressed to it alone.
+        auto events = store::AppendEvents(db, {{core::Envelope{core::Topic::kReceipt, schedule->pcc_id, party.id, 0},
+                                                EncodeReceiptPayload(*response)}});
+        if (!events.ok()) return events.status();
+        return store::RememberResponse(db, key, digest, receipt);
+      });
+}
+
+grpc::ServerUnaryReactor* ScheduleServiceImpl::GetSchedule(grpc::CallbackServerContext* call,
+                                                           const v1::GetScheduleRequest* request,
+                                                           v1::GetScheduleResponse* response) {
+  return RunUnary(
+      ctx_, call, "/tsodso.v1.ScheduleService/GetSchedule", request, response,
+      [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+        const core::Portfolio* portfolio = core::FindPortfolio(ctx_.portfolios, request->portfolio_id());
+        // An aggregator reads its own portfolios; the TSO and the operator
+        // those at PCCs they see. Nobody learns whether others exist.
+        const bool allowed =
+            portfolio != nullptr && (party.role == core::Role::kAggregator ? portfolio->aggregator == party.id
+                                                                           : party.MaySeePcc(portfolio->pcc_id));
+        if (!allowed) {
+          return absl::PermissionDeniedError(absl::StrCat("portfolio_id: party '", party.id,
+                                                          "' may not read portfolio '", request->portfolio_id(), "'"));
+        }
+        if (request->revision() < 0) {
+          return absl::InvalidArgumentError(absl::StrCat("revision: ", request->revision(), " is negative"));
+        }
+        const absl::Time as_of = request->has_as_of() ? FromProto(request->as_of()) : absl::Now();
+        auto stored = store::ReadSchedule(db, portfolio->id, request->revision(), as_of);
+        if (!stored.ok()) return stored.status();
+        const core::Schedule& s = stored->schedule;
+        response->set_portfolio_id(s.portfolio_id);
+        response->set_pcc_id(s.pcc_id);
+        response->set_revision(s.revision);
+        response->set_resolution_minutes(static_cast<int32_t>(absl::ToInt64Minutes(s.resolution)));
+        ToProto(stored->received_at, response->mutable_received_at());
+        response->set_submitted_by(s.submitted_by);
+        for (const core::ScheduleValue& v : s.intervals) ToProto(v, response->add_intervals());
+        response->set_latest_revision(stored->latest_revision);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerWriteReactor<v1::Event>* FeedServiceImpl::Subscribe(grpc::CallbackServerContext* call,

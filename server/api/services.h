@@ -6,6 +6,7 @@
 #include "tsodso/v1/flexibility.grpc.pb.h"
 #include "tsodso/v1/operator.grpc.pb.h"
 #include "tsodso/v1/registry.grpc.pb.h"
+#include "tsodso/v1/schedule.grpc.pb.h"
 #include "tsodso/v1/validation.grpc.pb.h"
 
 namespace tsodso::api {
@@ -54,6 +55,18 @@ class BidValidationServiceImpl final : public v1::BidValidationService::Callback
   grpc::ServerUnaryReactor* GetTrafficLights(grpc::CallbackServerContext* call,
                                              const v1::GetTrafficLightsRequest* request,
                                              v1::GetTrafficLightsResponse* response) override;
+
+ private:
+  ServiceContext& ctx_;
+};
+
+class ScheduleServiceImpl final : public v1::ScheduleService::CallbackService {
+ public:
+  explicit ScheduleServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
+  grpc::ServerUnaryReactor* SubmitSchedule(grpc::CallbackServerContext* call, const v1::SubmitScheduleRequest* request,
+                                           v1::ScheduleReceipt* response) override;
+  grpc::ServerUnaryReactor* GetSchedule(grpc::CallbackServerContext* call, const v1::GetScheduleRequest* request,
+                                        v1::GetScheduleResponse* response) override;
 
  private:
   ServiceContext& ctx_;

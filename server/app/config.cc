@@ -1,5 +1,7 @@
 #include "app/config.h"
 
+#include <cmath>
+
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -53,6 +55,16 @@ class Section {
       return Error(Key(key), absl::StrCat("must be an integer, got '", n.IsScalar() ? n.Scalar() : "?", "'"));
     }
     if (v < min || v > max) return Error(Key(key), absl::StrCat("must be between ", min, " and ", max, ", got ", v));
+    *out = v;
+    return absl::OkStatus();
+  }
+  absl::Status Double(const std::string& key, double* out, bool required = false) {
+    if (!Has(key)) return required ? Error(Key(key), "is required") : absl::OkStatus();
+    YAML::Node n = std::as_const(node_)[key];
+    double v = 0;
+    if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v)) {
+      return Error(Key(key), absl::StrCat("must be a number, got '", n.IsScalar() ? n.Scalar() : "?", "'"));
+    }
     *out = v;
     return absl::OkStatus();
   }
@@ -144,6 +156,27 @@ absl::Status ReadParties(Section& top, const std::string& file, std::vector<core
   return absl::OkStatus();
 }
 
+absl::Status ReadPortfolios(Section& top, const std::string& file, std::vector<core::Portfolio>* out) {
+  if (!top.Has("portfolios")) return absl::OkStatus();
+  YAML::Node list = top.Get("portfolios");
+  if (!list.IsSequence()) return top.Error("portfolios", "must be a list");
+  for (size_t i = 0; i < list.size(); ++i) {
+    Section s(list[i], absl::StrCat("portfolios[", i, "]"), file);
+    TSODSO_TRY(s.CheckIsMap());
+    core::Portfolio p;
+    TSODSO_TRY(s.String("id", &p.id, true));
+    TSODSO_TRY(s.String("aggregator", &p.aggregator, true));
+    TSODSO_TRY(s.String("pcc", &p.pcc_id, true));
+    TSODSO_TRY(s.Double("p_min_mw", &p.p_min_mw, true));
+    TSODSO_TRY(s.Double("p_max_mw", &p.p_max_mw, true));
+    TSODSO_TRY(s.Double("q_min_mvar", &p.q_min_mvar));
+    TSODSO_TRY(s.Double("q_max_mvar", &p.q_max_mvar));
+    TSODSO_TRY(s.Finish());
+    out->push_back(std::move(p));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
@@ -163,9 +196,9 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
     TSODSO_TRY(top.CheckIsMap());
     // Unknown top-level keys first: a misspelt section would otherwise be
     // reported as a missing one.
-    static const std::set<std::string> kTopKeys = {"listen", "data_dir", "log_level",   "shutdown_grace_ms",
-                                                   "tls",    "database", "feed",        "keepalive",
-                                                   "pccs",   "parties",  "flexibility", "grid"};
+    static const std::set<std::string> kTopKeys = {
+        "listen",    "data_dir", "log_level", "shutdown_grace_ms", "tls",  "database",   "feed",
+        "keepalive", "pccs",     "parties",   "flexibility",       "grid", "portfolios", "schedules"};
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       if (!kTopKeys.count(key)) return top.Error(key, "unknown key");
@@ -275,11 +308,23 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
       }
       TSODSO_TRY(gs.Finish());
     }
+    if (top.Has("schedules")) {
+      Section ss(top.Get("schedules"), "schedules", path);
+      TSODSO_TRY(ss.CheckIsMap());
+      TSODSO_TRY(ss.Int("horizon_days", &cfg.schedules.horizon_days, 0, 14));
+      std::string zone = cfg.schedules.time_zone;
+      TSODSO_TRY(ss.String("time_zone", &zone));
+      absl::TimeZone tz;
+      if (!absl::LoadTimeZone(zone, &tz)) return ss.Error("schedules.time_zone", "unknown time zone '" + zone + "'");
+      cfg.schedules.time_zone = zone;
+      TSODSO_TRY(ss.Finish());
+    }
 
     std::vector<core::Pcc> pccs;
     std::vector<core::Party> parties;
     TSODSO_TRY(ReadPccs(top, path, &pccs));
     TSODSO_TRY(ReadParties(top, path, &parties));
+    TSODSO_TRY(ReadPortfolios(top, path, &cfg.portfolios));
     TSODSO_TRY(top.Finish());
     auto registry = core::PartyRegistry::Create(std::move(pccs), std::move(parties), path);
     if (!registry.ok()) return registry.status();
@@ -289,6 +334,7 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
         return top.Error("flexibility.pccs." + pcc, "unknown PCC '" + pcc + "'");
       }
     }
+    TSODSO_TRY(core::CheckPortfolios(cfg.portfolios, *cfg.registry, path));
     for (const auto& [pcc, dir] : cfg.grid.model_dirs) {
       if (cfg.registry->FindPcc(pcc) == nullptr) return top.Error("grid.pccs." + pcc, "unknown PCC '" + pcc + "'");
     }

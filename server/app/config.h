@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "api/server.h"
 #include "core/registry/party_registry.h"
+#include "core/schedules/schedule.h"
 
 namespace tsodso::app {
 
@@ -31,6 +32,12 @@ struct GridConfig {
   std::map<std::string, std::string> model_dirs;
 };
 
+struct SchedulesConfig {
+  // Schedules may reach the end of local day D + horizon_days.
+  int horizon_days = 2;
+  std::string time_zone = "Europe/Rome";
+};
+
 struct GatewayConfig {
   std::string source;  // the file it was read from
   std::string data_dir;
@@ -43,6 +50,9 @@ struct GatewayConfig {
   std::shared_ptr<const core::PartyRegistry> registry;
   FlexibilityConfig flexibility;
   GridConfig grid;
+  // Aggregators' portfolios (public registry facts: owner, PCC, range).
+  std::vector<core::Portfolio> portfolios;
+  SchedulesConfig schedules;
 };
 
 // Read and check a configuration file. Unknown keys and impossible values

@@ -14,12 +14,14 @@ const char* TopicName(Topic topic) {
       return "BID_LIMITS";
     case Topic::kTrafficLight:
       return "TRAFFIC_LIGHT";
+    case Topic::kReceipt:
+      return "RECEIPT";
   }
   return "UNKNOWN";
 }
 
 bool IsKnownTopic(int value) {
-  return value >= static_cast<int>(Topic::kNotice) && value <= static_cast<int>(Topic::kTrafficLight);
+  return value >= static_cast<int>(Topic::kNotice) && value <= static_cast<int>(Topic::kReceipt);
 }
 
 bool MayReceive(const Party& party, const Envelope& envelope) {

@@ -1,0 +1,98 @@
+#include "store/schedule_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace tsodso::store {
+namespace {
+
+constexpr char kEnsureHead[] = "INSERT INTO schedule_heads (portfolio_id) VALUES ($1) ON CONFLICT DO NOTHING";
+constexpr char kLockHead[] = "SELECT latest_revision FROM schedule_heads WHERE portfolio_id = $1 FOR UPDATE";
+constexpr char kInsertSchedule[] =
+    "INSERT INTO schedules (portfolio_id, revision, pcc_id, party_id, resolution_minutes, first_start, end_time, "
+    "received_at, receipt) VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint), to_timestamp($7::bigint), "
+    "to_timestamp($8::bigint / 1000000.0), $9)";
+// One round trip for all intervals: the values travel as arrays.
+constexpr char kInsertIntervals[] =
+    "INSERT INTO schedule_intervals (portfolio_id, revision, start_time, p_mw, q_mvar) "
+    "SELECT $1, $2, to_timestamp(s), p, q FROM unnest($3::bigint[], $4::float8[], $5::float8[]) AS u(s, p, q)";
+constexpr char kMoveHead[] = "UPDATE schedule_heads SET latest_revision = $2 WHERE portfolio_id = $1";
+constexpr char kSelectByRevision[] =
+    "SELECT revision, pcc_id, party_id, resolution_minutes, (extract(epoch FROM received_at) * 1000000)::bigint "
+    "FROM schedules WHERE portfolio_id = $1 AND revision = $2";
+constexpr char kSelectAsOf[] =
+    "SELECT revision, pcc_id, party_id, resolution_minutes, (extract(epoch FROM received_at) * 1000000)::bigint "
+    "FROM schedules WHERE portfolio_id = $1 AND received_at <= to_timestamp($2::bigint / 1000000.0) "
+    "ORDER BY revision DESC LIMIT 1";
+constexpr char kSelectIntervals[] =
+    "SELECT extract(epoch FROM start_time)::bigint, p_mw, q_mvar IS NULL, coalesce(q_mvar, 0) "
+    "FROM schedule_intervals WHERE portfolio_id = $1 AND revision = $2 ORDER BY start_time";
+constexpr char kLatest[] = "SELECT latest_revision FROM schedule_heads WHERE portfolio_id = $1";
+
+// A PostgreSQL array literal of numbers written exactly ("%.17g").
+std::string ArrayLiteral(const std::vector<std::string>& items) { return "{" + absl::StrJoin(items, ",") + "}"; }
+
+}  // namespace
+
+absl::StatusOr<int64_t> LockScheduleHead(PgConnection& conn, const std::string& portfolio_id) {
+  if (auto r = conn.Exec(kEnsureHead, {portfolio_id}); !r.ok()) return r.status();
+  auto r = conn.Exec(kLockHead, {portfolio_id});
+  if (!r.ok()) return r.status();
+  return r->Int64(0, 0);
+}
+
+absl::Status InsertSchedule(PgConnection& conn, const core::Schedule& s, absl::Time received_at,
+                            const std::string& receipt) {
+  const int64_t minutes = absl::ToInt64Minutes(s.resolution);
+  auto r = conn.Exec(kInsertSchedule, {s.portfolio_id, s.revision, s.pcc_id, s.submitted_by, minutes,
+                                       absl::ToUnixSeconds(s.intervals.front().start), absl::ToUnixSeconds(s.end()),
+                                       absl::ToUnixMicros(received_at), Param::Bytes(receipt)});
+  if (!r.ok()) return r.status();
+  std::vector<std::string> starts, ps, qs;
+  for (const core::ScheduleValue& v : s.intervals) {
+    starts.push_back(absl::StrCat(absl::ToUnixSeconds(v.start)));
+    ps.push_back(absl::StrFormat("%.17g", v.p_mw));
+    qs.push_back(v.q_mvar.has_value() ? absl::StrFormat("%.17g", *v.q_mvar) : "NULL");
+  }
+  r = conn.Exec(kInsertIntervals,
+                {s.portfolio_id, s.revision, ArrayLiteral(starts), ArrayLiteral(ps), ArrayLiteral(qs)});
+  if (!r.ok()) return r.status();
+  return conn.Exec(kMoveHead, {s.portfolio_id, s.revision}).status();
+}
+
+absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::string& portfolio_id, int64_t revision,
+                                            absl::Time as_of) {
+  auto head = revision > 0 ? conn.Exec(kSelectByRevision, {portfolio_id, revision})
+                           : conn.Exec(kSelectAsOf, {portfolio_id, absl::ToUnixMicros(as_of)});
+  if (!head.ok()) return head.status();
+  if (head->rows() == 0) {
+    return absl::NotFoundError(revision > 0
+                                   ? absl::StrCat("revision: portfolio '", portfolio_id, "' has no revision ", revision)
+                                   : absl::StrCat("as_of: portfolio '", portfolio_id, "' had no schedule at ",
+                                                  absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", as_of, absl::UTCTimeZone())));
+  }
+  StoredSchedule out;
+  core::Schedule& s = out.schedule;
+  s.portfolio_id = portfolio_id;
+  s.revision = head->Int64(0, 0);
+  s.pcc_id = head->Text(0, 1);
+  s.submitted_by = head->Text(0, 2);
+  s.resolution = absl::Minutes(head->Int64(0, 3));
+  out.received_at = absl::FromUnixMicros(head->Int64(0, 4));
+  auto rows = conn.Exec(kSelectIntervals, {portfolio_id, s.revision});
+  if (!rows.ok()) return rows.status();
+  for (int i = 0; i < rows->rows(); ++i) {
+    core::ScheduleValue v;
+    v.start = absl::FromUnixSeconds(rows->Int64(i, 0));
+    v.p_mw = std::stod(rows->Text(i, 1));
+    if (rows->Text(i, 2) != "t") v.q_mvar = std::stod(rows->Text(i, 3));
+    s.intervals.push_back(v);
+  }
+  auto latest = conn.Exec(kLatest, {portfolio_id});
+  if (!latest.ok()) return latest.status();
+  out.latest_revision = latest->Int64(0, 0);
+  return out;
+}
+
+}  // namespace tsodso::store

@@ -1,0 +1,36 @@
+// Schedules in PostgreSQL: every revision kept, read back by revision or
+// as known at a time.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/schedules/schedule.h"
+#include "store/pg.h"
+
+namespace tsodso::store {
+
+// Inside an open transaction: lock the portfolio's head row (created when
+// new) and return its latest revision (0: none yet), so that concurrent
+// submissions of one portfolio take turns.
+absl::StatusOr<int64_t> LockScheduleHead(PgConnection& conn, const std::string& portfolio_id);
+
+// Inside the same transaction: store the schedule, its intervals and the
+// encoded receipt, and move the head to its revision.
+absl::Status InsertSchedule(PgConnection& conn, const core::Schedule& schedule, absl::Time received_at,
+                            const std::string& receipt);
+
+struct StoredSchedule {
+  core::Schedule schedule;
+  absl::Time received_at;
+  int64_t latest_revision = 0;
+};
+
+// Return the revision asked for, or with revision 0 the latest one received
+// at or before `as_of`; NOT_FOUND naming the portfolio and revision when
+// there is none.
+absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::string& portfolio_id, int64_t revision,
+                                            absl::Time as_of);
+
+}  // namespace tsodso::store
