@@ -299,6 +299,8 @@ int main(int argc, char** argv) {
   intervene->add_option("--from", int_from, "RFC 3339 UTC start of the first ISP")->required();
   intervene->add_option("--to", int_to, "RFC 3339 UTC end of the last ISP")->required();
   intervene->add_option("--idempotency-key", int_key, "key that makes a retry safe; default: a new random key");
+  bool int_lift = false;
+  intervene->add_flag("--lift", int_lift, "end the intervention for those ISPs instead");
 
   try {
     app.parse(argc, argv);
@@ -516,12 +518,14 @@ int main(int argc, char** argv) {
       return Fail(absl::InvalidArgumentError("--to: '" + int_to + "' is not an RFC 3339 time"));
     }
     req.set_idempotency_key(int_key.empty() ? NewKey() : int_key);
+    req.set_lift(int_lift);
     auto r = (*client)->DeclareIntervention(req);
     if (!r.ok()) return Fail(r.status());
     if (json) {
       std::cout << Json(*r) << std::endl;
     } else {
-      std::cout << "intervention declared at " << int_pcc << ": " << r->event_seqs_size() << " traffic-light change(s)";
+      std::cout << "intervention " << (int_lift ? "lifted" : "declared") << " at " << int_pcc << ": "
+                << r->event_seqs_size() << " traffic-light change(s)";
       for (auto s : r->event_seqs()) std::cout << " #" << s;
       if (r->replayed()) std::cout << " (answer to an earlier identical request)";
       std::cout << std::endl;

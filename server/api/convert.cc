@@ -126,7 +126,8 @@ void ToProto(const core::GridLimitedFlex& grid, bool with_vertices, v1::GridLimi
 }
 
 std::string EncodeFlexibilityPayload(const core::FlexScenario& scenario, const std::vector<core::FlexInterval>& horizon,
-                                     absl::Time computed_at, const std::vector<core::GridLimitedFlex>* grid) {
+                                     absl::Time computed_at,
+                                     const std::vector<std::optional<core::GridLimitedFlex>>* grid) {
   v1::Event event;
   v1::FlexibilityUpdate* u = event.mutable_flexibility();
   u->set_pcc_id(scenario.model.pcc_id);
@@ -140,7 +141,9 @@ std::string EncodeFlexibilityPayload(const core::FlexScenario& scenario, const s
         breakdown ? core::ByClass(scenario.model, horizon[i]) : std::vector<core::ClassFlex>{};
     v1::FlexibilityInterval* out = u->add_intervals();
     ToProto(horizon[i], false, breakdown ? &classes : nullptr, out);
-    if (grid != nullptr && i < grid->size()) ToProto((*grid)[i], false, out->mutable_grid_limited());
+    if (grid != nullptr && i < grid->size() && (*grid)[i].has_value()) {
+      ToProto(*(*grid)[i], false, out->mutable_grid_limited());
+    }
   }
   return DeterministicBytes(event);
 }

@@ -45,9 +45,11 @@ void ToProto(const core::FlexInterval& interval, bool with_vertices, const std::
 void ToProto(const core::GridLimitedFlex& grid, bool with_vertices, v1::GridLimitedFlexibility* out);
 
 // Encode a FLEXIBILITY event payload for the coming horizon of a scenario.
-// `grid`, when given, holds the grid-limited flexibility of each interval.
+// `grid`, when given, holds the grid-limited flexibility of each interval
+// (none where it could not be computed).
 std::string EncodeFlexibilityPayload(const core::FlexScenario& scenario, const std::vector<core::FlexInterval>& horizon,
-                                     absl::Time computed_at, const std::vector<core::GridLimitedFlex>* grid = nullptr);
+                                     absl::Time computed_at,
+                                     const std::vector<std::optional<core::GridLimitedFlex>>* grid = nullptr);
 
 core::MeritOrderList FromProto(const v1::ValidateMeritOrderRequest& request);
 void ToProto(const core::MolLine& line, v1::BidResult* out);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "api/compute_pool.h"
 #include "api/convert.h"
 #include "api/identity.h"
 #include "api/status.h"
@@ -54,6 +55,8 @@ struct ServiceContext {
   std::shared_ptr<const core::GridCatalog> grids = std::make_shared<core::GridCatalog>();
   std::vector<core::Portfolio> portfolios;
   core::ScheduleHorizon schedule_horizon;
+  // Threads for answers that take CPU time but no database (RunComputed).
+  ComputePool* compute = nullptr;
 };
 
 // Return the status as a caller outside the DSO may see it: storage and
@@ -72,6 +75,32 @@ inline absl::Status ForCaller(const absl::Status& st) {
   }
 }
 
+// Run `body`, turning an exception into INTERNAL (logged): no exception
+// leaves an RPC.
+inline absl::Status Guarded(const char* method, const std::string& party_id,
+                            const std::function<absl::Status()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    spdlog::error("{} by {}: unexpected exception: {}", method, party_id, e.what());
+  } catch (...) {
+    spdlog::error("{} by {}: unexpected exception", method, party_id);
+  }
+  return absl::InternalError("internal error; the request was not applied");
+}
+
+// Finish a unary call with `st` as the caller may see it.
+template <typename Response>
+void FinishUnary(grpc::ServerUnaryReactor* reactor, Response* response, const char* method, const std::string& party_id,
+                 absl::Status st) {
+  if (!st.ok()) {
+    response->Clear();
+    spdlog::info("{} by {}: {}", method, party_id, st.ToString());
+    st = ForCaller(st);
+  }
+  reactor->Finish(ToGrpcStatus(st));
+}
+
 // Run `body` for a unary RPC on a database worker, inside one transaction
 // that also appends the audit record, so an acknowledged change and its
 // record commit together. A refused call is audited in a transaction of its
@@ -87,38 +116,51 @@ grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerCont
     return reactor;
   }
   ctx.pool->Post([=, p = *party](absl::StatusOr<store::PgConnection*> conn) {
-    absl::Status st;
-    try {
+    absl::Status st = Guarded(method, p->id, [&]() -> absl::Status {
       const std::string request_digest = core::Sha256Hex(DeterministicBytes(*request));
-      if (!conn.ok()) {
-        st = conn.status();
-      } else {
-        store::PgConnection& db = **conn;
-        st = store::InTransaction(db, [&]() -> absl::Status {
-          if (auto s = body(*p, db); !s.ok()) return s;
-          return store::AppendAudit(
-              db, {p->id, method, "OK", request_digest, core::Sha256Hex(DeterministicBytes(*response))});
-        });
-        if (!st.ok() && st.code() != absl::StatusCode::kUnavailable) {
-          auto audited = store::AppendAuditNow(
-              db, {p->id, method, GrpcCodeName(static_cast<grpc::StatusCode>(st.code())), request_digest, ""});
-          if (!audited.ok())
-            spdlog::error("audit of refused {} by {} failed: {}", method, p->id, std::string(audited.message()));
-        }
+      if (!conn.ok()) return conn.status();
+      store::PgConnection& db = **conn;
+      absl::Status done = store::InTransaction(db, [&]() -> absl::Status {
+        if (auto s = body(*p, db); !s.ok()) return s;
+        return store::AppendAudit(
+            db, {p->id, method, "OK", request_digest, core::Sha256Hex(DeterministicBytes(*response))});
+      });
+      if (!done.ok() && done.code() != absl::StatusCode::kUnavailable) {
+        auto audited = store::AppendAuditNow(
+            db, {p->id, method, GrpcCodeName(static_cast<grpc::StatusCode>(done.code())), request_digest, ""});
+        if (!audited.ok())
+          spdlog::error("audit of refused {} by {} failed: {}", method, p->id, std::string(audited.message()));
       }
-    } catch (const std::exception& e) {
-      spdlog::error("{} by {}: unexpected exception: {}", method, p->id, e.what());
-      st = absl::InternalError("internal error; the request was not applied");
-    } catch (...) {
-      spdlog::error("{} by {}: unexpected exception", method, p->id);
-      st = absl::InternalError("internal error; the request was not applied");
-    }
-    if (!st.ok()) {
-      response->Clear();
-      spdlog::info("{} by {}: {}", method, p->id, st.ToString());
-      st = ForCaller(st);
-    }
-    reactor->Finish(ToGrpcStatus(st));
+      return done;
+    });
+    FinishUnary(reactor, response, method, p->id, st);
+  });
+  return reactor;
+}
+
+// Run `body` for a read-only unary RPC that takes CPU time and no
+// database on the compute pool, then audit the call on a database worker
+// (an answer that cannot be audited is not given: UNAVAILABLE).
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* RunComputed(ServiceContext& ctx, grpc::CallbackServerContext* call, const char* method,
+                                      const Request* request, Response* response,
+                                      std::function<absl::Status(const core::Party&)> body) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  auto party = CallerParty(*call, *ctx.registry);
+  if (!party.ok()) {
+    reactor->Finish(ToGrpcStatus(party.status()));
+    return reactor;
+  }
+  ctx.compute->Post([=, &ctx, p = *party] {
+    const absl::Status st = Guarded(method, p->id, [&] { return body(*p); });
+    store::AuditEntry entry{p->id, method, st.ok() ? "OK" : GrpcCodeName(static_cast<grpc::StatusCode>(st.code())),
+                            core::Sha256Hex(DeterministicBytes(*request)),
+                            st.ok() ? core::Sha256Hex(DeterministicBytes(*response)) : ""};
+    ctx.pool->Post([=](absl::StatusOr<store::PgConnection*> conn) {
+      absl::Status audited = conn.ok() ? store::AppendAuditNow(**conn, entry) : conn.status();
+      if (!audited.ok()) spdlog::error("audit of {} by {} failed: {}", method, p->id, std::string(audited.message()));
+      FinishUnary(reactor, response, method, p->id, st.ok() ? audited : st);
+    });
   });
   return reactor;
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "api/subscribe_reactor.h"
+#include "core/common/time.h"
 #include "store/event_store.h"
 #include "store/idempotency.h"
 #include "store/notice_store.h"
@@ -121,9 +122,9 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::PublishNotice(grpc::CallbackServe
 grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackServerContext* call,
                                                                  const v1::GetFlexibilityRequest* request,
                                                                  v1::GetFlexibilityResponse* response) {
-  return RunUnary(
+  return RunComputed(
       ctx_, call, "/tsodso.v1.FlexibilityService/GetFlexibility", request, response,
-      [this, request, response](const core::Party& party, store::PgConnection&) -> absl::Status {
+      [this, request, response](const core::Party& party) -> absl::Status {
         if (auto st = CheckVisiblePcc(party, *ctx_.registry, request->pcc_id(), "pcc_id"); !st.ok()) return st;
         const absl::Time from = FromProto(request->from());
         const absl::Time to = FromProto(request->to());
@@ -153,6 +154,11 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
         response->set_breakdown_note(note);
         const core::PccNetwork* net = ctx_.grids->Find(request->pcc_id());
         if (request->include_grid_limited()) {
+          // What the DSO's network allows is for the TSO (DESIGN: parties).
+          if (aggregator) {
+            return absl::PermissionDeniedError(
+                "include_grid_limited: the grid-limited figures are for the TSO and the DSO");
+          }
           if (to - from > core::kMaxGridLimitedWindow) {
             return absl::InvalidArgumentError(absl::StrCat(
                 "include_grid_limited: given for at most 48 hours; the window is ", absl::FormatDuration(to - from)));
@@ -168,7 +174,8 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
           ToProto(f, request->include_vertices(), breakdown ? &classes : nullptr, out);
           if (!request->include_grid_limited()) continue;
           auto grid = core::GridLimitedAt(*net, scenario->model, f.start, scenario->interval);
-          if (!grid.ok()) return grid.status();
+          // A failure here is the DSO's own model, never the caller's request.
+          if (!grid.ok()) return absl::InternalError(absl::StrCat("grid-limited area: ", grid.status().ToString()));
           ToProto(*grid, request->include_vertices(), out->mutable_grid_limited());
         }
         return absl::OkStatus();
@@ -190,19 +197,24 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::DeclareIntervention(grpc::Callbac
                     const absl::Time from = FromProto(request->from());
                     const absl::Time to = FromProto(request->to());
                     if (auto st = core::CheckIspWindow(from, to); !st.ok()) return st;
+                    if (to <= absl::Now()) {
+                      return absl::InvalidArgumentError(
+                          absl::StrCat("to: ", core::Rfc3339(to), " has passed; past ISPs keep their light"));
+                    }
 
                     const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
                     const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
                     auto replayed = AnswerFromEarlier(db, key, digest, response);
                     if (!replayed.ok() || *replayed) return replayed.status();
-                    if (auto st = store::InsertIntervention(db, party.id, request->idempotency_key(), pcc, from, to);
+                    if (auto st = store::InsertIntervention(db, party.id, request->idempotency_key(), pcc, from, to,
+                                                            request->lift());
                         !st.ok()) {
                       return st;
                     }
                     auto before = store::LockLights(db, pcc, from, to);
                     if (!before.ok()) return before.status();
                     std::vector<core::IspLight> after = *before;
-                    for (core::IspLight& l : after) l.intervention = true;
+                    for (core::IspLight& l : after) l.intervention = !request->lift();
                     if (auto st = store::SaveLights(db, pcc, after); !st.ok()) return st;
                     std::vector<core::EventDraft> drafts;
                     AddLightChanges(pcc, *before, after, drafts);
@@ -217,90 +229,71 @@ grpc::ServerUnaryReactor* BidValidationServiceImpl::ValidateMeritOrder(grpc::Cal
                                                                        const v1::ValidateMeritOrderRequest* request,
                                                                        v1::MeritOrderValidation* response) {
   static constexpr char kMethod[] = "/tsodso.v1.BidValidationService/ValidateMeritOrder";
-  return RunUnary(
-      ctx_, call, kMethod, request, response,
-      [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
-        if (auto st = core::RequireRole(party, core::Role::kTso, "ValidateMeritOrder"); !st.ok()) return st;
-        const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
-        auto mol = core::CheckMeritOrderList(FromProto(*request), *ctx_.registry, party, now);
-        if (!mol.ok()) return mol.status();
-        const core::GridCatalog& grids = *ctx_.grids;
-        for (size_t i = 0; i < mol->bids.size(); ++i) {
-          if (grids.Find(mol->bids[i].pcc_id) == nullptr) {
-            return absl::FailedPreconditionError(absl::StrCat("bids[", i,
-                                                              "].pcc_id: the DSO has no network model for PCC '",
-                                                              mol->bids[i].pcc_id, "'; its bids cannot be validated"));
-          }
-        }
+  return RunUnary(ctx_, call, kMethod, request, response,
+                  [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+                    if (auto st = core::RequireRole(party, core::Role::kTso, "ValidateMeritOrder"); !st.ok()) return st;
+                    if (auto st = core::ValidateClientKey("validation_id", request->validation_id()); !st.ok())
+                      return st;
+                    // The validation id is the idempotency key. A re-sent list gets the
+                    // stored answer, even once its ISP has ended.
+                    const store::IdempotencyKey key{party.id, kMethod, request->validation_id()};
+                    const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
+                    auto replayed = AnswerFromEarlier(db, key, digest, response);
+                    if (!replayed.ok() || *replayed) return replayed.status();
 
-        // The validation id is the idempotency key: a re-sent list gets the
-        // stored answer.
-        const store::IdempotencyKey key{party.id, kMethod, mol->validation_id};
-        const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
-        auto replayed = AnswerFromEarlier(db, key, digest, response);
-        if (!replayed.ok() || *replayed) return replayed.status();
+                    const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+                    auto mol = core::CheckMeritOrderList(FromProto(*request), *ctx_.registry, party, now);
+                    if (!mol.ok()) return mol.status();
+                    auto inputs = core::ValidationInputs(*mol, *ctx_.grids, *ctx_.flex->Get());
+                    if (!inputs.ok()) return inputs.status();
+                    const std::vector<core::MolLine> lines = core::ValidateList(*mol, ctx_.grids->resources, *inputs);
 
-        // Each PCC's network at the ISP's forecast operating point.
-        const std::shared_ptr<const core::FlexCatalog> flex = ctx_.flex->Get();
-        std::map<std::string, core::PccValidationInput> inputs;
-        for (const core::Bid& b : mol->bids) {
-          if (inputs.count(b.pcc_id)) continue;
-          const core::PccNetwork& net = *grids.Find(b.pcc_id);
-          const core::FlexScenario* sc = flex->Find(b.pcc_id, core::kCurrentScenario);
-          const core::PccModel model = sc != nullptr ? sc->model : core::PccModel{};
-          inputs[b.pcc_id] = {net.grid.get(), core::GridStateAt(net, model, mol->isp_start, core::kIsp).injections};
-        }
-        const std::vector<core::MolLine> lines = core::ValidateList(*mol, grids.resources, inputs);
+                    response->set_validation_id(mol->validation_id);
+                    response->set_direction(request->direction());
+                    ToProto(mol->isp_start, response->mutable_isp_start());
+                    ToProto(mol->isp_start + core::kIsp, response->mutable_isp_end());
+                    ToProto(now, response->mutable_validated_at());
+                    for (const core::MolLine& l : lines) ToProto(l, response->add_results());
 
-        response->set_validation_id(mol->validation_id);
-        response->set_direction(request->direction());
-        ToProto(mol->isp_start, response->mutable_isp_start());
-        ToProto(mol->isp_start + core::kIsp, response->mutable_isp_end());
-        ToProto(now, response->mutable_validated_at());
-        for (const core::MolLine& l : lines) ToProto(l, response->add_results());
+                    // Traffic lights first, so that every event carries the state after
+                    // this validation.
+                    std::vector<core::EventDraft> light_drafts;
+                    std::map<std::string, v1::TrafficLight> light_of;
+                    for (const auto& [pcc, in] : *inputs) {
+                      auto before = store::LockLights(db, pcc, mol->isp_start, mol->isp_start + core::kIsp);
+                      if (!before.ok()) return before.status();
+                      std::vector<core::IspLight> after = *before;
+                      after[0].ForDirection(mol->direction) = core::LightFromLines(lines, pcc);
+                      if (auto st = store::SaveLights(db, pcc, after); !st.ok()) return st;
+                      AddLightChanges(pcc, *before, after, light_drafts);
+                      ToProto(core::MergePeriods(pcc, after).front(), &light_of[pcc]);
+                      *response->add_traffic_lights() = light_of[pcc];
+                    }
 
-        // Traffic lights first, so that every event carries the state after
-        // this validation.
-        std::vector<core::EventDraft> light_drafts;
-        std::map<std::string, v1::TrafficLight> light_of;
-        for (const auto& [pcc, in] : inputs) {
-          auto before = store::LockLights(db, pcc, mol->isp_start, mol->isp_start + core::kIsp);
-          if (!before.ok()) return before.status();
-          std::vector<core::IspLight> after = *before;
-          after[0].ForDirection(mol->direction) = core::LightFromLines(lines, pcc);
-          if (auto st = store::SaveLights(db, pcc, after); !st.ok()) return st;
-          AddLightChanges(pcc, *before, after, light_drafts);
-          ToProto(core::MergePeriods(pcc, after).front(), &light_of[pcc]);
-          *response->add_traffic_lights() = light_of[pcc];
-        }
+                    // BID_LIMITS: per PCC, every line for the TSO that asked; per PCC and
+                    // BSP, that BSP's lines for it alone.
+                    std::vector<core::EventDraft> drafts;
+                    for (const core::LineShare& share : core::ShareLines(lines, party.id, *ctx_.registry)) {
+                      v1::MeritOrderValidation part = *response;
+                      part.clear_results();
+                      part.clear_traffic_lights();
+                      if (share.with_light) *part.add_traffic_lights() = light_of.at(share.pcc_id);
+                      for (size_t i : share.lines) *part.add_results() = response->results(static_cast<int>(i));
+                      drafts.push_back({core::Envelope{core::Topic::kBidLimits, share.pcc_id, share.recipient, 0},
+                                        EncodeBidLimitsPayload(part)});
+                    }
+                    drafts.insert(drafts.end(), light_drafts.begin(), light_drafts.end());
 
-        // BID_LIMITS: per PCC, every line for the TSO; per PCC and BSP, that
-        // BSP's lines for it alone.
-        std::vector<core::EventDraft> drafts;
-        const core::RoleMask tso_audience = core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator);
-        for (const core::LineShare& share : core::ShareLines(lines)) {
-          v1::MeritOrderValidation part = *response;
-          part.clear_results();
-          part.clear_traffic_lights();
-          *part.add_traffic_lights() = light_of.at(share.pcc_id);
-          for (size_t i : share.lines) *part.add_results() = response->results(static_cast<int>(i));
-          const core::Envelope env = share.recipient.empty()
-                                         ? core::Envelope{core::Topic::kBidLimits, share.pcc_id, "", tso_audience}
-                                         : core::Envelope{core::Topic::kBidLimits, share.pcc_id, share.recipient, 0};
-          drafts.push_back({env, EncodeBidLimitsPayload(part)});
-        }
-        drafts.insert(drafts.end(), light_drafts.begin(), light_drafts.end());
-
-        if (auto st =
-                store::InsertMolValidation(db, {mol->validation_id, party.id, mol->isp_start, request->direction(),
-                                                DeterministicBytes(*request), DeterministicBytes(*response)});
-            !st.ok()) {
-          return st;
-        }
-        auto events = store::AppendEvents(db, drafts);
-        if (!events.ok()) return events.status();
-        return store::RememberResponse(db, key, digest, DeterministicBytes(*response));
-      });
+                    if (auto st = store::InsertMolValidation(
+                            db, {mol->validation_id, party.id, mol->isp_start, request->direction(),
+                                 DeterministicBytes(*request), DeterministicBytes(*response)});
+                        !st.ok()) {
+                      return st;
+                    }
+                    auto events = store::AppendEvents(db, drafts);
+                    if (!events.ok()) return events.status();
+                    return store::RememberResponse(db, key, digest, DeterministicBytes(*response));
+                  });
 }
 
 grpc::ServerUnaryReactor* BidValidationServiceImpl::GetTrafficLights(grpc::CallbackServerContext* call,

@@ -6,6 +6,7 @@
 #include "api/convert.h"
 #include "app/flex_config.h"
 #include "app/grid_commands.h"
+#include "core/common/time.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 
@@ -84,11 +85,16 @@ absl::StatusOr<int> FlexPublisher::PublishNow() {
                        core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
     // Beside what the DERs could do, what the DSO's network lets them do.
     const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
-    std::vector<core::GridLimitedFlex> grid;
+    std::vector<std::optional<core::GridLimitedFlex>> grid;
     for (const core::FlexInterval& f : net != nullptr ? horizon : std::vector<core::FlexInterval>{}) {
       auto g = core::GridLimitedAt(*net, sc->model, f.start, sc->interval);
-      if (!g.ok()) return g.status();
-      grid.push_back(std::move(*g));
+      // An interval whose area fails goes out without it; the others and
+      // the DERs' own figures still do.
+      if (!g.ok()) {
+        spdlog::error("grid-limited flexibility of {} at {}: {}", pcc, core::Rfc3339(f.start),
+                      std::string(g.status().message()));
+      }
+      grid.push_back(g.ok() ? std::optional(std::move(*g)) : std::nullopt);
     }
     drafts.push_back({env, api::EncodeFlexibilityPayload(*sc, horizon, now, net != nullptr ? &grid : nullptr)});
   }

@@ -110,6 +110,12 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
                grids->resources.size());
   api::ServiceContext ctx{config.registry, &pool, &hub,
                           config.feed,     &flex, std::make_shared<const core::GridCatalog>(std::move(*grids))};
+  ctx.portfolios = config.portfolios;
+  ctx.schedule_horizon.days_ahead = config.schedules.horizon_days;
+  absl::LoadTimeZone(config.schedules.time_zone, &ctx.schedule_horizon.zone);  // checked with the configuration
+  // Two threads for CPU-heavy answers (grid-aware areas on request).
+  api::ComputePool compute(2);
+  ctx.compute = &compute;
   FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids);
   auto server = api::GatewayServer::Start(config.server, ctx);
   if (!server.ok()) {
@@ -137,6 +143,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   (*server)->Shutdown(absl::Milliseconds(config.shutdown_grace_ms));
   publisher.Stop();
   tailer.Stop();
+  compute.Shutdown();  // its tasks end on the database workers
   pool.Shutdown();
   if (embedded) {
     if (auto st = embedded->Stop(); !st.ok())

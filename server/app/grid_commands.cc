@@ -95,27 +95,30 @@ absl::StatusOr<ModelFiles> ReadModelFiles(const std::string& dir, double nominal
 
 // Put the PCC transformer between a new slack bus "<busbar>-HV" (its HV
 // side, referred to the MV voltage) and the MV busbar, with its rating.
-void AddTransformer(const ModelFiles& f, core::GridModel& m) {
+absl::Status AddTransformer(const std::string& dir, const ModelFiles& f, core::GridModel& m) {
   const std::string busbar = m.slack_bus;
-  double kv = 0;
-  for (const core::Bus& b : m.buses) {
-    if (b.id == busbar) kv = b.v_nom_kv;
+  auto it = std::find_if(m.buses.begin(), m.buses.end(), [&](const core::Bus& b) { return b.id == busbar; });
+  if (it == m.buses.end() || !(it->v_nom_kv > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(dir, "/model.yaml: slack_bus: '", busbar, "' is not a bus of ",
+                                                   f.buses, " with a nominal voltage"));
   }
+  const double kv = it->v_nom_kv;
   const double z_base = kv * kv / f.trafo_mva;
   core::Bus hv;
   hv.id = busbar + "-HV";
   hv.v_nom_kv = kv;
   hv.v_min_pu = 0;  // the TSO's voltage, not the DSO's band
   hv.v_max_pu = 10;
-  m.buses.insert(m.buses.begin(), hv);
+  m.buses.push_back(hv);  // last, so that the model's rows keep their numbers in messages
   core::Branch t;
   t.from = hv.id;
   t.to = busbar;
   t.r_ohm = f.trafo_r_pct / 100 * z_base;
   t.x_ohm = f.trafo_x_pct / 100 * z_base;
   t.rating_a = f.trafo_mva * 1000 / (std::sqrt(3.0) * kv);
-  m.branches.insert(m.branches.begin(), t);
+  m.branches.push_back(t);
   m.slack_bus = hv.id;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<core::RadialGrid> BuildGrid(const std::string& dir, const ModelFiles& f) {
@@ -129,7 +132,9 @@ absl::StatusOr<core::RadialGrid> BuildGrid(const std::string& dir, const ModelFi
   if (!f.slack.empty()) model->slack_bus = f.slack;
   model->slack_voltage_pu = f.slack_v;
   model->base_mva = f.base_mva;
-  if (f.trafo_mva > 0) AddTransformer(f, *model);
+  if (f.trafo_mva > 0) {
+    if (auto st = AddTransformer(dir, f, *model); !st.ok()) return st;
+  }
   return core::RadialGrid::Build(std::move(*model), dir);
 }
 
@@ -215,8 +220,13 @@ absl::StatusOr<core::GridCatalog> LoadGridCatalog(const std::map<std::string, st
 
 absl::Status CheckPlacements(const core::GridCatalog& grids, const core::FlexCatalog& flex) {
   for (const auto& [pcc, net] : grids.networks) {
+    // The flexibility scenario gives the network its operating point.
     auto by_pcc = flex.by_pcc.find(pcc);
-    if (by_pcc == flex.by_pcc.end()) continue;
+    if (by_pcc == flex.by_pcc.end() || !by_pcc->second.count(core::kCurrentScenario)) {
+      return absl::InvalidArgumentError(absl::StrCat("grid.pccs.", pcc, ": PCC ", pcc,
+                                                     " has a network model but no flexibility scenario 'current' "
+                                                     "(flexibility.pccs), which gives its operating point"));
+    }
     for (const auto& [name, scenario] : by_pcc->second) {
       if (auto st = core::CheckPlacement(net, scenario.model, net.placement_source); !st.ok()) return st;
     }

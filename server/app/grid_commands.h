@@ -30,8 +30,9 @@ absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal
 absl::StatusOr<core::GridCatalog> LoadGridCatalog(const std::map<std::string, std::string>& model_dirs,
                                                   const core::FlexCatalog& flex);
 
-// Check that every scenario of every PCC with a network has its DER groups
-// placed (also when the scenarios are reloaded).
+// Check that every PCC with a network has a current flexibility scenario
+// (its operating point) and that every scenario has its DER groups placed
+// (also when the scenarios are reloaded).
 absl::Status CheckPlacements(const core::GridCatalog& grids, const core::FlexCatalog& flex);
 
 // Print losses, the lowest voltage and its bus, the most loaded branch.

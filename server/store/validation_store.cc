@@ -22,8 +22,8 @@ constexpr char kSaveLight[] =
     "updated_at = now() "
     "WHERE pcc_id = $1 AND isp_start = to_timestamp($2::bigint)";
 constexpr char kInsertIntervention[] =
-    "INSERT INTO interventions (party_id, idempotency_key, pcc_id, valid_from, valid_to) "
-    "VALUES ($1, $2, $3, to_timestamp($4::bigint), to_timestamp($5::bigint))";
+    "INSERT INTO interventions (party_id, idempotency_key, pcc_id, valid_from, valid_to, lifted) "
+    "VALUES ($1, $2, $3, to_timestamp($4::bigint), to_timestamp($5::bigint), $6)";
 
 absl::StatusOr<std::vector<core::IspLight>> SelectLights(PgConnection& conn, const std::string& pcc_id, absl::Time from,
                                                          absl::Time to, bool lock) {
@@ -86,8 +86,10 @@ absl::StatusOr<std::vector<core::IspLight>> ReadLights(PgConnection& conn, const
 }
 
 absl::Status InsertIntervention(PgConnection& conn, const std::string& party_id, const std::string& key,
-                                const std::string& pcc_id, absl::Time from, absl::Time to) {
-  return conn.Exec(kInsertIntervention, {party_id, key, pcc_id, absl::ToUnixSeconds(from), absl::ToUnixSeconds(to)})
+                                const std::string& pcc_id, absl::Time from, absl::Time to, bool lifted) {
+  return conn
+      .Exec(kInsertIntervention,
+            {party_id, key, pcc_id, absl::ToUnixSeconds(from), absl::ToUnixSeconds(to), lifted ? "true" : "false"})
       .status();
 }
 

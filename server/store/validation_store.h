@@ -35,8 +35,8 @@ absl::Status SaveLights(PgConnection& conn, const std::string& pcc_id, const std
 absl::StatusOr<std::vector<core::IspLight>> ReadLights(PgConnection& conn, const std::string& pcc_id, absl::Time from,
                                                        absl::Time to);
 
-// Record a declared intervention inside an open transaction.
+// Record a declared (or lifted) intervention inside an open transaction.
 absl::Status InsertIntervention(PgConnection& conn, const std::string& party_id, const std::string& key,
-                                const std::string& pcc_id, absl::Time from, absl::Time to);
+                                const std::string& pcc_id, absl::Time from, absl::Time to, bool lifted);
 
 }  // namespace tsodso::store

@@ -157,6 +157,11 @@ database:
   pool_size: 2
 feed:
   heartbeat_interval_ms: {HEARTBEAT_INTERVAL_MS}
+flexibility:
+  der_classes: "{os.path.join(src, 'config', 'der-classes.yaml')}"
+  pccs:
+    PS_SUD:
+      current: "{os.path.join(src, 'config', 'ps-sud', 'as-is.yaml')}"
 grid:
   pccs:
     PS_SUD: "{os.path.join(src, 'config', 'grids', 'ps-sud')}"

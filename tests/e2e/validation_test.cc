@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <regex>
 #include <set>
@@ -131,17 +132,22 @@ TEST(ValidationTest, TsoGetsEveryLineEachBspOnlyItsOwnAndTheLightTurnsYellow) {
   EXPECT_EQ(light.light().end().seconds(), isp.seconds() + 900);
 
   ASSERT_TRUE(agg1.WaitForEvents(2)) << gw->Log();
+  int agg1_limits = 0;
   for (const auto& e : agg1.events()) {
     if (e.topic() != v1::TOPIC_BID_LIMITS) continue;
+    ++agg1_limits;
     EXPECT_EQ(e.bid_limits().results_size(), 5);
     for (const auto& l : e.bid_limits().results()) EXPECT_EQ(l.bsp_party_id(), "agg-1");
+    EXPECT_EQ(e.bid_limits().traffic_lights_size(), 1);  // it has assets at PS Sud
   }
+  EXPECT_EQ(agg1_limits, 1);
   // agg-2 has no assets at PS Sud: no traffic light, only its own line.
   ASSERT_TRUE(agg2.WaitForEvents(1)) << gw->Log();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ASSERT_EQ(agg2.events().size(), 1u);
   ASSERT_EQ(agg2.events()[0].bid_limits().results_size(), 1);
   EXPECT_EQ(agg2.events()[0].bid_limits().results(0).bid_id(), "b-other");
+  EXPECT_EQ(agg2.events()[0].bid_limits().traffic_lights_size(), 0);
 
   // Re-sent: the stored answer; the same id with other content: refused.
   auto again = gw->ClientAs("tso")->ValidateMeritOrder(req);
@@ -177,18 +183,20 @@ TEST(ValidationTest, FlexibilityShowsWhatTheGridLetsTheDersDoBesideWhatTheyCould
   const v1::Event event = tso.events()[0];
   const auto& update = event.flexibility();
   ASSERT_EQ(update.intervals_size(), 96);
-  int cut = 0;
   for (const auto& i : update.intervals()) {
     ASSERT_TRUE(i.has_grid_limited());
     const auto& g = i.grid_limited();
     EXPECT_TRUE(g.operating_point_within_limits());
     EXPECT_EQ(g.vertices_size(), 0);  // the shape only on request
-    // Never more than the DERs could do (up to the change in losses).
-    EXPECT_LE(g.p_up_mw(), i.p_up_mw() + 0.5);
-    EXPECT_LE(g.p_down_mw(), i.p_down_mw() + 0.5);
-    cut += g.p_down_mw() < i.p_down_mw() - 0.5 || g.p_up_mw() < i.p_up_mw() - 0.5;
+    // No more than the DERs could do, up to the change in the network's
+    // losses; on PS Sud's demo network no limit binds for these moves, so
+    // no less either (a grid-limited figure of 0 would be a bug here).
+    for (auto [grid, own] : {std::pair{g.p_up_mw(), i.p_up_mw()}, std::pair{g.p_down_mw(), i.p_down_mw()},
+                             std::pair{g.q_up_mvar(), i.q_up_mvar()}, std::pair{g.q_down_mvar(), i.q_down_mvar()}}) {
+      EXPECT_LE(grid, own * 1.2 + 0.1);  // reactive losses in the transformers
+      EXPECT_GE(grid, own * 0.97 - 0.05);
+    }
   }
-  RecordProperty("intervals_cut_by_the_grid", cut);
 
   v1::GetFlexibilityRequest req;
   req.set_pcc_id("PS_SUD");
@@ -200,12 +208,10 @@ TEST(ValidationTest, FlexibilityShowsWhatTheGridLetsTheDersDoBesideWhatTheyCould
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->intervals_size(), 4);
   for (const auto& i : r->intervals()) EXPECT_GE(i.grid_limited().vertices_size(), 3);
-  // Aggregators: the figures, never the shape.
+  // What the network allows is for the TSO and the DSO.
   req.set_include_vertices(false);
   auto a = gw->ClientAs("agg1")->GetFlexibility(req);
-  ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_TRUE(a->intervals(0).has_grid_limited());
-  EXPECT_EQ(a->intervals(0).grid_limited().vertices_size(), 0);
+  EXPECT_EQ(a.status().code(), absl::StatusCode::kPermissionDenied);
   // Bounded windows.
   req.mutable_to()->set_seconds(req.from().seconds() + 49 * 3600);
   auto too_long = gw->ClientAs("tso")->GetFlexibility(req);
@@ -316,6 +322,37 @@ TEST(ValidationTest, InterventionTurnsTheLightRedForEveryoneAtThePcc) {
   bad.set_idempotency_key("red-2");
   bad.mutable_to()->set_seconds(bad.to().seconds() + 60);
   EXPECT_EQ(gw->ClientAs("operator")->DeclareIntervention(bad).status().code(), absl::StatusCode::kInvalidArgument);
+  // The past keeps its light.
+  auto past = req;
+  past.set_idempotency_key("red-past");
+  past.mutable_from()->set_seconds(req.from().seconds() - 86400);
+  past.mutable_to()->set_seconds(req.to().seconds() - 86400);
+  auto refused = gw->ClientAs("operator")->DeclareIntervention(past);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("has passed"), std::string::npos) << refused.status();
+
+  // Lifted for the first hour's last two ISPs: they go back to what the
+  // validation said (yellow for the ISP the list was for, green otherwise).
+  auto lift = req;
+  lift.set_idempotency_key("red-lift");
+  lift.set_lift(true);
+  lift.mutable_from()->set_seconds(req.from().seconds() + 2 * 900);
+  auto lifted = gw->ClientAs("operator")->DeclareIntervention(lift);
+  ASSERT_TRUE(lifted.ok()) << lifted.status();
+  ASSERT_TRUE(agg1.WaitForEvents(2));
+  const v1::Event back = agg1.events()[1];
+  EXPECT_EQ(back.traffic_light().previous_state(), v1::TRAFFIC_LIGHT_STATE_RED);
+  EXPECT_NE(back.traffic_light().light().state(), v1::TRAFFIC_LIGHT_STATE_RED);
+  v1::GetTrafficLightsRequest lr;
+  lr.set_pcc_id("PS_SUD");
+  *lr.mutable_from() = req.from();
+  *lr.mutable_to() = req.to();
+  auto lights = gw->ClientAs("tso")->GetTrafficLights(lr);
+  ASSERT_TRUE(lights.ok()) << lights.status();
+  ASSERT_GE(lights->lights_size(), 2);
+  EXPECT_EQ(lights->lights(0).state(), v1::TRAFFIC_LIGHT_STATE_RED);
+  EXPECT_EQ(lights->lights(0).end().seconds(), req.from().seconds() + 2 * 900);
+  EXPECT_NE(lights->lights(lights->lights_size() - 1).state(), v1::TRAFFIC_LIGHT_STATE_RED);
 }
 
 // Everything the private model could give away: bus and branch names,
@@ -377,6 +414,7 @@ TEST(ValidationTest, NothingSentToTheTsoOrAggregatorsNamesTheNetwork) {
   ASSERT_NE(gw, nullptr);
   FeedCollector tso(*gw, "tso", All());
   FeedCollector agg1(*gw, "agg1", All());
+  FeedCollector agg2(*gw, "agg2", All());
   std::vector<std::string> sent;  // JSON of every message to TSO or aggregator
   auto json = [](const google::protobuf::Message& m) {
     std::string out;
@@ -410,10 +448,31 @@ TEST(ValidationTest, NothingSentToTheTsoOrAggregatorsNamesTheNetwork) {
   auto f = gw->ClientAs("tso")->GetFlexibility(flex);
   ASSERT_TRUE(f.ok()) << f.status();
   sent.push_back(json(*f));
+  flex.set_include_grid_limited(true);
+  *flex.mutable_to() = FutureIsp(4);
+  auto fg = gw->ClientAs("tso")->GetFlexibility(flex);
+  ASSERT_TRUE(fg.ok()) << fg.status();
+  ASSERT_GE(fg->intervals(0).grid_limited().vertices_size(), 3);
+  sent.push_back(json(*fg));
   flex.set_include_vertices(false);
+  flex.set_include_grid_limited(false);
   auto fa = gw->ClientAs("agg1")->GetFlexibility(flex);
   ASSERT_TRUE(fa.ok()) << fa.status();
   sent.push_back(json(*fa));
+  // Refusals speak to the caller too: their messages must not name the
+  // network either.
+  for (const auto& spoil : std::vector<std::function<void(v1::ValidateMeritOrderRequest&)>>{
+           [](auto& r) { r.mutable_bids(1)->set_quantity_mw(-1); },
+           [](auto& r) { r.mutable_bids(0)->set_pcc_id("PS_OVEST"); },
+           [](auto& r) { r.mutable_bids(2)->mutable_isp_start()->set_seconds(0); }}) {
+    auto bad = DemoList("leak-bad", FutureIsp());
+    spoil(bad);
+    auto refused = gw->ClientAs("tso")->ValidateMeritOrder(bad);
+    ASSERT_FALSE(refused.ok());
+    sent.push_back(std::string(refused.status().message()));
+  }
+  flex.set_include_grid_limited(true);
+  sent.push_back(std::string(gw->ClientAs("agg1")->GetFlexibility(flex).status().message()));
   v1::GetTrafficLightsRequest lr;
   lr.set_pcc_id("PS_SUD");
   *lr.mutable_from() = FutureIsp(0);
@@ -438,6 +497,8 @@ TEST(ValidationTest, NothingSentToTheTsoOrAggregatorsNamesTheNetwork) {
     sent.push_back(json(e));
   }
   for (const auto& e : agg1.events()) sent.push_back(json(e));
+  ASSERT_TRUE(agg2.WaitForEvents(2)) << gw->Log();  // its own line of each list
+  for (const auto& e : agg2.events()) sent.push_back(json(e));
   EXPECT_EQ(seen, (std::set<v1::Topic>{v1::TOPIC_FLEXIBILITY, v1::TOPIC_BID_LIMITS, v1::TOPIC_TRAFFIC_LIGHT}));
 
   // The check itself can fail: a message that does name an element is caught.

@@ -131,19 +131,22 @@ TEST_F(MolListTest, RegistryRejectionsComeBeforeThePowerFlowAndKeepMeritPosition
   EXPECT_LT(lines[4].result.accepted_mw, 3.0);
   EXPECT_EQ(lines[4].requested_mw, 3);
 
-  // The TSO reads every line, the BSP its own; agg-2 has none here.
-  const auto shares = core::ShareLines(lines);
+  // The TSO that asked reads every line, the BSP its own; agg-2 has no
+  // assets at PS Sud, so its share carries no traffic light.
+  const auto shares = core::ShareLines(lines, "tso-terna", registry_);
   ASSERT_EQ(shares.size(), 2u);
-  EXPECT_EQ(shares[0].recipient, "");
+  EXPECT_EQ(shares[0].recipient, "tso-terna");
   EXPECT_EQ(shares[0].lines.size(), 5u);
   EXPECT_EQ(shares[1].recipient, "agg-1");
   EXPECT_EQ(shares[1].lines.size(), 5u);
+  EXPECT_TRUE(shares[1].with_light);
   std::vector<core::MolLine> two_bsps = lines;
   two_bsps[2].bsp_party_id = "agg-2";
-  const auto split = core::ShareLines(two_bsps);
+  const auto split = core::ShareLines(two_bsps, "tso-terna", registry_);
   ASSERT_EQ(split.size(), 3u);
   EXPECT_EQ(split[2].recipient, "agg-2");
   EXPECT_EQ(split[2].lines, std::vector<size_t>{2});
+  EXPECT_FALSE(split[2].with_light);
   EXPECT_EQ(split[1].lines.size(), 4u);
 
   const core::Light light = core::LightFromLines(lines, "PS_SUD");
@@ -255,7 +258,10 @@ TEST(PccNetworkTest, BadPlacementAndResourcesNameFileRowAndField) {
         "buses: buses.csv\nbranches: branches.csv\nnominal_kv: 23\nslack_bus: PS\nslack_voltage_pu: 1.04\n"
         "transformer: {rating_mva: 376, r_pct: 0.3, x_pct: 12}\nresources: resources.csv\n");
   write("resources.csv", "resource_id,aggregator,bus,prequalified\nr1,agg-1,F1-5,1\nr2,agg-1,F9-99,1\n");
+  // A current scenario without DER groups: the network needs one for its
+  // operating point, and without groups there is nothing to place.
   core::FlexCatalog none;
+  none.by_pcc["PS_SUD"][core::kCurrentScenario] = core::FlexScenario{};
   auto g = app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none);
   EXPECT_TRUE(StatusIs(g, absl::StatusCode::kInvalidArgument, {"resources.csv: row 3: bus: 'F9-99'"}));
 
@@ -266,11 +272,15 @@ TEST(PccNetworkTest, BadPlacementAndResourcesNameFileRowAndField) {
   write("resources.csv", "resource_id,aggregator,bus,prequalified\nr1,agg-1,F1-5,1\n");
   auto ok = app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none);
   ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_TRUE(StatusIs(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, core::FlexCatalog{}),
+                       absl::StatusCode::kInvalidArgument, {"grid.pccs.PS_SUD", "no flexibility scenario 'current'"}));
   // The transformer sits between the new slack and the busbar, rated
   // 376 MVA at 23 kV.
   const core::RadialGrid& grid = *ok->Find("PS_SUD")->grid;
   EXPECT_EQ(grid.model().slack_bus, "PS-HV");
-  EXPECT_NEAR(grid.model().branches[0].rating_a, 376e3 / (std::sqrt(3.0) * 23), 1e-6);
+  const core::Branch& trafo = grid.model().branches[grid.parent_branch(grid.BusIndex("PS"))];
+  EXPECT_EQ(trafo.from, "PS-HV");
+  EXPECT_NEAR(trafo.rating_a, 376e3 / (std::sqrt(3.0) * 23), 1e-6);
   auto pf = core::SolvePowerFlow(grid, nullptr);
   ASSERT_TRUE(pf.ok());
   // About 4 % drop across the transformer at full load.

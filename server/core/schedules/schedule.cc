@@ -5,19 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/common/time.h"
 
 namespace tsodso::core {
-namespace {
-
-std::string Rfc3339(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
-
-bool Aligned(absl::Time t, absl::Duration step) {
-  const int64_t s = absl::ToUnixSeconds(t);
-  return absl::FromUnixSeconds(s) == t && s % absl::ToInt64Seconds(step) == 0;
-}
-
-}  // namespace
-
 absl::Status CheckPortfolios(const std::vector<Portfolio>& portfolios, const PartyRegistry& registry,
                              const std::string& source) {
   std::set<std::string> ids;
@@ -104,7 +94,7 @@ absl::StatusOr<Schedule> CheckSchedule(const ScheduleRequest& request, const std
   };
   for (size_t i = 0; i < request.intervals.size(); ++i) {
     const ScheduleValue& v = request.intervals[i];
-    if (!Aligned(v.start, out.resolution)) {
+    if (!IsAligned(v.start, out.resolution)) {
       problem(i, v.start, "start", absl::StrCat("not aligned to ", minutes, " minutes"));
     } else if (i > 0 && v.start != request.intervals[i - 1].start + out.resolution) {
       problem(

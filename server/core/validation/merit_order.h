@@ -78,11 +78,14 @@ struct ValidationOptions {
 
 // What a validation did, for benchmarks and logs.
 struct ValidationStats {
-  int power_flows = 0;    // full AC power flows run
-  int section_flows = 0;  // AC power flows of one section (a subtree of the slack) run
-  int screened = 0;       // bids accepted on the linear screening alone, without a power flow
-  int checks = 0;         // AC checks of screened bids (periodic, before an AC-decided bid, and at the end)
-  int fallbacks = 0;      // checks that found a violation the screening let through: redone by AC from the checkpoint
+  int power_flows = 0;  // full AC power flows run (whole network)
+  // Reduced AC power flows run: of one section (a subtree of the slack),
+  // or behind a transformer of a bid's feeders and the trunk, the other
+  // feeders as equivalent loads at the busbar.
+  int section_flows = 0;
+  int screened = 0;   // bids accepted on the linear screening alone, without a power flow
+  int checks = 0;     // AC checks of screened bids (periodic, before an AC-decided bid, and at the end)
+  int fallbacks = 0;  // checks that found a violation the screening let through: redone by AC from the checkpoint
 };
 
 // Activate the bids cumulatively in merit order (up: cheapest first; down:

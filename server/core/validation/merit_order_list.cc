@@ -4,12 +4,11 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/time.h"
 #include "core/notices/notice.h"
 
 namespace tsodso::core {
 namespace {
-
-std::string Rfc3339(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
 
 // Sort bids into merit order: up, cheapest first; down, dearest first (the
 // TSO activates the dearest downward bid first: it pays the most for it).
@@ -51,8 +50,7 @@ absl::StatusOr<CheckedMol> CheckMeritOrderList(const MeritOrderList& list, const
           absl::StrCat(where, ".bsp_party_id: '", b.bid.bsp_party_id, "' is not a BSP registered with the DSO"));
     }
   }
-  if (absl::ToUnixSeconds(out.isp_start) % absl::ToInt64Seconds(kIsp) != 0 ||
-      out.isp_start != absl::FromUnixSeconds(absl::ToUnixSeconds(out.isp_start))) {
+  if (!IsAligned(out.isp_start, kIsp)) {
     return absl::InvalidArgumentError(
         absl::StrCat("bids[0].isp_start: ", Rfc3339(out.isp_start), " is not the start of a 15-minute ISP"));
   }
@@ -120,14 +118,43 @@ std::vector<MolLine> ValidateList(const CheckedMol& mol, const ResourceBook& res
   return out;
 }
 
-std::vector<LineShare> ShareLines(const std::vector<MolLine>& lines) {
-  std::map<std::pair<std::string, std::string>, std::vector<size_t>> by;
+std::vector<LineShare> ShareLines(const std::vector<MolLine>& lines, const std::string& requester,
+                                  const PartyRegistry& registry) {
+  std::map<std::string, std::vector<size_t>> whole;
+  std::map<std::pair<std::string, std::string>, std::vector<size_t>> own;
   for (size_t i = 0; i < lines.size(); ++i) {
-    by[{lines[i].pcc_id, ""}].push_back(i);
-    by[{lines[i].pcc_id, lines[i].bsp_party_id}].push_back(i);
+    whole[lines[i].pcc_id].push_back(i);
+    own[{lines[i].pcc_id, lines[i].bsp_party_id}].push_back(i);
   }
   std::vector<LineShare> out;
-  for (auto& [where, indices] : by) out.push_back({where.first, where.second, std::move(indices)});
+  for (auto& [pcc, indices] : whole) out.push_back({pcc, requester, std::move(indices), true});
+  for (auto& [where, indices] : own) {
+    const Party* bsp = registry.FindById(where.second);
+    out.push_back({where.first, where.second, std::move(indices), bsp != nullptr && bsp->MaySeePcc(where.first)});
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, PccValidationInput>> ValidationInputs(const CheckedMol& mol,
+                                                                           const GridCatalog& grids,
+                                                                           const FlexCatalog& flex) {
+  std::map<std::string, PccValidationInput> out;
+  for (size_t i = 0; i < mol.bids.size(); ++i) {
+    const std::string& pcc = mol.bids[i].pcc_id;
+    if (out.count(pcc)) continue;
+    const PccNetwork* net = grids.Find(pcc);
+    if (net == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat("bids[", i, "].pcc_id: the DSO has no network model for PCC '",
+                                                        pcc, "'; its bids cannot be validated"));
+    }
+    const FlexScenario* scenario = flex.Find(pcc, kCurrentScenario);
+    if (scenario == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat("bids[", i,
+                                                        "].pcc_id: the DSO has no forecast operating point ",
+                                                        "for PCC '", pcc, "'; its bids cannot be validated"));
+    }
+    out[pcc] = {net->grid.get(), GridStateAt(*net, scenario->model, mol.isp_start, kIsp).injections};
+  }
   return out;
 }
 

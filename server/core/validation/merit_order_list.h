@@ -62,6 +62,14 @@ struct PccValidationInput {
   std::vector<PqPoint> base;
 };
 
+// Return what the validation of each PCC of the list needs: its network
+// and the bus injections at the ISP's forecast operating point, from the
+// PCC's current flexibility scenario. FAILED_PRECONDITION naming the bid
+// when a PCC has no network model or no current scenario.
+absl::StatusOr<std::map<std::string, PccValidationInput>> ValidationInputs(const CheckedMol& mol,
+                                                                           const GridCatalog& grids,
+                                                                           const FlexCatalog& flex);
+
 // Validate the list PCC by PCC: bids whose resources the registry does not
 // give to the bid's BSP are rejected (UNKNOWN_RESOURCE), as are bids whose
 // prequalification ends before the ISP does (OUTSIDE_VALIDITY); the others
@@ -72,13 +80,16 @@ std::vector<MolLine> ValidateList(const CheckedMol& mol, const ResourceBook& res
                                   const std::map<std::string, PccValidationInput>& pccs,
                                   const ValidationOptions& options = {});
 
-// Who may read which lines of a validation, per PCC: the TSO every line
-// (recipient empty), each BSP only its own (recipient = its party id).
+// Who may read which lines of a validation, per PCC: the TSO that asked
+// every line, each BSP only its own, with the PCC's traffic light only for
+// a BSP that has assets there (may see the PCC).
 struct LineShare {
   std::string pcc_id;
-  std::string recipient;
+  std::string recipient;      // party id
   std::vector<size_t> lines;  // indices into the validated lines
+  bool with_light = true;
 };
-std::vector<LineShare> ShareLines(const std::vector<MolLine>& lines);
+std::vector<LineShare> ShareLines(const std::vector<MolLine>& lines, const std::string& requester,
+                                  const PartyRegistry& registry);
 
 }  // namespace tsodso::core

@@ -1,6 +1,7 @@
 #include "core/validation/traffic_light.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/common/time.h"
 
 namespace tsodso::core {
 
@@ -61,12 +62,11 @@ std::vector<LightPeriod> Changes(const std::string& pcc_id, const std::vector<Is
 }
 
 absl::Status CheckIspWindow(absl::Time from, absl::Time to) {
-  const auto fmt = [](absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); };
-  const int64_t isp = absl::ToInt64Seconds(kIsp);
-  if (absl::ToUnixSeconds(from) % isp != 0 || absl::FromUnixSeconds(absl::ToUnixSeconds(from)) != from) {
+  const auto fmt = Rfc3339;
+  if (!IsAligned(from, kIsp)) {
     return absl::InvalidArgumentError(absl::StrCat("from: ", fmt(from), " is not the start of a 15-minute ISP"));
   }
-  if (absl::ToUnixSeconds(to) % isp != 0 || absl::FromUnixSeconds(absl::ToUnixSeconds(to)) != to) {
+  if (!IsAligned(to, kIsp)) {
     return absl::InvalidArgumentError(absl::StrCat("to: ", fmt(to), " is not the end of a 15-minute ISP"));
   }
   if (to <= from) return absl::InvalidArgumentError(absl::StrCat("to: ", fmt(to), " is not after from ", fmt(from)));

@@ -29,13 +29,14 @@ CREATE TABLE traffic_lights (
   PRIMARY KEY (pcc_id, isp_start)
 );
 
--- Direct interventions declared by the operator.
+-- Direct interventions declared (or lifted) by the operator.
 CREATE TABLE interventions (
   party_id text NOT NULL,
   idempotency_key text NOT NULL,
   pcc_id text NOT NULL,
   valid_from timestamptz NOT NULL,
   valid_to timestamptz NOT NULL CHECK (valid_to > valid_from),
+  lifted boolean NOT NULL DEFAULT false,
   declared_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (party_id, idempotency_key)
 );
