@@ -155,5 +155,117 @@ TEST(ConvertTest, DeterministicBytesAreStable) {
   EXPECT_EQ(EncodeNoticePayload(SampleNotice()), EncodeNoticePayload(SampleNotice()));
 }
 
+TEST(ConvertTest, MeritOrderListComesInWithEveryField) {
+  v1::ValidateMeritOrderRequest req;
+  req.set_validation_id("v-7");
+  req.set_direction(v1::DIRECTION_DOWN);
+  v1::Bid* b = req.add_bids();
+  b->set_bid_id("b1");
+  b->set_bsp_party_id("agg-1");
+  b->add_resource_ids("r1");
+  b->add_resource_ids("r2");
+  b->set_pcc_id("PS_SUD");
+  b->set_quantity_mw(7.25);
+  b->set_price_eur_per_mwh(-12.5);
+  b->set_min_quantity_mw(0.5);
+  b->set_divisible(true);
+  b->mutable_isp_start()->set_seconds(1'795'000'500);
+  const core::MeritOrderList mol = FromProto(req);
+  EXPECT_EQ(mol.validation_id, "v-7");
+  EXPECT_EQ(mol.direction, 2);
+  ASSERT_EQ(mol.bids.size(), 1u);
+  const core::Bid& bid = mol.bids[0].bid;
+  EXPECT_EQ(bid.bid_id, "b1");
+  EXPECT_EQ(bid.bsp_party_id, "agg-1");
+  EXPECT_EQ(bid.resource_ids, (std::vector<std::string>{"r1", "r2"}));
+  EXPECT_EQ(bid.pcc_id, "PS_SUD");
+  EXPECT_EQ(bid.quantity_mw, 7.25);
+  EXPECT_EQ(bid.price, -12.5);
+  EXPECT_EQ(bid.min_quantity_mw, 0.5);
+  EXPECT_TRUE(bid.divisible);
+  EXPECT_EQ(mol.bids[0].isp_start, absl::FromUnixSeconds(1'795'000'500));
+}
+
+TEST(ConvertTest, EveryBidReasonAndLightHasItsWireName) {
+  const std::vector<std::pair<core::BidReason, v1::LimitReason>> reasons = {
+      {core::BidReason::kNone, v1::LIMIT_REASON_UNSPECIFIED},
+      {core::BidReason::kThermalLimit, v1::LIMIT_REASON_THERMAL_LIMIT},
+      {core::BidReason::kVoltageLimit, v1::LIMIT_REASON_VOLTAGE_LIMIT},
+      {core::BidReason::kUnknownResource, v1::LIMIT_REASON_UNKNOWN_RESOURCE},
+      {core::BidReason::kNotPrequalified, v1::LIMIT_REASON_NOT_PREQUALIFIED},
+      {core::BidReason::kResourceNotAtPcc, v1::LIMIT_REASON_RESOURCE_NOT_AT_PCC},
+      {core::BidReason::kMinimumNotMet, v1::LIMIT_REASON_MINIMUM_NOT_MET},
+      {core::BidReason::kOutsideValidity, v1::LIMIT_REASON_OUTSIDE_VALIDITY}};
+  for (auto [reason, wire] : reasons) {
+    core::MolLine line;
+    line.result = {"b", core::BidOutcome::kLimited, 1.5, reason};
+    line.bsp_party_id = "agg-1";
+    line.pcc_id = "PS_SUD";
+    line.requested_mw = 3;
+    line.position = 2;
+    v1::BidResult out;
+    ToProto(line, &out);
+    EXPECT_EQ(out.reason(), wire) << core::BidReasonName(reason);
+    // The core's name is the wire name without its prefix.
+    if (reason != core::BidReason::kNone) {
+      EXPECT_EQ(v1::LimitReason_Name(wire), std::string("LIMIT_REASON_") + core::BidReasonName(reason));
+    }
+    EXPECT_EQ(out.outcome(), v1::BID_OUTCOME_LIMITED);
+    EXPECT_EQ(out.accepted_mw(), 1.5);
+    EXPECT_EQ(out.requested_mw(), 3);
+    EXPECT_EQ(out.merit_order_position(), 2);
+  }
+  const std::vector<std::tuple<core::LightState, core::LightReason, v1::TrafficLightState, v1::TrafficLightReason>>
+      lights = {{core::LightState::kGreen, core::LightReason::kNone, v1::TRAFFIC_LIGHT_STATE_GREEN,
+                 v1::TRAFFIC_LIGHT_REASON_UNSPECIFIED},
+                {core::LightState::kYellow, core::LightReason::kThermalLimit, v1::TRAFFIC_LIGHT_STATE_YELLOW,
+                 v1::TRAFFIC_LIGHT_REASON_THERMAL_LIMIT},
+                {core::LightState::kYellow, core::LightReason::kVoltageLimit, v1::TRAFFIC_LIGHT_STATE_YELLOW,
+                 v1::TRAFFIC_LIGHT_REASON_VOLTAGE_LIMIT},
+                {core::LightState::kRed, core::LightReason::kDirectIntervention, v1::TRAFFIC_LIGHT_STATE_RED,
+                 v1::TRAFFIC_LIGHT_REASON_DIRECT_INTERVENTION}};
+  for (auto [state, reason, wire_state, wire_reason] : lights) {
+    core::LightPeriod period{
+        "PS_SUD", absl::FromUnixSeconds(900), absl::FromUnixSeconds(2700), {state, reason}, core::LightState::kGreen};
+    v1::Event event;
+    ASSERT_TRUE(event.ParseFromString(EncodeTrafficLightPayload(period)));
+    const v1::TrafficLight& l = event.traffic_light().light();
+    EXPECT_EQ(l.state(), wire_state);
+    EXPECT_EQ(l.reason(), wire_reason);
+    EXPECT_EQ(l.pcc_id(), "PS_SUD");
+    EXPECT_EQ(l.start().seconds(), 900);
+    EXPECT_EQ(l.end().seconds(), 2700);
+    EXPECT_EQ(event.traffic_light().previous_state(), v1::TRAFFIC_LIGHT_STATE_GREEN);
+  }
+}
+
+TEST(ConvertTest, ScheduleComesInWithAndWithoutReactivePower) {
+  v1::SubmitScheduleRequest req;
+  req.set_portfolio_id("agg1-sud");
+  req.set_pcc_id("PS_SUD");
+  req.set_resolution_minutes(15);
+  req.set_revision(3);
+  auto* a = req.add_intervals();
+  a->mutable_start()->set_seconds(1'795'000'500);
+  a->set_p_mw(-2.5);
+  auto* b = req.add_intervals();
+  b->mutable_start()->set_seconds(1'795'001'400);
+  b->set_p_mw(0);
+  b->set_q_mvar(0);  // an explicit zero is not "no value"
+  const core::ScheduleRequest s = FromProto(req);
+  EXPECT_EQ(s.portfolio_id, "agg1-sud");
+  EXPECT_EQ(s.revision, 3);
+  ASSERT_EQ(s.intervals.size(), 2u);
+  EXPECT_FALSE(s.intervals[0].q_mvar.has_value());
+  ASSERT_TRUE(s.intervals[1].q_mvar.has_value());
+  EXPECT_EQ(*s.intervals[1].q_mvar, 0);
+  v1::ScheduleInterval back;
+  ToProto(s.intervals[1], &back);
+  EXPECT_TRUE(back.has_q_mvar());
+  EXPECT_EQ(back.start().seconds(), 1'795'001'400);
+  ToProto(s.intervals[0], &back);
+  EXPECT_EQ(back.p_mw(), -2.5);
+}
+
 }  // namespace
 }  // namespace tsodso::api
