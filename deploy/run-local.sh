@@ -95,6 +95,23 @@ RED_TO=$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)
 as operator intervene --pcc PS_SUD --from "$RED_FROM" --to "$RED_TO" | sed 's/^/[operator] /'
 as tso traffic-light --pcc PS_SUD | sed 's/^/[tso lights] /'
 
+# The aggregator agg-1 follows its own receipts and bid limits, submits
+# tomorrow's schedule of its PS Sud portfolio (UTC quarter hours, 96 of
+# them), revises it, and reads the first revision back.
+as agg1 subscribe --topic RECEIPT --topic BID_LIMITS 2>&1 | sed -u 's/^/[agg1] /' &
+pids+=($!)
+TOMORROW=$(date -u -d 'tomorrow' +%Y-%m-%d)
+{
+  echo "start,p_mw,q_mvar"
+  for q in $(seq 0 95); do
+    t=$(date -u -d "$TOMORROW 00:00 UTC + $((q * 15)) minutes" +%Y-%m-%dT%H:%M:%SZ)
+    echo "$t,$(awk -v q="$q" 'BEGIN { printf "%.2f", 4 + 3 * sin(q / 96 * 6.2832) }'),-0.5"
+  done
+} >"$VAR/agg1-schedule.csv"
+as agg1 schedule submit "$VAR/agg1-schedule.csv" --portfolio agg1-sud-vpp --pcc PS_SUD | sed 's/^/[agg1 schedule] /'
+as agg1 schedule submit "$VAR/agg1-schedule.csv" --portfolio agg1-sud-vpp --pcc PS_SUD | sed 's/^/[agg1 schedule] /'
+as agg1 schedule get --portfolio agg1-sud-vpp --revision 1 | sed -n '1,3s/^/[agg1 schedule] /p'
+
 cat <<EOT
 run-local: try, in another terminal:
   $BIN/tsodso --server 127.0.0.1:$PORT --cert $VAR/certs/operator.crt --key $VAR/certs/operator.key --ca $VAR/certs/ca.crt notice publish --text "hello"

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/str_format.h"
 #include "core/capability/polygon.h"
 #include "core/common/csv.h"
 #include "lib/client.h"
@@ -118,6 +119,12 @@ std::string Human(const v1::Event& e) {
             std::to_string(accepted) + " accepted, " + std::to_string(limited) + " limited, " +
             std::to_string(rejected) + " rejected";
   }
+  if (e.has_receipt()) {
+    const v1::ScheduleReceipt& r = e.receipt();
+    line += " portfolio " + r.portfolio_id() + " revision " + std::to_string(r.revision()) + " " +
+            v1::ReceiptStatus_Name(r.status()).substr(15) + ", " + std::to_string(r.interval_count()) + " intervals " +
+            Time(r.start()) + " .. " + Time(r.end());
+  }
   if (e.has_traffic_light()) {
     const v1::TrafficLight& l = e.traffic_light().light();
     line += " " + v1::TrafficLightState_Name(e.traffic_light().previous_state()).substr(20) + " -> " + LightText(l) +
@@ -162,6 +169,35 @@ absl::Status ReadMolCsv(const std::string& path, const google::protobuf::Timesta
 
 bool ParseTime(const std::string& text, google::protobuf::Timestamp* out) {
   return google::protobuf::util::TimeUtil::FromString(text, out);
+}
+
+// Read a schedule from CSV: start (RFC 3339 UTC), p_mw [, q_mvar]; an empty
+// q_mvar cell means none.
+absl::Status ReadScheduleCsv(const std::string& path, v1::SubmitScheduleRequest* out) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError("cannot read '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  const tsodso::core::Csv csv = tsodso::core::ParseCsv(text.str());
+  const bool has_q = csv.Column("q_mvar") >= 0;
+  for (size_t i = 0; i < csv.rows.size(); ++i) {
+    v1::ScheduleInterval* v = out->add_intervals();
+    std::string start, q;
+    double p = 0;
+    if (auto st = tsodso::core::TextField(csv, i, "start", true, &start, path); !st.ok()) return st;
+    if (!ParseTime(start, v->mutable_start())) {
+      return absl::InvalidArgumentError(path + ": row " + std::to_string(i + 2) + ": start: '" + start +
+                                        "' is not an RFC 3339 time");
+    }
+    if (auto st = tsodso::core::Field(csv, i, "p_mw", true, 0, &p, path); !st.ok()) return st;
+    v->set_p_mw(p);
+    if (has_q && (tsodso::core::TextField(csv, i, "q_mvar", false, &q, path).ok()) && !q.empty()) {
+      double qv = 0;
+      if (auto st = tsodso::core::Field(csv, i, "q_mvar", true, 0, &qv, path); !st.ok()) return st;
+      v->set_q_mvar(qv);
+    }
+  }
+  return absl::OkStatus();
 }
 
 // The start of the ISP after the current one (UTC).
@@ -302,6 +338,24 @@ int main(int argc, char** argv) {
   bool int_lift = false;
   intervene->add_flag("--lift", int_lift, "end the intervention for those ISPs instead");
 
+  auto* schedule = app.add_subcommand("schedule", "portfolio schedules (aggregators)");
+  schedule->require_subcommand(1);
+  auto* sched_submit = schedule->add_subcommand("submit", "submit a revision of a portfolio's schedule from CSV");
+  std::string sched_file, sched_portfolio, sched_pcc, sched_key, sched_as_of;
+  int64_t sched_revision = 0;
+  int sched_resolution = 15;
+  sched_submit->add_option("file", sched_file, "CSV: start,p_mw[,q_mvar]")->required();
+  sched_submit->add_option("--portfolio", sched_portfolio, "portfolio id")->required();
+  sched_submit->add_option("--pcc", sched_pcc, "PCC the portfolio is registered at")->required();
+  sched_submit->add_option("--revision", sched_revision, "revision number; default the latest + 1");
+  sched_submit->add_option("--resolution", sched_resolution, "interval length, minutes")->capture_default_str();
+  sched_submit->add_option("--idempotency-key", sched_key, "key that makes a retry safe; default: a new random key");
+  auto* sched_get = schedule->add_subcommand("get", "read a portfolio's schedule");
+  sched_get->add_option("--portfolio", sched_portfolio, "portfolio id")->required();
+  sched_get->add_option("--revision", sched_revision, "revision; default the latest");
+  sched_get->add_option("--as-of", sched_as_of, "the latest revision known at this RFC 3339 time");
+  sched_get->add_flag("--csv", csv, "print CSV (the format submit reads)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -438,6 +492,68 @@ int main(int argc, char** argv) {
       out << tsodso::client::RenderSvg(chart);
       if (!out.flush()) return Fail(absl::UnavailableError("cannot write " + svg_file));
       std::fprintf(stderr, "tsodso: wrote %s\n", svg_file.c_str());
+    }
+    return 0;
+  }
+  if (sched_submit->parsed()) {
+    v1::SubmitScheduleRequest req;
+    req.set_portfolio_id(sched_portfolio);
+    req.set_pcc_id(sched_pcc);
+    req.set_resolution_minutes(sched_resolution);
+    if (auto st = ReadScheduleCsv(sched_file, &req); !st.ok()) return Fail(st);
+    if (sched_revision == 0) {
+      v1::GetScheduleRequest latest;
+      latest.set_portfolio_id(sched_portfolio);
+      auto known = (*client)->GetSchedule(latest);
+      if (!known.ok() && known.status().code() != absl::StatusCode::kNotFound) return Fail(known.status());
+      sched_revision = known.ok() ? known->latest_revision() + 1 : 1;
+    }
+    req.set_revision(sched_revision);
+    req.set_idempotency_key(sched_key.empty() ? NewKey() : sched_key);
+    absl::StatusOr<v1::ScheduleReceipt> r;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      r = (*client)->SubmitSchedule(req);
+      if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
+    }
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      std::cout << Json(*r) << std::endl;
+      return 0;
+    }
+    std::printf("schedule %s revision %lld at %s: %s, %d intervals %s .. %s%s\n", r->portfolio_id().c_str(),
+                static_cast<long long>(r->revision()), r->pcc_id().c_str(),
+                v1::ReceiptStatus_Name(r->status()).substr(15).c_str(), r->interval_count(), Time(r->start()).c_str(),
+                Time(r->end()).c_str(), r->replayed() ? " (answer to an earlier identical request)" : "");
+    for (const auto& w : r->warnings()) {
+      std::printf("  warning %s: %s\n", Time(w.interval_start()).c_str(),
+                  v1::ScheduleWarningReason_Name(w.reason()).substr(24).c_str());
+    }
+    return 0;
+  }
+  if (sched_get->parsed()) {
+    v1::GetScheduleRequest req;
+    req.set_portfolio_id(sched_portfolio);
+    req.set_revision(sched_revision);
+    if (!sched_as_of.empty() && !ParseTime(sched_as_of, req.mutable_as_of())) {
+      return Fail(absl::InvalidArgumentError("--as-of: '" + sched_as_of + "' is not an RFC 3339 time"));
+    }
+    auto r = (*client)->GetSchedule(req);
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      std::cout << Json(*r) << std::endl;
+      return 0;
+    }
+    if (!csv) {
+      std::printf("# portfolio %s at %s, revision %lld of %lld, %d-minute intervals, received %s from %s\n",
+                  r->portfolio_id().c_str(), r->pcc_id().c_str(), static_cast<long long>(r->revision()),
+                  static_cast<long long>(r->latest_revision()), r->resolution_minutes(), Time(r->received_at()).c_str(),
+                  r->submitted_by().c_str());
+    }
+    std::printf("start,p_mw,q_mvar\n");
+    for (const auto& v : r->intervals()) {
+      std::printf("%s,%.17g,%s\n", Time(v.start()).c_str(), v.p_mw(),
+                  v.has_q_mvar() ? absl::StrFormat("%.17g", v.q_mvar()).c_str() : "");
     }
     return 0;
   }

@@ -92,7 +92,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, int timeout_ms)
       operator_(v1::OperatorService::NewStub(channel_)),
       feed_(v1::FeedService::NewStub(channel_)),
       flexibility_(v1::FlexibilityService::NewStub(channel_)),
-      validation_(v1::BidValidationService::NewStub(channel_)) {}
+      validation_(v1::BidValidationService::NewStub(channel_)),
+      schedules_(v1::ScheduleService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -145,6 +146,14 @@ absl::StatusOr<v1::MeritOrderValidation> Client::ValidateMeritOrder(const v1::Va
 
 absl::StatusOr<v1::GetTrafficLightsResponse> Client::GetTrafficLights(const v1::GetTrafficLightsRequest& request) {
   return Call(*validation_, &v1::BidValidationService::Stub::GetTrafficLights, NewContext().get(), request);
+}
+
+absl::StatusOr<v1::ScheduleReceipt> Client::SubmitSchedule(const v1::SubmitScheduleRequest& request) {
+  return Call(*schedules_, &v1::ScheduleService::Stub::SubmitSchedule, NewContext().get(), request);
+}
+
+absl::StatusOr<v1::GetScheduleResponse> Client::GetSchedule(const v1::GetScheduleRequest& request) {
+  return Call(*schedules_, &v1::ScheduleService::Stub::GetSchedule, NewContext().get(), request);
 }
 
 absl::StatusOr<v1::GetFlexibilityResponse> Client::GetFlexibility(const v1::GetFlexibilityRequest& request) {

@@ -16,6 +16,7 @@
 #include "tsodso/v1/flexibility.grpc.pb.h"
 #include "tsodso/v1/operator.grpc.pb.h"
 #include "tsodso/v1/registry.grpc.pb.h"
+#include "tsodso/v1/schedule.grpc.pb.h"
 #include "tsodso/v1/validation.grpc.pb.h"
 
 namespace tsodso::client {
@@ -49,6 +50,8 @@ class Client {
   absl::StatusOr<v1::GetFlexibilityResponse> GetFlexibility(const v1::GetFlexibilityRequest& request);
   absl::StatusOr<v1::MeritOrderValidation> ValidateMeritOrder(const v1::ValidateMeritOrderRequest& request);
   absl::StatusOr<v1::GetTrafficLightsResponse> GetTrafficLights(const v1::GetTrafficLightsRequest& request);
+  absl::StatusOr<v1::ScheduleReceipt> SubmitSchedule(const v1::SubmitScheduleRequest& request);
+  absl::StatusOr<v1::GetScheduleResponse> GetSchedule(const v1::GetScheduleRequest& request);
   // Ask the standard gRPC health service; OK when the gateway is serving.
   absl::Status Health();
 
@@ -70,6 +73,7 @@ class Client {
   std::unique_ptr<v1::FeedService::Stub> feed_;
   std::unique_ptr<v1::FlexibilityService::Stub> flexibility_;
   std::unique_ptr<v1::BidValidationService::Stub> validation_;
+  std::unique_ptr<v1::ScheduleService::Stub> schedules_;
   std::mutex mu_;
   grpc::ClientContext* stream_context_ = nullptr;
   bool cancelled_ = false;

@@ -28,6 +28,12 @@ grep -q '^\[tso\] #[0-9]* .* BID_LIMITS pcc=PS_SUD validation' "$out" || fail "n
 # changes are events only the first time, the states are there every time.
 grep -q '^\[tso mol\] traffic light PS_SUD: YELLOW' "$out" || fail "no yellow light after the list"
 grep -q '^\[tso lights\] PS_SUD .* RED (DIRECT_INTERVENTION)' "$out" || fail "no red phase"
+grep -q '^\[agg1 schedule\] schedule agg1-sud-vpp revision [0-9]* at PS_SUD: ACCEPTED, 96 intervals' "$out" ||
+  fail "the aggregator's schedule was not accepted"
+grep -q '^\[agg1\] #[0-9]* .* RECEIPT pcc=PS_SUD portfolio agg1-sud-vpp revision' "$out" ||
+  fail "the aggregator did not receive its receipt"
+grep -q '^\[agg1\] #[0-9]* .* BID_LIMITS pcc=PS_SUD' "$out" || fail "the aggregator did not receive its bid limits"
+if grep -q '^\[tso\] #[0-9]* .* RECEIPT' "$out"; then fail "the TSO received an aggregator's receipt"; fi
 grep -q 'run-local: stopped' "$out" || fail "no clean stop"
 sleep 1
 if pgrep -f "tsodso-gatewayd --config $SRC/config/gateway.yaml" >/dev/null; then fail "gateway still running"; fi

@@ -127,7 +127,11 @@ void GatewayProcess::WriteConfig() {
       << "  - {id: tso-terna, role: TSO, identity: \"urn:tsodso:party:tso-terna\", pccs: \"*\"}\n"
       << "  - {id: agg-1, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-1\", pccs: [PS_SUD]}\n"
       << "  - {id: agg-2, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-2\", pccs: [PS_OVEST, PS_EST]}\n"
-      << "  - {id: dso-operator, role: DSO_OPERATOR, identity: \"urn:tsodso:party:dso-operator\", pccs: \"*\"}\n";
+      << "  - {id: dso-operator, role: DSO_OPERATOR, identity: \"urn:tsodso:party:dso-operator\", pccs: \"*\"}\n"
+      << "portfolios:\n"
+      << "  - {id: agg1-sud-vpp, aggregator: agg-1, pcc: PS_SUD, p_min_mw: -15, p_max_mw: 15, q_min_mvar: -5, "
+         "q_max_mvar: 5}\n"
+      << "  - {id: agg2-ovest-ev, aggregator: agg-2, pcc: PS_OVEST, p_min_mw: 0, p_max_mw: 8}\n";
   if (options_.flexibility) {
     const std::string config = std::string(TSODSO_SOURCE_DIR) + "/config/";
     out << "flexibility:\n"

@@ -1,0 +1,186 @@
+// Schedules end to end: an aggregator submits, revises and reads back its
+// portfolio's schedule; the other aggregator can do neither; bad
+// submissions are refused with nothing stored; retries are answered, not
+// repeated; and an acknowledged submission survives a kill -9.
+#include <google/protobuf/util/time_util.h>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+
+#include "e2e/e2e_util.h"
+
+namespace tsodso::testing {
+namespace {
+
+// The start of tomorrow, UTC: always inside the accepted horizon.
+int64_t Tomorrow() {
+  const int64_t now = std::time(nullptr);
+  return now - now % 86400 + 86400;
+}
+
+v1::SubmitScheduleRequest Schedule(const std::string& key, int64_t revision, double level, int intervals = 96) {
+  v1::SubmitScheduleRequest r;
+  r.set_idempotency_key(key);
+  r.set_portfolio_id("agg1-sud-vpp");
+  r.set_pcc_id("PS_SUD");
+  r.set_resolution_minutes(15);
+  r.set_revision(revision);
+  for (int i = 0; i < intervals; ++i) {
+    auto* v = r.add_intervals();
+    v->mutable_start()->set_seconds(Tomorrow() + 900 * i);
+    v->set_p_mw(level + 0.1 * (i % 10));
+    if (i % 2 == 0) v->set_q_mvar(-0.5);
+  }
+  return r;
+}
+
+v1::GetScheduleRequest Get(int64_t revision = 0) {
+  v1::GetScheduleRequest g;
+  g.set_portfolio_id("agg1-sud-vpp");
+  g.set_revision(revision);
+  return g;
+}
+
+TEST(ScheduleTest, AggregatorSubmitsRevisesAndReadsBackEveryRevision) {
+  auto gw = StartGateway();
+  ASSERT_NE(gw, nullptr);
+  v1::SubscribeRequest receipts;
+  receipts.add_topics(v1::TOPIC_RECEIPT);
+  FeedCollector agg1_feed(*gw, "agg1", receipts);
+  FeedCollector tso_feed(*gw, "tso", receipts);
+  auto agg1 = gw->ClientAs("agg1");
+
+  auto r1 = agg1->SubmitSchedule(Schedule("s-1", 1, 2.0));
+  ASSERT_TRUE(r1.ok()) << r1.status() << gw->Log();
+  EXPECT_EQ(r1->status(), v1::RECEIPT_STATUS_ACCEPTED);
+  EXPECT_EQ(r1->revision(), 1);
+  EXPECT_EQ(r1->interval_count(), 96);
+  EXPECT_EQ(r1->start().seconds(), Tomorrow());
+  EXPECT_EQ(r1->end().seconds(), Tomorrow() + 86400);
+  const absl::Time between = absl::Now();
+  absl::SleepFor(absl::Milliseconds(20));
+  auto r2 = agg1->SubmitSchedule(Schedule("s-2", 2, 5.0));
+  ASSERT_TRUE(r2.ok()) << r2.status();
+
+  // Both revisions stay: by number, latest, and as known in between.
+  auto latest = agg1->GetSchedule(Get());
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(latest->revision(), 2);
+  EXPECT_EQ(latest->latest_revision(), 2);
+  ASSERT_EQ(latest->intervals_size(), 96);
+  EXPECT_DOUBLE_EQ(latest->intervals(3).p_mw(), 5.3);
+  EXPECT_TRUE(latest->intervals(0).has_q_mvar());
+  EXPECT_FALSE(latest->intervals(1).has_q_mvar());
+  EXPECT_EQ(latest->submitted_by(), "agg-1");
+  auto first = agg1->GetSchedule(Get(1));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_DOUBLE_EQ(first->intervals(3).p_mw(), 2.3);
+  EXPECT_EQ(first->latest_revision(), 2);
+  v1::GetScheduleRequest then = Get();
+  then.mutable_as_of()->set_seconds(absl::ToUnixSeconds(between));
+  then.mutable_as_of()->set_nanos(static_cast<int32_t>(absl::ToUnixNanos(between) % 1000000000));
+  auto known_then = agg1->GetSchedule(then);
+  ASSERT_TRUE(known_then.ok()) << known_then.status();
+  EXPECT_EQ(known_then->revision(), 1);
+  v1::GetScheduleRequest before_any = Get();
+  before_any.mutable_as_of()->set_seconds(Tomorrow() - 10 * 86400);
+  EXPECT_EQ(agg1->GetSchedule(before_any).status().code(), absl::StatusCode::kNotFound);
+  // The TSO reads it too (its PCC); the other aggregator may not.
+  EXPECT_TRUE(gw->ClientAs("tso")->GetSchedule(Get()).ok());
+  EXPECT_EQ(gw->ClientAs("agg2")->GetSchedule(Get()).status().code(), absl::StatusCode::kPermissionDenied);
+
+  // Receipts go to the submitter alone.
+  ASSERT_TRUE(agg1_feed.WaitForEvents(2)) << gw->Log();
+  EXPECT_EQ(agg1_feed.events()[0].receipt().revision(), 1);
+  EXPECT_EQ(agg1_feed.events()[1].receipt().revision(), 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(tso_feed.events().empty());
+
+  // A retry is answered from storage; the same key with other content, or
+  // a revision that is not new, is refused.
+  auto again = agg1->SubmitSchedule(Schedule("s-2", 2, 5.0));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed());
+  EXPECT_EQ(again->revision(), 2);
+  EXPECT_EQ(agg1->SubmitSchedule(Schedule("s-2", 2, 6.0)).status().code(), absl::StatusCode::kAlreadyExists);
+  auto stale = agg1->SubmitSchedule(Schedule("s-3", 2, 6.0));
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(stale.status().message().find("revision: 2 is not after the latest revision 2"), std::string::npos)
+      << stale.status();
+}
+
+TEST(ScheduleTest, OnlyTheOwnerSubmitsAndBadSchedulesAreRefusedWithNothingStored) {
+  auto gw = StartGateway();
+  ASSERT_NE(gw, nullptr);
+  auto agg1 = gw->ClientAs("agg1");
+  EXPECT_EQ(gw->ClientAs("agg2")->SubmitSchedule(Schedule("x-1", 1, 1.0)).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(gw->ClientAs("tso")->SubmitSchedule(Schedule("x-2", 1, 1.0)).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  struct Case {
+    std::string name;
+    std::function<void(v1::SubmitScheduleRequest&)> spoil;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"unaligned", [](auto& r) { r.mutable_intervals(4)->mutable_start()->set_seconds(Tomorrow() + 900 * 4 + 60); },
+       "intervals[4]"},
+      {"gap", [](auto& r) { r.mutable_intervals()->DeleteSubrange(10, 1); }, "intervals[10]"},
+      {"nan", [](auto& r) { r.mutable_intervals(7)->set_p_mw(std::nan("")); }, "intervals[7]"},
+      {"beyond capacity", [](auto& r) { r.mutable_intervals(8)->set_p_mw(40); }, "p_mw: 40 is outside"},
+      {"q beyond", [](auto& r) { r.mutable_intervals(8)->set_q_mvar(-9); }, "q_mvar: -9 is outside"},
+      {"past",
+       [](auto& r) {
+         for (auto& v : *r.mutable_intervals()) v.mutable_start()->set_seconds(v.start().seconds() - 3 * 86400);
+       },
+       "lies in the past"},
+      {"beyond horizon",
+       [](auto& r) {
+         for (auto& v : *r.mutable_intervals()) v.mutable_start()->set_seconds(v.start().seconds() + 5 * 86400);
+       },
+       "ends after the accepted horizon"},
+      {"wrong PCC", [](auto& r) { r.set_pcc_id("PS_EST"); }, "pcc_id"},
+      {"no intervals", [](auto& r) { r.clear_intervals(); }, "intervals"},
+      {"revision 0", [](auto& r) { r.set_revision(0); }, "revision: 0"},
+      {"resolution", [](auto& r) { r.set_resolution_minutes(20); }, "resolution_minutes: 20"},
+      {"no key", [](auto& r) { r.set_idempotency_key(""); }, "idempotency_key"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    auto req = Schedule("bad-" + std::to_string(i), 1, 1.0);
+    c.spoil(req);
+    auto r = agg1->SubmitSchedule(req);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.name << ": " << r.status();
+    EXPECT_NE(r.status().message().find(c.message), std::string::npos) << c.name << ": " << r.status();
+  }
+  // Nothing was stored: no schedule, and revision 1 is still free.
+  EXPECT_EQ(agg1->GetSchedule(Get()).status().code(), absl::StatusCode::kNotFound);
+  auto good = agg1->SubmitSchedule(Schedule("good", 1, 1.0));
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->revision(), 1);
+}
+
+TEST(ScheduleTest, AnAcknowledgedScheduleSurvivesKillDashNine) {
+  GatewayOptions opts;
+  opts.dsn = PgCluster::Get().NewDatabase();
+  auto gw = std::make_unique<GatewayProcess>(opts);
+  ASSERT_TRUE(gw->Start().ok()) << gw->Log();
+  auto r = gw->ClientAs("agg1")->SubmitSchedule(Schedule("k9", 1, 3.0));
+  ASSERT_TRUE(r.ok()) << r.status();
+  gw->Kill9();
+  ASSERT_TRUE(gw->Start().ok()) << gw->Log();
+  auto back = gw->ClientAs("agg1")->GetSchedule(Get());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->revision(), 1);
+  EXPECT_EQ(back->intervals_size(), 96);
+  // The retry of the acknowledged request gets the same receipt.
+  auto again = gw->ClientAs("agg1")->SubmitSchedule(Schedule("k9", 1, 3.0));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed());
+  EXPECT_EQ(again->received_at().seconds(), r->received_at().seconds());
+}
+
+}  // namespace
+}  // namespace tsodso::testing
