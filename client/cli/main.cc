@@ -208,6 +208,18 @@ google::protobuf::Timestamp NextIsp() {
   return ts;
 }
 
+// Call again, with the same request and so the same idempotency key, while
+// the gateway is unavailable: it answers a repeat, never applies it twice.
+template <typename Call>
+auto RetryWhileUnavailable(Call call) {
+  auto r = call();
+  for (int attempt = 0; attempt < 2 && !r.ok() && r.status().code() == absl::StatusCode::kUnavailable; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
+    r = call();
+  }
+  return r;
+}
+
 std::string NewKey() {
   unsigned char b[12];
   RAND_bytes(b, sizeof b);
@@ -510,12 +522,7 @@ int main(int argc, char** argv) {
     }
     req.set_revision(sched_revision);
     req.set_idempotency_key(sched_key.empty() ? NewKey() : sched_key);
-    absl::StatusOr<v1::ScheduleReceipt> r;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      r = (*client)->SubmitSchedule(req);
-      if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
-    }
+    auto r = RetryWhileUnavailable([&] { return (*client)->SubmitSchedule(req); });
     if (!r.ok()) return Fail(r.status());
     if (json) {
       std::cout << Json(*r) << std::endl;
@@ -569,12 +576,7 @@ int main(int argc, char** argv) {
     req.set_direction(mol_direction == "up" ? v1::DIRECTION_UP : v1::DIRECTION_DOWN);
     req.set_validation_id(mol_id.empty() ? NewKey() : mol_id);
     if (auto st = ReadMolCsv(mol_file, isp, &req); !st.ok()) return Fail(st);
-    absl::StatusOr<v1::MeritOrderValidation> r;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      r = (*client)->ValidateMeritOrder(req);
-      if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
-    }
+    auto r = RetryWhileUnavailable([&] { return (*client)->ValidateMeritOrder(req); });
     if (!r.ok()) return Fail(r.status());
     if (json) {
       std::cout << Json(*r) << std::endl;
@@ -664,13 +666,7 @@ int main(int argc, char** argv) {
       return Fail(absl::InvalidArgumentError("--valid-to: '" + valid_to + "' is not an RFC 3339 time"));
     }
     req.set_idempotency_key(key.empty() ? NewKey() : key);
-    // Retry with the same key: the gateway answers a repeat, never applies it twice.
-    absl::StatusOr<v1::PublishNoticeResponse> r;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      r = (*client)->PublishNotice(req);
-      if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
-    }
+    auto r = RetryWhileUnavailable([&] { return (*client)->PublishNotice(req); });
     if (!r.ok()) return Fail(r.status());
     if (json) {
       std::cout << Json(*r) << std::endl;
