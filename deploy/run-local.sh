@@ -86,9 +86,11 @@ as tso flex --pcc PS_SUD --scenario 2030 --from "$FROM" --to "$TO" | sed 's/^/[t
 as tso flex --pcc PS_SUD --from "$FROM" --to "$WEEK" --svg "$VAR/ps-sud-week.svg" >/dev/null 2>&1 &&
   echo "run-local: P-Q picture of PS Sud's coming week: $VAR/ps-sud-week.svg"
 
-# The TSO's merit order list for the next ISP, downward (more consumption
-# below PS Sud): the DSO answers each bid on its private network model and
-# the traffic light follows. The operator then declares a red phase.
+# The aggregator agg-1 has its PS Sud assets prequalified; then the TSO's
+# merit order list for the next ISP, downward (more consumption below PS
+# Sud): the DSO answers each bid on its private network model and the
+# traffic light follows. The operator then declares a red phase.
+as agg1 prequalify "$ROOT/config/examples/prequalify-agg1.csv" | sed 's/^/[agg1 prequalify] /'
 as tso mol validate "$ROOT/config/examples/mol-ps-sud.csv" --direction down | sed 's/^/[tso mol] /'
 RED_FROM=$(date -u -d '+2 hours' +%Y-%m-%dT%H:00:00Z)
 RED_TO=$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)

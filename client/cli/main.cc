@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -125,6 +126,16 @@ std::string Human(const v1::Event& e) {
             v1::ReceiptStatus_Name(r.status()).substr(15) + ", " + std::to_string(r.interval_count()) + " intervals " +
             Time(r.start()) + " .. " + Time(r.end());
   }
+  if (e.has_prequalification()) {
+    const v1::AssetQualification& a = e.prequalification();
+    line +=
+        " " + a.resource_id() + " of " + a.aggregator() + " " + v1::QualificationOutcome_Name(a.outcome()).substr(22);
+    if (a.outcome() == v1::QUALIFICATION_OUTCOME_QUALIFIED) {
+      line += absl::StrFormat(" until %s, %.2f .. %.2f MW", Time(a.valid_until()), a.p_min_mw(), a.p_max_mw());
+    } else {
+      line += " " + v1::QualificationReason_Name(a.reason()).substr(21);
+    }
+  }
   if (e.has_traffic_light()) {
     const v1::TrafficLight& l = e.traffic_light().light();
     line += " " + v1::TrafficLightState_Name(e.traffic_light().previous_state()).substr(20) + " -> " + LightText(l) +
@@ -133,15 +144,21 @@ std::string Human(const v1::Event& e) {
   return line;
 }
 
-// Read a MOL from CSV: bid_id, bsp, resources (separated by ';'), pcc,
-// quantity_mw, price_eur_per_mwh [, min_quantity_mw, divisible (1/0)].
-absl::Status ReadMolCsv(const std::string& path, const google::protobuf::Timestamp& isp,
-                        v1::ValidateMeritOrderRequest* out) {
+absl::StatusOr<tsodso::core::Csv> ReadCsvFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::InvalidArgumentError("cannot read '" + path + "'");
   std::stringstream text;
   text << in.rdbuf();
-  const tsodso::core::Csv csv = tsodso::core::ParseCsv(text.str());
+  return tsodso::core::ParseCsv(text.str());
+}
+
+// Read a MOL from CSV: bid_id, bsp, resources (separated by ';'), pcc,
+// quantity_mw, price_eur_per_mwh [, min_quantity_mw, divisible (1/0)].
+absl::Status ReadMolCsv(const std::string& path, const google::protobuf::Timestamp& isp,
+                        v1::ValidateMeritOrderRequest* out) {
+  auto read = ReadCsvFile(path);
+  if (!read.ok()) return read.status();
+  const tsodso::core::Csv& csv = *read;
   for (size_t i = 0; i < csv.rows.size(); ++i) {
     v1::Bid* b = out->add_bids();
     std::string resources;
@@ -171,14 +188,48 @@ bool ParseTime(const std::string& text, google::protobuf::Timestamp* out) {
   return google::protobuf::util::TimeUtil::FromString(text, out);
 }
 
+// Read assets to prequalify from CSV: resource_id, type (pv, wind, chp,
+// biomass, hydro, battery, ev_charger, flexible_load), pcc, sn_mva,
+// p_min_mw, p_max_mw, q_min_mvar, q_max_mvar.
+absl::Status ReadAssetsCsv(const std::string& path, v1::PrequalificationRequest* out) {
+  auto read = ReadCsvFile(path);
+  if (!read.ok()) return read.status();
+  const tsodso::core::Csv& csv = *read;
+  for (size_t i = 0; i < csv.rows.size(); ++i) {
+    v1::AssetClaim* a = out->add_assets();
+    std::string type;
+    for (auto [name, target] : {std::pair{"resource_id", a->mutable_resource_id()}, std::pair{"type", &type},
+                                std::pair{"pcc", a->mutable_pcc_id()}}) {
+      if (auto st = tsodso::core::TextField(csv, i, name, true, target, path); !st.ok()) return st;
+    }
+    std::string upper = "ASSET_TYPE_";
+    for (char c : type) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    v1::AssetType parsed;
+    if (!v1::AssetType_Parse(upper, &parsed)) {
+      return absl::InvalidArgumentError(path + ": row " + std::to_string(i + 2) + ": type: '" + type +
+                                        "' is not a known asset type");
+    }
+    a->set_type(parsed);
+    double v[5] = {0, 0, 0, 0, 0};
+    const char* names[5] = {"sn_mva", "p_min_mw", "p_max_mw", "q_min_mvar", "q_max_mvar"};
+    for (int k = 0; k < 5; ++k) {
+      if (auto st = tsodso::core::Field(csv, i, names[k], true, 0, &v[k], path); !st.ok()) return st;
+    }
+    a->set_sn_mva(v[0]);
+    a->set_p_min_mw(v[1]);
+    a->set_p_max_mw(v[2]);
+    a->set_q_min_mvar(v[3]);
+    a->set_q_max_mvar(v[4]);
+  }
+  return absl::OkStatus();
+}
+
 // Read a schedule from CSV: start (RFC 3339 UTC), p_mw [, q_mvar]; an empty
 // q_mvar cell means none.
 absl::Status ReadScheduleCsv(const std::string& path, v1::SubmitScheduleRequest* out) {
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError("cannot read '" + path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  const tsodso::core::Csv csv = tsodso::core::ParseCsv(text.str());
+  auto read = ReadCsvFile(path);
+  if (!read.ok()) return read.status();
+  const tsodso::core::Csv& csv = *read;
   const bool has_q = csv.Column("q_mvar") >= 0;
   for (size_t i = 0; i < csv.rows.size(); ++i) {
     v1::ScheduleInterval* v = out->add_intervals();
@@ -368,6 +419,13 @@ int main(int argc, char** argv) {
   sched_get->add_option("--as-of", sched_as_of, "the latest revision known at this RFC 3339 time");
   sched_get->add_flag("--csv", csv, "print CSV (the format submit reads)");
 
+  auto* prequalify = app.add_subcommand("prequalify", "ask the DSO to prequalify assets (aggregator)");
+  std::string prequalify_file, prequalify_key;
+  prequalify
+      ->add_option("file", prequalify_file, "CSV: resource_id,type,pcc,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar")
+      ->required();
+  prequalify->add_option("--idempotency-key", prequalify_key, "key that makes a retry safe; default: a new random key");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -504,6 +562,25 @@ int main(int argc, char** argv) {
       out << tsodso::client::RenderSvg(chart);
       if (!out.flush()) return Fail(absl::UnavailableError("cannot write " + svg_file));
       std::fprintf(stderr, "tsodso: wrote %s\n", svg_file.c_str());
+    }
+    return 0;
+  }
+  if (prequalify->parsed()) {
+    v1::PrequalificationRequest req;
+    if (auto st = ReadAssetsCsv(prequalify_file, &req); !st.ok()) return Fail(st);
+    req.set_idempotency_key(prequalify_key.empty() ? NewKey() : prequalify_key);
+    auto r = RetryWhileUnavailable([&] { return (*client)->RequestPrequalification(req); });
+    if (!r.ok()) return Fail(r.status());
+    for (const auto& a : r->results()) {
+      if (json) {
+        std::cout << Json(a) << std::endl;
+      } else if (a.outcome() == v1::QUALIFICATION_OUTCOME_QUALIFIED) {
+        std::printf("%-14s %-8s QUALIFIED      until %s, %.2f .. %.2f MW\n", a.resource_id().c_str(),
+                    a.pcc_id().c_str(), Time(a.valid_until()).c_str(), a.p_min_mw(), a.p_max_mw());
+      } else {
+        std::printf("%-14s %-8s NOT_QUALIFIED  %s\n", a.resource_id().c_str(), a.pcc_id().c_str(),
+                    v1::QualificationReason_Name(a.reason()).substr(21).c_str());
+      }
     }
     return 0;
   }

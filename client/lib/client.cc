@@ -93,7 +93,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, int timeout_ms)
       feed_(v1::FeedService::NewStub(channel_)),
       flexibility_(v1::FlexibilityService::NewStub(channel_)),
       validation_(v1::BidValidationService::NewStub(channel_)),
-      schedules_(v1::ScheduleService::NewStub(channel_)) {}
+      schedules_(v1::ScheduleService::NewStub(channel_)),
+      prequalification_(v1::PrequalificationService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -154,6 +155,12 @@ absl::StatusOr<v1::ScheduleReceipt> Client::SubmitSchedule(const v1::SubmitSched
 
 absl::StatusOr<v1::GetScheduleResponse> Client::GetSchedule(const v1::GetScheduleRequest& request) {
   return Call(*schedules_, &v1::ScheduleService::Stub::GetSchedule, NewContext().get(), request);
+}
+
+absl::StatusOr<v1::PrequalificationResponse> Client::RequestPrequalification(
+    const v1::PrequalificationRequest& request) {
+  return Call(*prequalification_, &v1::PrequalificationService::Stub::RequestPrequalification, NewContext().get(),
+              request);
 }
 
 absl::StatusOr<v1::GetFlexibilityResponse> Client::GetFlexibility(const v1::GetFlexibilityRequest& request) {

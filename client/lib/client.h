@@ -15,6 +15,7 @@
 #include "tsodso/v1/feed.grpc.pb.h"
 #include "tsodso/v1/flexibility.grpc.pb.h"
 #include "tsodso/v1/operator.grpc.pb.h"
+#include "tsodso/v1/prequalification.grpc.pb.h"
 #include "tsodso/v1/registry.grpc.pb.h"
 #include "tsodso/v1/schedule.grpc.pb.h"
 #include "tsodso/v1/validation.grpc.pb.h"
@@ -52,6 +53,7 @@ class Client {
   absl::StatusOr<v1::GetTrafficLightsResponse> GetTrafficLights(const v1::GetTrafficLightsRequest& request);
   absl::StatusOr<v1::ScheduleReceipt> SubmitSchedule(const v1::SubmitScheduleRequest& request);
   absl::StatusOr<v1::GetScheduleResponse> GetSchedule(const v1::GetScheduleRequest& request);
+  absl::StatusOr<v1::PrequalificationResponse> RequestPrequalification(const v1::PrequalificationRequest& request);
   // Ask the standard gRPC health service; OK when the gateway is serving.
   absl::Status Health();
 
@@ -74,6 +76,7 @@ class Client {
   std::unique_ptr<v1::FlexibilityService::Stub> flexibility_;
   std::unique_ptr<v1::BidValidationService::Stub> validation_;
   std::unique_ptr<v1::ScheduleService::Stub> schedules_;
+  std::unique_ptr<v1::PrequalificationService::Stub> prequalification_;
   std::mutex mu_;
   grpc::ClientContext* stream_context_ = nullptr;
   bool cancelled_ = false;

@@ -266,6 +266,58 @@ std::string EncodeReceiptPayload(const v1::ScheduleReceipt& receipt) {
   return DeterministicBytes(event);
 }
 
+namespace {
+
+const std::pair<v1::AssetType, const char*> kAssetTypes[] = {{v1::ASSET_TYPE_PV, "pv"},
+                                                             {v1::ASSET_TYPE_WIND, "wind"},
+                                                             {v1::ASSET_TYPE_CHP, "chp"},
+                                                             {v1::ASSET_TYPE_BIOMASS, "biomass"},
+                                                             {v1::ASSET_TYPE_HYDRO, "hydro"},
+                                                             {v1::ASSET_TYPE_BATTERY, "battery"},
+                                                             {v1::ASSET_TYPE_EV_CHARGER, "ev_charger"},
+                                                             {v1::ASSET_TYPE_FLEXIBLE_LOAD, "flexible_load"}};
+
+}  // namespace
+
+std::vector<core::AssetClaim> FromProto(const v1::PrequalificationRequest& request) {
+  std::vector<core::AssetClaim> out;
+  for (const v1::AssetClaim& a : request.assets()) {
+    core::AssetClaim c;
+    c.id = a.resource_id();
+    for (auto [wire, name] : kAssetTypes) {
+      if (a.type() == wire) c.type = name;
+    }
+    c.pcc_id = a.pcc_id();
+    c.sn_mva = a.sn_mva();
+    c.p_min_mw = a.p_min_mw();
+    c.p_max_mw = a.p_max_mw();
+    c.q_min_mvar = a.q_min_mvar();
+    c.q_max_mvar = a.q_max_mvar();
+    out.push_back(c);
+  }
+  return out;
+}
+
+void ToProto(const core::AssetDecision& d, const std::string& pcc_id, const std::string& aggregator,
+             v1::AssetQualification* out) {
+  out->set_resource_id(d.id);
+  out->set_pcc_id(pcc_id);
+  out->set_aggregator(aggregator);
+  out->set_outcome(d.qualified ? v1::QUALIFICATION_OUTCOME_QUALIFIED : v1::QUALIFICATION_OUTCOME_NOT_QUALIFIED);
+  out->set_reason(static_cast<v1::QualificationReason>(d.reason));
+  if (d.qualified) {
+    ToProto(d.valid_until, out->mutable_valid_until());
+    out->set_p_min_mw(d.p_min_mw);
+    out->set_p_max_mw(d.p_max_mw);
+  }
+}
+
+std::string EncodePrequalificationPayload(const v1::AssetQualification& outcome) {
+  v1::Event event;
+  *event.mutable_prequalification() = outcome;
+  return DeterministicBytes(event);
+}
+
 std::string DeterministicBytes(const google::protobuf::Message& message) {
   std::string out;
   {

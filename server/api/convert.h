@@ -10,12 +10,14 @@
 #include "core/flexibility/engine.h"
 #include "core/grid/pcc_network.h"
 #include "core/notices/notice.h"
+#include "core/prequalification/prequalification.h"
 #include "core/registry/party_registry.h"
 #include "core/schedules/schedule.h"
 #include "core/validation/traffic_light.h"
 #include "tsodso/v1/feed.pb.h"
 #include "tsodso/v1/flexibility.pb.h"
 #include "tsodso/v1/operator.pb.h"
+#include "tsodso/v1/prequalification.pb.h"
 #include "tsodso/v1/registry.pb.h"
 #include "tsodso/v1/schedule.pb.h"
 #include "tsodso/v1/validation.pb.h"
@@ -64,6 +66,12 @@ core::ScheduleRequest FromProto(const v1::SubmitScheduleRequest& request);
 void ToProto(const core::ScheduleValue& value, v1::ScheduleInterval* out);
 // Encode the payload of a RECEIPT event.
 std::string EncodeReceiptPayload(const v1::ScheduleReceipt& receipt);
+
+// Unknown types become "" (refused by the core's checks).
+std::vector<core::AssetClaim> FromProto(const v1::PrequalificationRequest& request);
+void ToProto(const core::AssetDecision& decision, const std::string& pcc_id, const std::string& aggregator,
+             v1::AssetQualification* out);
+std::string EncodePrequalificationPayload(const v1::AssetQualification& outcome);
 
 // Serialize deterministically, for digests and idempotency comparisons.
 std::string DeterministicBytes(const google::protobuf::Message& message);

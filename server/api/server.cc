@@ -28,7 +28,13 @@ absl::Status Readable(const std::string& path, const char* what) {
 }  // namespace
 
 GatewayServer::GatewayServer(ServiceContext& ctx)
-    : registry_(ctx), operator_(ctx), flexibility_(ctx), validation_(ctx), schedules_(ctx), feed_(ctx) {}
+    : registry_(ctx),
+      operator_(ctx),
+      flexibility_(ctx),
+      validation_(ctx),
+      schedules_(ctx),
+      prequalification_(ctx),
+      feed_(ctx) {}
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const ServerOptions& options, ServiceContext& ctx) {
   const TlsOptions& tls = options.tls;
@@ -68,6 +74,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   builder.RegisterService(&server->flexibility_);
   builder.RegisterService(&server->validation_);
   builder.RegisterService(&server->schedules_);
+  builder.RegisterService(&server->prequalification_);
   // A year of 15-minute flexibility without vertices is ~7 MB.
   builder.SetMaxSendMessageSize(64 * 1024 * 1024);
   builder.RegisterService(&server->feed_);

@@ -57,6 +57,7 @@ class GatewayServer {
   FlexibilityServiceImpl flexibility_;
   BidValidationServiceImpl validation_;
   ScheduleServiceImpl schedules_;
+  PrequalificationServiceImpl prequalification_;
   FeedServiceImpl feed_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -55,6 +55,8 @@ struct ServiceContext {
   std::shared_ptr<const core::GridCatalog> grids = std::make_shared<core::GridCatalog>();
   std::vector<core::Portfolio> portfolios;
   core::ScheduleHorizon schedule_horizon;
+  // How long a prequalification holds.
+  absl::Duration qualification_validity = absl::Hours(24 * 365);
   // Threads for answers that take CPU time but no database (RunComputed).
   ComputePool* compute = nullptr;
 };

@@ -9,6 +9,7 @@
 #include "store/event_store.h"
 #include "store/idempotency.h"
 #include "store/notice_store.h"
+#include "store/prequalification_store.h"
 #include "store/schedule_store.h"
 #include "store/validation_store.h"
 
@@ -246,7 +247,15 @@ grpc::ServerUnaryReactor* BidValidationServiceImpl::ValidateMeritOrder(grpc::Cal
                     if (!mol.ok()) return mol.status();
                     auto inputs = core::ValidationInputs(*mol, *ctx_.grids, *ctx_.flex->Get());
                     if (!inputs.ok()) return inputs.status();
-                    const std::vector<core::MolLine> lines = core::ValidateList(*mol, ctx_.grids->resources, *inputs);
+                    // Who owns which resource, and until when, is what prequalification
+                    // decided; where it sits, the DSO's registry.
+                    std::vector<std::string> resource_ids;
+                    for (const core::Bid& b : mol->bids)
+                      resource_ids.insert(resource_ids.end(), b.resource_ids.begin(), b.resource_ids.end());
+                    auto qualifications = store::ReadQualifications(db, resource_ids);
+                    if (!qualifications.ok()) return qualifications.status();
+                    const std::vector<core::MolLine> lines =
+                        core::ValidateList(*mol, core::BookOf(*ctx_.grids, *qualifications), *inputs);
 
                     response->set_validation_id(mol->validation_id);
                     response->set_direction(request->direction());
@@ -390,6 +399,50 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::GetSchedule(grpc::CallbackServerC
         for (const core::ScheduleValue& v : s.intervals) ToProto(v, response->add_intervals());
         response->set_latest_revision(stored->latest_revision);
         return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* PrequalificationServiceImpl::RequestPrequalification(
+    grpc::CallbackServerContext* call, const v1::PrequalificationRequest* request,
+    v1::PrequalificationResponse* response) {
+  static constexpr char kMethod[] = "/tsodso.v1.PrequalificationService/RequestPrequalification";
+  return RunUnary(
+      ctx_, call, kMethod, request, response,
+      [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+        if (auto st = core::RequireRole(party, core::Role::kAggregator, "RequestPrequalification"); !st.ok()) return st;
+        if (auto st = core::ValidateIdempotencyKey(request->idempotency_key()); !st.ok()) return st;
+        const std::vector<core::AssetClaim> claims = FromProto(*request);
+        if (auto st = core::CheckClaims(claims, party, *ctx_.registry); !st.ok()) return st;
+
+        const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
+        const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
+        auto replayed = AnswerFromEarlier(db, key, digest, response);
+        if (!replayed.ok() || *replayed) return replayed.status();
+
+        std::vector<std::string> ids;
+        for (const core::AssetClaim& c : claims) ids.push_back(c.id);
+        if (auto st = store::LockAssets(db, ids); !st.ok()) return st;
+        auto standing = store::ReadQualifications(db, ids);
+        if (!standing.ok()) return standing.status();
+        const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+        std::vector<core::EventDraft> drafts;
+        const core::RoleMask tso_audience = core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator);
+        for (const core::AssetClaim& claim : claims) {
+          auto reg = ctx_.grids->assets.find(claim.id);
+          auto st = standing->find(claim.id);
+          const core::AssetDecision d = core::Decide(claim, reg == ctx_.grids->assets.end() ? nullptr : &reg->second,
+                                                     st == standing->end() ? std::nullopt : std::optional(st->second),
+                                                     party.id, now, ctx_.qualification_validity);
+          if (auto saved = store::SaveDecision(db, party.id, d, now); !saved.ok()) return saved;
+          v1::AssetQualification* out = response->add_results();
+          ToProto(d, claim.pcc_id, party.id, out);
+          drafts.push_back({core::Envelope{core::Topic::kPrequalification, claim.pcc_id, "", tso_audience},
+                            EncodePrequalificationPayload(*out)});
+        }
+        ToProto(now, response->mutable_decided_at());
+        auto events = store::AppendEvents(db, drafts);
+        if (!events.ok()) return events.status();
+        return store::RememberResponse(db, key, digest, DeterministicBytes(*response));
       });
 }
 

@@ -5,6 +5,7 @@
 #include "tsodso/v1/feed.grpc.pb.h"
 #include "tsodso/v1/flexibility.grpc.pb.h"
 #include "tsodso/v1/operator.grpc.pb.h"
+#include "tsodso/v1/prequalification.grpc.pb.h"
 #include "tsodso/v1/registry.grpc.pb.h"
 #include "tsodso/v1/schedule.grpc.pb.h"
 #include "tsodso/v1/validation.grpc.pb.h"
@@ -67,6 +68,17 @@ class ScheduleServiceImpl final : public v1::ScheduleService::CallbackService {
                                            v1::ScheduleReceipt* response) override;
   grpc::ServerUnaryReactor* GetSchedule(grpc::CallbackServerContext* call, const v1::GetScheduleRequest* request,
                                         v1::GetScheduleResponse* response) override;
+
+ private:
+  ServiceContext& ctx_;
+};
+
+class PrequalificationServiceImpl final : public v1::PrequalificationService::CallbackService {
+ public:
+  explicit PrequalificationServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
+  grpc::ServerUnaryReactor* RequestPrequalification(grpc::CallbackServerContext* call,
+                                                    const v1::PrequalificationRequest* request,
+                                                    v1::PrequalificationResponse* response) override;
 
  private:
   ServiceContext& ctx_;

@@ -106,8 +106,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     tailer.Stop();
     return 1;
   }
-  spdlog::info("network models for {} PCC(s), {} registered resource(s)", grids->networks.size(),
-               grids->resources.size());
+  spdlog::info("network models for {} PCC(s), {} registered asset(s)", grids->networks.size(), grids->assets.size());
   api::ServiceContext ctx{config.registry, &pool, &hub,
                           config.feed,     &flex, std::make_shared<const core::GridCatalog>(std::move(*grids))};
   ctx.portfolios = config.portfolios;

@@ -153,32 +153,37 @@ absl::StatusOr<std::vector<core::DerPlacement>> ReadPlacement(const std::string&
   return out;
 }
 
-// Read resource_id, aggregator, bus, prequalified (0/1), prequalified_until
-// (RFC 3339, empty: open-ended) into the book, for `pcc_id`.
-absl::Status ReadResources(const std::string& path, const std::string& pcc_id, const core::RadialGrid& grid,
-                           core::ResourceBook& book) {
+// Read the DER registry of a PCC: resource_id, bus, type, sn_mva, p_min_mw,
+// p_max_mw, q_min_mvar, q_max_mvar (the connection agreement).
+absl::Status ReadAssets(const std::string& path, const std::string& pcc_id, const core::RadialGrid& grid,
+                        std::map<std::string, core::RegisteredAsset>& assets) {
   auto text = ReadTextFile(path);
   if (!text.ok()) return text.status();
   const core::Csv csv = core::ParseCsv(*text);
   for (size_t i = 0; i < csv.rows.size(); ++i) {
-    std::string id, bus, until;
-    core::RegisteredResource r;
-    double prequalified = 0;
-    if (auto st = core::TextField(csv, i, "resource_id", true, &id, path); !st.ok()) return st;
-    if (auto st = core::TextField(csv, i, "aggregator", true, &r.aggregator, path); !st.ok()) return st;
-    if (auto st = core::TextField(csv, i, "bus", true, &bus, path); !st.ok()) return st;
-    if (auto st = core::Field(csv, i, "prequalified", true, 0, &prequalified, path); !st.ok()) return st;
-    if (auto st = core::TextField(csv, i, "prequalified_until", false, &until, path); !st.ok()) return st;
-    const std::string row = absl::StrCat(path, ": row ", i + 2, ": ");
-    const int b = grid.BusIndex(bus);
-    if (b < 0) return absl::InvalidArgumentError(absl::StrCat(row, "bus: '", bus, "' is not in the network model"));
-    std::string err;
-    if (!until.empty() && !absl::ParseTime(absl::RFC3339_full, until, &r.prequalified_until, &err)) {
-      return absl::InvalidArgumentError(absl::StrCat(row, "prequalified_until: '", until, "': ", err));
+    core::RegisteredAsset a;
+    a.pcc_id = pcc_id;
+    if (auto st = core::TextField(csv, i, "resource_id", true, &a.id, path); !st.ok()) return st;
+    if (auto st = core::TextField(csv, i, "bus", true, &a.bus, path); !st.ok()) return st;
+    if (auto st = core::TextField(csv, i, "type", true, &a.type, path); !st.ok()) return st;
+    for (auto [name, out] :
+         {std::pair{"sn_mva", &a.sn_mva}, std::pair{"p_min_mw", &a.p_min_mw}, std::pair{"p_max_mw", &a.p_max_mw},
+          std::pair{"q_min_mvar", &a.q_min_mvar}, std::pair{"q_max_mvar", &a.q_max_mvar}}) {
+      if (auto st = core::Field(csv, i, name, true, 0, out, path); !st.ok()) return st;
     }
-    r.location = {pcc_id, {{b, 1.0}}, prequalified != 0};
-    if (!book.emplace(id, r).second) {
-      return absl::InvalidArgumentError(absl::StrCat(row, "resource_id: '", id, "' is registered twice"));
+    const std::string row = absl::StrCat(path, ": row ", i + 2, ": ");
+    if (grid.BusIndex(a.bus) < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(row, "bus: '", a.bus, "' is not in the network model"));
+    }
+    if (!core::IsAssetType(a.type)) {
+      return absl::InvalidArgumentError(absl::StrCat(row, "type: '", a.type, "' is not a known asset type"));
+    }
+    if (!(a.sn_mva > 0) || a.p_min_mw > a.p_max_mw || a.q_min_mvar > a.q_max_mvar) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(row, "sn_mva, p_min_mw..p_max_mw, q_min_mvar..q_max_mvar: not a rating and two ranges"));
+    }
+    if (!assets.emplace(a.id, a).second) {
+      return absl::InvalidArgumentError(absl::StrCat(row, "resource_id: '", a.id, "' is registered twice"));
     }
   }
   return absl::OkStatus();
@@ -210,7 +215,7 @@ absl::StatusOr<core::GridCatalog> LoadGridCatalog(const std::map<std::string, st
     }
     net.placement_source = files->placement.empty() ? dir + " (no der_placement)" : files->placement;
     if (!files->resources.empty()) {
-      if (auto st = ReadResources(files->resources, pcc, *net.grid, catalog.resources); !st.ok()) return st;
+      if (auto st = ReadAssets(files->resources, pcc, *net.grid, catalog.assets); !st.ok()) return st;
     }
     catalog.networks[pcc] = std::move(net);
   }

@@ -24,9 +24,9 @@ absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal
 
 // Load the network of each PCC (PCC id -> model directory) with its DER
 // placement (model.yaml `der_placement`: group, bus, share), checked against
-// every flexibility scenario of the PCC, and its registered resources
-// (`resources`: resource_id, aggregator, bus, prequalified,
-// prequalified_until). Errors name the file, row and field.
+// every flexibility scenario of the PCC, and its DER registry (`resources`:
+// resource_id, bus, type, sn_mva, p_min_mw, p_max_mw, q_min_mvar,
+// q_max_mvar). Errors name the file, row and field.
 absl::StatusOr<core::GridCatalog> LoadGridCatalog(const std::map<std::string, std::string>& model_dirs,
                                                   const core::FlexCatalog& flex);
 

@@ -115,7 +115,7 @@ def generate_messages(src, tmp):
     for p in protos:
         name = os.path.splitext(os.path.basename(p))[0]
         mods[name] = importlib.import_module(f"tsodso.v1.{name}_pb2")
-    for needed in ("common", "registry", "feed", "operator", "validation"):
+    for needed in ("common", "registry", "feed", "operator", "validation", "prequalification"):
         check(needed in mods, f"proto/tsodso/v1/{needed}.proto is missing")
     progress(f"generated Python messages for {len(protos)} proto files with {run([protoc, '--version'], 'protoc').strip()}")
     return mods
@@ -260,7 +260,7 @@ def kill_leftover_postmaster(pidfile, data_dir):
 
 class Api:
     def __init__(self, channel, m):
-        reg, feed, op, val = m["registry"], m["feed"], m["operator"], m["validation"]
+        reg, feed, op, val, pq = m["registry"], m["feed"], m["operator"], m["validation"], m["prequalification"]
 
         def unary(path, req, resp):
             return channel.unary_unary(path, request_serializer=req.SerializeToString,
@@ -272,6 +272,8 @@ class Api:
                                    op.PublishNoticeRequest, op.PublishNoticeResponse)
         self.ValidateMeritOrder = unary("/tsodso.v1.BidValidationService/ValidateMeritOrder",
                                         val.ValidateMeritOrderRequest, val.MeritOrderValidation)
+        self.RequestPrequalification = unary("/tsodso.v1.PrequalificationService/RequestPrequalification",
+                                             pq.PrequalificationRequest, pq.PrequalificationResponse)
         self.Subscribe = channel.unary_stream("/tsodso.v1.FeedService/Subscribe",
                                               request_serializer=feed.SubscribeRequest.SerializeToString,
                                               response_deserializer=feed.Event.FromString)
@@ -386,6 +388,18 @@ def subscribe_until_heartbeat(api, m, notice_id, text):
     progress("Subscribe as tso: stream cancelled by the client")
 
 
+def prequalify(api, m):
+    """agg-1 prequalifies one asset from Python."""
+    pq = m["prequalification"]
+    req = pq.PrequalificationRequest(idempotency_key=f"py-pq-{uuid.uuid4().hex[:8]}")
+    req.assets.add(resource_id="agg1-chp-01", type=pq.ASSET_TYPE_CHP, pcc_id="PS_SUD", sn_mva=6.25,
+                   p_min_mw=1.5, p_max_mw=5, q_min_mvar=-1, q_max_mvar=3.75)
+    answer = rpc("RequestPrequalification as agg1", api.RequestPrequalification, req)
+    check(len(answer.results) == 1 and answer.results[0].outcome == pq.QUALIFICATION_OUTCOME_QUALIFIED,
+          f"agg1-chp-01 should qualify: {answer}")
+    progress(f"RequestPrequalification as agg1: agg1-chp-01 qualified until {answer.results[0].valid_until.ToJsonString()}")
+
+
 def validate_list(api, m):
     """The TSO's merit order list from Python: one bid that fits, one the
     registry refuses; enums and quantities decode as the contract says."""
@@ -462,6 +476,8 @@ def main():
         with open_channel(certs, "tso", gw.port) as ch:
             subscribe_until_heartbeat(Api(ch, m), m, notice.notice_id, text)
 
+        with open_channel(certs, "agg1", gw.port) as ch:
+            prequalify(Api(ch, m), m)
         with open_channel(certs, "tso", gw.port) as ch:
             validate_list(Api(ch, m), m)
 

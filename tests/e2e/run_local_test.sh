@@ -20,6 +20,11 @@ grep -q '^\[tso flex as-is\] PCC PS_SUD, scenario current' "$out" || fail "no as
 grep -q '^\[tso flex 2030\] PCC PS_SUD, scenario 2030' "$out" || fail "no 2030 flexibility table"
 [[ $(grep -c '^\[tso flex 2030\] 20' "$out") -eq 8 ]] || fail "the 2030 table should have 8 quarter hours"
 grep -q '<svg' "$SRC/var/ps-sud-week.svg" || fail "no P-Q picture"
+grep -q '^\[agg1 prequalify\] agg1-bess-01 .* QUALIFIED ' "$out" || fail "agg-1's battery was not prequalified"
+grep -q '^\[agg1 prequalify\] agg1-pv-02 .* NOT_QUALIFIED  OUTSIDE_CONNECTION_AGREEMENT' "$out" ||
+  fail "an asset beyond its agreement was qualified"
+grep -q '^\[tso\] #[0-9]* .* PREQUALIFICATION pcc=PS_SUD agg1-bess-01 of agg-1 QUALIFIED' "$out" ||
+  fail "the TSO did not learn the prequalification"
 grep -q '^\[tso mol\] .* ACCEPTED ' "$out" || fail "the TSO's list has no accepted bid"
 grep -q '^\[tso mol\] .* LIMITED .*_LIMIT' "$out" || fail "the TSO's list has no bid limited by the grid"
 grep -q '^\[tso mol\] .* REJECTED .* NOT_PREQUALIFIED' "$out" || fail "no bid rejected by the registry"

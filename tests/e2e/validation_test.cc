@@ -80,9 +80,39 @@ GatewayOptions WithGrid() {
   return opts;
 }
 
+// agg-1 prequalifies its PS Sud assets as config/examples/prequalify-agg1.csv
+// lists them: all but agg1-pv-01 (never asked) and agg1-pv-02 (claimed
+// beyond its connection agreement) qualify.
+void PrequalifyAgg1(const GatewayProcess& gw) {
+  v1::PrequalificationRequest req;
+  req.set_idempotency_key("pq-agg1");
+  const std::vector<std::tuple<std::string, v1::AssetType, double, double, double>> assets = {
+      {"agg1-chp-01", v1::ASSET_TYPE_CHP, 6.25, 1.5, 5},     {"agg1-chp-02", v1::ASSET_TYPE_CHP, 6.25, 1.5, 5},
+      {"agg1-bess-01", v1::ASSET_TYPE_BATTERY, 10, -10, 10}, {"agg1-bess-02", v1::ASSET_TYPE_BATTERY, 10, -10, 10},
+      {"agg1-ev-01", v1::ASSET_TYPE_EV_CHARGER, 3, -3, 3},   {"agg1-ev-02", v1::ASSET_TYPE_EV_CHARGER, 4, -4, 4},
+      {"agg1-pv-02", v1::ASSET_TYPE_PV, 2.5, 0, 2.5}};
+  for (const auto& [id, type, sn, p_min, p_max] : assets) {
+    v1::AssetClaim* a = req.add_assets();
+    a->set_resource_id(id);
+    a->set_type(type);
+    a->set_pcc_id("PS_SUD");
+    a->set_sn_mva(sn);
+    a->set_p_min_mw(p_min);
+    a->set_p_max_mw(p_max);
+  }
+  auto r = gw.ClientAs("agg1")->RequestPrequalification(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  for (const auto& q : r->results()) {
+    EXPECT_EQ(q.outcome(), q.resource_id() == "agg1-pv-02" ? v1::QUALIFICATION_OUTCOME_NOT_QUALIFIED
+                                                           : v1::QUALIFICATION_OUTCOME_QUALIFIED)
+        << q.DebugString();
+  }
+}
+
 TEST(ValidationTest, TsoGetsEveryLineEachBspOnlyItsOwnAndTheLightTurnsYellow) {
   auto gw = StartGateway(WithGrid());
   ASSERT_NE(gw, nullptr);
+  PrequalifyAgg1(*gw);
   const auto topics = Topics({v1::TOPIC_BID_LIMITS, v1::TOPIC_TRAFFIC_LIGHT});
   FeedCollector tso(*gw, "tso", topics);
   FeedCollector agg1(*gw, "agg1", topics);
@@ -99,7 +129,7 @@ TEST(ValidationTest, TsoGetsEveryLineEachBspOnlyItsOwnAndTheLightTurnsYellow) {
   EXPECT_EQ(by_id["b-chp"].accepted_mw(), 4.5);
   EXPECT_EQ(by_id["b-pv"].outcome(), v1::BID_OUTCOME_REJECTED);
   EXPECT_EQ(by_id["b-pv"].reason(), v1::LIMIT_REASON_NOT_PREQUALIFIED);
-  EXPECT_EQ(by_id["b-old"].reason(), v1::LIMIT_REASON_OUTSIDE_VALIDITY);
+  EXPECT_EQ(by_id["b-old"].reason(), v1::LIMIT_REASON_NOT_PREQUALIFIED);    // refused: beyond its agreement
   EXPECT_EQ(by_id["b-other"].reason(), v1::LIMIT_REASON_UNKNOWN_RESOURCE);  // another BSP's resource
   // The far-end battery's two bids share one feeder: the grid binds, and
   // the second (later in merit order) gets less or nothing.
@@ -178,6 +208,7 @@ TEST(ValidationTest, TsoGetsEveryLineEachBspOnlyItsOwnAndTheLightTurnsYellow) {
 TEST(ValidationTest, FlexibilityShowsWhatTheGridLetsTheDersDoBesideWhatTheyCould) {
   auto gw = StartGateway(WithGrid());
   ASSERT_NE(gw, nullptr);
+  PrequalifyAgg1(*gw);
   FeedCollector tso(*gw, "tso", Topics({v1::TOPIC_FLEXIBILITY}));
   ASSERT_TRUE(tso.WaitForEvents(1)) << gw->Log();
   const v1::Event event = tso.events()[0];
@@ -222,6 +253,7 @@ TEST(ValidationTest, FlexibilityShowsWhatTheGridLetsTheDersDoBesideWhatTheyCould
 TEST(ValidationTest, BadListsAreInvalidArgumentNamingTheFieldAndChangeNothing) {
   auto gw = StartGateway(WithGrid());
   ASSERT_NE(gw, nullptr);
+  PrequalifyAgg1(*gw);
   auto tso = gw->ClientAs("tso");
   const auto isp = FutureIsp();
   struct Case {
@@ -287,6 +319,7 @@ TEST(ValidationTest, BadListsAreInvalidArgumentNamingTheFieldAndChangeNothing) {
 TEST(ValidationTest, InterventionTurnsTheLightRedForEveryoneAtThePcc) {
   auto gw = StartGateway(WithGrid());
   ASSERT_NE(gw, nullptr);
+  PrequalifyAgg1(*gw);
   FeedCollector tso(*gw, "tso", Topics({v1::TOPIC_TRAFFIC_LIGHT}));
   FeedCollector agg1(*gw, "agg1", Topics({v1::TOPIC_TRAFFIC_LIGHT}));
   FeedCollector agg2(*gw, "agg2", Topics({v1::TOPIC_TRAFFIC_LIGHT}));
@@ -412,6 +445,7 @@ TEST(ValidationTest, NothingSentToTheTsoOrAggregatorsNamesTheNetwork) {
 
   auto gw = StartGateway(WithGrid());
   ASSERT_NE(gw, nullptr);
+  PrequalifyAgg1(*gw);
   FeedCollector tso(*gw, "tso", All());
   FeedCollector agg1(*gw, "agg1", All());
   FeedCollector agg2(*gw, "agg2", All());
@@ -488,8 +522,8 @@ TEST(ValidationTest, NothingSentToTheTsoOrAggregatorsNamesTheNetwork) {
     ASSERT_TRUE(p.ok());
     sent.push_back(json(*p));
   }
-  // flexibility, 2 x (bid limits + light), red light
-  ASSERT_TRUE(tso.WaitForEvents(6)) << gw->Log();
+  // 7 prequalification outcomes, flexibility, 2 x (bid limits + light), red light
+  ASSERT_TRUE(tso.WaitForEvents(13)) << gw->Log();
   ASSERT_TRUE(agg1.WaitForEvents(5)) << gw->Log();
   std::set<v1::Topic> seen;
   for (const auto& e : tso.events()) {
@@ -499,7 +533,8 @@ TEST(ValidationTest, NothingSentToTheTsoOrAggregatorsNamesTheNetwork) {
   for (const auto& e : agg1.events()) sent.push_back(json(e));
   ASSERT_TRUE(agg2.WaitForEvents(2)) << gw->Log();  // its own line of each list
   for (const auto& e : agg2.events()) sent.push_back(json(e));
-  EXPECT_EQ(seen, (std::set<v1::Topic>{v1::TOPIC_FLEXIBILITY, v1::TOPIC_BID_LIMITS, v1::TOPIC_TRAFFIC_LIGHT}));
+  EXPECT_EQ(seen, (std::set<v1::Topic>{v1::TOPIC_PREQUALIFICATION, v1::TOPIC_FLEXIBILITY, v1::TOPIC_BID_LIMITS,
+                                       v1::TOPIC_TRAFFIC_LIGHT}));
 
   // The check itself can fail: a message that does name an element is caught.
   EXPECT_FALSE(Leaks(facts, "{\"where\": \"F3-18\"}", public_words).empty());

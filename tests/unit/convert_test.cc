@@ -267,5 +267,31 @@ TEST(ConvertTest, ScheduleComesInWithAndWithoutReactivePower) {
   EXPECT_EQ(back.p_mw(), -2.5);
 }
 
+TEST(ConvertTest, PrequalificationTypesAndReasonsMatchTheWire) {
+  v1::PrequalificationRequest req;
+  for (int t = v1::AssetType_MIN; t <= v1::AssetType_MAX; ++t) {
+    v1::AssetClaim* a = req.add_assets();
+    a->set_type(static_cast<v1::AssetType>(t));
+    a->set_sn_mva(1.5);
+  }
+  const std::vector<core::AssetClaim> claims = FromProto(req);
+  for (int t = v1::AssetType_MIN; t <= v1::AssetType_MAX; ++t) {
+    // Every named type maps to a core type; the unspecified one to none.
+    EXPECT_EQ(core::IsAssetType(claims[t].type), t != v1::ASSET_TYPE_UNSPECIFIED) << t;
+    EXPECT_EQ(claims[t].sn_mva, 1.5);
+  }
+  for (int r = static_cast<int>(core::QualificationReason::kNone);
+       r <= static_cast<int>(core::QualificationReason::kInAnotherPortfolio); ++r) {
+    core::AssetDecision d;
+    d.id = "a";
+    d.reason = static_cast<core::QualificationReason>(r);
+    v1::AssetQualification out;
+    ToProto(d, "PS_SUD", "agg-1", &out);
+    if (r == 0) continue;
+    EXPECT_EQ(v1::QualificationReason_Name(out.reason()),
+              std::string("QUALIFICATION_REASON_") + core::QualificationReasonName(d.reason));
+  }
+}
+
 }  // namespace
 }  // namespace tsodso::api

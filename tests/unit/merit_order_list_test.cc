@@ -224,9 +224,18 @@ TEST(PccNetworkTest, PsSudLoadsWithTransformerPlacementAndResources) {
   ASSERT_TRUE(grids.ok()) << grids.status();
   const core::PccNetwork* net = grids->Find("PS_SUD");
   ASSERT_NE(net, nullptr);
-  EXPECT_GE(grids->resources.size(), 6u);
-  EXPECT_EQ(grids->resources.at("agg1-chp-01").aggregator, "agg-1");
-  EXPECT_FALSE(grids->resources.at("agg1-pv-01").location.prequalified);
+  EXPECT_GE(grids->assets.size(), 6u);
+  EXPECT_EQ(grids->assets.at("agg1-chp-01").type, "chp");
+  EXPECT_EQ(grids->assets.at("agg1-chp-01").pcc_id, "PS_SUD");
+  // The book for a validation: every asset at its bus, owned only where a
+  // qualification stands.
+  const core::ResourceBook book =
+      core::BookOf(*grids, {{"agg1-chp-01", core::Qualification{"agg-1", absl::InfiniteFuture(), 1.5, 5}}});
+  EXPECT_EQ(book.at("agg1-chp-01").aggregator, "agg-1");
+  EXPECT_TRUE(book.at("agg1-chp-01").location.prequalified);
+  EXPECT_EQ(book.at("agg1-chp-01").location.buses.at(0).first, net->grid->BusIndex("F2-6"));
+  EXPECT_FALSE(book.at("agg1-pv-01").location.prequalified);
+  EXPECT_EQ(book.at("agg1-pv-01").aggregator, "");
 
   const core::FlexScenario* sc = (*flex)->Find("PS_SUD", "2030");
   const absl::Time noon = absl::FromUnixSeconds(1751544000);  // 2025-07-03T12:00Z
@@ -257,7 +266,7 @@ TEST(PccNetworkTest, BadPlacementAndResourcesNameFileRowAndField) {
   write("model.yaml",
         "buses: buses.csv\nbranches: branches.csv\nnominal_kv: 23\nslack_bus: PS\nslack_voltage_pu: 1.04\n"
         "transformer: {rating_mva: 376, r_pct: 0.3, x_pct: 12}\nresources: resources.csv\n");
-  write("resources.csv", "resource_id,aggregator,bus,prequalified\nr1,agg-1,F1-5,1\nr2,agg-1,F9-99,1\n");
+  write("resources.csv", "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,pv,1,0,1,0,0\nr2,F9-99,pv,1,0,1,0,0\n");
   // A current scenario without DER groups: the network needs one for its
   // operating point, and without groups there is nothing to place.
   core::FlexCatalog none;
@@ -265,11 +274,14 @@ TEST(PccNetworkTest, BadPlacementAndResourcesNameFileRowAndField) {
   auto g = app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none);
   EXPECT_TRUE(StatusIs(g, absl::StatusCode::kInvalidArgument, {"resources.csv: row 3: bus: 'F9-99'"}));
 
-  write("resources.csv", "resource_id,aggregator,bus,prequalified\nr1,agg-1,F1-5,1\nr1,agg-2,F1-6,1\n");
+  write("resources.csv", "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,pv,1,0,1,0,0\nr1,F1-6,pv,1,0,1,0,0\n");
   EXPECT_TRUE(StatusIs(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none), absl::StatusCode::kInvalidArgument,
                        {"row 3: resource_id: 'r1' is registered twice"}));
 
-  write("resources.csv", "resource_id,aggregator,bus,prequalified\nr1,agg-1,F1-5,1\n");
+  write("resources.csv", "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,nuclear,1,0,1,0,0\n");
+  EXPECT_TRUE(StatusIs(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none), absl::StatusCode::kInvalidArgument,
+                       {"resources.csv: row 2: type: 'nuclear'"}));
+  write("resources.csv", "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,pv,1,0,1,0,0\n");
   auto ok = app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none);
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_TRUE(StatusIs(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, core::FlexCatalog{}),

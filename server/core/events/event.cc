@@ -16,12 +16,14 @@ const char* TopicName(Topic topic) {
       return "TRAFFIC_LIGHT";
     case Topic::kReceipt:
       return "RECEIPT";
+    case Topic::kPrequalification:
+      return "PREQUALIFICATION";
   }
   return "UNKNOWN";
 }
 
 bool IsKnownTopic(int value) {
-  return value >= static_cast<int>(Topic::kNotice) && value <= static_cast<int>(Topic::kReceipt);
+  return value >= static_cast<int>(Topic::kNotice) && value <= static_cast<int>(Topic::kPrequalification);
 }
 
 bool MayReceive(const Party& party, const Envelope& envelope) {

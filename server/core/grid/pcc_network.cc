@@ -34,6 +34,23 @@ absl::Status CheckPlacement(const PccNetwork& network, const PccModel& model, co
   return absl::OkStatus();
 }
 
+ResourceBook BookOf(const GridCatalog& grids, const std::map<std::string, Qualification>& qualifications) {
+  ResourceBook book;
+  for (const auto& [id, asset] : grids.assets) {
+    const PccNetwork* net = grids.Find(asset.pcc_id);
+    if (net == nullptr) continue;
+    RegisteredResource r;
+    auto q = qualifications.find(id);
+    r.location = {asset.pcc_id, {{net->grid->BusIndex(asset.bus), 1.0}}, q != qualifications.end()};
+    if (q != qualifications.end()) {
+      r.aggregator = q->second.aggregator;
+      r.prequalified_until = q->second.valid_until;
+    }
+    book[id] = r;
+  }
+  return book;
+}
+
 GridState GridStateAt(const PccNetwork& network, const PccModel& model, absl::Time start, absl::Duration step) {
   const RadialGrid& grid = *network.grid;
   const GridModel& m = grid.model();

@@ -1,7 +1,6 @@
 // The DSO-private setup of one PCC: its network, where the flexibility
-// scenario's DER groups are connected, and the resources aggregators have
-// registered there. From it, the grid state of an interval: bus injections
-// at the forecast operating point.
+// scenario's DER groups are connected, and the assets of its DER registry. From it, the grid state of an interval: bus
+// injections at the forecast operating point.
 #pragma once
 
 #include <map>
@@ -14,6 +13,7 @@
 #include "core/flexibility/engine.h"
 #include "core/grid/grid_area.h"
 #include "core/grid/grid_model.h"
+#include "core/prequalification/prequalification.h"
 #include "core/validation/merit_order.h"
 
 namespace tsodso::core {
@@ -41,16 +41,21 @@ struct PccNetwork {
   std::string placement_source;  // the file the placement came from, for messages
 };
 
-// The DSO-private networks of the PCCs that have one, and every resource
-// registered with the DSO.
+// The DSO-private networks of the PCCs that have one, and the DER registry:
+// every asset with its connection point and connection agreement.
 struct GridCatalog {
   std::map<std::string, PccNetwork> networks;
-  ResourceBook resources;
+  std::map<std::string, RegisteredAsset> assets;
   const PccNetwork* Find(const std::string& pcc_id) const {
     auto it = networks.find(pcc_id);
     return it == networks.end() ? nullptr : &it->second;
   }
 };
+
+// Return the resource book for a validation: each registered asset at its
+// bus, owned by the aggregator it is qualified for (none: not
+// prequalified). `qualifications` holds the standing ones by asset id.
+ResourceBook BookOf(const GridCatalog& grids, const std::map<std::string, Qualification>& qualifications);
 
 // Check that every group of `model` is placed on known buses with shares
 // summing to 1 (within 1e-6). Errors name `source`, the group and the bus.

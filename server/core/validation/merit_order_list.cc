@@ -82,8 +82,9 @@ std::vector<MolLine> ValidateList(const CheckedMol& mol, const ResourceBook& res
       BidReason reason = BidReason::kNone;
       for (const std::string& rid : b.resource_ids) {
         auto it = resources.find(rid);
-        // A resource of another portfolio is, for this BSP, unknown.
-        if (it == resources.end() || it->second.aggregator != b.bsp_party_id) {
+        // A resource of another portfolio is, for this BSP, unknown; one in
+        // no portfolio is not prequalified (decided below).
+        if (it == resources.end() || (!it->second.aggregator.empty() && it->second.aggregator != b.bsp_party_id)) {
           reason = BidReason::kUnknownResource;
           break;
         }

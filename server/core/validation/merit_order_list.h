@@ -71,7 +71,8 @@ absl::StatusOr<std::map<std::string, PccValidationInput>> ValidationInputs(const
                                                                            const FlexCatalog& flex);
 
 // Validate the list PCC by PCC: bids whose resources the registry does not
-// give to the bid's BSP are rejected (UNKNOWN_RESOURCE), as are bids whose
+// know or gives to another BSP are rejected (UNKNOWN_RESOURCE), those in no
+// portfolio (NOT_PREQUALIFIED), as are bids whose
 // prequalification ends before the ISP does (OUTSIDE_VALIDITY); the others
 // are activated cumulatively in merit order (ValidateMeritOrder). Every PCC
 // of the list must be in `pccs`. Lines come in merit order per PCC, PCCs in

@@ -1,0 +1,79 @@
+// Prequalification: before an aggregator's asset may bid, the DSO checks it
+// against its private DER registry (connected where claimed, technical
+// data within the connection agreement, in no other portfolio).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/registry/party_registry.h"
+
+namespace tsodso::core {
+
+// Asset types as the registry and the requests name them.
+bool IsAssetType(const std::string& type);
+
+// An asset in the DSO's registry with its connection agreement (DSO-private:
+// the bus never leaves the gateway). Ranges in MW / Mvar, generator
+// convention (injection positive; a load has p_min < 0).
+struct RegisteredAsset {
+  std::string id;  // the public connection point id
+  std::string pcc_id;
+  std::string bus;
+  std::string type;
+  double sn_mva = 0;
+  double p_min_mw = 0, p_max_mw = 0;
+  double q_min_mvar = 0, q_max_mvar = 0;
+};
+
+// What an aggregator claims about an asset.
+struct AssetClaim {
+  std::string id;
+  std::string type;
+  std::string pcc_id;
+  double sn_mva = 0;
+  double p_min_mw = 0, p_max_mw = 0;
+  double q_min_mvar = 0, q_max_mvar = 0;
+};
+
+// The asset's standing qualification, when it has one.
+struct Qualification {
+  std::string aggregator;
+  absl::Time valid_until;
+  double p_min_mw = 0, p_max_mw = 0;
+};
+
+enum class QualificationReason {
+  kNone,
+  kUnknownAsset,        // not in the DSO's registry
+  kNotAtPcc,            // connected below another PCC
+  kTypeMismatch,        // the registry knows it as another type
+  kOutsideAgreement,    // Sn, P or Q range beyond the connection agreement
+  kInAnotherPortfolio,  // qualified for another aggregator and not expired
+};
+const char* QualificationReasonName(QualificationReason reason);
+
+struct AssetDecision {
+  std::string id;
+  bool qualified = false;
+  QualificationReason reason = QualificationReason::kNone;
+  absl::Time valid_until;             // when qualified
+  double p_min_mw = 0, p_max_mw = 0;  // the qualified range
+};
+
+// Check a request before any decision: at least one asset, unique ids, a
+// known type, finite data, sn > 0, min <= max, a PCC the aggregator may
+// see. Errors (INVALID_ARGUMENT) name the asset and the field.
+absl::Status CheckClaims(const std::vector<AssetClaim>& claims, const Party& aggregator, const PartyRegistry& registry);
+
+// Decide one claim at `now`; a qualification runs for `validity`.
+// Technical data may exceed the agreement by `tolerance` (share) to allow
+// for rounding in the aggregator's data.
+AssetDecision Decide(const AssetClaim& claim, const RegisteredAsset* registered,
+                     const std::optional<Qualification>& standing, const std::string& aggregator, absl::Time now,
+                     absl::Duration validity, double tolerance = 0.01);
+
+}  // namespace tsodso::core

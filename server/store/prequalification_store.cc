@@ -1,0 +1,73 @@
+#include "store/prequalification_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace tsodso::store {
+namespace {
+
+constexpr char kLock[] = "SELECT pg_advisory_xact_lock(hashtextextended('asset:' || $1, 0))";
+constexpr char kRead[] =
+    "SELECT resource_id, aggregator, (extract(epoch FROM valid_until) * 1000000)::bigint, p_min_mw, p_max_mw "
+    "FROM qualifications WHERE resource_id = ANY($1::text[])";
+constexpr char kInsertDecision[] =
+    "INSERT INTO prequalification_decisions (resource_id, aggregator, qualified, reason, valid_until, p_min_mw, "
+    "p_max_mw, decided_at) VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000000.0), $6::float8, $7::float8, "
+    "to_timestamp($8::bigint / 1000000.0))";
+constexpr char kUpsertQualification[] =
+    "INSERT INTO qualifications (resource_id, aggregator, valid_until, p_min_mw, p_max_mw, decided_at) "
+    "VALUES ($1, $2, to_timestamp($3::bigint / 1000000.0), $4::float8, $5::float8, "
+    "to_timestamp($6::bigint / 1000000.0)) ON CONFLICT (resource_id) DO UPDATE SET aggregator = EXCLUDED.aggregator, "
+    "valid_until = EXCLUDED.valid_until, p_min_mw = EXCLUDED.p_min_mw, p_max_mw = EXCLUDED.p_max_mw, "
+    "decided_at = EXCLUDED.decided_at";
+
+std::string Number(double v) { return absl::StrFormat("%.17g", v); }
+
+}  // namespace
+
+absl::Status LockAssets(PgConnection& conn, std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  for (const std::string& id : ids) {
+    if (auto r = conn.Exec(kLock, {id}); !r.ok()) return r.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, core::Qualification>> ReadQualifications(PgConnection& conn,
+                                                                              const std::vector<std::string>& ids) {
+  std::vector<std::string> quoted;
+  for (const std::string& id : ids) {
+    std::string q = "\"";
+    for (char c : id) {
+      if (c == '"' || c == '\\') q += '\\';
+      q += c;
+    }
+    quoted.push_back(q + "\"");
+  }
+  auto r = conn.Exec(kRead, {"{" + absl::StrJoin(quoted, ",") + "}"});
+  if (!r.ok()) return r.status();
+  std::map<std::string, core::Qualification> out;
+  for (int i = 0; i < r->rows(); ++i) {
+    out[r->Text(i, 0)] = {r->Text(i, 1), absl::FromUnixMicros(r->Int64(i, 2)), std::stod(r->Text(i, 3)),
+                          std::stod(r->Text(i, 4))};
+  }
+  return out;
+}
+
+absl::Status SaveDecision(PgConnection& conn, const std::string& aggregator, const core::AssetDecision& d,
+                          absl::Time decided_at) {
+  const int64_t at = absl::ToUnixMicros(decided_at);
+  auto r = conn.Exec(kInsertDecision, {d.id, aggregator, d.qualified ? "true" : "false", static_cast<int>(d.reason),
+                                       d.qualified ? Param(absl::ToUnixMicros(d.valid_until)) : Param(std::nullopt),
+                                       d.qualified ? Param(Number(d.p_min_mw)) : Param(std::nullopt),
+                                       d.qualified ? Param(Number(d.p_max_mw)) : Param(std::nullopt), at});
+  if (!r.ok() || !d.qualified) return r.status();
+  return conn
+      .Exec(kUpsertQualification,
+            {d.id, aggregator, absl::ToUnixMicros(d.valid_until), Number(d.p_min_mw), Number(d.p_max_mw), at})
+      .status();
+}
+
+}  // namespace tsodso::store
