@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "api/subscribe_reactor.h"
 #include "core/common/time.h"
+#include "core/schedules/grid_check.h"
 #include "store/event_store.h"
 #include "store/idempotency.h"
 #include "store/notice_store.h"
@@ -349,10 +350,37 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServ
                                                             " is not after the latest revision ", *latest,
                                                             " of portfolio '", schedule->portfolio_id, "'"));
         }
+        // Where the DSO has the network: would the schedule, on top of the
+        // forecast operating point, break a limit? Placed at the aggregator's
+        // qualified assets below the PCC.
+        std::vector<core::ScheduleBreach> breaches;
+        const core::PccNetwork* net = ctx_.grids->Find(schedule->pcc_id);
+        const std::shared_ptr<const core::FlexCatalog> flex = ctx_.flex->Get();
+        const core::FlexScenario* scenario = flex->Find(schedule->pcc_id, core::kCurrentScenario);
+        if (net != nullptr && scenario != nullptr) {
+          auto qualified = store::QualifiedAssetsOf(db, party.id, now);
+          if (!qualified.ok()) return qualified.status();
+          std::vector<int> buses;
+          for (const std::string& id : *qualified) {
+            auto asset = ctx_.grids->assets.find(id);
+            if (asset != ctx_.grids->assets.end() && asset->second.pcc_id == schedule->pcc_id) {
+              buses.push_back(net->grid->BusIndex(asset->second.bus));
+            }
+          }
+          breaches = core::ScheduleBreaches(*net, scenario->model, *schedule, buses);
+        }
+
         response->set_portfolio_id(schedule->portfolio_id);
         response->set_pcc_id(schedule->pcc_id);
         response->set_revision(schedule->revision);
-        response->set_status(v1::RECEIPT_STATUS_ACCEPTED);
+        response->set_status(breaches.empty() ? v1::RECEIPT_STATUS_ACCEPTED
+                                              : v1::RECEIPT_STATUS_ACCEPTED_WITH_WARNINGS);
+        for (const core::ScheduleBreach& b : breaches) {
+          v1::ScheduleWarning* w = response->add_warnings();
+          ToProto(b.start, w->mutable_interval_start());
+          w->set_reason(b.reason == core::BidReason::kThermalLimit ? v1::SCHEDULE_WARNING_REASON_THERMAL_LIMIT
+                                                                   : v1::SCHEDULE_WARNING_REASON_VOLTAGE_LIMIT);
+        }
         ToProto(now, response->mutable_received_at());
         ToProto(schedule->intervals.front().start, response->mutable_start());
         ToProto(schedule->end(), response->mutable_end());
@@ -360,8 +388,33 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServ
         const std::string receipt = DeterministicBytes(*response);
         if (auto st = store::InsertSchedule(db, *schedule, now, receipt); !st.ok()) return st;
         // The receipt is the aggregator's own: addressed to it alone.
-        auto events = store::AppendEvents(db, {{core::Envelope{core::Topic::kReceipt, schedule->pcc_id, party.id, 0},
-                                                EncodeReceiptPayload(*response)}});
+        std::vector<core::EventDraft> drafts = {
+            {core::Envelope{core::Topic::kReceipt, schedule->pcc_id, party.id, 0}, EncodeReceiptPayload(*response)}};
+
+        // The traffic light of the ISPs the schedule covers follows every
+        // portfolio's latest schedule there.
+        if (net != nullptr) {
+          const absl::Time from = core::AlignDown(schedule->intervals.front().start, core::kIsp);
+          const absl::Time to = core::AlignDown(schedule->end() - absl::Seconds(1), core::kIsp) + core::kIsp;
+          std::map<absl::Time, core::LightReason> by_isp;
+          for (const core::ScheduleBreach& b : breaches) {
+            const core::LightReason reason = b.reason == core::BidReason::kThermalLimit
+                                                 ? core::LightReason::kThermalLimit
+                                                 : core::LightReason::kVoltageLimit;
+            for (absl::Time isp : core::IspsOf(b.start, schedule->resolution)) {
+              by_isp[isp] = std::max(by_isp[isp], reason);
+            }
+          }
+          auto before = store::LockLights(db, schedule->pcc_id, from, to);
+          if (!before.ok()) return before.status();
+          auto lights = store::ReplaceScheduleBreaches(db, schedule->pcc_id, schedule->portfolio_id, from, to, by_isp);
+          if (!lights.ok()) return lights.status();
+          std::vector<core::IspLight> after = *before;
+          for (core::IspLight& l : after) l.schedules = (*lights)[l.isp_start];
+          if (auto st = store::SaveLights(db, schedule->pcc_id, after); !st.ok()) return st;
+          AddLightChanges(schedule->pcc_id, *before, after, drafts);
+        }
+        auto events = store::AppendEvents(db, drafts);
         if (!events.ok()) return events.status();
         return store::RememberResponse(db, key, digest, receipt);
       });

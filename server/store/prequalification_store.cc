@@ -23,6 +23,10 @@ constexpr char kUpsertQualification[] =
     "valid_until = EXCLUDED.valid_until, p_min_mw = EXCLUDED.p_min_mw, p_max_mw = EXCLUDED.p_max_mw, "
     "decided_at = EXCLUDED.decided_at";
 
+constexpr char kQualifiedOf[] =
+    "SELECT resource_id FROM qualifications WHERE aggregator = $1 AND valid_until > to_timestamp($2::bigint / "
+    "1000000.0) ORDER BY resource_id";
+
 std::string Number(double v) { return absl::StrFormat("%.17g", v); }
 
 }  // namespace
@@ -53,6 +57,15 @@ absl::StatusOr<std::map<std::string, core::Qualification>> ReadQualifications(Pg
     out[r->Text(i, 0)] = {r->Text(i, 1), absl::FromUnixMicros(r->Int64(i, 2)), std::stod(r->Text(i, 3)),
                           std::stod(r->Text(i, 4))};
   }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> QualifiedAssetsOf(PgConnection& conn, const std::string& aggregator,
+                                                           absl::Time now) {
+  auto r = conn.Exec(kQualifiedOf, {aggregator, absl::ToUnixMicros(now)});
+  if (!r.ok()) return r.status();
+  std::vector<std::string> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(r->Text(i, 0));
   return out;
 }
 

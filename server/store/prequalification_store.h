@@ -20,6 +20,10 @@ absl::Status LockAssets(PgConnection& conn, std::vector<std::string> ids);
 absl::StatusOr<std::map<std::string, core::Qualification>> ReadQualifications(PgConnection& conn,
                                                                               const std::vector<std::string>& ids);
 
+// Return the assets qualified for `aggregator` and not expired at `now`.
+absl::StatusOr<std::vector<std::string>> QualifiedAssetsOf(PgConnection& conn, const std::string& aggregator,
+                                                           absl::Time now);
+
 // Record a decision; a qualification becomes the asset's standing one.
 absl::Status SaveDecision(PgConnection& conn, const std::string& aggregator, const core::AssetDecision& decision,
                           absl::Time decided_at);

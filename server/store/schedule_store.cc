@@ -28,6 +28,15 @@ constexpr char kSelectAsOf[] =
 constexpr char kSelectIntervals[] =
     "SELECT extract(epoch FROM start_time)::bigint, p_mw, q_mvar IS NULL, coalesce(q_mvar, 0) "
     "FROM schedule_intervals WHERE portfolio_id = $1 AND revision = $2 ORDER BY start_time";
+constexpr char kDeleteBreaches[] =
+    "DELETE FROM schedule_breaches WHERE pcc_id = $1 AND portfolio_id = $2 AND isp_start >= to_timestamp($3::bigint) "
+    "AND isp_start < to_timestamp($4::bigint)";
+constexpr char kInsertBreaches[] =
+    "INSERT INTO schedule_breaches (pcc_id, isp_start, portfolio_id, reason) "
+    "SELECT $1, to_timestamp(s), $2, r FROM unnest($3::bigint[], $4::int[]) AS u(s, r)";
+constexpr char kWorstBreaches[] =
+    "SELECT extract(epoch FROM isp_start)::bigint, max(reason) FROM schedule_breaches WHERE pcc_id = $1 "
+    "AND isp_start >= to_timestamp($2::bigint) AND isp_start < to_timestamp($3::bigint) GROUP BY isp_start";
 constexpr char kLatest[] = "SELECT latest_revision FROM schedule_heads WHERE portfolio_id = $1";
 
 // A PostgreSQL array literal of numbers written exactly ("%.17g").
@@ -92,6 +101,31 @@ absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::strin
   auto latest = conn.Exec(kLatest, {portfolio_id});
   if (!latest.ok()) return latest.status();
   out.latest_revision = latest->Int64(0, 0);
+  return out;
+}
+
+absl::StatusOr<std::map<absl::Time, core::Light>> ReplaceScheduleBreaches(
+    PgConnection& conn, const std::string& pcc_id, const std::string& portfolio_id, absl::Time from, absl::Time to,
+    const std::map<absl::Time, core::LightReason>& breaches) {
+  const int64_t lo = absl::ToUnixSeconds(from), hi = absl::ToUnixSeconds(to);
+  if (auto r = conn.Exec(kDeleteBreaches, {pcc_id, portfolio_id, lo, hi}); !r.ok()) return r.status();
+  if (!breaches.empty()) {
+    std::vector<std::string> starts, reasons;
+    for (const auto& [t, reason] : breaches) {
+      starts.push_back(absl::StrCat(absl::ToUnixSeconds(t)));
+      reasons.push_back(absl::StrCat(static_cast<int>(reason)));
+    }
+    auto r = conn.Exec(kInsertBreaches, {pcc_id, portfolio_id, ArrayLiteral(starts), ArrayLiteral(reasons)});
+    if (!r.ok()) return r.status();
+  }
+  auto worst = conn.Exec(kWorstBreaches, {pcc_id, lo, hi});
+  if (!worst.ok()) return worst.status();
+  std::map<absl::Time, core::Light> out;
+  for (absl::Time t = from; t < to; t += core::kIsp) out[t] = {};
+  for (int i = 0; i < worst->rows(); ++i) {
+    out[absl::FromUnixSeconds(worst->Int64(i, 0))] = {core::LightState::kYellow,
+                                                      static_cast<core::LightReason>(worst->Int64(i, 1))};
+  }
   return out;
 }
 

@@ -2,11 +2,13 @@
 // as known at a time.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "core/schedules/schedule.h"
+#include "core/validation/traffic_light.h"
 #include "store/pg.h"
 
 namespace tsodso::store {
@@ -32,5 +34,13 @@ struct StoredSchedule {
 // there is none.
 absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::string& portfolio_id, int64_t revision,
                                             absl::Time as_of);
+
+// Inside an open transaction: replace the portfolio's breach rows for the
+// ISPs of [from, to) with `breaches` (ISP start -> reason class) and return
+// the light schedules call for at each of those ISPs: yellow while any
+// portfolio's schedule breaches there (voltage before thermal), else green.
+absl::StatusOr<std::map<absl::Time, core::Light>> ReplaceScheduleBreaches(
+    PgConnection& conn, const std::string& pcc_id, const std::string& portfolio_id, absl::Time from, absl::Time to,
+    const std::map<absl::Time, core::LightReason>& breaches);
 
 }  // namespace tsodso::store

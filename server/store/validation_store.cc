@@ -13,13 +13,14 @@ constexpr char kEnsureLights[] =
     "SELECT $1, to_timestamp(s) FROM generate_series($2::bigint, $3::bigint - 1, $4::bigint) AS s "
     "ON CONFLICT DO NOTHING";
 constexpr char kSelectLights[] =
-    "SELECT extract(epoch FROM isp_start)::bigint, up_state, up_reason, down_state, down_reason, intervention "
+    "SELECT extract(epoch FROM isp_start)::bigint, up_state, up_reason, down_state, down_reason, schedule_state, "
+    "schedule_reason, intervention "
     "FROM traffic_lights WHERE pcc_id = $1 AND isp_start >= to_timestamp($2::bigint) "
     "AND isp_start < to_timestamp($3::bigint) ORDER BY isp_start";
 constexpr char kLockSuffix[] = " FOR UPDATE";
 constexpr char kSaveLight[] =
-    "UPDATE traffic_lights SET up_state = $3, up_reason = $4, down_state = $5, down_reason = $6, intervention = $7, "
-    "updated_at = now() "
+    "UPDATE traffic_lights SET up_state = $3, up_reason = $4, down_state = $5, down_reason = $6, "
+    "schedule_state = $7, schedule_reason = $8, intervention = $9, updated_at = now() "
     "WHERE pcc_id = $1 AND isp_start = to_timestamp($2::bigint)";
 constexpr char kInsertIntervention[] =
     "INSERT INTO interventions (party_id, idempotency_key, pcc_id, valid_from, valid_to, lifted) "
@@ -36,7 +37,8 @@ absl::StatusOr<std::vector<core::IspLight>> SelectLights(PgConnection& conn, con
     l.isp_start = absl::FromUnixSeconds(r->Int64(i, 0));
     l.up = {static_cast<core::LightState>(r->Int64(i, 1)), static_cast<core::LightReason>(r->Int64(i, 2))};
     l.down = {static_cast<core::LightState>(r->Int64(i, 3)), static_cast<core::LightReason>(r->Int64(i, 4))};
-    l.intervention = r->Text(i, 5) == "t";
+    l.schedules = {static_cast<core::LightState>(r->Int64(i, 5)), static_cast<core::LightReason>(r->Int64(i, 6))};
+    l.intervention = r->Text(i, 7) == "t";
     stored[r->Int64(i, 0)] = l;
   }
   std::vector<core::IspLight> out;
@@ -74,7 +76,8 @@ absl::Status SaveLights(PgConnection& conn, const std::string& pcc_id, const std
   for (const core::IspLight& l : lights) {
     auto r = conn.Exec(kSaveLight, {pcc_id, absl::ToUnixSeconds(l.isp_start), static_cast<int>(l.up.state),
                                     static_cast<int>(l.up.reason), static_cast<int>(l.down.state),
-                                    static_cast<int>(l.down.reason), l.intervention ? "true" : "false"});
+                                    static_cast<int>(l.down.reason), static_cast<int>(l.schedules.state),
+                                    static_cast<int>(l.schedules.reason), l.intervention ? "true" : "false"});
     if (!r.ok()) return r.status();
   }
   return absl::OkStatus();

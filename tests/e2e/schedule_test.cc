@@ -182,5 +182,55 @@ TEST(ScheduleTest, AnAcknowledgedScheduleSurvivesKillDashNine) {
   EXPECT_EQ(again->received_at().seconds(), r->received_at().seconds());
 }
 
+TEST(ScheduleTest, AScheduleThatWouldBreakALimitIsAcceptedWithWarningsAndTheLightFollows) {
+  GatewayOptions opts;
+  opts.flexibility = true;
+  opts.grid_model_dir = std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud";
+  auto gw = StartGateway(opts);
+  ASSERT_NE(gw, nullptr);
+  // agg-1's portfolio sits, for the DSO, at its qualified battery far down
+  // a feeder.
+  v1::PrequalificationRequest pq;
+  pq.set_idempotency_key("pq");
+  v1::AssetClaim* a = pq.add_assets();
+  a->set_resource_id("agg1-bess-01");
+  a->set_type(v1::ASSET_TYPE_BATTERY);
+  a->set_pcc_id("PS_SUD");
+  a->set_sn_mva(10);
+  a->set_p_min_mw(-10);
+  a->set_p_max_mw(10);
+  ASSERT_TRUE(gw->ClientAs("agg1")->RequestPrequalification(pq).ok());
+  v1::SubscribeRequest lights;
+  lights.add_topics(v1::TOPIC_TRAFFIC_LIGHT);
+  FeedCollector tso(*gw, "tso", lights);
+
+  // Charging 12 MW for the first two hours: more than the feeder carries.
+  auto heavy = Schedule("w-1", 1, 0.5);
+  for (int i = 0; i < 8; ++i) heavy.mutable_intervals(i)->set_p_mw(12);
+  auto r = gw->ClientAs("agg1")->SubmitSchedule(heavy);
+  ASSERT_TRUE(r.ok()) << r.status() << gw->Log();
+  EXPECT_EQ(r->status(), v1::RECEIPT_STATUS_ACCEPTED_WITH_WARNINGS);
+  ASSERT_EQ(r->warnings_size(), 8);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(r->warnings(i).interval_start().seconds(), Tomorrow() + 900 * i);
+    EXPECT_NE(r->warnings(i).reason(), v1::SCHEDULE_WARNING_REASON_UNSPECIFIED);
+  }
+  ASSERT_TRUE(tso.WaitForEvents(1)) << gw->Log();
+  const v1::Event yellow = tso.events()[0];
+  EXPECT_EQ(yellow.traffic_light().light().state(), v1::TRAFFIC_LIGHT_STATE_YELLOW);
+  EXPECT_EQ(yellow.traffic_light().light().start().seconds(), Tomorrow());
+  EXPECT_EQ(yellow.traffic_light().light().end().seconds(), Tomorrow() + 8 * 900);
+
+  // The next revision stays within the network: accepted, and green again.
+  auto r2 = gw->ClientAs("agg1")->SubmitSchedule(Schedule("w-2", 2, 0.5));
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  EXPECT_EQ(r2->status(), v1::RECEIPT_STATUS_ACCEPTED);
+  EXPECT_EQ(r2->warnings_size(), 0);
+  ASSERT_TRUE(tso.WaitForEvents(2)) << gw->Log();
+  const v1::Event green = tso.events()[1];
+  EXPECT_EQ(green.traffic_light().light().state(), v1::TRAFFIC_LIGHT_STATE_GREEN);
+  EXPECT_EQ(green.traffic_light().previous_state(), v1::TRAFFIC_LIGHT_STATE_YELLOW);
+}
+
 }  // namespace
 }  // namespace tsodso::testing

@@ -3,6 +3,8 @@
 // changes, in UTC), and bad values named by interval and field.
 #include "core/schedules/schedule.h"
 
+#include "core/schedules/grid_check.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -122,6 +124,14 @@ TEST_F(ScheduleTest, BadSubmissionsNameTheIntervalAndField) {
   for (auto& v : many.intervals) v.p_mw = 99;
   auto st = CheckSchedule(many, portfolios_, agg1_, now, horizon_).status();
   EXPECT_TRUE(StatusIs(st, absl::StatusCode::kInvalidArgument, {"intervals[0]", "intervals[19]", "and 76 more"}));
+}
+
+TEST_F(ScheduleTest, AnIntervalMapsToTheIspsItTouches) {
+  const absl::Time t = At("2026-11-25T10:00:00Z");
+  EXPECT_EQ(IspsOf(t, absl::Minutes(60)).size(), 4u);
+  EXPECT_EQ(IspsOf(t, absl::Minutes(15)), std::vector<absl::Time>{t});
+  EXPECT_EQ(IspsOf(t + absl::Minutes(10), absl::Minutes(5)), std::vector<absl::Time>{t});
+  EXPECT_EQ(IspsOf(t + absl::Minutes(30), absl::Minutes(30)).front(), t + absl::Minutes(30));
 }
 
 }  // namespace

@@ -19,7 +19,9 @@ const char* LightStateName(LightState state) {
 
 Light IspLight::Effective() const {
   if (intervention) return {LightState::kRed, LightReason::kDirectIntervention};
-  return up.state == LightState::kYellow ? up : down;
+  if (up.state == LightState::kYellow) return up;
+  if (down.state == LightState::kYellow) return down;
+  return schedules;
 }
 
 Light LightFromLines(const std::vector<MolLine>& lines, const std::string& pcc_id) {

@@ -29,11 +29,14 @@ struct IspLight {
   // TSO may have both directions checked before it knows which it needs.
   Light up;
   Light down;
+  // Yellow while an aggregator's latest schedule for the ISP would take the
+  // network beyond a limit.
+  Light schedules;
   bool intervention = false;  // the operator declared direct intervention
 
   Light& ForDirection(Direction d) { return d == Direction::kUp ? up : down; }
   // Red during an intervention, else yellow when either direction's latest
-  // validation limited bids, else green.
+  // validation limited bids or a schedule breaches a limit, else green.
   Light Effective() const;
 };
 

@@ -13,8 +13,8 @@ CREATE TABLE mol_validations (
 CREATE INDEX mol_validations_isp ON mol_validations (isp_start);
 
 -- Traffic light per PCC and ISP: what the latest MOL validation of each
--- direction called for and whether the operator declared direct
--- intervention. An ISP without a
+-- direction called for, whether schedules breach a limit, and whether the
+-- operator declared direct intervention. An ISP without a
 -- row is green. Rows are locked while a change is decided, so concurrent
 -- validations of one ISP publish their changes in order.
 CREATE TABLE traffic_lights (
@@ -24,6 +24,8 @@ CREATE TABLE traffic_lights (
   up_reason integer NOT NULL DEFAULT 0,
   down_state integer NOT NULL DEFAULT 1,
   down_reason integer NOT NULL DEFAULT 0,
+  schedule_state integer NOT NULL DEFAULT 1,
+  schedule_reason integer NOT NULL DEFAULT 0,
   intervention boolean NOT NULL DEFAULT false,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (pcc_id, isp_start)

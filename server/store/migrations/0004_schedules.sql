@@ -27,3 +27,14 @@ CREATE TABLE schedule_intervals (
   PRIMARY KEY (portfolio_id, revision, start_time),
   FOREIGN KEY (portfolio_id, revision) REFERENCES schedules (portfolio_id, revision)
 );
+
+-- Intervals where a portfolio's latest schedule would take the network
+-- beyond a limit, per ISP: what makes the traffic light yellow for
+-- schedules. A new revision replaces its portfolio's rows.
+CREATE TABLE schedule_breaches (
+  pcc_id text NOT NULL,
+  isp_start timestamptz NOT NULL,
+  portfolio_id text NOT NULL,
+  reason integer NOT NULL,
+  PRIMARY KEY (pcc_id, isp_start, portfolio_id)
+);
