@@ -114,7 +114,7 @@ void GatewayProcess::WriteConfig() {
       << "  identity: san_uri\n"
       << "database:\n"
       << "  dsn: \"" << options_.dsn << "\"\n"
-      << "  pool_size: 3\n"
+      << "  pool_size: " << options_.pool_size << "\n"
       << "feed:\n"
       << "  heartbeat_interval_ms: " << options_.heartbeat_ms << "\n"
       << "  subscriber_queue_capacity: " << options_.queue_capacity << "\n"
@@ -132,6 +132,10 @@ void GatewayProcess::WriteConfig() {
       << "  - {id: agg1-sud-vpp, aggregator: agg-1, pcc: PS_SUD, p_min_mw: -15, p_max_mw: 15, q_min_mvar: -5, "
          "q_max_mvar: 5}\n"
       << "  - {id: agg2-ovest-ev, aggregator: agg-2, pcc: PS_OVEST, p_min_mw: 0, p_max_mw: 8}\n";
+  for (int i = 0; i < options_.extra_agg1_portfolios; ++i) {
+    out << "  - {id: agg1-sud-bench-" << i << ", aggregator: agg-1, pcc: PS_SUD, p_min_mw: -15, p_max_mw: 15, "
+        << "q_min_mvar: -5, q_max_mvar: 5}\n";
+  }
   if (options_.flexibility) {
     const std::string config = std::string(TSODSO_SOURCE_DIR) + "/config/";
     out << "flexibility:\n"

@@ -39,6 +39,11 @@ struct GatewayOptions {
   // Validate PS Sud's merit order lists on this network model directory
   // (e.g. config/grids/ps-sud); empty: no network model.
   std::string grid_model_dir;
+  // database.pool_size: the daemon's database workers.
+  int pool_size = 3;
+  // Further portfolios of agg-1 at PS_SUD, named agg1-sud-bench-<i> for i
+  // in [0, n), so that concurrent aggregator clients need not share one.
+  int extra_agg1_portfolios = 0;
 };
 
 class GatewayProcess {
