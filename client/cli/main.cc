@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "core/capability/polygon.h"
 #include "core/common/csv.h"
@@ -125,6 +126,19 @@ std::string Human(const v1::Event& e) {
     line += " portfolio " + r.portfolio_id() + " revision " + std::to_string(r.revision()) + " " +
             v1::ReceiptStatus_Name(r.status()).substr(15) + ", " + std::to_string(r.interval_count()) + " intervals " +
             Time(r.start()) + " .. " + Time(r.end());
+  }
+  if (e.has_curtailment()) {
+    const v1::CurtailmentNotice& c = e.curtailment();
+    line += " " + c.curtailment_id() + " " + Time(c.from()) + " .. " + Time(c.to()) + " by " + c.issued_by() + ": " +
+            std::to_string(c.portfolios()) + " portfolio(s)";
+    for (const auto& o : c.orders()) {
+      line += o.has_max_injection_mw()
+                  ? absl::StrFormat(", %s injection <= %.2f MW", o.portfolio_id(), o.max_injection_mw())
+                  : absl::StrFormat(", %s at %.2f MW", o.portfolio_id(), o.setpoint_mw());
+    }
+    if (c.orders().empty()) line += absl::StrFormat(", caps %.2f MW in all", c.total_max_injection_mw());
+    if (c.redelivery()) line += " (sent again: not yet acknowledged)";
+    if (!c.text().empty()) line += " \"" + c.text() + "\"";
   }
   if (e.has_prequalification()) {
     const v1::AssetQualification& a = e.prequalification();
@@ -426,6 +440,25 @@ int main(int argc, char** argv) {
       ->required();
   prequalify->add_option("--idempotency-key", prequalify_key, "key that makes a retry safe; default: a new random key");
 
+  auto* curtail = app.add_subcommand("curtail", "order portfolios below a PCC to cap or hold (operator): red phase");
+  std::string curt_pcc, curt_from, curt_to, curt_text, curt_key;
+  std::vector<std::string> curt_caps, curt_setpoints;
+  curtail->add_option("--pcc", curt_pcc, "PCC id")->required();
+  curtail->add_option("--from", curt_from, "RFC 3339 UTC start of the first ISP")->required();
+  curtail->add_option("--to", curt_to, "RFC 3339 UTC end of the last ISP")->required();
+  curtail->add_option("--cap", curt_caps, "PORTFOLIO=MW: cap the portfolio's injection; repeatable");
+  curtail->add_option("--setpoint", curt_setpoints, "PORTFOLIO=MW: hold this exchange (consumption +); repeatable");
+  curtail->add_option("--text", curt_text, "why, for the aggregators");
+  curtail->add_option("--idempotency-key", curt_key, "key that makes a retry safe; default: a new random key");
+  auto* curtailment = app.add_subcommand("curtailment", "curtailment acknowledgements (operator)");
+  curtailment->require_subcommand(1);
+  auto* curt_status = curtailment->add_subcommand("status", "who has acknowledged a curtailment, and when");
+  std::string curt_id;
+  curt_status->add_option("id", curt_id, "curtailment id")->required();
+  auto* ack = app.add_subcommand("ack", "acknowledge a curtailment notice (aggregator)");
+  std::string ack_id;
+  ack->add_option("notice_id", ack_id, "the notice's id (its curtailment id)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -562,6 +595,73 @@ int main(int argc, char** argv) {
       out << tsodso::client::RenderSvg(chart);
       if (!out.flush()) return Fail(absl::UnavailableError("cannot write " + svg_file));
       std::fprintf(stderr, "tsodso: wrote %s\n", svg_file.c_str());
+    }
+    return 0;
+  }
+  if (curtail->parsed()) {
+    v1::IssueCurtailmentRequest req;
+    req.set_pcc_id(curt_pcc);
+    req.set_text(curt_text);
+    if (!ParseTime(curt_from, req.mutable_from())) {
+      return Fail(absl::InvalidArgumentError("--from: '" + curt_from + "' is not an RFC 3339 time"));
+    }
+    if (!ParseTime(curt_to, req.mutable_to())) {
+      return Fail(absl::InvalidArgumentError("--to: '" + curt_to + "' is not an RFC 3339 time"));
+    }
+    for (auto [list, cap] : {std::pair{&curt_caps, true}, std::pair{&curt_setpoints, false}}) {
+      for (const std::string& item : *list) {
+        const size_t eq = item.find('=');
+        double mw = 0;
+        if (eq == std::string::npos || !absl::SimpleAtod(item.substr(eq + 1), &mw)) {
+          return Fail(absl::InvalidArgumentError(std::string(cap ? "--cap" : "--setpoint") + ": '" + item +
+                                                 "' is not PORTFOLIO=MW"));
+        }
+        v1::CurtailmentOrder* o = req.add_orders();
+        o->set_portfolio_id(item.substr(0, eq));
+        cap ? o->set_max_injection_mw(mw) : o->set_setpoint_mw(mw);
+      }
+    }
+    req.set_idempotency_key(curt_key.empty() ? NewKey() : curt_key);
+    auto r = RetryWhileUnavailable([&] { return (*client)->IssueCurtailment(req); });
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      std::cout << Json(*r) << std::endl;
+    } else {
+      std::cout << "curtailment " << r->curtailment_id() << " issued as events";
+      for (auto seq : r->event_seqs()) std::cout << " #" << seq;
+      if (r->replayed()) std::cout << " (answer to an earlier identical request)";
+      std::cout << std::endl;
+    }
+    return 0;
+  }
+  if (curt_status->parsed()) {
+    v1::GetCurtailmentStatusRequest req;
+    req.set_curtailment_id(curt_id);
+    auto r = (*client)->GetCurtailmentStatus(req);
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      std::cout << Json(*r) << std::endl;
+      return 0;
+    }
+    std::printf("curtailment %s at %s, %s .. %s\n", r->curtailment_id().c_str(), r->pcc_id().c_str(),
+                Time(r->from()).c_str(), Time(r->to()).c_str());
+    for (const auto& n : r->recipients()) {
+      std::printf("  %-10s %s, sent %d time(s)\n", n.aggregator().c_str(),
+                  n.acknowledged() ? ("acknowledged " + Time(n.acknowledged_at())).c_str() : "NOT acknowledged",
+                  n.deliveries());
+    }
+    return 0;
+  }
+  if (ack->parsed()) {
+    v1::AcknowledgeNoticeRequest req;
+    req.set_notice_id(ack_id);
+    auto r = RetryWhileUnavailable([&] { return (*client)->AcknowledgeNotice(req); });
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      std::cout << Json(*r) << std::endl;
+    } else {
+      std::printf("notice %s acknowledged at %s%s\n", r->notice_id().c_str(), Time(r->acknowledged_at()).c_str(),
+                  r->already_acknowledged() ? " (earlier)" : "");
     }
     return 0;
   }

@@ -94,7 +94,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, int timeout_ms)
       flexibility_(v1::FlexibilityService::NewStub(channel_)),
       validation_(v1::BidValidationService::NewStub(channel_)),
       schedules_(v1::ScheduleService::NewStub(channel_)),
-      prequalification_(v1::PrequalificationService::NewStub(channel_)) {}
+      prequalification_(v1::PrequalificationService::NewStub(channel_)),
+      curtailment_(v1::CurtailmentService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -170,6 +171,18 @@ absl::StatusOr<v1::GetFlexibilityResponse> Client::GetFlexibility(const v1::GetF
   v1::GetFlexibilityResponse out;
   if (auto st = FromGrpc(flexibility_->GetFlexibility(ctx.get(), request, &out)); !st.ok()) return st;
   return out;
+}
+
+absl::StatusOr<v1::IssueCurtailmentResponse> Client::IssueCurtailment(const v1::IssueCurtailmentRequest& request) {
+  return Call(*operator_, &v1::OperatorService::Stub::IssueCurtailment, NewContext().get(), request);
+}
+
+absl::StatusOr<v1::CurtailmentStatus> Client::GetCurtailmentStatus(const v1::GetCurtailmentStatusRequest& request) {
+  return Call(*operator_, &v1::OperatorService::Stub::GetCurtailmentStatus, NewContext().get(), request);
+}
+
+absl::StatusOr<v1::AcknowledgeNoticeResponse> Client::AcknowledgeNotice(const v1::AcknowledgeNoticeRequest& request) {
+  return Call(*curtailment_, &v1::CurtailmentService::Stub::AcknowledgeNotice, NewContext().get(), request);
 }
 
 absl::Status Client::Health() {

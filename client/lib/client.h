@@ -54,6 +54,9 @@ class Client {
   absl::StatusOr<v1::ScheduleReceipt> SubmitSchedule(const v1::SubmitScheduleRequest& request);
   absl::StatusOr<v1::GetScheduleResponse> GetSchedule(const v1::GetScheduleRequest& request);
   absl::StatusOr<v1::PrequalificationResponse> RequestPrequalification(const v1::PrequalificationRequest& request);
+  absl::StatusOr<v1::IssueCurtailmentResponse> IssueCurtailment(const v1::IssueCurtailmentRequest& request);
+  absl::StatusOr<v1::CurtailmentStatus> GetCurtailmentStatus(const v1::GetCurtailmentStatusRequest& request);
+  absl::StatusOr<v1::AcknowledgeNoticeResponse> AcknowledgeNotice(const v1::AcknowledgeNoticeRequest& request);
   // Ask the standard gRPC health service; OK when the gateway is serving.
   absl::Status Health();
 
@@ -77,6 +80,7 @@ class Client {
   std::unique_ptr<v1::BidValidationService::Stub> validation_;
   std::unique_ptr<v1::ScheduleService::Stub> schedules_;
   std::unique_ptr<v1::PrequalificationService::Stub> prequalification_;
+  std::unique_ptr<v1::CurtailmentService::Stub> curtailment_;
   std::mutex mu_;
   grpc::ClientContext* stream_context_ = nullptr;
   bool cancelled_ = false;

@@ -318,6 +318,53 @@ std::string EncodePrequalificationPayload(const v1::AssetQualification& outcome)
   return DeterministicBytes(event);
 }
 
+core::CurtailmentRequest FromProto(const v1::IssueCurtailmentRequest& request) {
+  core::CurtailmentRequest out;
+  out.pcc_id = request.pcc_id();
+  out.from = FromProto(request.from());
+  out.to = FromProto(request.to());
+  out.text = request.text();
+  for (const v1::CurtailmentOrder& o : request.orders()) {
+    core::CurtailmentOrder order;
+    order.portfolio_id = o.portfolio_id();
+    if (o.has_max_injection_mw()) order.max_injection_mw = o.max_injection_mw();
+    if (o.has_setpoint_mw()) order.setpoint_mw = o.setpoint_mw();
+    out.orders.push_back(order);
+  }
+  return out;
+}
+
+std::string EncodeCurtailmentPayload(const core::Curtailment& c, const std::string& aggregator) {
+  v1::Event event;
+  v1::CurtailmentNotice* n = event.mutable_curtailment();
+  n->set_curtailment_id(c.id);
+  n->set_pcc_id(c.pcc_id);
+  ToProto(c.from, n->mutable_from());
+  ToProto(c.to, n->mutable_to());
+  n->set_text(c.text);
+  n->set_issued_by(c.issued_by);
+  ToProto(c.issued_at, n->mutable_issued_at());
+  if (aggregator.empty()) {
+    n->set_portfolios(c.portfolios);
+    n->set_total_max_injection_mw(c.total_max_injection_mw);
+    return DeterministicBytes(event);
+  }
+  // An aggregator learns its own orders and counts, nothing of the others'.
+  auto own = c.by_aggregator.find(aggregator);
+  if (own == c.by_aggregator.end()) return DeterministicBytes(event);
+  double total = 0;
+  for (const core::CurtailmentOrder& o : own->second) {
+    v1::CurtailmentOrder* w = n->add_orders();
+    w->set_portfolio_id(o.portfolio_id);
+    if (o.max_injection_mw.has_value()) w->set_max_injection_mw(*o.max_injection_mw);
+    if (o.setpoint_mw.has_value()) w->set_setpoint_mw(*o.setpoint_mw);
+    total += o.max_injection_mw.value_or(0);
+  }
+  n->set_portfolios(static_cast<int32_t>(own->second.size()));
+  n->set_total_max_injection_mw(total);
+  return DeterministicBytes(event);
+}
+
 std::string DeterministicBytes(const google::protobuf::Message& message) {
   std::string out;
   {

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "core/curtailment/curtailment.h"
 #include "core/events/event.h"
 #include "core/flexibility/engine.h"
 #include "core/grid/pcc_network.h"
@@ -72,6 +73,11 @@ std::vector<core::AssetClaim> FromProto(const v1::PrequalificationRequest& reque
 void ToProto(const core::AssetDecision& decision, const std::string& pcc_id, const std::string& aggregator,
              v1::AssetQualification* out);
 std::string EncodePrequalificationPayload(const v1::AssetQualification& outcome);
+
+core::CurtailmentRequest FromProto(const v1::IssueCurtailmentRequest& request);
+// Encode a CURTAILMENT payload: an aggregator's own orders, or with
+// `aggregator` empty the PCC-level summary for the TSO.
+std::string EncodeCurtailmentPayload(const core::Curtailment& curtailment, const std::string& aggregator);
 
 // Serialize deterministically, for digests and idempotency comparisons.
 std::string DeterministicBytes(const google::protobuf::Message& message);

@@ -34,6 +34,7 @@ GatewayServer::GatewayServer(ServiceContext& ctx)
       validation_(ctx),
       schedules_(ctx),
       prequalification_(ctx),
+      curtailment_(ctx),
       feed_(ctx) {}
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const ServerOptions& options, ServiceContext& ctx) {
@@ -75,6 +76,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   builder.RegisterService(&server->validation_);
   builder.RegisterService(&server->schedules_);
   builder.RegisterService(&server->prequalification_);
+  builder.RegisterService(&server->curtailment_);
   // A year of 15-minute flexibility without vertices is ~7 MB.
   builder.SetMaxSendMessageSize(64 * 1024 * 1024);
   builder.RegisterService(&server->feed_);

@@ -58,6 +58,7 @@ class GatewayServer {
   BidValidationServiceImpl validation_;
   ScheduleServiceImpl schedules_;
   PrequalificationServiceImpl prequalification_;
+  CurtailmentServiceImpl curtailment_;
   FeedServiceImpl feed_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -7,6 +7,7 @@
 #include "api/subscribe_reactor.h"
 #include "core/common/time.h"
 #include "core/schedules/grid_check.h"
+#include "store/curtailment_store.h"
 #include "store/event_store.h"
 #include "store/idempotency.h"
 #include "store/notice_store.h"
@@ -224,6 +225,96 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::DeclareIntervention(grpc::Callbac
                     if (!events.ok()) return events.status();
                     for (const auto& e : *events) response->add_event_seqs(e.seq);
                     return store::RememberResponse(db, key, digest, DeterministicBytes(*response));
+                  });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::IssueCurtailment(grpc::CallbackServerContext* call,
+                                                                const v1::IssueCurtailmentRequest* request,
+                                                                v1::IssueCurtailmentResponse* response) {
+  static constexpr char kMethod[] = "/tsodso.v1.OperatorService/IssueCurtailment";
+  return RunUnary(
+      ctx_, call, kMethod, request, response,
+      [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+        if (auto st = core::RequireOperator(party, "IssueCurtailment"); !st.ok()) return st;
+        if (auto st = core::ValidateIdempotencyKey(request->idempotency_key()); !st.ok()) return st;
+        const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+        auto c = core::MakeCurtailment(FromProto(*request), *ctx_.registry, ctx_.portfolios, party, now, NewUuid());
+        if (!c.ok()) return c.status();
+        const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
+        const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
+        auto replayed = AnswerFromEarlier(db, key, digest, response);
+        if (!replayed.ok() || *replayed) return replayed.status();
+
+        if (auto st = store::InsertCurtailment(db, *c); !st.ok()) return st;
+        // Each affected aggregator its own orders; the TSO the summary.
+        std::vector<core::EventDraft> drafts;
+        std::vector<std::string> recipients;
+        for (const auto& [aggregator, orders] : c->by_aggregator) {
+          drafts.push_back({core::Envelope{core::Topic::kCurtailment, c->pcc_id, aggregator, 0},
+                            EncodeCurtailmentPayload(*c, aggregator)});
+          recipients.push_back(aggregator);
+        }
+        drafts.push_back({core::Envelope{core::Topic::kCurtailment, c->pcc_id, "",
+                                         core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)},
+                          EncodeCurtailmentPayload(*c, "")});
+        // The red phase: direct action on the DERs for those ISPs.
+        auto before = store::LockLights(db, c->pcc_id, c->from, c->to);
+        if (!before.ok()) return before.status();
+        std::vector<core::IspLight> after = *before;
+        for (core::IspLight& l : after) l.intervention = true;
+        if (auto st = store::SaveLights(db, c->pcc_id, after); !st.ok()) return st;
+        AddLightChanges(c->pcc_id, *before, after, drafts);
+        auto events = store::AppendEvents(db, drafts);
+        if (!events.ok()) return events.status();
+        for (size_t i = 0; i < recipients.size(); ++i) {
+          if (auto st = store::RecordNotice(db, c->id, recipients[i], (*events)[i].payload, (*events)[i].seq);
+              !st.ok()) {
+            return st;
+          }
+        }
+        response->set_curtailment_id(c->id);
+        for (const auto& e : *events) response->add_event_seqs(e.seq);
+        return store::RememberResponse(db, key, digest, DeterministicBytes(*response));
+      });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::GetCurtailmentStatus(grpc::CallbackServerContext* call,
+                                                                    const v1::GetCurtailmentStatusRequest* request,
+                                                                    v1::CurtailmentStatus* response) {
+  return RunUnary(ctx_, call, "/tsodso.v1.OperatorService/GetCurtailmentStatus", request, response,
+                  [request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+                    if (auto st = core::RequireOperator(party, "GetCurtailmentStatus"); !st.ok()) return st;
+                    auto record = store::ReadCurtailment(db, request->curtailment_id());
+                    if (!record.ok()) return record.status();
+                    response->set_curtailment_id(request->curtailment_id());
+                    response->set_pcc_id(record->pcc_id);
+                    ToProto(record->from, response->mutable_from());
+                    ToProto(record->to, response->mutable_to());
+                    for (const store::NoticeState& n : record->notices) {
+                      auto* r = response->add_recipients();
+                      r->set_aggregator(n.aggregator);
+                      r->set_acknowledged(n.acknowledged_at.has_value());
+                      if (n.acknowledged_at) ToProto(*n.acknowledged_at, r->mutable_acknowledged_at());
+                      r->set_deliveries(n.deliveries);
+                    }
+                    return absl::OkStatus();
+                  });
+}
+
+grpc::ServerUnaryReactor* CurtailmentServiceImpl::AcknowledgeNotice(grpc::CallbackServerContext* call,
+                                                                    const v1::AcknowledgeNoticeRequest* request,
+                                                                    v1::AcknowledgeNoticeResponse* response) {
+  return RunUnary(ctx_, call, "/tsodso.v1.CurtailmentService/AcknowledgeNotice", request, response,
+                  [request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+                    if (auto st = core::RequireRole(party, core::Role::kAggregator, "AcknowledgeNotice"); !st.ok())
+                      return st;
+                    auto ack = store::Acknowledge(db, request->notice_id(), party.id,
+                                                  absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())));
+                    if (!ack.ok()) return ack.status();
+                    response->set_notice_id(request->notice_id());
+                    ToProto(ack->at, response->mutable_acknowledged_at());
+                    response->set_already_acknowledged(ack->already);
+                    return absl::OkStatus();
                   });
 }
 
@@ -501,7 +592,39 @@ grpc::ServerUnaryReactor* PrequalificationServiceImpl::RequestPrequalification(
 
 grpc::ServerWriteReactor<v1::Event>* FeedServiceImpl::Subscribe(grpc::CallbackServerContext* call,
                                                                 const v1::SubscribeRequest* request) {
-  return SubscribeReactor::Create(ctx_, call, *request);
+  grpc::ServerWriteReactor<v1::Event>* reactor = SubscribeReactor::Create(ctx_, call, *request);
+  // An aggregator that comes back without having acknowledged a curtailment
+  // notice it has seen gets it again, as a new event behind its replay.
+  auto party = CallerParty(*call, *ctx_.registry);
+  if (party.ok() && (*party)->role == core::Role::kAggregator) {
+    const std::string aggregator = (*party)->id;
+    const int64_t seen = request->resume_after_seq();
+    ctx_.pool->Post([aggregator, seen](absl::StatusOr<store::PgConnection*> conn) {
+      if (!conn.ok()) return;  // the next subscription tries again
+      absl::Status st = store::InTransaction(**conn, [&]() -> absl::Status {
+        auto open = store::OpenNotices(**conn, aggregator, absl::Now(), seen);
+        if (!open.ok() || open->empty()) return open.status();
+        std::vector<core::EventDraft> drafts;
+        for (const store::OpenNotice& n : *open) {
+          v1::Event again;
+          if (!again.ParseFromString(n.payload)) return absl::DataLossError("stored notice does not parse");
+          again.mutable_curtailment()->set_redelivery(true);
+          drafts.push_back(
+              {core::Envelope{core::Topic::kCurtailment, n.pcc_id, aggregator, 0}, DeterministicBytes(again)});
+        }
+        auto events = store::AppendEvents(**conn, drafts);
+        if (!events.ok()) return events.status();
+        for (size_t i = 0; i < open->size(); ++i) {
+          auto st = store::RecordNotice(**conn, (*open)[i].curtailment_id, aggregator, (*events)[i].payload,
+                                        (*events)[i].seq);
+          if (!st.ok()) return st;
+        }
+        return absl::OkStatus();
+      });
+      if (!st.ok()) spdlog::warn("redelivering curtailment notices to {}: {}", aggregator, std::string(st.message()));
+    });
+  }
+  return reactor;
 }
 
 }  // namespace tsodso::api

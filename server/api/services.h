@@ -32,6 +32,12 @@ class OperatorServiceImpl final : public v1::OperatorService::CallbackService {
   grpc::ServerUnaryReactor* DeclareIntervention(grpc::CallbackServerContext* call,
                                                 const v1::DeclareInterventionRequest* request,
                                                 v1::DeclareInterventionResponse* response) override;
+  grpc::ServerUnaryReactor* IssueCurtailment(grpc::CallbackServerContext* call,
+                                             const v1::IssueCurtailmentRequest* request,
+                                             v1::IssueCurtailmentResponse* response) override;
+  grpc::ServerUnaryReactor* GetCurtailmentStatus(grpc::CallbackServerContext* call,
+                                                 const v1::GetCurtailmentStatusRequest* request,
+                                                 v1::CurtailmentStatus* response) override;
 
  private:
   ServiceContext& ctx_;
@@ -79,6 +85,17 @@ class PrequalificationServiceImpl final : public v1::PrequalificationService::Ca
   grpc::ServerUnaryReactor* RequestPrequalification(grpc::CallbackServerContext* call,
                                                     const v1::PrequalificationRequest* request,
                                                     v1::PrequalificationResponse* response) override;
+
+ private:
+  ServiceContext& ctx_;
+};
+
+class CurtailmentServiceImpl final : public v1::CurtailmentService::CallbackService {
+ public:
+  explicit CurtailmentServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
+  grpc::ServerUnaryReactor* AcknowledgeNotice(grpc::CallbackServerContext* call,
+                                              const v1::AcknowledgeNoticeRequest* request,
+                                              v1::AcknowledgeNoticeResponse* response) override;
 
  private:
   ServiceContext& ctx_;

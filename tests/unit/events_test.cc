@@ -27,8 +27,8 @@ TEST(TopicTest, OnlyNoticeAndFlexibilityAreKnown) {
   EXPECT_TRUE(IsKnownTopic(1));
   EXPECT_TRUE(IsKnownTopic(2));
   EXPECT_FALSE(IsKnownTopic(0));
-  EXPECT_TRUE(IsKnownTopic(6));
-  EXPECT_FALSE(IsKnownTopic(7));
+  EXPECT_TRUE(IsKnownTopic(7));
+  EXPECT_FALSE(IsKnownTopic(8));
   EXPECT_FALSE(IsKnownTopic(-1));
   EXPECT_STREQ(TopicName(Topic::kNotice), "NOTICE");
   EXPECT_STREQ(TopicName(Topic::kFlexibility), "FLEXIBILITY");

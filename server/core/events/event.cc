@@ -18,12 +18,14 @@ const char* TopicName(Topic topic) {
       return "RECEIPT";
     case Topic::kPrequalification:
       return "PREQUALIFICATION";
+    case Topic::kCurtailment:
+      return "CURTAILMENT";
   }
   return "UNKNOWN";
 }
 
 bool IsKnownTopic(int value) {
-  return value >= static_cast<int>(Topic::kNotice) && value <= static_cast<int>(Topic::kPrequalification);
+  return value >= static_cast<int>(Topic::kNotice) && value <= static_cast<int>(Topic::kCurtailment);
 }
 
 bool MayReceive(const Party& party, const Envelope& envelope) {
