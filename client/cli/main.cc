@@ -690,6 +690,11 @@ int main(int argc, char** argv) {
     req.set_pcc_id(sched_pcc);
     req.set_resolution_minutes(sched_resolution);
     if (auto st = ReadScheduleCsv(sched_file, &req); !st.ok()) return Fail(st);
+    if (sched_revision == 0 && !sched_key.empty()) {
+      // A retry must repeat the first request exactly: "the latest + 1"
+      // would have moved on if the first one was stored.
+      return Fail(absl::InvalidArgumentError("--revision: give it together with --idempotency-key"));
+    }
     if (sched_revision == 0) {
       v1::GetScheduleRequest latest;
       latest.set_portfolio_id(sched_portfolio);

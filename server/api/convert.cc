@@ -284,6 +284,8 @@ std::vector<core::AssetClaim> FromProto(const v1::PrequalificationRequest& reque
   for (const v1::AssetClaim& a : request.assets()) {
     core::AssetClaim c;
     c.id = a.resource_id();
+    // An unknown type keeps its wire name, so the refusal can name it.
+    c.type = v1::AssetType_Name(a.type());
     for (auto [wire, name] : kAssetTypes) {
       if (a.type() == wire) c.type = name;
     }

@@ -193,6 +193,11 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::DeclareIntervention(grpc::Callbac
                   [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
                     if (auto st = core::RequireOperator(party, "DeclareIntervention"); !st.ok()) return st;
                     if (auto st = core::ValidateIdempotencyKey(request->idempotency_key()); !st.ok()) return st;
+                    // A retry gets the first answer, even once the period has passed.
+                    const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
+                    const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
+                    auto replayed = AnswerFromEarlier(db, key, digest, response);
+                    if (!replayed.ok() || *replayed) return replayed.status();
                     const std::string& pcc = request->pcc_id();
                     if (ctx_.registry->FindPcc(pcc) == nullptr) {
                       return absl::InvalidArgumentError(absl::StrCat("pcc_id: unknown PCC '", pcc, "'"));
@@ -204,11 +209,6 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::DeclareIntervention(grpc::Callbac
                       return absl::InvalidArgumentError(
                           absl::StrCat("to: ", core::Rfc3339(to), " has passed; past ISPs keep their light"));
                     }
-
-                    const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
-                    const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
-                    auto replayed = AnswerFromEarlier(db, key, digest, response);
-                    if (!replayed.ok() || *replayed) return replayed.status();
                     if (auto st = store::InsertIntervention(db, party.id, request->idempotency_key(), pcc, from, to,
                                                             request->lift());
                         !st.ok()) {
@@ -237,13 +237,14 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::IssueCurtailment(grpc::CallbackSe
       [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
         if (auto st = core::RequireOperator(party, "IssueCurtailment"); !st.ok()) return st;
         if (auto st = core::ValidateIdempotencyKey(request->idempotency_key()); !st.ok()) return st;
-        const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
-        auto c = core::MakeCurtailment(FromProto(*request), *ctx_.registry, ctx_.portfolios, party, now, NewUuid());
-        if (!c.ok()) return c.status();
+        // A retry gets the first answer, even once the period has begun.
         const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
         const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
         auto replayed = AnswerFromEarlier(db, key, digest, response);
         if (!replayed.ok() || *replayed) return replayed.status();
+        const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+        auto c = core::MakeCurtailment(FromProto(*request), *ctx_.registry, ctx_.portfolios, party, now, NewUuid());
+        if (!c.ok()) return c.status();
 
         if (auto st = store::InsertCurtailment(db, *c); !st.ok()) return st;
         // Each affected aggregator its own orders; the TSO the summary.
@@ -425,31 +426,24 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServ
       [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
         if (auto st = core::RequireRole(party, core::Role::kAggregator, "SubmitSchedule"); !st.ok()) return st;
         if (auto st = core::ValidateIdempotencyKey(request->idempotency_key()); !st.ok()) return st;
-        const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
-        auto schedule = core::CheckSchedule(FromProto(*request), ctx_.portfolios, party, now, ctx_.schedule_horizon);
-        if (!schedule.ok()) return schedule.status();
-
+        // A retry gets its receipt, even once the horizon has moved on.
         const store::IdempotencyKey key{party.id, kMethod, request->idempotency_key()};
         const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
         auto replayed = AnswerFromEarlier(db, key, digest, response);
         if (!replayed.ok() || *replayed) return replayed.status();
+        auto schedule =
+            core::CheckSchedule(FromProto(*request), ctx_.portfolios, party, absl::Now(), ctx_.schedule_horizon);
+        if (!schedule.ok()) return schedule.status();
 
-        auto latest = store::LockScheduleHead(db, schedule->portfolio_id);
-        if (!latest.ok()) return latest.status();
-        if (schedule->revision <= *latest) {
-          return absl::FailedPreconditionError(absl::StrCat("revision: ", schedule->revision,
-                                                            " is not after the latest revision ", *latest,
-                                                            " of portfolio '", schedule->portfolio_id, "'"));
-        }
-        // Where the DSO has the network: would the schedule, on top of the
-        // forecast operating point, break a limit? Placed at the aggregator's
-        // qualified assets below the PCC.
+        // Where the DSO has the network: would the schedule break a limit?
+        // Placed at the aggregator's qualified assets below the PCC; worked
+        // out before the portfolio is locked.
         std::vector<core::ScheduleBreach> breaches;
         const core::PccNetwork* net = ctx_.grids->Find(schedule->pcc_id);
         const std::shared_ptr<const core::FlexCatalog> flex = ctx_.flex->Get();
         const core::FlexScenario* scenario = flex->Find(schedule->pcc_id, core::kCurrentScenario);
         if (net != nullptr && scenario != nullptr) {
-          auto qualified = store::QualifiedAssetsOf(db, party.id, now);
+          auto qualified = store::QualifiedAssetsOf(db, party.id, absl::Now());
           if (!qualified.ok()) return qualified.status();
           std::vector<int> buses;
           for (const std::string& id : *qualified) {
@@ -461,6 +455,16 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServ
           breaches = core::ScheduleBreaches(*net, scenario->model, *schedule, buses);
         }
 
+        auto latest = store::LockScheduleHead(db, schedule->portfolio_id);
+        if (!latest.ok()) return latest.status();
+        if (schedule->revision <= *latest) {
+          return absl::FailedPreconditionError(absl::StrCat("revision: ", schedule->revision,
+                                                            " is not after the latest revision ", *latest,
+                                                            " of portfolio '", schedule->portfolio_id, "'"));
+        }
+        // Taken under the portfolio's lock, so revisions are received in
+        // order and "as received at T" finds the right one.
+        const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
         response->set_portfolio_id(schedule->portfolio_id);
         response->set_pcc_id(schedule->pcc_id);
         response->set_revision(schedule->revision);
@@ -482,11 +486,19 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServ
         std::vector<core::EventDraft> drafts = {
             {core::Envelope{core::Topic::kReceipt, schedule->pcc_id, party.id, 0}, EncodeReceiptPayload(*response)}};
 
-        // The traffic light of the ISPs the schedule covers follows every
-        // portfolio's latest schedule there.
+        // The traffic light follows every portfolio's latest schedule: this
+        // revision replaces the portfolio's breaches from now on, over both
+        // the ISPs it covers and those the previous one had flagged.
         if (net != nullptr) {
-          const absl::Time from = core::AlignDown(schedule->intervals.front().start, core::kIsp);
-          const absl::Time to = core::AlignDown(schedule->end() - absl::Seconds(1), core::kIsp) + core::kIsp;
+          const absl::Time since = core::AlignDown(now, core::kIsp);
+          absl::Time from = core::AlignDown(schedule->intervals.front().start, core::kIsp);
+          absl::Time to = core::AlignDown(schedule->end() - absl::Seconds(1), core::kIsp) + core::kIsp;
+          auto old = store::ScheduleBreachSpan(db, schedule->pcc_id, schedule->portfolio_id, since);
+          if (!old.ok()) return old.status();
+          if (old->has_value()) {
+            from = std::min(from, (*old)->first);
+            to = std::max(to, (*old)->second);
+          }
           std::map<absl::Time, core::LightReason> by_isp;
           for (const core::ScheduleBreach& b : breaches) {
             const core::LightReason reason = b.reason == core::BidReason::kThermalLimit
@@ -498,7 +510,8 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServ
           }
           auto before = store::LockLights(db, schedule->pcc_id, from, to);
           if (!before.ok()) return before.status();
-          auto lights = store::ReplaceScheduleBreaches(db, schedule->pcc_id, schedule->portfolio_id, from, to, by_isp);
+          auto lights =
+              store::ReplaceScheduleBreaches(db, schedule->pcc_id, schedule->portfolio_id, since, from, to, by_isp);
           if (!lights.ok()) return lights.status();
           std::vector<core::IspLight> after = *before;
           for (core::IspLight& l : after) l.schedules = (*lights)[l.isp_start];
@@ -518,11 +531,10 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::GetSchedule(grpc::CallbackServerC
       ctx_, call, "/tsodso.v1.ScheduleService/GetSchedule", request, response,
       [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
         const core::Portfolio* portfolio = core::FindPortfolio(ctx_.portfolios, request->portfolio_id());
-        // An aggregator reads its own portfolios; the TSO and the operator
-        // those at PCCs they see. Nobody learns whether others exist.
+        // A schedule is private to the aggregator that made it (and the
+        // DSO); nobody learns whether others' portfolios exist.
         const bool allowed =
-            portfolio != nullptr && (party.role == core::Role::kAggregator ? portfolio->aggregator == party.id
-                                                                           : party.MaySeePcc(portfolio->pcc_id));
+            portfolio != nullptr && (party.role == core::Role::kDsoOperator || portfolio->aggregator == party.id);
         if (!allowed) {
           return absl::PermissionDeniedError(absl::StrCat("portfolio_id: party '", party.id,
                                                           "' may not read portfolio '", request->portfolio_id(), "'"));
@@ -576,7 +588,7 @@ grpc::ServerUnaryReactor* PrequalificationServiceImpl::RequestPrequalification(
           auto st = standing->find(claim.id);
           const core::AssetDecision d = core::Decide(claim, reg == ctx_.grids->assets.end() ? nullptr : &reg->second,
                                                      st == standing->end() ? std::nullopt : std::optional(st->second),
-                                                     party.id, now, ctx_.qualification_validity);
+                                                     party, now, ctx_.qualification_validity);
           if (auto saved = store::SaveDecision(db, party.id, d, now); !saved.ok()) return saved;
           v1::AssetQualification* out = response->add_results();
           ToProto(d, claim.pcc_id, party.id, out);

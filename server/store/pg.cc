@@ -1,5 +1,7 @@
 #include "store/pg.h"
 
+#include <cstdlib>
+
 #include <libpq-fe.h>
 
 #include "absl/strings/match.h"
@@ -46,6 +48,9 @@ std::string PgResult::Text(int row, int col) const {
   return std::string(PQgetvalue(res_.get(), row, col), PQgetlength(res_.get(), row, col));
 }
 int64_t PgResult::Int64(int row, int col) const { return std::stoll(PQgetvalue(res_.get(), row, col)); }
+// strtod, not stod: a subnormal value PostgreSQL stores and returns must read
+// back as itself, not throw.
+double PgResult::Double(int row, int col) const { return std::strtod(PQgetvalue(res_.get(), row, col), nullptr); }
 std::string PgResult::CommandStatus() const { return PQcmdStatus(res_.get()); }
 std::string PgResult::Bytes(int row, int col) const {
   size_t len = 0;

@@ -42,6 +42,8 @@ class PgResult {
   bool IsNull(int row, int col) const;
   std::string Text(int row, int col) const;
   int64_t Int64(int row, int col) const;
+  // A float8 column in text form, exactly (subnormal values included).
+  double Double(int row, int col) const;
   // The command tag, e.g. "COMMIT" or "ROLLBACK".
   std::string CommandStatus() const;
   // Decode a bytea column returned in text (hex) form.

@@ -23,6 +23,9 @@ constexpr char kUpsertQualification[] =
     "valid_until = EXCLUDED.valid_until, p_min_mw = EXCLUDED.p_min_mw, p_max_mw = EXCLUDED.p_max_mw, "
     "decided_at = EXCLUDED.decided_at";
 
+// A refused claim by the asset's holder ends its standing qualification:
+// what no longer passes may no longer be bid.
+constexpr char kRevoke[] = "DELETE FROM qualifications WHERE resource_id = $1 AND aggregator = $2";
 constexpr char kQualifiedOf[] =
     "SELECT resource_id FROM qualifications WHERE aggregator = $1 AND valid_until > to_timestamp($2::bigint / "
     "1000000.0) ORDER BY resource_id";
@@ -54,8 +57,7 @@ absl::StatusOr<std::map<std::string, core::Qualification>> ReadQualifications(Pg
   if (!r.ok()) return r.status();
   std::map<std::string, core::Qualification> out;
   for (int i = 0; i < r->rows(); ++i) {
-    out[r->Text(i, 0)] = {r->Text(i, 1), absl::FromUnixMicros(r->Int64(i, 2)), std::stod(r->Text(i, 3)),
-                          std::stod(r->Text(i, 4))};
+    out[r->Text(i, 0)] = {r->Text(i, 1), absl::FromUnixMicros(r->Int64(i, 2)), r->Double(i, 3), r->Double(i, 4)};
   }
   return out;
 }
@@ -76,7 +78,8 @@ absl::Status SaveDecision(PgConnection& conn, const std::string& aggregator, con
                                        d.qualified ? Param(absl::ToUnixMicros(d.valid_until)) : Param(std::nullopt),
                                        d.qualified ? Param(Number(d.p_min_mw)) : Param(std::nullopt),
                                        d.qualified ? Param(Number(d.p_max_mw)) : Param(std::nullopt), at});
-  if (!r.ok() || !d.qualified) return r.status();
+  if (!r.ok()) return r.status();
+  if (!d.qualified) return conn.Exec(kRevoke, {d.id, aggregator}).status();
   return conn
       .Exec(kUpsertQualification,
             {d.id, aggregator, absl::ToUnixMicros(d.valid_until), Number(d.p_min_mw), Number(d.p_max_mw), at})

@@ -24,7 +24,8 @@ absl::StatusOr<std::map<std::string, core::Qualification>> ReadQualifications(Pg
 absl::StatusOr<std::vector<std::string>> QualifiedAssetsOf(PgConnection& conn, const std::string& aggregator,
                                                            absl::Time now);
 
-// Record a decision; a qualification becomes the asset's standing one.
+// Record a decision; a qualification becomes the asset's standing one, and
+// a refusal ends the claimant's own standing qualification of the asset.
 absl::Status SaveDecision(PgConnection& conn, const std::string& aggregator, const core::AssetDecision& decision,
                           absl::Time decided_at);
 

@@ -24,13 +24,15 @@ constexpr char kSelectByRevision[] =
 constexpr char kSelectAsOf[] =
     "SELECT revision, pcc_id, party_id, resolution_minutes, (extract(epoch FROM received_at) * 1000000)::bigint "
     "FROM schedules WHERE portfolio_id = $1 AND received_at <= to_timestamp($2::bigint / 1000000.0) "
-    "ORDER BY revision DESC LIMIT 1";
+    "ORDER BY received_at DESC, revision DESC LIMIT 1";
 constexpr char kSelectIntervals[] =
     "SELECT extract(epoch FROM start_time)::bigint, p_mw, q_mvar IS NULL, coalesce(q_mvar, 0) "
     "FROM schedule_intervals WHERE portfolio_id = $1 AND revision = $2 ORDER BY start_time";
+constexpr char kBreachSpan[] =
+    "SELECT extract(epoch FROM min(isp_start))::bigint, extract(epoch FROM max(isp_start))::bigint "
+    "FROM schedule_breaches WHERE pcc_id = $1 AND portfolio_id = $2 AND isp_start >= to_timestamp($3::bigint)";
 constexpr char kDeleteBreaches[] =
-    "DELETE FROM schedule_breaches WHERE pcc_id = $1 AND portfolio_id = $2 AND isp_start >= to_timestamp($3::bigint) "
-    "AND isp_start < to_timestamp($4::bigint)";
+    "DELETE FROM schedule_breaches WHERE pcc_id = $1 AND portfolio_id = $2 AND isp_start >= to_timestamp($3::bigint)";
 constexpr char kInsertBreaches[] =
     "INSERT INTO schedule_breaches (pcc_id, isp_start, portfolio_id, reason) "
     "SELECT $1, to_timestamp(s), $2, r FROM unnest($3::bigint[], $4::int[]) AS u(s, r)";
@@ -94,8 +96,8 @@ absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::strin
   for (int i = 0; i < rows->rows(); ++i) {
     core::ScheduleValue v;
     v.start = absl::FromUnixSeconds(rows->Int64(i, 0));
-    v.p_mw = std::stod(rows->Text(i, 1));
-    if (rows->Text(i, 2) != "t") v.q_mvar = std::stod(rows->Text(i, 3));
+    v.p_mw = rows->Double(i, 1);
+    if (rows->Text(i, 2) != "t") v.q_mvar = rows->Double(i, 3);
     s.intervals.push_back(v);
   }
   auto latest = conn.Exec(kLatest, {portfolio_id});
@@ -104,11 +106,24 @@ absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::strin
   return out;
 }
 
+absl::StatusOr<std::optional<std::pair<absl::Time, absl::Time>>> ScheduleBreachSpan(PgConnection& conn,
+                                                                                    const std::string& pcc_id,
+                                                                                    const std::string& portfolio_id,
+                                                                                    absl::Time since) {
+  auto r = conn.Exec(kBreachSpan, {pcc_id, portfolio_id, absl::ToUnixSeconds(since)});
+  if (!r.ok()) return r.status();
+  if (r->IsNull(0, 0)) return std::optional<std::pair<absl::Time, absl::Time>>();
+  return std::optional(
+      std::pair{absl::FromUnixSeconds(r->Int64(0, 0)), absl::FromUnixSeconds(r->Int64(0, 1)) + core::kIsp});
+}
+
 absl::StatusOr<std::map<absl::Time, core::Light>> ReplaceScheduleBreaches(
-    PgConnection& conn, const std::string& pcc_id, const std::string& portfolio_id, absl::Time from, absl::Time to,
-    const std::map<absl::Time, core::LightReason>& breaches) {
+    PgConnection& conn, const std::string& pcc_id, const std::string& portfolio_id, absl::Time since, absl::Time from,
+    absl::Time to, const std::map<absl::Time, core::LightReason>& breaches) {
   const int64_t lo = absl::ToUnixSeconds(from), hi = absl::ToUnixSeconds(to);
-  if (auto r = conn.Exec(kDeleteBreaches, {pcc_id, portfolio_id, lo, hi}); !r.ok()) return r.status();
+  if (auto r = conn.Exec(kDeleteBreaches, {pcc_id, portfolio_id, absl::ToUnixSeconds(since)}); !r.ok()) {
+    return r.status();
+  }
   if (!breaches.empty()) {
     std::vector<std::string> starts, reasons;
     for (const auto& [t, reason] : breaches) {

@@ -35,12 +35,20 @@ struct StoredSchedule {
 absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::string& portfolio_id, int64_t revision,
                                             absl::Time as_of);
 
-// Inside an open transaction: replace the portfolio's breach rows for the
-// ISPs of [from, to) with `breaches` (ISP start -> reason class) and return
-// the light schedules call for at each of those ISPs: yellow while any
-// portfolio's schedule breaches there (voltage before thermal), else green.
+// Return the ISPs [first, last + 15 min) where the portfolio's schedules
+// breach a limit from `since` on; nullopt when nowhere.
+absl::StatusOr<std::optional<std::pair<absl::Time, absl::Time>>> ScheduleBreachSpan(PgConnection& conn,
+                                                                                    const std::string& pcc_id,
+                                                                                    const std::string& portfolio_id,
+                                                                                    absl::Time since);
+
+// Inside an open transaction (after locking the lights of [from, to)):
+// replace the portfolio's breach rows from `since` on with `breaches` (ISP
+// start -> reason class) and return the light schedules call for at each
+// ISP of [from, to): yellow while any portfolio's schedule breaches there
+// (voltage before thermal), else green.
 absl::StatusOr<std::map<absl::Time, core::Light>> ReplaceScheduleBreaches(
-    PgConnection& conn, const std::string& pcc_id, const std::string& portfolio_id, absl::Time from, absl::Time to,
-    const std::map<absl::Time, core::LightReason>& breaches);
+    PgConnection& conn, const std::string& pcc_id, const std::string& portfolio_id, absl::Time since, absl::Time from,
+    absl::Time to, const std::map<absl::Time, core::LightReason>& breaches);
 
 }  // namespace tsodso::store

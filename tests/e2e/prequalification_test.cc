@@ -63,13 +63,13 @@ TEST(PrequalificationTest, EachAssetIsAnsweredAndTheTsoLearnsTheOutcome) {
   EXPECT_TRUE(agg2.events().empty());  // not for other aggregators
 
   // The other aggregator, at its own PCC, claiming an asset that sits below
-  // PS Sud.
+  // PS Sud, where it has no assets: for it, the asset does not exist.
   v1::PrequalificationRequest other;
   other.set_idempotency_key("pq-2");
   *other.add_assets() = Asset("agg1-ev-01", v1::ASSET_TYPE_EV_CHARGER, 3, -3, 3, "PS_OVEST");
   auto o = gw->ClientAs("agg2")->RequestPrequalification(other);
   ASSERT_TRUE(o.ok()) << o.status();
-  EXPECT_EQ(o->results(0).reason(), v1::QUALIFICATION_REASON_NOT_AT_PCC);
+  EXPECT_EQ(o->results(0).reason(), v1::QUALIFICATION_REASON_UNKNOWN_ASSET);
 
   // Retried: the same answer; only aggregators ask.
   auto again = gw->ClientAs("agg1")->RequestPrequalification(req);

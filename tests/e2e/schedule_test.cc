@@ -86,8 +86,10 @@ TEST(ScheduleTest, AggregatorSubmitsRevisesAndReadsBackEveryRevision) {
   v1::GetScheduleRequest before_any = Get();
   before_any.mutable_as_of()->set_seconds(Tomorrow() - 10 * 86400);
   EXPECT_EQ(agg1->GetSchedule(before_any).status().code(), absl::StatusCode::kNotFound);
-  // The TSO reads it too (its PCC); the other aggregator may not.
-  EXPECT_TRUE(gw->ClientAs("tso")->GetSchedule(Get()).ok());
+  // Private to its aggregator and the DSO: neither the TSO nor the other
+  // aggregator may read it.
+  EXPECT_TRUE(gw->ClientAs("operator")->GetSchedule(Get()).ok());
+  EXPECT_EQ(gw->ClientAs("tso")->GetSchedule(Get()).status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(gw->ClientAs("agg2")->GetSchedule(Get()).status().code(), absl::StatusCode::kPermissionDenied);
 
   // Receipts go to the submitter alone.
@@ -221,8 +223,11 @@ TEST(ScheduleTest, AScheduleThatWouldBreakALimitIsAcceptedWithWarningsAndTheLigh
   EXPECT_EQ(yellow.traffic_light().light().start().seconds(), Tomorrow());
   EXPECT_EQ(yellow.traffic_light().light().end().seconds(), Tomorrow() + 8 * 900);
 
-  // The next revision stays within the network: accepted, and green again.
-  auto r2 = gw->ClientAs("agg1")->SubmitSchedule(Schedule("w-2", 2, 0.5));
+  // The next revision stays within the network and starts later: accepted,
+  // and the ISPs the first one had flagged are green again.
+  auto later = Schedule("w-2", 2, 0.5);
+  later.mutable_intervals()->DeleteSubrange(0, 24);
+  auto r2 = gw->ClientAs("agg1")->SubmitSchedule(later);
   ASSERT_TRUE(r2.ok()) << r2.status();
   EXPECT_EQ(r2->status(), v1::RECEIPT_STATUS_ACCEPTED);
   EXPECT_EQ(r2->warnings_size(), 0);
@@ -230,6 +235,8 @@ TEST(ScheduleTest, AScheduleThatWouldBreakALimitIsAcceptedWithWarningsAndTheLigh
   const v1::Event green = tso.events()[1];
   EXPECT_EQ(green.traffic_light().light().state(), v1::TRAFFIC_LIGHT_STATE_GREEN);
   EXPECT_EQ(green.traffic_light().previous_state(), v1::TRAFFIC_LIGHT_STATE_YELLOW);
+  EXPECT_EQ(green.traffic_light().light().start().seconds(), Tomorrow());
+  EXPECT_EQ(green.traffic_light().light().end().seconds(), Tomorrow() + 8 * 900);
 }
 
 }  // namespace

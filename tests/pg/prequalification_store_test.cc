@@ -32,6 +32,13 @@ TEST_F(PrequalificationStoreTest, DecisionsAreKeptAndTheStandingQualificationIsR
   EXPECT_EQ(q->at("a-1").valid_until, kNow + absl::Hours(24));
   EXPECT_EQ(q->at("a-1").p_min_mw, -2.5);
   EXPECT_EQ(q->at("a-1").p_max_mw, 7.25);
+
+  // Refused later, its holder loses it; another's refusal changes nothing.
+  core::AssetDecision refused{"a-1", false, core::QualificationReason::kOutsideAgreement, {}, 0, 0};
+  ASSERT_TRUE(InTransaction(*conn_, [&] { return SaveDecision(*conn_, "agg-2", refused, kNow); }).ok());
+  EXPECT_EQ(Count("qualifications"), 1);
+  ASSERT_TRUE(InTransaction(*conn_, [&] { return SaveDecision(*conn_, "agg-1", refused, kNow); }).ok());
+  EXPECT_EQ(Count("qualifications"), 0);
 }
 
 TEST_F(PrequalificationStoreTest, TwoAggregatorsClaimingOneAssetAreDecidedInTurn) {
@@ -42,7 +49,10 @@ TEST_F(PrequalificationStoreTest, TwoAggregatorsClaimingOneAssetAreDecidedInTurn
   for (int a = 0; a < 6; ++a) {
     aggregators.emplace_back([&, a] {
       auto conn = Connect();
-      const std::string me = "agg-" + std::to_string(a);
+      core::Party me;
+      me.id = "agg-" + std::to_string(a);
+      me.role = core::Role::kAggregator;
+      me.all_pccs = true;
       auto st = InTransaction(*conn, [&]() -> absl::Status {
         if (auto s = LockAssets(*conn, {"a-1"}); !s.ok()) return s;
         auto standing = ReadQualifications(*conn, {"a-1"});
@@ -52,7 +62,7 @@ TEST_F(PrequalificationStoreTest, TwoAggregatorsClaimingOneAssetAreDecidedInTurn
             core::Decide(claim, &reg, it == standing->end() ? std::nullopt : std::optional(it->second), me, absl::Now(),
                          absl::Hours(1));
         (d.qualified ? qualified : refused)++;
-        return SaveDecision(*conn, me, d, absl::Now());
+        return SaveDecision(*conn, me.id, d, absl::Now());
       });
       if (!st.ok()) ++failed;
     });

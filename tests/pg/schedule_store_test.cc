@@ -62,12 +62,20 @@ TEST_F(ScheduleStoreTest, EveryRevisionIsKeptAndReadBackExactly) {
     EXPECT_EQ(first->schedule.intervals[i].q_mvar, want.intervals[i].q_mvar);
   }
   EXPECT_EQ(first->received_at, t1);
-  EXPECT_EQ(first->latest_revision, 2);
+  // A tiny (subnormal) value reads back as itself.
+  core::Schedule tiny = Make(3, 1e-310, 1);
+  tiny.intervals[0].q_mvar = -4e-320;
+  ASSERT_TRUE(Submit(*conn_, tiny, t2 + absl::Seconds(1)).ok());
+  auto tiny_back = ReadSchedule(*conn_, "agg1-sud-vpp", 3, absl::Now());
+  ASSERT_TRUE(tiny_back.ok()) << tiny_back.status();
+  EXPECT_EQ(tiny_back->schedule.intervals[0].p_mw, 1e-310);
+  EXPECT_EQ(*tiny_back->schedule.intervals[0].q_mvar, -4e-320);
+  EXPECT_EQ(first->latest_revision, 2);  // when it was read
   EXPECT_EQ(first->schedule.submitted_by, "agg-1");
 
   auto latest = ReadSchedule(*conn_, "agg1-sud-vpp", 0, absl::Now());
   ASSERT_TRUE(latest.ok());
-  EXPECT_EQ(latest->schedule.revision, 2);
+  EXPECT_EQ(latest->schedule.revision, 3);
   auto then = ReadSchedule(*conn_, "agg1-sud-vpp", 0, t2 - absl::Microseconds(1));
   ASSERT_TRUE(then.ok());
   EXPECT_EQ(then->schedule.revision, 1);
@@ -77,7 +85,7 @@ TEST_F(ScheduleStoreTest, EveryRevisionIsKeptAndReadBackExactly) {
       StatusIs(ReadSchedule(*conn_, "agg1-sud-vpp", 7, absl::Now()), absl::StatusCode::kNotFound, {"revision 7"}));
   // A stale revision changes nothing.
   EXPECT_TRUE(StatusIs(Submit(*conn_, Make(2, 9.0), absl::Now()), absl::StatusCode::kFailedPrecondition));
-  EXPECT_EQ(Count("schedule_intervals"), 192);
+  EXPECT_EQ(Count("schedule_intervals"), 193);
 }
 
 TEST_F(ScheduleStoreTest, ConcurrentRetriesOfOneSubmissionStoreItOnce) {

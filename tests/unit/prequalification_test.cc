@@ -17,12 +17,17 @@ using ::tsodso::testing::StatusIs;
 const absl::Time kNow = absl::FromUnixSeconds(1'795'000'000);
 const absl::Duration kYear = absl::Hours(24 * 365);
 
+const Party& Agg1() {
+  static const PartyRegistry registry = testing::SampleRegistry();
+  return *registry.FindById("agg-1");
+}
+
 RegisteredAsset Battery() { return {"bess-1", "PS_SUD", "F3-13", "battery", 10, -10, 10, -6, 6}; }
 AssetClaim Claim() { return {"bess-1", "battery", "PS_SUD", 10, -8, 8, -6, 6}; }
 
 TEST(PrequalificationTest, AnAssetAsRegisteredQualifiesForAYearWithinBothRanges) {
   const RegisteredAsset reg = Battery();
-  const AssetDecision d = Decide(Claim(), &reg, std::nullopt, "agg-1", kNow, kYear);
+  const AssetDecision d = Decide(Claim(), &reg, std::nullopt, Agg1(), kNow, kYear);
   EXPECT_TRUE(d.qualified);
   EXPECT_EQ(d.reason, QualificationReason::kNone);
   EXPECT_EQ(d.valid_until, kNow + kYear);
@@ -30,36 +35,44 @@ TEST(PrequalificationTest, AnAssetAsRegisteredQualifiesForAYearWithinBothRanges)
   EXPECT_EQ(d.p_max_mw, 8);
   // Requalifying one's own asset renews it.
   const AssetDecision again =
-      Decide(Claim(), &reg, Qualification{"agg-1", kNow + absl::Hours(1), -8, 8}, "agg-1", kNow, kYear);
+      Decide(Claim(), &reg, Qualification{"agg-1", kNow + absl::Hours(1), -8, 8}, Agg1(), kNow, kYear);
   EXPECT_TRUE(again.qualified);
 }
 
 TEST(PrequalificationTest, EachRefusalHasItsReason) {
   const RegisteredAsset reg = Battery();
-  EXPECT_EQ(Decide(Claim(), nullptr, std::nullopt, "agg-1", kNow, kYear).reason, QualificationReason::kUnknownAsset);
+  EXPECT_EQ(Decide(Claim(), nullptr, std::nullopt, Agg1(), kNow, kYear).reason, QualificationReason::kUnknownAsset);
   AssetClaim elsewhere = Claim();
   elsewhere.pcc_id = "PS_EST";
-  EXPECT_EQ(Decide(elsewhere, &reg, std::nullopt, "agg-1", kNow, kYear).reason, QualificationReason::kNotAtPcc);
+  EXPECT_EQ(Decide(elsewhere, &reg, std::nullopt, Agg1(), kNow, kYear).reason, QualificationReason::kNotAtPcc);
+  // Below a PCC the aggregator may not see, the asset does not exist for it.
+  RegisteredAsset hidden = reg;
+  hidden.pcc_id = "PS_EST";
+  EXPECT_EQ(Decide(Claim(), &hidden, std::nullopt, Agg1(), kNow, kYear).reason, QualificationReason::kUnknownAsset);
   AssetClaim pv = Claim();
   pv.type = "pv";
-  EXPECT_EQ(Decide(pv, &reg, std::nullopt, "agg-1", kNow, kYear).reason, QualificationReason::kTypeMismatch);
+  EXPECT_EQ(Decide(pv, &reg, std::nullopt, Agg1(), kNow, kYear).reason, QualificationReason::kTypeMismatch);
   for (auto spoil : std::vector<std::function<void(AssetClaim&)>>{
            [](auto& c) { c.sn_mva = 10.2; }, [](auto& c) { c.p_max_mw = 10.5; }, [](auto& c) { c.p_min_mw = -10.5; },
            [](auto& c) { c.q_max_mvar = 6.5; }}) {
     AssetClaim c = Claim();
     spoil(c);
-    const AssetDecision d = Decide(c, &reg, std::nullopt, "agg-1", kNow, kYear);
+    const AssetDecision d = Decide(c, &reg, std::nullopt, Agg1(), kNow, kYear);
     EXPECT_FALSE(d.qualified);
     EXPECT_EQ(d.reason, QualificationReason::kOutsideAgreement);
   }
   // Within the 1 % tolerance for rounding.
   AssetClaim rounded = Claim();
   rounded.sn_mva = 10.05;
-  EXPECT_TRUE(Decide(rounded, &reg, std::nullopt, "agg-1", kNow, kYear).qualified);
+  EXPECT_TRUE(Decide(rounded, &reg, std::nullopt, Agg1(), kNow, kYear).qualified);
   // Held by another aggregator: refused until it expires.
   const Qualification theirs{"agg-2", kNow + absl::Hours(1), -10, 10};
-  EXPECT_EQ(Decide(Claim(), &reg, theirs, "agg-1", kNow, kYear).reason, QualificationReason::kInAnotherPortfolio);
-  EXPECT_TRUE(Decide(Claim(), &reg, theirs, "agg-1", kNow + absl::Hours(2), kYear).qualified);
+  EXPECT_EQ(Decide(Claim(), &reg, theirs, Agg1(), kNow, kYear).reason, QualificationReason::kInAnotherPortfolio);
+  // ... before its data are compared: asking reveals nothing of them.
+  AssetClaim probe = Claim();
+  probe.sn_mva = 99;
+  EXPECT_EQ(Decide(probe, &reg, theirs, Agg1(), kNow, kYear).reason, QualificationReason::kInAnotherPortfolio);
+  EXPECT_TRUE(Decide(Claim(), &reg, theirs, Agg1(), kNow + absl::Hours(2), kYear).qualified);
 }
 
 TEST(PrequalificationTest, BadRequestsNameTheAssetAndField) {

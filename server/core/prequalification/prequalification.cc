@@ -70,7 +70,7 @@ absl::Status CheckClaims(const std::vector<AssetClaim>& claims, const Party& agg
 }
 
 AssetDecision Decide(const AssetClaim& claim, const RegisteredAsset* registered,
-                     const std::optional<Qualification>& standing, const std::string& aggregator, absl::Time now,
+                     const std::optional<Qualification>& standing, const Party& aggregator, absl::Time now,
                      absl::Duration validity, double tolerance) {
   AssetDecision d;
   d.id = claim.id;
@@ -79,7 +79,12 @@ AssetDecision Decide(const AssetClaim& claim, const RegisteredAsset* registered,
     d.reason = reason;
     return d;
   };
-  if (registered == nullptr) return refuse(QualificationReason::kUnknownAsset);
+  if (registered == nullptr || !aggregator.MaySeePcc(registered->pcc_id)) {
+    return refuse(QualificationReason::kUnknownAsset);
+  }
+  if (standing.has_value() && standing->aggregator != aggregator.id && standing->valid_until > now) {
+    return refuse(QualificationReason::kInAnotherPortfolio);
+  }
   if (registered->pcc_id != claim.pcc_id) return refuse(QualificationReason::kNotAtPcc);
   if (registered->type != claim.type) return refuse(QualificationReason::kTypeMismatch);
   const auto within = [&](double claimed, double lo, double hi) {
@@ -92,9 +97,6 @@ AssetDecision Decide(const AssetClaim& claim, const RegisteredAsset* registered,
       !within(claim.q_min_mvar, registered->q_min_mvar, registered->q_max_mvar) ||
       !within(claim.q_max_mvar, registered->q_min_mvar, registered->q_max_mvar)) {
     return refuse(QualificationReason::kOutsideAgreement);
-  }
-  if (standing.has_value() && standing->aggregator != aggregator && standing->valid_until > now) {
-    return refuse(QualificationReason::kInAnotherPortfolio);
   }
   d.qualified = true;
   d.valid_until = now + validity;

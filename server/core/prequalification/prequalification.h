@@ -69,11 +69,14 @@ struct AssetDecision {
 // see. Errors (INVALID_ARGUMENT) name the asset and the field.
 absl::Status CheckClaims(const std::vector<AssetClaim>& claims, const Party& aggregator, const PartyRegistry& registry);
 
-// Decide one claim at `now`; a qualification runs for `validity`.
-// Technical data may exceed the agreement by `tolerance` (share) to allow
-// for rounding in the aggregator's data.
+// Decide one claim by `aggregator` at `now`; a qualification runs for
+// `validity`. Technical data may exceed the agreement by `tolerance`
+// (share) to allow for rounding in the aggregator's data. An asset below a
+// PCC the aggregator may not see is unknown to it, and an asset another
+// aggregator holds is refused before its data are compared, so that
+// nothing about either can be learnt by asking.
 AssetDecision Decide(const AssetClaim& claim, const RegisteredAsset* registered,
-                     const std::optional<Qualification>& standing, const std::string& aggregator, absl::Time now,
+                     const std::optional<Qualification>& standing, const Party& aggregator, absl::Time now,
                      absl::Duration validity, double tolerance = 0.01);
 
 }  // namespace tsodso::core

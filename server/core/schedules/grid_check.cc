@@ -13,6 +13,11 @@ std::vector<ScheduleBreach> ScheduleBreaches(const PccNetwork& network, const Pc
   const double share = 1.0 / static_cast<double>(buses.size());
   for (const ScheduleValue& v : schedule.intervals) {
     GridState state = GridStateAt(network, model, v.start, schedule.resolution);
+    // A limit the forecast breaks already is the DSO's to handle, not
+    // something this schedule causes.
+    if (LimitViolated(*network.grid, SolvePowerFlow(*network.grid, &state.injections), {}) != BidReason::kNone) {
+      continue;
+    }
     for (int bus : buses) {
       // Consumption positive in the schedule; injections positive here.
       state.injections[bus].p -= v.p_mw * share;

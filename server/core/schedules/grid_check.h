@@ -19,8 +19,10 @@ struct ScheduleBreach {
 // Check every interval of `schedule`: the network at the PCC's forecast
 // operating point (the scenario's profiles) with the schedule's P and Q
 // (consumption positive) spread equally over `buses` (the portfolio's
-// qualified assets) on top. No buses: nothing can be placed, nothing is
-// reported.
+// qualified assets) on top, the schedule being taken as a change from the
+// forecast (which knows the DERs by class, not by portfolio). An interval
+// is reported only when the schedule makes a limit break that the forecast
+// alone keeps. No buses: nothing can be placed, nothing is reported.
 std::vector<ScheduleBreach> ScheduleBreaches(const PccNetwork& network, const PccModel& model, const Schedule& schedule,
                                              const std::vector<int>& buses);
 
