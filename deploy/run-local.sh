@@ -97,10 +97,11 @@ RED_TO=$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)
 as operator intervene --pcc PS_SUD --from "$RED_FROM" --to "$RED_TO" | sed 's/^/[operator] /'
 as tso traffic-light --pcc PS_SUD | sed 's/^/[tso lights] /'
 
-# The aggregator agg-1 follows its own receipts and bid limits, submits
+# The aggregator agg-1 follows its own receipts, bid limits and curtailment
+# orders, submits
 # tomorrow's schedule of its PS Sud portfolio (UTC quarter hours, 96 of
 # them), revises it, and reads the first revision back.
-as agg1 subscribe --topic RECEIPT --topic BID_LIMITS 2>&1 | sed -u 's/^/[agg1] /' &
+as agg1 subscribe --topic RECEIPT --topic BID_LIMITS --topic CURTAILMENT 2>&1 | sed -u 's/^/[agg1] /' &
 pids+=($!)
 TOMORROW=$(date -u -d 'tomorrow' +%Y-%m-%d)
 {
@@ -113,6 +114,17 @@ TOMORROW=$(date -u -d 'tomorrow' +%Y-%m-%d)
 as agg1 schedule submit "$VAR/agg1-schedule.csv" --portfolio agg1-sud-vpp --pcc PS_SUD | sed 's/^/[agg1 schedule] /'
 as agg1 schedule submit "$VAR/agg1-schedule.csv" --portfolio agg1-sud-vpp --pcc PS_SUD | sed 's/^/[agg1 schedule] /'
 as agg1 schedule get --portfolio agg1-sud-vpp --revision 1 | sed -n '1,3s/^/[agg1 schedule] /p'
+
+# The red phase: the operator caps agg-1's PS Sud portfolio for an hour;
+# agg-1 receives its order and acknowledges it; the operator sees that.
+CURT_FROM=$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)
+CURT_TO=$(date -u -d '+4 hours' +%Y-%m-%dT%H:00:00Z)
+CURT_ID=$(as operator curtail --pcc PS_SUD --from "$CURT_FROM" --to "$CURT_TO" --cap agg1-sud-vpp=2.5 \
+  --text "Transformer overload expected at PS Sud" | tee >(sed 's/^/[operator] /' >&2) | awk '{print $2}')
+sleep 0.5
+as operator curtailment status "$CURT_ID" | sed 's/^/[operator] /'
+as agg1 ack "$CURT_ID" | sed 's/^/[agg1] /'
+as operator curtailment status "$CURT_ID" | sed 's/^/[operator] /'
 
 cat <<EOT
 run-local: try, in another terminal:

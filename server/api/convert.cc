@@ -188,6 +188,8 @@ v1::LimitReason ToProto(core::BidReason reason) {
       return v1::LIMIT_REASON_MINIMUM_NOT_MET;
     case core::BidReason::kOutsideValidity:
       return v1::LIMIT_REASON_OUTSIDE_VALIDITY;
+    case core::BidReason::kBeyondQualifiedRange:
+      return v1::LIMIT_REASON_BEYOND_QUALIFIED_RANGE;
   }
   return v1::LIMIT_REASON_UNSPECIFIED;
 }

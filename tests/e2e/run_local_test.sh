@@ -39,6 +39,11 @@ grep -q '^\[agg1\] #[0-9]* .* RECEIPT pcc=PS_SUD portfolio agg1-sud-vpp revision
   fail "the aggregator did not receive its receipt"
 grep -q '^\[agg1\] #[0-9]* .* BID_LIMITS pcc=PS_SUD' "$out" || fail "the aggregator did not receive its bid limits"
 if grep -q '^\[tso\] #[0-9]* .* RECEIPT' "$out"; then fail "the TSO received an aggregator's receipt"; fi
+grep -q '^\[agg1\] #[0-9]* .* CURTAILMENT pcc=PS_SUD .*agg1-sud-vpp injection <= 2.50 MW' "$out" ||
+  fail "the aggregator did not receive its curtailment order"
+grep -q '^\[tso\] #[0-9]* .* CURTAILMENT pcc=PS_SUD .*caps 2.50 MW in all' "$out" || fail "the TSO got no curtailment summary"
+grep -q '^\[agg1\] notice .* acknowledged at' "$out" || fail "the aggregator did not acknowledge"
+grep -q '^\[operator\]   agg-1      acknowledged' "$out" || fail "the operator does not see the acknowledgement"
 grep -q 'run-local: stopped' "$out" || fail "no clean stop"
 sleep 1
 if pgrep -f "tsodso-gatewayd --config $SRC/config/gateway.yaml" >/dev/null; then fail "gateway still running"; fi

@@ -52,7 +52,7 @@ v1::ValidateMeritOrderRequest DemoList(const std::string& id, const google::prot
   v1::ValidateMeritOrderRequest req;
   req.set_validation_id(id);
   req.set_direction(v1::DIRECTION_DOWN);
-  *req.add_bids() = MakeBid("b-chp", "agg-1", {"agg1-chp-01"}, 4.5, 95.5, isp);
+  *req.add_bids() = MakeBid("b-chp", "agg-1", {"agg1-chp-01"}, 3.0, 95.5, isp);
   *req.add_bids() = MakeBid("b-bess-1", "agg-1", {"agg1-bess-01"}, 7.25, 90.25, isp, 0.5);
   *req.add_bids() = MakeBid("b-bess-2", "agg-1", {"agg1-bess-01"}, 6.75, 80.75, isp, 0.5);
   *req.add_bids() = MakeBid("b-pv", "agg-1", {"agg1-pv-01"}, 1.5, 70.5, isp);
@@ -126,7 +126,7 @@ TEST(ValidationTest, TsoGetsEveryLineEachBspOnlyItsOwnAndTheLightTurnsYellow) {
   EXPECT_EQ(r->results_size(), req.bids_size());
   auto by_id = ById(*r);
   EXPECT_EQ(by_id["b-chp"].outcome(), v1::BID_OUTCOME_ACCEPTED);
-  EXPECT_EQ(by_id["b-chp"].accepted_mw(), 4.5);
+  EXPECT_EQ(by_id["b-chp"].accepted_mw(), 3.0);
   EXPECT_EQ(by_id["b-pv"].outcome(), v1::BID_OUTCOME_REJECTED);
   EXPECT_EQ(by_id["b-pv"].reason(), v1::LIMIT_REASON_NOT_PREQUALIFIED);
   EXPECT_EQ(by_id["b-old"].reason(), v1::LIMIT_REASON_NOT_PREQUALIFIED);    // refused: beyond its agreement

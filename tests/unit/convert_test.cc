@@ -195,7 +195,8 @@ TEST(ConvertTest, EveryBidReasonAndLightHasItsWireName) {
       {core::BidReason::kNotPrequalified, v1::LIMIT_REASON_NOT_PREQUALIFIED},
       {core::BidReason::kResourceNotAtPcc, v1::LIMIT_REASON_RESOURCE_NOT_AT_PCC},
       {core::BidReason::kMinimumNotMet, v1::LIMIT_REASON_MINIMUM_NOT_MET},
-      {core::BidReason::kOutsideValidity, v1::LIMIT_REASON_OUTSIDE_VALIDITY}};
+      {core::BidReason::kOutsideValidity, v1::LIMIT_REASON_OUTSIDE_VALIDITY},
+      {core::BidReason::kBeyondQualifiedRange, v1::LIMIT_REASON_BEYOND_QUALIFIED_RANGE}};
   for (auto [reason, wire] : reasons) {
     core::MolLine line;
     line.result = {"b", core::BidOutcome::kLimited, 1.5, reason};

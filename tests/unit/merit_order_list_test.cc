@@ -156,6 +156,37 @@ TEST_F(MolListTest, RegistryRejectionsComeBeforeThePowerFlowAndKeepMeritPosition
   EXPECT_EQ(core::LightFromLines({lines[1], lines[2]}, "PS_SUD").state, LightState::kGreen);
 }
 
+TEST_F(MolListTest, ABidBeyondItsQualifiedRangeIsCutToIt) {
+  const core::RadialGrid grid = TinyGrid();
+  core::ResourceBook book;
+  book["small"] = {{"PS_SUD", {{1, 1.0}}, true}, "agg-1", absl::InfiniteFuture(), 0.8};
+  book["pair"] = {{"PS_SUD", {{1, 1.0}}, true}, "agg-1", absl::InfiniteFuture(), 0.5};
+  core::CheckedMol mol;
+  mol.validation_id = "v";
+  mol.direction = core::Direction::kUp;
+  mol.isp_start = kIsp;
+  mol.bids = {core::Bid{"big", "agg-1", {"small"}, "PS_SUD", 1.5, 10, 0, true},
+              core::Bid{"whole", "agg-1", {"small"}, "PS_SUD", 1.5, 20, 0, false},
+              core::Bid{"min", "agg-1", {"small"}, "PS_SUD", 1.5, 30, 1.0, true},
+              core::Bid{"two", "agg-1", {"small", "pair"}, "PS_SUD", 0.9, 40, 0, true},
+              core::Bid{"fits", "agg-1", {"small"}, "PS_SUD", 0.2, 50, 0, true}};
+  std::map<std::string, core::PccValidationInput> in;
+  in["PS_SUD"] = {&grid, std::vector<core::PqPoint>(3)};
+  std::map<std::string, core::BidResult> r;
+  for (const auto& line : core::ValidateList(mol, book, in)) r[line.result.bid_id] = line.result;
+  EXPECT_EQ(r["big"].outcome, core::BidOutcome::kLimited);
+  EXPECT_EQ(r["big"].reason, core::BidReason::kBeyondQualifiedRange);
+  EXPECT_NEAR(r["big"].accepted_mw, 0.8, 1e-9);
+  EXPECT_EQ(r["whole"].outcome, core::BidOutcome::kRejected);  // indivisible
+  EXPECT_EQ(r["whole"].reason, core::BidReason::kBeyondQualifiedRange);
+  EXPECT_EQ(r["min"].reason, core::BidReason::kBeyondQualifiedRange);  // 0.8 < its 1.0 minimum
+  EXPECT_EQ(r["min"].outcome, core::BidOutcome::kRejected);
+  // Spread over two, the narrower range (0.5 each) binds: 1.0 in all.
+  EXPECT_EQ(r["two"].outcome, core::BidOutcome::kAccepted);
+  EXPECT_EQ(r["fits"].outcome, core::BidOutcome::kAccepted);
+  EXPECT_EQ(r["fits"].reason, core::BidReason::kNone);
+}
+
 core::IspLight Isp(int k, LightState s, bool red = false) {
   core::IspLight l;
   l.isp_start = kIsp + k * core::kIsp;
@@ -266,7 +297,9 @@ TEST(PccNetworkTest, BadPlacementAndResourcesNameFileRowAndField) {
   write("model.yaml",
         "buses: buses.csv\nbranches: branches.csv\nnominal_kv: 23\nslack_bus: PS\nslack_voltage_pu: 1.04\n"
         "transformer: {rating_mva: 376, r_pct: 0.3, x_pct: 12}\nresources: resources.csv\n");
-  write("resources.csv", "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,pv,1,0,1,0,0\nr2,F9-99,pv,1,0,1,0,0\n");
+  write("resources.csv",
+        "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,pv,1,0,1,0,0\nr2,F9-99,pv,1,0,1,"
+        "0,0\n");
   // A current scenario without DER groups: the network needs one for its
   // operating point, and without groups there is nothing to place.
   core::FlexCatalog none;
@@ -274,11 +307,14 @@ TEST(PccNetworkTest, BadPlacementAndResourcesNameFileRowAndField) {
   auto g = app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none);
   EXPECT_TRUE(StatusIs(g, absl::StatusCode::kInvalidArgument, {"resources.csv: row 3: bus: 'F9-99'"}));
 
-  write("resources.csv", "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,pv,1,0,1,0,0\nr1,F1-6,pv,1,0,1,0,0\n");
+  write("resources.csv",
+        "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,pv,1,0,1,0,0\nr1,F1-6,pv,1,0,1,0,"
+        "0\n");
   EXPECT_TRUE(StatusIs(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none), absl::StatusCode::kInvalidArgument,
                        {"row 3: resource_id: 'r1' is registered twice"}));
 
-  write("resources.csv", "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,nuclear,1,0,1,0,0\n");
+  write("resources.csv",
+        "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,nuclear,1,0,1,0,0\n");
   EXPECT_TRUE(StatusIs(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none), absl::StatusCode::kInvalidArgument,
                        {"resources.csv: row 2: type: 'nuclear'"}));
   write("resources.csv", "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,pv,1,0,1,0,0\n");

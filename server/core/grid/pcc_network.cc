@@ -45,6 +45,7 @@ ResourceBook BookOf(const GridCatalog& grids, const std::map<std::string, Qualif
     if (q != qualifications.end()) {
       r.aggregator = q->second.aggregator;
       r.prequalified_until = q->second.valid_until;
+      r.qualified_swing_mw = q->second.p_max_mw - q->second.p_min_mw;
     }
     book[id] = r;
   }

@@ -3,6 +3,7 @@
 // injections at the forecast operating point.
 #pragma once
 
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +32,9 @@ struct RegisteredResource {
   ResourceLocation location;
   std::string aggregator;  // party id
   absl::Time prequalified_until = absl::InfiniteFuture();
+  // The range the qualification allows (MW, generator convention); a bid
+  // may move the resource across at most its width.
+  double qualified_swing_mw = std::numeric_limits<double>::infinity();
 };
 using ResourceBook = std::map<std::string, RegisteredResource>;
 

@@ -29,6 +29,8 @@ const char* BidReasonName(BidReason reason) {
       return "MINIMUM_NOT_MET";
     case BidReason::kOutsideValidity:
       return "OUTSIDE_VALIDITY";
+    case BidReason::kBeyondQualifiedRange:
+      return "BEYOND_QUALIFIED_RANGE";
   }
   return "UNKNOWN";
 }

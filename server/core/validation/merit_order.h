@@ -39,6 +39,7 @@ enum class BidReason {
   kResourceNotAtPcc,
   kMinimumNotMet,
   kOutsideValidity,
+  kBeyondQualifiedRange,
 };
 
 const char* BidReasonName(BidReason reason);

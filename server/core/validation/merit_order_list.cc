@@ -1,6 +1,7 @@
 #include "core/validation/merit_order_list.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -78,6 +79,7 @@ std::vector<MolLine> ValidateList(const CheckedMol& mol, const ResourceBook& res
     SortByMerit(bids, mol.direction);
     std::map<std::string, BidResult> decided;
     std::vector<Bid> to_activate;
+    std::set<std::string> capped;
     for (const Bid& b : bids) {
       BidReason reason = BidReason::kNone;
       for (const std::string& rid : b.resource_ids) {
@@ -93,15 +95,38 @@ std::vector<MolLine> ValidateList(const CheckedMol& mol, const ResourceBook& res
           break;
         }
       }
+      // Spread equally, the bid moves each resource by quantity / n: at
+      // most what the narrowest qualified range allows.
+      Bid activated = b;
+      if (reason == BidReason::kNone) {
+        double narrowest = std::numeric_limits<double>::infinity();
+        for (const std::string& rid : b.resource_ids) {
+          narrowest = std::min(narrowest, resources.at(rid).qualified_swing_mw);
+        }
+        const double allowed = narrowest * static_cast<double>(b.resource_ids.size());
+        if (allowed < b.quantity_mw) {
+          if (!b.divisible || allowed < std::max(b.min_quantity_mw, options.quantity_resolution_mw)) {
+            reason = BidReason::kBeyondQualifiedRange;
+          } else {
+            activated.quantity_mw = allowed;
+            capped.insert(b.bid_id);
+          }
+        }
+      }
       if (reason != BidReason::kNone) {
         decided[b.bid_id] = BidResult{b.bid_id, BidOutcome::kRejected, 0, reason};
       } else {
-        to_activate.push_back(b);
+        to_activate.push_back(activated);
       }
     }
     if (!to_activate.empty()) {
       const PccValidationInput& in = pccs.at(pcc);
       for (BidResult& r : ValidateMeritOrder(*in.grid, in.base, locations, mol.direction, to_activate, options)) {
+        // What the grid allowed of a capped bid is still less than asked.
+        if (capped.count(r.bid_id) && r.outcome == BidOutcome::kAccepted) {
+          r.outcome = BidOutcome::kLimited;
+          r.reason = BidReason::kBeyondQualifiedRange;
+        }
         decided[r.bid_id] = r;
       }
     }
