@@ -65,6 +65,11 @@ TEST_F(ScheduleTest, HorizonEndsAtLocalMidnightOfDayPlusTwo) {
   EXPECT_EQ(HorizonEnd(At("2026-11-24T10:00:00Z"), horizon_), At("2026-11-26T23:00:00Z"));
   // 24 July, CEST (UTC+2).
   EXPECT_EQ(HorizonEnd(At("2026-07-24T10:00:00Z"), horizon_), At("2026-07-26T22:00:00Z"));
+  // Across the clock changes: D+2 is the 23-hour 28 March 2027 (ends at
+  // 00:00 CEST = 22:00 UTC) and the 25-hour 25 October 2026 (ends at
+  // 00:00 CET = 23:00 UTC); fixed 24-hour days would miss by an hour.
+  EXPECT_EQ(HorizonEnd(At("2027-03-26T10:00:00Z"), horizon_), At("2027-03-28T22:00:00Z"));
+  EXPECT_EQ(HorizonEnd(At("2026-10-23T10:00:00Z"), horizon_), At("2026-10-25T23:00:00Z"));
   // Just after local midnight the local date has already moved on.
   EXPECT_EQ(HorizonEnd(At("2026-11-24T23:30:00Z"), horizon_), At("2026-11-27T23:00:00Z"));
 }
@@ -82,6 +87,14 @@ TEST_F(ScheduleTest, ClockChangeDaysHave92And100QuarterHoursInUtc) {
   EXPECT_EQ(s->end(), At("2026-10-25T23:00:00Z"));  // 00:00 CET on the 26th
   EXPECT_EQ(s->intervals.size(), 100u);
   EXPECT_EQ(s->resolution, absl::Minutes(15));
+  // With D+1 as the horizon, the short day holds 92 quarter hours and no
+  // 93rd.
+  ScheduleHorizon next_day = horizon_;
+  next_day.days_ahead = 1;
+  EXPECT_TRUE(CheckSchedule(Request(spring, 92), portfolios_, agg1_, At("2027-03-27T10:00:00Z"), next_day).ok());
+  EXPECT_TRUE(StatusIs(CheckSchedule(Request(spring, 93), portfolios_, agg1_, At("2027-03-27T10:00:00Z"), next_day),
+                       absl::StatusCode::kInvalidArgument,
+                       {"intervals[92] (2027-03-28T22:00:00Z).start: ends after the accepted horizon"}));
 }
 
 TEST_F(ScheduleTest, BadSubmissionsNameTheIntervalAndField) {
