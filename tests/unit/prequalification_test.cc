@@ -85,6 +85,7 @@ TEST(PrequalificationTest, BadRequestsNameTheAssetAndField) {
     EXPECT_TRUE(StatusIs(CheckClaims(claims, agg1, registry), absl::StatusCode::kInvalidArgument, pieces));
   };
   refused([](auto& c) { c.clear(); }, {"assets"});
+  refused([](auto& c) { c.resize(kMaxClaims + 1, c[0]); }, {"assets: 1001 is more than 1000"});
   refused([](auto& c) { c[1].id = "bess-1"; }, {"assets[1] (bess-1).resource_id", "twice"});
   refused([](auto& c) { c[1].type = "nuclear"; }, {"assets[1] (pv-1).type: 'nuclear'"});
   refused([](auto& c) { c[1].pcc_id = "PS_EST"; }, {"assets[1] (pv-1).pcc_id: 'PS_EST'"});

@@ -34,6 +34,10 @@ const char* QualificationReasonName(QualificationReason reason) {
 absl::Status CheckClaims(const std::vector<AssetClaim>& claims, const Party& aggregator,
                          const PartyRegistry& registry) {
   if (claims.empty()) return absl::InvalidArgumentError("assets: the request names no asset");
+  if (claims.size() > kMaxClaims) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("assets: ", claims.size(), " is more than ", kMaxClaims, " in one request"));
+  }
   std::set<std::string> ids;
   for (size_t i = 0; i < claims.size(); ++i) {
     const AssetClaim& c = claims[i];

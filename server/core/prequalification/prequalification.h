@@ -64,7 +64,10 @@ struct AssetDecision {
   double p_min_mw = 0, p_max_mw = 0;  // the qualified range
 };
 
-// Check a request before any decision: at least one asset, unique ids, a
+// Most assets one request may name (each is locked while it is decided).
+inline constexpr size_t kMaxClaims = 1000;
+
+// Check a request before any decision: 1 to kMaxClaims assets, unique ids, a
 // known type, finite data, sn > 0, min <= max, a PCC the aggregator may
 // see. Errors (INVALID_ARGUMENT) name the asset and the field.
 absl::Status CheckClaims(const std::vector<AssetClaim>& claims, const Party& aggregator, const PartyRegistry& registry);
