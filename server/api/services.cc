@@ -518,9 +518,10 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServ
           if (auto st = store::SaveLights(db, schedule->pcc_id, after); !st.ok()) return st;
           AddLightChanges(schedule->pcc_id, *before, after, drafts);
         }
-        auto events = store::AppendEvents(db, drafts);
-        if (!events.ok()) return events.status();
-        return store::RememberResponse(db, key, digest, receipt);
+        // The answer is remembered before the events are appended: the
+        // event counter, locked from then until COMMIT, is taken last.
+        if (auto st = store::RememberResponse(db, key, digest, receipt); !st.ok()) return st;
+        return store::AppendEvents(db, drafts).status();
       });
 }
 

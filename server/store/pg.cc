@@ -47,6 +47,24 @@ bool PgResult::IsNull(int row, int col) const { return PQgetisnull(res_.get(), r
 std::string PgResult::Text(int row, int col) const {
   return std::string(PQgetvalue(res_.get(), row, col), PQgetlength(res_.get(), row, col));
 }
+std::string ArrayLiteral(const std::vector<std::string>& items, bool null_word) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    if (null_word && items[i] == "NULL") {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 int64_t PgResult::Int64(int row, int col) const { return std::stoll(PQgetvalue(res_.get(), row, col)); }
 // strtod, not stod: a subnormal value PostgreSQL stores and returns must read
 // back as itself, not throw.

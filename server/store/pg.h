@@ -35,6 +35,11 @@ struct Param {
   }
 };
 
+// Return a PostgreSQL array literal of the items, each quoted (so any text
+// is safe) — for one-statement inserts of many rows with unnest. NULL
+// items are written as the unquoted word NULL when `null_word` is set.
+std::string ArrayLiteral(const std::vector<std::string>& items, bool null_word = false);
+
 class PgResult {
  public:
   explicit PgResult(PGresult* res);

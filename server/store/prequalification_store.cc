@@ -44,16 +44,7 @@ absl::Status LockAssets(PgConnection& conn, std::vector<std::string> ids) {
 
 absl::StatusOr<std::map<std::string, core::Qualification>> ReadQualifications(PgConnection& conn,
                                                                               const std::vector<std::string>& ids) {
-  std::vector<std::string> quoted;
-  for (const std::string& id : ids) {
-    std::string q = "\"";
-    for (char c : id) {
-      if (c == '"' || c == '\\') q += '\\';
-      q += c;
-    }
-    quoted.push_back(q + "\"");
-  }
-  auto r = conn.Exec(kRead, {"{" + absl::StrJoin(quoted, ",") + "}"});
+  auto r = conn.Exec(kRead, {ArrayLiteral(ids)});
   if (!r.ok()) return r.status();
   std::map<std::string, core::Qualification> out;
   for (int i = 0; i < r->rows(); ++i) {

@@ -41,9 +41,6 @@ constexpr char kWorstBreaches[] =
     "AND isp_start >= to_timestamp($2::bigint) AND isp_start < to_timestamp($3::bigint) GROUP BY isp_start";
 constexpr char kLatest[] = "SELECT latest_revision FROM schedule_heads WHERE portfolio_id = $1";
 
-// A PostgreSQL array literal of numbers written exactly ("%.17g").
-std::string ArrayLiteral(const std::vector<std::string>& items) { return "{" + absl::StrJoin(items, ",") + "}"; }
-
 }  // namespace
 
 absl::StatusOr<int64_t> LockScheduleHead(PgConnection& conn, const std::string& portfolio_id) {
@@ -66,8 +63,8 @@ absl::Status InsertSchedule(PgConnection& conn, const core::Schedule& s, absl::T
     ps.push_back(absl::StrFormat("%.17g", v.p_mw));
     qs.push_back(v.q_mvar.has_value() ? absl::StrFormat("%.17g", *v.q_mvar) : "NULL");
   }
-  r = conn.Exec(kInsertIntervals,
-                {s.portfolio_id, s.revision, ArrayLiteral(starts), ArrayLiteral(ps), ArrayLiteral(qs)});
+  r = conn.Exec(kInsertIntervals, {s.portfolio_id, s.revision, ArrayLiteral(starts), ArrayLiteral(ps),
+                                   ArrayLiteral(qs, /*null_word=*/true)});
   if (!r.ok()) return r.status();
   return conn.Exec(kMoveHead, {s.portfolio_id, s.revision}).status();
 }
