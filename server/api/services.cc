@@ -5,7 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "api/subscribe_reactor.h"
-#include "core/common/time.h"
 #include "core/schedules/grid_check.h"
 #include "store/curtailment_store.h"
 #include "store/event_store.h"
@@ -204,11 +203,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::DeclareIntervention(grpc::Callbac
                     }
                     const absl::Time from = FromProto(request->from());
                     const absl::Time to = FromProto(request->to());
-                    if (auto st = core::CheckIspWindow(from, to); !st.ok()) return st;
-                    if (to <= absl::Now()) {
-                      return absl::InvalidArgumentError(
-                          absl::StrCat("to: ", core::Rfc3339(to), " has passed; past ISPs keep their light"));
-                    }
+                    if (auto st = core::CheckUpcomingIspWindow(from, to, absl::Now()); !st.ok()) return st;
                     if (auto st = store::InsertIntervention(db, party.id, request->idempotency_key(), pcc, from, to,
                                                             request->lift());
                         !st.ok()) {

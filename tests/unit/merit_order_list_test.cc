@@ -233,6 +233,9 @@ TEST(TrafficLightTest, EitherDirectionLimitedMakesItYellow) {
 
 TEST(TrafficLightTest, WindowChecksNameTheField) {
   EXPECT_TRUE(core::CheckIspWindow(kIsp, kIsp + core::kIsp).ok());
+  EXPECT_TRUE(core::CheckUpcomingIspWindow(kIsp, kIsp + core::kIsp, kIsp + absl::Minutes(5)).ok());
+  EXPECT_TRUE(StatusIs(core::CheckUpcomingIspWindow(kIsp, kIsp + core::kIsp, kIsp + core::kIsp),
+                       absl::StatusCode::kInvalidArgument, {"to:", "has passed"}));
   EXPECT_TRUE(StatusIs(core::CheckIspWindow(kIsp + absl::Minutes(1), kIsp + core::kIsp),
                        absl::StatusCode::kInvalidArgument, {"from:"}));
   EXPECT_TRUE(

@@ -4,7 +4,6 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "core/common/time.h"
 #include "core/notices/notice.h"
 #include "core/validation/traffic_light.h"
 
@@ -21,10 +20,7 @@ absl::StatusOr<Curtailment> MakeCurtailment(const CurtailmentRequest& request, c
     return absl::InvalidArgumentError(absl::StrCat("pcc_id: unknown PCC '", request.pcc_id, "'"));
   }
   out.pcc_id = request.pcc_id;
-  if (auto st = CheckIspWindow(request.from, request.to); !st.ok()) return st;
-  if (request.to <= now) {
-    return absl::InvalidArgumentError(absl::StrCat("to: ", Rfc3339(request.to), " has passed"));
-  }
+  if (auto st = CheckUpcomingIspWindow(request.from, request.to, now); !st.ok()) return st;
   out.from = request.from;
   out.to = request.to;
   if (Utf8Length(request.text) > kMaxNoticeTextChars) {

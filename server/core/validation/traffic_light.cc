@@ -78,4 +78,12 @@ absl::Status CheckIspWindow(absl::Time from, absl::Time to) {
   return absl::OkStatus();
 }
 
+absl::Status CheckUpcomingIspWindow(absl::Time from, absl::Time to, absl::Time now) {
+  if (auto st = CheckIspWindow(from, to); !st.ok()) return st;
+  if (to <= now) {
+    return absl::InvalidArgumentError(absl::StrCat("to: ", Rfc3339(to), " has passed; past ISPs keep their light"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace tsodso::core

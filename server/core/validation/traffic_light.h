@@ -68,4 +68,8 @@ std::vector<LightPeriod> Changes(const std::string& pcc_id, const std::vector<Is
 // at most 7 days. Errors name the fields.
 absl::Status CheckIspWindow(absl::Time from, absl::Time to);
 
+// The same, for a period the DSO is about to act on: it must not have
+// ended at `now` (the past keeps its light).
+absl::Status CheckUpcomingIspWindow(absl::Time from, absl::Time to, absl::Time now);
+
 }  // namespace tsodso::core
