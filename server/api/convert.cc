@@ -292,11 +292,7 @@ std::vector<core::AssetClaim> FromProto(const v1::PrequalificationRequest& reque
       if (a.type() == wire) c.type = name;
     }
     c.pcc_id = a.pcc_id();
-    c.sn_mva = a.sn_mva();
-    c.p_min_mw = a.p_min_mw();
-    c.p_max_mw = a.p_max_mw();
-    c.q_min_mvar = a.q_min_mvar();
-    c.q_max_mvar = a.q_max_mvar();
+    c.ratings = {a.sn_mva(), a.p_min_mw(), a.p_max_mw(), a.q_min_mvar(), a.q_max_mvar()};
     out.push_back(c);
   }
   return out;

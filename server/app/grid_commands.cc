@@ -166,9 +166,10 @@ absl::Status ReadAssets(const std::string& path, const std::string& pcc_id, cons
     if (auto st = core::TextField(csv, i, "resource_id", true, &a.id, path); !st.ok()) return st;
     if (auto st = core::TextField(csv, i, "bus", true, &a.bus, path); !st.ok()) return st;
     if (auto st = core::TextField(csv, i, "type", true, &a.type, path); !st.ok()) return st;
+    core::AssetRatings& r = a.agreement;
     for (auto [name, out] :
-         {std::pair{"sn_mva", &a.sn_mva}, std::pair{"p_min_mw", &a.p_min_mw}, std::pair{"p_max_mw", &a.p_max_mw},
-          std::pair{"q_min_mvar", &a.q_min_mvar}, std::pair{"q_max_mvar", &a.q_max_mvar}}) {
+         {std::pair{"sn_mva", &r.sn_mva}, std::pair{"p_min_mw", &r.p_min_mw}, std::pair{"p_max_mw", &r.p_max_mw},
+          std::pair{"q_min_mvar", &r.q_min_mvar}, std::pair{"q_max_mvar", &r.q_max_mvar}}) {
       if (auto st = core::Field(csv, i, name, true, 0, out, path); !st.ok()) return st;
     }
     const std::string row = absl::StrCat(path, ": row ", i + 2, ": ");
@@ -178,10 +179,7 @@ absl::Status ReadAssets(const std::string& path, const std::string& pcc_id, cons
     if (!core::IsAssetType(a.type)) {
       return absl::InvalidArgumentError(absl::StrCat(row, "type: '", a.type, "' is not a known asset type"));
     }
-    if (!(a.sn_mva > 0) || a.p_min_mw > a.p_max_mw || a.q_min_mvar > a.q_max_mvar) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(row, "sn_mva, p_min_mw..p_max_mw, q_min_mvar..q_max_mvar: not a rating and two ranges"));
-    }
+    if (auto st = core::CheckRatings(r, absl::StrCat(row, a.id)); !st.ok()) return st;
     if (!assets.emplace(a.id, a).second) {
       return absl::InvalidArgumentError(absl::StrCat(row, "resource_id: '", a.id, "' is registered twice"));
     }

@@ -42,8 +42,8 @@ TEST_F(PrequalificationStoreTest, DecisionsAreKeptAndTheStandingQualificationIsR
 }
 
 TEST_F(PrequalificationStoreTest, TwoAggregatorsClaimingOneAssetAreDecidedInTurn) {
-  const core::RegisteredAsset reg{"a-1", "PS_SUD", "F1-5", "battery", 10, -10, 10, -5, 5};
-  const core::AssetClaim claim{"a-1", "battery", "PS_SUD", 10, -10, 10, -5, 5};
+  const core::RegisteredAsset reg{"a-1", "PS_SUD", "F1-5", "battery", {10, -10, 10, -5, 5}};
+  const core::AssetClaim claim{"a-1", "battery", "PS_SUD", {10, -10, 10, -5, 5}};
   std::atomic<int> qualified{0}, refused{0}, failed{0};
   std::vector<std::thread> aggregators;
   for (int a = 0; a < 6; ++a) {

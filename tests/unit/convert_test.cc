@@ -279,7 +279,7 @@ TEST(ConvertTest, PrequalificationTypesAndReasonsMatchTheWire) {
   for (int t = v1::AssetType_MIN; t <= v1::AssetType_MAX; ++t) {
     // Every named type maps to a core type; the unspecified one to none.
     EXPECT_EQ(core::IsAssetType(claims[t].type), t != v1::ASSET_TYPE_UNSPECIFIED) << t;
-    EXPECT_EQ(claims[t].sn_mva, 1.5);
+    EXPECT_EQ(claims[t].ratings.sn_mva, 1.5);
   }
   for (int r = static_cast<int>(core::QualificationReason::kNone);
        r <= static_cast<int>(core::QualificationReason::kInAnotherPortfolio); ++r) {

@@ -320,6 +320,10 @@ TEST(PccNetworkTest, BadPlacementAndResourcesNameFileRowAndField) {
         "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,nuclear,1,0,1,0,0\n");
   EXPECT_TRUE(StatusIs(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none), absl::StatusCode::kInvalidArgument,
                        {"resources.csv: row 2: type: 'nuclear'"}));
+  write("resources.csv",
+        "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,pv,-1,0,1,0,0\n");
+  EXPECT_TRUE(StatusIs(app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none), absl::StatusCode::kInvalidArgument,
+                       {"resources.csv: row 2: r1.sn_mva: -1 must be positive"}));
   write("resources.csv", "resource_id,bus,type,sn_mva,p_min_mw,p_max_mw,q_min_mvar,q_max_mvar\nr1,F1-5,pv,1,0,1,0,0\n");
   auto ok = app::LoadGridCatalog({{"PS_SUD", dir.path()}}, none);
   ASSERT_TRUE(ok.ok()) << ok.status();

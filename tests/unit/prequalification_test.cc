@@ -22,8 +22,8 @@ const Party& Agg1() {
   return *registry.FindById("agg-1");
 }
 
-RegisteredAsset Battery() { return {"bess-1", "PS_SUD", "F3-13", "battery", 10, -10, 10, -6, 6}; }
-AssetClaim Claim() { return {"bess-1", "battery", "PS_SUD", 10, -8, 8, -6, 6}; }
+RegisteredAsset Battery() { return {"bess-1", "PS_SUD", "F3-13", "battery", {10, -10, 10, -6, 6}}; }
+AssetClaim Claim() { return {"bess-1", "battery", "PS_SUD", {10, -8, 8, -6, 6}}; }
 
 TEST(PrequalificationTest, AnAssetAsRegisteredQualifiesForAYearWithinBothRanges) {
   const RegisteredAsset reg = Battery();
@@ -53,8 +53,8 @@ TEST(PrequalificationTest, EachRefusalHasItsReason) {
   pv.type = "pv";
   EXPECT_EQ(Decide(pv, &reg, std::nullopt, Agg1(), kNow, kYear).reason, QualificationReason::kTypeMismatch);
   for (auto spoil : std::vector<std::function<void(AssetClaim&)>>{
-           [](auto& c) { c.sn_mva = 10.2; }, [](auto& c) { c.p_max_mw = 10.5; }, [](auto& c) { c.p_min_mw = -10.5; },
-           [](auto& c) { c.q_max_mvar = 6.5; }}) {
+           [](auto& c) { c.ratings.sn_mva = 10.2; }, [](auto& c) { c.ratings.p_max_mw = 10.5; },
+           [](auto& c) { c.ratings.p_min_mw = -10.5; }, [](auto& c) { c.ratings.q_max_mvar = 6.5; }}) {
     AssetClaim c = Claim();
     spoil(c);
     const AssetDecision d = Decide(c, &reg, std::nullopt, Agg1(), kNow, kYear);
@@ -63,14 +63,14 @@ TEST(PrequalificationTest, EachRefusalHasItsReason) {
   }
   // Within the 1 % tolerance for rounding.
   AssetClaim rounded = Claim();
-  rounded.sn_mva = 10.05;
+  rounded.ratings.sn_mva = 10.05;
   EXPECT_TRUE(Decide(rounded, &reg, std::nullopt, Agg1(), kNow, kYear).qualified);
   // Held by another aggregator: refused until it expires.
   const Qualification theirs{"agg-2", kNow + absl::Hours(1), -10, 10};
   EXPECT_EQ(Decide(Claim(), &reg, theirs, Agg1(), kNow, kYear).reason, QualificationReason::kInAnotherPortfolio);
   // ... before its data are compared: asking reveals nothing of them.
   AssetClaim probe = Claim();
-  probe.sn_mva = 99;
+  probe.ratings.sn_mva = 99;
   EXPECT_EQ(Decide(probe, &reg, theirs, Agg1(), kNow, kYear).reason, QualificationReason::kInAnotherPortfolio);
   EXPECT_TRUE(Decide(Claim(), &reg, theirs, Agg1(), kNow + absl::Hours(2), kYear).qualified);
 }
@@ -80,7 +80,7 @@ TEST(PrequalificationTest, BadRequestsNameTheAssetAndField) {
   const Party& agg1 = *registry.FindById("agg-1");
   EXPECT_TRUE(CheckClaims({Claim()}, agg1, registry).ok());
   const auto refused = [&](auto spoil, std::initializer_list<std::string> pieces) {
-    std::vector<AssetClaim> claims = {Claim(), {"pv-1", "pv", "PS_SUD", 2, 0, 2, -1, 1}};
+    std::vector<AssetClaim> claims = {Claim(), {"pv-1", "pv", "PS_SUD", {2, 0, 2, -1, 1}}};
     spoil(claims);
     EXPECT_TRUE(StatusIs(CheckClaims(claims, agg1, registry), absl::StatusCode::kInvalidArgument, pieces));
   };
@@ -89,10 +89,10 @@ TEST(PrequalificationTest, BadRequestsNameTheAssetAndField) {
   refused([](auto& c) { c[1].id = "bess-1"; }, {"assets[1] (bess-1).resource_id", "twice"});
   refused([](auto& c) { c[1].type = "nuclear"; }, {"assets[1] (pv-1).type: 'nuclear'"});
   refused([](auto& c) { c[1].pcc_id = "PS_EST"; }, {"assets[1] (pv-1).pcc_id: 'PS_EST'"});
-  refused([](auto& c) { c[0].sn_mva = 0; }, {"assets[0] (bess-1).sn_mva: 0"});
-  refused([](auto& c) { c[0].p_max_mw = std::nan(""); }, {"assets[0] (bess-1).p_max_mw: not a number"});
-  refused([](auto& c) { c[1].p_min_mw = 3; }, {"assets[1] (pv-1).p_min_mw: 3 is above p_max_mw 2"});
-  refused([](auto& c) { c[1].q_min_mvar = 3; }, {"assets[1] (pv-1).q_min_mvar"});
+  refused([](auto& c) { c[0].ratings.sn_mva = 0; }, {"assets[0] (bess-1).sn_mva: 0"});
+  refused([](auto& c) { c[0].ratings.p_max_mw = std::nan(""); }, {"assets[0] (bess-1).p_max_mw: not a number"});
+  refused([](auto& c) { c[1].ratings.p_min_mw = 3; }, {"assets[1] (pv-1).p_min_mw: 3 is above p_max_mw 2"});
+  refused([](auto& c) { c[1].ratings.q_min_mvar = 3; }, {"assets[1] (pv-1).q_min_mvar"});
 }
 
 }  // namespace

@@ -31,6 +31,26 @@ const char* QualificationReasonName(QualificationReason reason) {
   return "UNKNOWN";
 }
 
+absl::Status CheckRatings(const AssetRatings& r, const std::string& where) {
+  for (auto [name, v] :
+       {std::pair{"sn_mva", r.sn_mva}, std::pair{"p_min_mw", r.p_min_mw}, std::pair{"p_max_mw", r.p_max_mw},
+        std::pair{"q_min_mvar", r.q_min_mvar}, std::pair{"q_max_mvar", r.q_max_mvar}}) {
+    if (!std::isfinite(v)) return absl::InvalidArgumentError(absl::StrCat(where, ".", name, ": not a number"));
+  }
+  if (r.sn_mva <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ".sn_mva: ", r.sn_mva, " must be positive"));
+  }
+  if (r.p_min_mw > r.p_max_mw) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ".p_min_mw: ", r.p_min_mw, " is above p_max_mw ", r.p_max_mw));
+  }
+  if (r.q_min_mvar > r.q_max_mvar) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ".q_min_mvar: ", r.q_min_mvar, " is above q_max_mvar ", r.q_max_mvar));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckClaims(const std::vector<AssetClaim>& claims, const Party& aggregator,
                          const PartyRegistry& registry) {
   if (claims.empty()) return absl::InvalidArgumentError("assets: the request names no asset");
@@ -53,22 +73,7 @@ absl::Status CheckClaims(const std::vector<AssetClaim>& claims, const Party& agg
       return absl::InvalidArgumentError(
           absl::StrCat(where, ".pcc_id: '", c.pcc_id, "' is not a PCC of party '", aggregator.id, "'"));
     }
-    for (auto [name, v] :
-         {std::pair{"sn_mva", c.sn_mva}, std::pair{"p_min_mw", c.p_min_mw}, std::pair{"p_max_mw", c.p_max_mw},
-          std::pair{"q_min_mvar", c.q_min_mvar}, std::pair{"q_max_mvar", c.q_max_mvar}}) {
-      if (!std::isfinite(v)) return absl::InvalidArgumentError(absl::StrCat(where, ".", name, ": not a number"));
-    }
-    if (c.sn_mva <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ".sn_mva: ", c.sn_mva, " must be positive"));
-    }
-    if (c.p_min_mw > c.p_max_mw) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ".p_min_mw: ", c.p_min_mw, " is above p_max_mw ", c.p_max_mw));
-    }
-    if (c.q_min_mvar > c.q_max_mvar) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ".q_min_mvar: ", c.q_min_mvar, " is above q_max_mvar ", c.q_max_mvar));
-    }
+    if (auto st = CheckRatings(c.ratings, where); !st.ok()) return st;
   }
   return absl::OkStatus();
 }
@@ -91,22 +96,22 @@ AssetDecision Decide(const AssetClaim& claim, const RegisteredAsset* registered,
   }
   if (registered->pcc_id != claim.pcc_id) return refuse(QualificationReason::kNotAtPcc);
   if (registered->type != claim.type) return refuse(QualificationReason::kTypeMismatch);
+  const AssetRatings& a = registered->agreement;
+  const AssetRatings& c = claim.ratings;
   const auto within = [&](double claimed, double lo, double hi) {
-    const double slack = tolerance * registered->sn_mva;
+    const double slack = tolerance * a.sn_mva;
     return claimed >= lo - slack && claimed <= hi + slack;
   };
-  if (claim.sn_mva > registered->sn_mva * (1 + tolerance) ||
-      !within(claim.p_min_mw, registered->p_min_mw, registered->p_max_mw) ||
-      !within(claim.p_max_mw, registered->p_min_mw, registered->p_max_mw) ||
-      !within(claim.q_min_mvar, registered->q_min_mvar, registered->q_max_mvar) ||
-      !within(claim.q_max_mvar, registered->q_min_mvar, registered->q_max_mvar)) {
+  if (c.sn_mva > a.sn_mva * (1 + tolerance) || !within(c.p_min_mw, a.p_min_mw, a.p_max_mw) ||
+      !within(c.p_max_mw, a.p_min_mw, a.p_max_mw) || !within(c.q_min_mvar, a.q_min_mvar, a.q_max_mvar) ||
+      !within(c.q_max_mvar, a.q_min_mvar, a.q_max_mvar)) {
     return refuse(QualificationReason::kOutsideAgreement);
   }
   d.qualified = true;
   d.valid_until = now + validity;
   // What may be bid is what the claim and the agreement both allow.
-  d.p_min_mw = std::max(claim.p_min_mw, registered->p_min_mw);
-  d.p_max_mw = std::min(claim.p_max_mw, registered->p_max_mw);
+  d.p_min_mw = std::max(c.p_min_mw, a.p_min_mw);
+  d.p_max_mw = std::min(c.p_max_mw, a.p_max_mw);
   return d;
 }
 

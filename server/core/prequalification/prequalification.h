@@ -16,17 +16,28 @@ namespace tsodso::core {
 // Asset types as the registry and the requests name them.
 bool IsAssetType(const std::string& type);
 
+// What an asset is rated for: apparent power and the P and Q it can take,
+// MW / Mvar, generator convention (injection positive; a load has
+// p_min_mw < 0). The registry holds it as the connection agreement, a
+// claim as the aggregator's data.
+struct AssetRatings {
+  double sn_mva = 0;
+  double p_min_mw = 0, p_max_mw = 0;
+  double q_min_mvar = 0, q_max_mvar = 0;
+};
+
+// Check ratings: finite, sn_mva > 0, each minimum at most its maximum.
+// Errors (INVALID_ARGUMENT) read "<where>.<field>: ...".
+absl::Status CheckRatings(const AssetRatings& ratings, const std::string& where);
+
 // An asset in the DSO's registry with its connection agreement (DSO-private:
-// the bus never leaves the gateway). Ranges in MW / Mvar, generator
-// convention (injection positive; a load has p_min < 0).
+// the bus never leaves the gateway).
 struct RegisteredAsset {
   std::string id;  // the public connection point id
   std::string pcc_id;
   std::string bus;
   std::string type;
-  double sn_mva = 0;
-  double p_min_mw = 0, p_max_mw = 0;
-  double q_min_mvar = 0, q_max_mvar = 0;
+  AssetRatings agreement;
 };
 
 // What an aggregator claims about an asset.
@@ -34,9 +45,7 @@ struct AssetClaim {
   std::string id;
   std::string type;
   std::string pcc_id;
-  double sn_mva = 0;
-  double p_min_mw = 0, p_max_mw = 0;
-  double q_min_mvar = 0, q_max_mvar = 0;
+  AssetRatings ratings;
 };
 
 // The asset's standing qualification, when it has one.
