@@ -92,6 +92,8 @@ TEST(CurtailmentTest, OrdersReachTheAffectedAggregatorTheTsoGetsASummaryAndAcksA
   EXPECT_TRUE(status->recipients(0).acknowledged());
   EXPECT_EQ(status->recipients(0).acknowledged_at().seconds(), acked->acknowledged_at().seconds());
   EXPECT_EQ(gw->ClientAs("agg1")->GetCurtailmentStatus(sreq).status().code(), absl::StatusCode::kPermissionDenied);
+  sreq.set_curtailment_id("00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(gw->ClientAs("operator")->GetCurtailmentStatus(sreq).status().code(), absl::StatusCode::kNotFound);
   ack.set_notice_id("not-a-uuid");
   EXPECT_EQ(gw->ClientAs("agg1")->AcknowledgeNotice(ack).status().code(), absl::StatusCode::kNotFound);
 }

@@ -86,6 +86,9 @@ TEST(ScheduleTest, AggregatorSubmitsRevisesAndReadsBackEveryRevision) {
   v1::GetScheduleRequest before_any = Get();
   before_any.mutable_as_of()->set_seconds(Tomorrow() - 10 * 86400);
   EXPECT_EQ(agg1->GetSchedule(before_any).status().code(), absl::StatusCode::kNotFound);
+  auto negative = agg1->GetSchedule(Get(-1));
+  EXPECT_EQ(negative.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(negative.status().message().find("revision: -1"), std::string::npos) << negative.status();
   // Private to its aggregator and the DSO: neither the TSO nor the other
   // aggregator may read it.
   EXPECT_TRUE(gw->ClientAs("operator")->GetSchedule(Get()).ok());

@@ -100,6 +100,32 @@ TEST_F(ConfigTest, GridSectionResolvesModelDirectoriesAndChecksItsPccs) {
   EXPECT_TRUE(StatusIs(LoadConfig(extra), absl::StatusCode::kInvalidArgument, {"'grid.solver'", "unknown key"}));
 }
 
+TEST_F(ConfigTest, PortfoliosAndScheduleHorizonAreChecked) {
+  auto cfg = LoadConfig(Write(std::string(kBase) +
+                              "portfolios:\n  - {id: p1, aggregator: agg, pcc: PS_SUD, p_min_mw: -1, p_max_mw: 2}\n"
+                              "schedules: {horizon_days: 1, time_zone: Europe/Rome}\n"));
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  ASSERT_EQ(cfg->portfolios.size(), 1u);
+  EXPECT_EQ(cfg->portfolios[0].p_max_mw, 2);
+  EXPECT_EQ(cfg->schedules.horizon_days, 1);
+  const std::string missing =
+      Write(std::string(kBase) + "portfolios:\n  - {id: p1, aggregator: agg, pcc: PS_SUD, p_min_mw: 0}\n", "m.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(missing), absl::StatusCode::kInvalidArgument,
+                       {missing, "'portfolios[0].p_max_mw'", "required"}));
+  const std::string extra = Write(std::string(kBase) +
+                                      "portfolios:\n  - {id: p1, aggregator: agg, pcc: PS_SUD, p_min_mw: 0, "
+                                      "p_max_mw: 1, owner: x}\n",
+                                  "e.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(extra), absl::StatusCode::kInvalidArgument, {"'portfolios[0].owner'", "unknown"}));
+  const std::string wrong_pcc =
+      Write(std::string(kBase) + "portfolios:\n  - {id: p1, aggregator: agg, pcc: PS_EST, p_min_mw: 0, p_max_mw: 1}\n",
+            "w.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(wrong_pcc), absl::StatusCode::kInvalidArgument, {"portfolios[0] (p1).pcc"}));
+  const std::string zone = Write(std::string(kBase) + "schedules: {time_zone: Mars/Olympus}\n", "z.yaml");
+  EXPECT_TRUE(
+      StatusIs(LoadConfig(zone), absl::StatusCode::kInvalidArgument, {"'schedules.time_zone'", "Mars/Olympus"}));
+}
+
 TEST_F(ConfigTest, RepositoryConfigLoads) {
   const std::string path = std::string(TSODSO_SOURCE_DIR) + "/config/gateway.yaml";
   auto cfg = LoadConfig(path);
