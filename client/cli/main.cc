@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <csignal>
@@ -518,7 +519,8 @@ int main(int argc, char** argv) {
       for (const auto& i : r->intervals()) std::cout << Json(i) << "\n";
     } else if (csv) {
       std::cout << "start,end,p_mw,q_mvar,p_up_mw,p_down_mw,q_up_mvar,q_down_mvar"
-                << (flex_grid ? ",grid_p_up_mw,grid_p_down_mw,grid_q_up_mvar,grid_q_down_mvar" : "") << "\n";
+                << (flex_grid ? ",grid_p_up_mw,grid_p_down_mw,grid_q_up_mvar,grid_q_down_mvar" : "")
+                << ",scheduled_p_mw,scheduled_q_mvar\n";
       for (const auto& i : r->intervals()) {
         std::cout << Time(i.start()) << "," << Time(i.end()) << "," << i.operating_point().p_mw() << ","
                   << i.operating_point().q_mvar() << "," << i.p_up_mw() << "," << i.p_down_mw() << "," << i.q_up_mvar()
@@ -527,7 +529,7 @@ int main(int argc, char** argv) {
         if (flex_grid) {
           std::cout << "," << g.p_up_mw() << "," << g.p_down_mw() << "," << g.q_up_mvar() << "," << g.q_down_mvar();
         }
-        std::cout << "\n";
+        std::cout << "," << i.scheduled().p_mw() << "," << i.scheduled().q_mvar() << "\n";
       }
     } else {
       std::printf("PCC %s, scenario %s, %d-minute intervals (MW / Mvar; load convention, up = less import)\n",
@@ -535,12 +537,19 @@ int main(int argc, char** argv) {
       if (!r->breakdown_note().empty()) std::printf("note: %s\n", r->breakdown_note().c_str());
       if (flex_grid)
         std::printf("grid: what the DSO's network lets the DERs do (\"!\": the operating point breaks a limit)\n");
+      // The aggregators' schedules, when any, are part of P and Q; the
+      // column says by how much.
+      const bool scheduled = std::any_of(r->intervals().begin(), r->intervals().end(),
+                                         [](const v1::FlexibilityInterval& i) { return i.has_scheduled(); });
+      if (scheduled) std::printf("P and Q include the aggregators' schedules (sched P)\n");
       std::printf("%-22s %9s %9s %8s %8s %8s %8s", "start", "P", "Q", "P up", "P down", "Q up", "Q down");
+      if (scheduled) std::printf(" %8s", "sched P");
       if (flex_grid) std::printf(" | %8s %8s %8s %8s", "grid Pup", "Pdown", "Qup", "Qdown");
       std::printf("\n");
       for (const auto& i : r->intervals()) {
         std::printf("%-22s %9.2f %9.2f %8.2f %8.2f %8.2f %8.2f", Time(i.start()).c_str(), i.operating_point().p_mw(),
                     i.operating_point().q_mvar(), i.p_up_mw(), i.p_down_mw(), i.q_up_mvar(), i.q_down_mvar());
+        if (scheduled) std::printf(" %8.2f", i.scheduled().p_mw());
         const auto& g = i.grid_limited();
         if (flex_grid) {
           std::printf(" | %8.2f %8.2f %8.2f %8.2f%s", g.p_up_mw(), g.p_down_mw(), g.q_up_mvar(), g.q_down_mvar(),
@@ -705,6 +714,23 @@ int main(int argc, char** argv) {
     req.set_revision(sched_revision);
     req.set_idempotency_key(sched_key.empty() ? NewKey() : sched_key);
     auto r = RetryWhileUnavailable([&] { return (*client)->SubmitSchedule(req); });
+    v1::ScheduleReceipt rejected;
+    if (!r.ok() && tsodso::client::StatusDetail(r.status(), &rejected)) {
+      // Every offending interval, where the status message names 20.
+      if (json) {
+        std::cout << Json(rejected) << std::endl;
+      } else {
+        std::printf("schedule %s revision %lld at %s: REJECTED, %d of %d intervals refused, nothing stored\n",
+                    rejected.portfolio_id().c_str(), static_cast<long long>(rejected.revision()),
+                    rejected.pcc_id().c_str(), rejected.problems_size() + rejected.more_problems(),
+                    rejected.interval_count());
+        for (const auto& p : rejected.problems()) {
+          std::printf("  row %d %s %s: %s\n", p.index() + 2, Time(p.interval_start()).c_str(), p.field().c_str(),
+                      p.reason().c_str());
+        }
+        if (rejected.more_problems() > 0) std::printf("  and %d more\n", rejected.more_problems());
+      }
+    }
     if (!r.ok()) return Fail(r.status());
     if (json) {
       std::cout << Json(*r) << std::endl;

@@ -55,7 +55,12 @@ absl::Status CallHealth(grpc::Channel& channel, grpc::ClientContext* ctx) {
 
 absl::Status FromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  absl::Status out(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  v1::RpcStatus details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const google::protobuf::Any& any : details.details()) out.SetPayload(any.type_url(), absl::Cord(any.value()));
+  }
+  return out;
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions& options) {

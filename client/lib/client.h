@@ -36,8 +36,17 @@ struct ConnectionOptions {
   int receive_window_bytes = 0;
 };
 
-// Map a gRPC status to absl::Status, keeping code and message.
+// Map a gRPC status to absl::Status, keeping code, message and each detail
+// of its error details (google.rpc.Status) as a payload under its type URL.
 absl::Status FromGrpc(const grpc::Status& status);
+
+// Read the detail of type M (e.g. a rejected v1::ScheduleReceipt) from a
+// status that FromGrpc made; false when it has none.
+template <typename M>
+bool StatusDetail(const absl::Status& status, M* out) {
+  const auto payload = status.GetPayload("type.googleapis.com/" + std::string(M::descriptor()->full_name()));
+  return payload.has_value() && out->ParseFromString(std::string(*payload));
+}
 
 class Client {
  public:

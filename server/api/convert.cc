@@ -99,6 +99,10 @@ void ToProto(const core::FlexInterval& f, bool with_vertices, const std::vector<
   ToProto(f.end, out->mutable_end());
   out->mutable_operating_point()->set_p_mw(f.operating.p);
   out->mutable_operating_point()->set_q_mvar(f.operating.q);
+  if (f.scheduled.p != 0 || f.scheduled.q != 0) {
+    out->mutable_scheduled()->set_p_mw(f.scheduled.p);
+    out->mutable_scheduled()->set_q_mvar(f.scheduled.q);
+  }
   out->set_p_up_mw(f.p_up_mw);
   out->set_p_down_mw(f.p_down_mw);
   out->set_q_up_mvar(f.q_up_mvar);
@@ -252,6 +256,27 @@ core::ScheduleRequest FromProto(const v1::SubmitScheduleRequest& request) {
     v.p_mw = i.p_mw();
     if (i.has_q_mvar()) v.q_mvar = i.q_mvar();
     out.intervals.push_back(v);
+  }
+  return out;
+}
+
+v1::ScheduleReceipt RejectedReceipt(const v1::SubmitScheduleRequest& request,
+                                    const std::vector<core::IntervalProblem>& problems) {
+  v1::ScheduleReceipt out;
+  out.set_portfolio_id(request.portfolio_id());
+  out.set_pcc_id(request.pcc_id());
+  out.set_revision(request.revision());
+  out.set_status(v1::RECEIPT_STATUS_REJECTED);
+  out.set_interval_count(request.intervals_size());
+  constexpr size_t kListed = 40;
+  out.set_more_problems(static_cast<int32_t>(problems.size() > kListed ? problems.size() - kListed : 0));
+  for (size_t k = 0; k < problems.size() && k < kListed; ++k) {
+    const core::IntervalProblem& p = problems[k];
+    v1::ScheduleProblem* q = out.add_problems();
+    q->set_index(static_cast<int32_t>(p.index));
+    ToProto(p.start, q->mutable_interval_start());
+    q->set_field(p.field);
+    q->set_reason(p.reason);
   }
   return out;
 }

@@ -64,6 +64,10 @@ std::string EncodeBidLimitsPayload(const v1::MeritOrderValidation& validation);
 std::string EncodeTrafficLightPayload(const core::LightPeriod& change);
 
 core::ScheduleRequest FromProto(const v1::SubmitScheduleRequest& request);
+// The receipt of a schedule refused for its intervals: nothing stored.
+v1::ScheduleReceipt RejectedReceipt(const v1::SubmitScheduleRequest& request,
+                                    const std::vector<core::IntervalProblem>& problems);
+inline constexpr char kScheduleReceiptTypeUrl[] = "type.googleapis.com/tsodso.v1.ScheduleReceipt";
 void ToProto(const core::ScheduleValue& value, v1::ScheduleInterval* out);
 // Encode the payload of a RECEIPT event.
 std::string EncodeReceiptPayload(const v1::ScheduleReceipt& receipt);

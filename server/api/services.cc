@@ -140,11 +140,20 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
                      : absl::InvalidArgumentError(absl::StrCat("scenario: '", request->scenario(),
                                                                "' is not a scenario of PCC '", request->pcc_id(), "'"));
         }
-        const auto intervals = core::ComputeRange(scenario->model, core::AlignDown(from, scenario->interval), to,
-                                                  scenario->interval, request->include_vertices());
-        // Aggregators see the PCC aggregate only: the class breakdown and the
-        // area's shape describe other parties' portfolios.
+        // Aggregators see the PCC aggregate only: the class breakdown, the
+        // area's shape and the schedules describe other parties' portfolios.
         const bool aggregator = party.role == core::Role::kAggregator;
+        const absl::Time first = core::AlignDown(from, scenario->interval);
+        core::PccBaseline baseline;
+        if (!aggregator) {
+          auto read = ctx_.pool->Run<core::PccBaseline>([&](store::PgConnection& db) {
+            return store::ReadPccBaseline(db, request->pcc_id(), first, to, absl::Now());
+          });
+          if (!read.ok()) return read.status();
+          baseline = std::move(*read);
+        }
+        const auto intervals =
+            core::ComputeRange(scenario->model, first, to, scenario->interval, request->include_vertices(), &baseline);
         if (aggregator && request->include_vertices()) {
           return absl::PermissionDeniedError("include_vertices: the area's vertices are for the TSO and the DSO");
         }
@@ -426,9 +435,18 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServ
         const std::string digest = core::Sha256Hex(DeterministicBytes(*request));
         auto replayed = AnswerFromEarlier(db, key, digest, response);
         if (!replayed.ok() || *replayed) return replayed.status();
-        auto schedule =
-            core::CheckSchedule(FromProto(*request), ctx_.portfolios, party, absl::Now(), ctx_.schedule_horizon);
-        if (!schedule.ok()) return schedule.status();
+        std::vector<core::IntervalProblem> problems;
+        auto schedule = core::CheckSchedule(FromProto(*request), ctx_.portfolios, party, absl::Now(),
+                                            ctx_.schedule_horizon, &problems);
+        if (!schedule.ok()) {
+          // Bad intervals come back as a rejected receipt too, every one
+          // named, in the status details.
+          absl::Status st = schedule.status();
+          if (!problems.empty()) {
+            st.SetPayload(kScheduleReceiptTypeUrl, absl::Cord(RejectedReceipt(*request, problems).SerializeAsString()));
+          }
+          return st;
+        }
 
         // Where the DSO has the network: would the schedule break a limit?
         // Placed at the aggregator's qualified assets below the PCC; worked

@@ -1,11 +1,23 @@
 #include "api/status.h"
 
+#include "tsodso/v1/common.pb.h"
+
 namespace tsodso::api {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   // absl and gRPC share the canonical code numbering.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  v1::RpcStatus details;
+  status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+    google::protobuf::Any* any = details.add_details();
+    any->set_type_url(std::string(type_url));
+    any->set_value(std::string(payload));
+  });
+  if (details.details().empty()) return grpc::Status(code, std::string(status.message()));
+  details.set_code(static_cast<int32_t>(code));
+  details.set_message(std::string(status.message()));
+  return grpc::Status(code, std::string(status.message()), details.SerializeAsString());
 }
 
 std::string GrpcCodeName(grpc::StatusCode code) {

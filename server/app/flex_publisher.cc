@@ -1,7 +1,6 @@
 #include "app/flex_publisher.h"
 
 #include <filesystem>
-#include <future>
 
 #include "api/convert.h"
 #include "app/flex_config.h"
@@ -9,6 +8,7 @@
 #include "core/common/time.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
+#include "store/schedule_store.h"
 
 namespace tsodso::app {
 namespace fs = std::filesystem;
@@ -79,8 +79,11 @@ absl::StatusOr<int> FlexPublisher::PublishNow() {
     const core::FlexScenario* sc = catalog->Find(pcc, core::kCurrentScenario);
     if (sc == nullptr) continue;
     const absl::Time from = core::AlignDown(now, sc->interval);
-    const auto horizon =
-        core::ComputeRange(sc->model, from, from + absl::Hours(config_.horizon_hours), sc->interval, false);
+    const absl::Time to = from + absl::Hours(config_.horizon_hours);
+    auto baseline = pool_.Run<core::PccBaseline>(
+        [&](store::PgConnection& db) { return store::ReadPccBaseline(db, pcc, from, to, now); });
+    if (!baseline.ok()) return baseline.status();
+    const auto horizon = core::ComputeRange(sc->model, from, to, sc->interval, false, &*baseline);
     core::Envelope env{core::Topic::kFlexibility, pcc, "",
                        core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
     // Beside what the DERs could do, what the DSO's network lets them do.
@@ -99,16 +102,9 @@ absl::StatusOr<int> FlexPublisher::PublishNow() {
     drafts.push_back({env, api::EncodeFlexibilityPayload(*sc, horizon, now, net != nullptr ? &grid : nullptr)});
   }
   if (drafts.empty()) return 0;
-  auto done = std::make_shared<std::promise<absl::Status>>();
-  auto result = done->get_future();
-  pool_.Post([&drafts, done](absl::StatusOr<store::PgConnection*> conn) {
-    if (!conn.ok()) {
-      done->set_value(conn.status());
-      return;
-    }
-    done->set_value(store::InTransaction(**conn, [&] { return store::AppendEvents(**conn, drafts).status(); }));
-  });
-  if (auto st = result.get(); !st.ok()) return st;
+  auto appended = pool_.Run<std::vector<core::StoredEvent>>(
+      [&](store::PgConnection& db) { return store::AppendEvents(db, drafts); });
+  if (!appended.ok()) return appended.status();
   return static_cast<int>(drafts.size());
 }
 

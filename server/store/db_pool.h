@@ -5,8 +5,10 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +30,11 @@ class DbPool {
   DbPool& operator=(const DbPool&) = delete;
 
   void Post(Task task);
+  // Run `work` on a worker in one transaction and wait for its result: for
+  // threads that may block (publishers, the compute pool), never for a
+  // gRPC callback or a worker of this pool.
+  template <typename T>
+  absl::StatusOr<T> Run(std::function<absl::StatusOr<T>(PgConnection&)> work);
   // Finish queued tasks, then stop the workers.
   void Shutdown();
 
@@ -41,5 +48,24 @@ class DbPool {
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
+
+template <typename T>
+absl::StatusOr<T> DbPool::Run(std::function<absl::StatusOr<T>(PgConnection&)> work) {
+  auto done = std::make_shared<std::promise<absl::StatusOr<T>>>();
+  auto result = done->get_future();
+  Post([&work, done](absl::StatusOr<PgConnection*> conn) {
+    if (!conn.ok()) {
+      done->set_value(conn.status());
+      return;
+    }
+    std::optional<absl::StatusOr<T>> out;
+    absl::Status st = InTransaction(**conn, [&]() -> absl::Status {
+      out = work(**conn);
+      return out->status();
+    });
+    done->set_value(st.ok() ? std::move(*out) : absl::StatusOr<T>(st));
+  });
+  return result.get();
+}
 
 }  // namespace tsodso::store

@@ -28,6 +28,15 @@ constexpr char kSelectAsOf[] =
 constexpr char kSelectIntervals[] =
     "SELECT extract(epoch FROM start_time)::bigint, p_mw, q_mvar IS NULL, coalesce(q_mvar, 0) "
     "FROM schedule_intervals WHERE portfolio_id = $1 AND revision = $2 ORDER BY start_time";
+constexpr char kSelectPccWindow[] =
+    "SELECT s.portfolio_id, s.revision, s.resolution_minutes, extract(epoch FROM i.start_time)::bigint, i.p_mw, "
+    "i.q_mvar IS NULL, coalesce(i.q_mvar, 0) FROM schedules s JOIN schedule_intervals i "
+    "ON i.portfolio_id = s.portfolio_id AND i.revision = s.revision "
+    "WHERE s.pcc_id = $1 AND s.end_time > to_timestamp($2::bigint) AND s.first_start < to_timestamp($3::bigint) "
+    "AND s.received_at <= to_timestamp($4::bigint / 1000000.0) "
+    "AND i.start_time < to_timestamp($3::bigint) "
+    "AND i.start_time + make_interval(mins => s.resolution_minutes) > to_timestamp($2::bigint) "
+    "ORDER BY s.portfolio_id, s.revision, i.start_time";
 constexpr char kBreachSpan[] =
     "SELECT extract(epoch FROM min(isp_start))::bigint, extract(epoch FROM max(isp_start))::bigint "
     "FROM schedule_breaches WHERE pcc_id = $1 AND portfolio_id = $2 AND isp_start >= to_timestamp($3::bigint)";
@@ -40,6 +49,16 @@ constexpr char kWorstBreaches[] =
     "SELECT extract(epoch FROM isp_start)::bigint, max(reason) FROM schedule_breaches WHERE pcc_id = $1 "
     "AND isp_start >= to_timestamp($2::bigint) AND isp_start < to_timestamp($3::bigint) GROUP BY isp_start";
 constexpr char kLatest[] = "SELECT latest_revision FROM schedule_heads WHERE portfolio_id = $1";
+
+// Read an interval from the columns start (epoch seconds), p_mw,
+// q_mvar IS NULL, coalesce(q_mvar, 0) beginning at `column`.
+core::ScheduleValue IntervalAt(const PgResult& rows, int row, int column) {
+  core::ScheduleValue v;
+  v.start = absl::FromUnixSeconds(rows.Int64(row, column));
+  v.p_mw = rows.Double(row, column + 1);
+  if (rows.Text(row, column + 2) != "t") v.q_mvar = rows.Double(row, column + 3);
+  return v;
+}
 
 }  // namespace
 
@@ -91,16 +110,33 @@ absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::strin
   auto rows = conn.Exec(kSelectIntervals, {portfolio_id, s.revision});
   if (!rows.ok()) return rows.status();
   for (int i = 0; i < rows->rows(); ++i) {
-    core::ScheduleValue v;
-    v.start = absl::FromUnixSeconds(rows->Int64(i, 0));
-    v.p_mw = rows->Double(i, 1);
-    if (rows->Text(i, 2) != "t") v.q_mvar = rows->Double(i, 3);
-    s.intervals.push_back(v);
+    s.intervals.push_back(IntervalAt(*rows, i, 0));
   }
   auto latest = conn.Exec(kLatest, {portfolio_id});
   if (!latest.ok()) return latest.status();
   out.latest_revision = latest->Int64(0, 0);
   return out;
+}
+
+absl::StatusOr<core::PccBaseline> ReadPccBaseline(PgConnection& conn, const std::string& pcc_id, absl::Time from,
+                                                  absl::Time to, absl::Time as_of) {
+  auto rows = conn.Exec(kSelectPccWindow,
+                        {pcc_id, absl::ToUnixSeconds(from), absl::ToUnixSeconds(to), absl::ToUnixMicros(as_of)});
+  if (!rows.ok()) return rows.status();
+  std::vector<core::Schedule> out;
+  for (int i = 0; i < rows->rows(); ++i) {
+    const std::string portfolio = rows->Text(i, 0);
+    const int64_t revision = rows->Int64(i, 1);
+    if (out.empty() || out.back().portfolio_id != portfolio || out.back().revision != revision) {
+      core::Schedule& s = out.emplace_back();
+      s.portfolio_id = portfolio;
+      s.pcc_id = pcc_id;
+      s.revision = revision;
+      s.resolution = absl::Minutes(rows->Int64(i, 2));
+    }
+    out.back().intervals.push_back(IntervalAt(*rows, i, 3));
+  }
+  return core::AggregateBaseline(out, from, to);
 }
 
 absl::StatusOr<std::optional<std::pair<absl::Time, absl::Time>>> ScheduleBreachSpan(PgConnection& conn,

@@ -5,8 +5,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/schedules/baseline.h"
 #include "core/schedules/schedule.h"
 #include "core/validation/traffic_light.h"
 #include "store/pg.h"
@@ -34,6 +36,12 @@ struct StoredSchedule {
 // there is none.
 absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::string& portfolio_id, int64_t revision,
                                             absl::Time as_of);
+
+// Return the aggregated baseline of the PCC's schedules over [from, to) as
+// known at `as_of` (core::AggregateBaseline of every revision received by
+// then).
+absl::StatusOr<core::PccBaseline> ReadPccBaseline(PgConnection& conn, const std::string& pcc_id, absl::Time from,
+                                                  absl::Time to, absl::Time as_of);
 
 // Return the ISPs [first, last + 15 min) where the portfolio's schedules
 // breach a limit from `since` on; nullopt when nowhere.

@@ -221,7 +221,10 @@ TEST(FlexibilityTest, CliPrintsTableCsvAndSvg) {
   }
   std::string out, err;
   ASSERT_EQ(RunCommand(argv, &out, &err, 60000), 0) << err;
-  EXPECT_EQ(out.rfind("start,end,p_mw,q_mvar,p_up_mw,p_down_mw,q_up_mvar,q_down_mvar\n", 0), 0u) << out.substr(0, 200);
+  EXPECT_EQ(
+      out.rfind("start,end,p_mw,q_mvar,p_up_mw,p_down_mw,q_up_mvar,q_down_mvar,scheduled_p_mw,scheduled_q_mvar\n", 0),
+      0u)
+      << out.substr(0, 200);
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1 + 14 * 96);
   std::ifstream in(svg);
   std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -115,6 +115,51 @@ TEST(ScheduleTest, AggregatorSubmitsRevisesAndReadsBackEveryRevision) {
       << stale.status();
 }
 
+v1::GetFlexibilityRequest Tomorrows(int hours) {
+  v1::GetFlexibilityRequest f;
+  f.set_pcc_id("PS_SUD");
+  f.mutable_from()->set_seconds(Tomorrow());
+  f.mutable_to()->set_seconds(Tomorrow() + 3600 * hours);
+  return f;
+}
+
+TEST(ScheduleTest, TheAggregatedBaselineMovesThePccOperatingPointForTheTsoOnly) {
+  GatewayOptions opts;
+  opts.flexibility = true;
+  auto gw = StartGateway(opts);
+  ASSERT_NE(gw, nullptr);
+  auto tso = gw->ClientAs("tso");
+  auto agg1 = gw->ClientAs("agg1");
+  auto before = tso->GetFlexibility(Tomorrows(2));
+  ASSERT_TRUE(before.ok()) << before.status() << gw->Log();
+  ASSERT_EQ(before->intervals_size(), 8);
+  EXPECT_FALSE(before->intervals(0).has_scheduled());
+
+  // Revision 1 for the whole day, revision 2 for its first hour only.
+  ASSERT_TRUE(agg1->SubmitSchedule(Schedule("b-1", 1, 2.0)).ok());
+  ASSERT_TRUE(agg1->SubmitSchedule(Schedule("b-2", 2, 7.0, 4)).ok());
+  auto after = tso->GetFlexibility(Tomorrows(2));
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_EQ(after->intervals_size(), 8);
+  for (int i = 0; i < 8; ++i) {
+    const double p = (i < 4 ? 7.0 : 2.0) + 0.1 * (i % 10);
+    const double q = i % 2 == 0 ? -0.5 : 0.0;
+    const auto& was = before->intervals(i);
+    const auto& now = after->intervals(i);
+    EXPECT_NEAR(now.scheduled().p_mw(), p, 1e-9) << i;
+    EXPECT_NEAR(now.scheduled().q_mvar(), q, 1e-9) << i;
+    EXPECT_NEAR(now.operating_point().p_mw(), was.operating_point().p_mw() + p, 1e-9) << i;
+    EXPECT_NEAR(now.operating_point().q_mvar(), was.operating_point().q_mvar() + q, 1e-9) << i;
+    EXPECT_DOUBLE_EQ(now.p_up_mw(), was.p_up_mw()) << i;
+  }
+  // An aggregator's view leaves every schedule out, its own included: the
+  // PCC figures must not let it read another's.
+  auto own_view = agg1->GetFlexibility(Tomorrows(2));
+  ASSERT_TRUE(own_view.ok()) << own_view.status();
+  EXPECT_FALSE(own_view->intervals(0).has_scheduled());
+  EXPECT_DOUBLE_EQ(own_view->intervals(0).operating_point().p_mw(), before->intervals(0).operating_point().p_mw());
+}
+
 TEST(ScheduleTest, OnlyTheOwnerSubmitsAndBadSchedulesAreRefusedWithNothingStored) {
   auto gw = StartGateway();
   ASSERT_NE(gw, nullptr);
@@ -160,6 +205,38 @@ TEST(ScheduleTest, OnlyTheOwnerSubmitsAndBadSchedulesAreRefusedWithNothingStored
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.name << ": " << r.status();
     EXPECT_NE(r.status().message().find(c.message), std::string::npos) << c.name << ": " << r.status();
   }
+  // The rejection is also a receipt that names every bad interval, where
+  // the message stops at 20.
+  auto many = Schedule("bad-many", 1, 1.0);
+  for (int i = 50; i < 80; ++i) many.mutable_intervals(i)->set_p_mw(99);
+  auto refused = agg1->SubmitSchedule(many);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << refused.status();
+  EXPECT_NE(refused.status().message().find("and 10 more"), std::string::npos) << refused.status();
+  v1::ScheduleReceipt rejected;
+  ASSERT_TRUE(client::StatusDetail(refused.status(), &rejected)) << refused.status();
+  EXPECT_EQ(rejected.status(), v1::RECEIPT_STATUS_REJECTED);
+  EXPECT_EQ(rejected.portfolio_id(), "agg1-sud-vpp");
+  EXPECT_EQ(rejected.interval_count(), 96);
+  ASSERT_EQ(rejected.problems_size(), 30);
+  EXPECT_EQ(rejected.more_problems(), 0);
+  EXPECT_EQ(rejected.problems(0).index(), 50);
+  EXPECT_EQ(rejected.problems(29).index(), 79);
+  EXPECT_EQ(rejected.problems(29).interval_start().seconds(), Tomorrow() + 900 * 79);
+  EXPECT_EQ(rejected.problems(29).field(), "p_mw");
+  EXPECT_NE(rejected.problems(29).reason().find("99 is outside the portfolio's range"), std::string::npos);
+  // A schedule wrong everywhere still gets its answer: the receipt names
+  // the first 40 intervals and counts the rest.
+  auto past = Schedule("bad-past", 1, 1.0);
+  for (auto& v : *past.mutable_intervals()) v.mutable_start()->set_seconds(v.start().seconds() - 3 * 86400);
+  auto all_bad = agg1->SubmitSchedule(past);
+  ASSERT_EQ(all_bad.status().code(), absl::StatusCode::kInvalidArgument) << all_bad.status();
+  ASSERT_TRUE(client::StatusDetail(all_bad.status(), &rejected));
+  EXPECT_EQ(rejected.problems_size(), 40);
+  EXPECT_EQ(rejected.more_problems(), 56);
+  // A refusal that is not about intervals carries no receipt.
+  auto unkeyed = Schedule("", 1, 1.0);
+  EXPECT_FALSE(client::StatusDetail(agg1->SubmitSchedule(unkeyed).status(), &rejected));
+
   // Nothing was stored: no schedule, and revision 1 is still free.
   EXPECT_EQ(agg1->GetSchedule(Get()).status().code(), absl::StatusCode::kNotFound);
   auto good = agg1->SubmitSchedule(Schedule("good", 1, 1.0));

@@ -3,6 +3,7 @@
 // changes, in UTC), and bad values named by interval and field.
 #include "core/schedules/schedule.h"
 
+#include "core/schedules/baseline.h"
 #include "core/schedules/grid_check.h"
 
 #include <gtest/gtest.h>
@@ -145,6 +146,76 @@ TEST_F(ScheduleTest, AnIntervalMapsToTheIspsItTouches) {
   EXPECT_EQ(IspsOf(t, absl::Minutes(15)), std::vector<absl::Time>{t});
   EXPECT_EQ(IspsOf(t + absl::Minutes(10), absl::Minutes(5)), std::vector<absl::Time>{t});
   EXPECT_EQ(IspsOf(t + absl::Minutes(30), absl::Minutes(30)).front(), t + absl::Minutes(30));
+}
+
+}  // namespace
+}  // namespace tsodso::core
+
+namespace tsodso::core {
+namespace {
+
+Schedule Revision(const std::string& portfolio, int64_t revision, absl::Time start, int minutes, std::vector<double> p,
+                  std::optional<double> q = std::nullopt) {
+  Schedule s;
+  s.portfolio_id = portfolio;
+  s.pcc_id = "PS_SUD";
+  s.revision = revision;
+  s.resolution = absl::Minutes(minutes);
+  for (size_t i = 0; i < p.size(); ++i) s.intervals.push_back({start + static_cast<int>(i) * s.resolution, p[i], q});
+  return s;
+}
+
+TEST(BaselineTest, TheHighestRevisionCoveringAnIspCountsPerPortfolioAndPortfoliosAdd) {
+  const absl::Time t0 = absl::FromUnixSeconds(1795000500);  // an ISP start
+  ASSERT_EQ(t0, AlignDown(t0, absl::Minutes(15)));
+  const absl::Duration isp = absl::Minutes(15);
+  // Revision 1 covers four ISPs; revision 2 replaces the middle two only.
+  const std::vector<Schedule> revisions = {
+      Revision("a", 1, t0, 15, {1, 2, 3, 4}, 0.5), Revision("a", 2, t0 + isp, 15, {10, 20}),
+      Revision("b", 7, t0 + 2 * isp, 60, {5}, 1.0),  // one hour: the same P in each ISP
+  };
+  const PccBaseline b = AggregateBaseline(revisions, t0, t0 + 8 * isp);
+  ASSERT_EQ(b.size(), 6u);  // ISPs 0..5; 6 and 7 have no schedule
+  EXPECT_DOUBLE_EQ(b.at(t0).p, 1);
+  EXPECT_DOUBLE_EQ(b.at(t0).q, 0.5);
+  EXPECT_DOUBLE_EQ(b.at(t0 + isp).p, 10);
+  EXPECT_DOUBLE_EQ(b.at(t0 + isp).q, 0);  // revision 2 has no Q: no change
+  EXPECT_DOUBLE_EQ(b.at(t0 + 2 * isp).p, 20 + 5);
+  EXPECT_DOUBLE_EQ(b.at(t0 + 2 * isp).q, 1.0);
+  EXPECT_DOUBLE_EQ(b.at(t0 + 3 * isp).p, 4 + 5);
+  EXPECT_DOUBLE_EQ(b.at(t0 + 5 * isp).p, 5);
+  EXPECT_FALSE(b.contains(t0 + 6 * isp));
+  // The order of the input does not matter.
+  const std::vector<Schedule> reversed(revisions.rbegin(), revisions.rend());
+  EXPECT_DOUBLE_EQ(AggregateBaseline(reversed, t0, t0 + 8 * isp).at(t0 + isp).p, 10);
+}
+
+TEST(BaselineTest, FiveMinuteSchedulesAreAveragedOverTheIsp) {
+  const absl::Time t0 = absl::FromUnixSeconds(1795000500);
+  const PccBaseline b = AggregateBaseline({Revision("a", 1, t0, 5, {3, 6, 9, 12})}, t0, t0 + absl::Minutes(30));
+  EXPECT_DOUBLE_EQ(b.at(t0).p, 6);
+  // Only 5 of the next ISP's minutes are scheduled: their mean counts.
+  EXPECT_DOUBLE_EQ(b.at(t0 + absl::Minutes(15)).p, 12);
+}
+
+TEST(BaselineTest, TheScheduledExchangeMovesTheOperatingPointNotTheDistances) {
+  PccModel model;
+  model.pcc_id = "PS_SUD";
+  model.load_mw = [](absl::Time) { return 50.0; };
+  model.load_pf = 1.0;
+  const absl::Time t0 = absl::FromUnixSeconds(1795000500);
+  const absl::Duration isp = absl::Minutes(15);
+  const PccBaseline baseline = {{t0 + isp, {4.0, -1.0}}};
+  const auto plain = ComputeRange(model, t0, t0 + 2 * isp, isp, true);
+  const auto with = ComputeRange(model, t0, t0 + 2 * isp, isp, true, &baseline);
+  ASSERT_EQ(with.size(), 2u);
+  EXPECT_DOUBLE_EQ(with[0].operating.p, plain[0].operating.p);
+  EXPECT_DOUBLE_EQ(with[1].operating.p, plain[1].operating.p + 4.0);
+  EXPECT_DOUBLE_EQ(with[1].operating.q, plain[1].operating.q - 1.0);
+  EXPECT_DOUBLE_EQ(with[1].scheduled.p, 4.0);
+  EXPECT_DOUBLE_EQ(with[1].p_up_mw, plain[1].p_up_mw);
+  // An hourly interval takes the mean of its four ISPs.
+  EXPECT_DOUBLE_EQ(BaselineOver(baseline, t0, absl::Hours(1)).p, 1.0);
 }
 
 }  // namespace

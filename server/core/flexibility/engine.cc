@@ -6,6 +6,9 @@
 #include "absl/strings/str_cat.h"
 
 namespace tsodso::core {
+namespace {
+constexpr absl::Duration kBaselineIsp = absl::Minutes(15);
+}  // namespace
 
 DerCapability GroupCapability(const DerGroup& g, absl::Time start, absl::Duration step) {
   return Capability(g.der_class, DerState{g.profile ? g.profile(start + step / 2) : 0.0, absl::ToDoubleHours(step)});
@@ -19,7 +22,22 @@ PqPoint PccLoadAt(const PccModel& model, absl::Time start, absl::Duration step) 
   return {load_p, load_q};
 }
 
-FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Duration step, bool with_area) {
+PqPoint BaselineOver(const PccBaseline& baseline, absl::Time start, absl::Duration step) {
+  PqPoint sum{0, 0};
+  if (step <= absl::ZeroDuration()) return sum;
+  const absl::Time end = start + step;
+  for (auto it = baseline.lower_bound(AlignDown(start, kBaselineIsp)); it != baseline.end() && it->first < end; ++it) {
+    const absl::Duration overlap = std::min(end, it->first + kBaselineIsp) - std::max(start, it->first);
+    if (overlap <= absl::ZeroDuration()) continue;
+    const double weight = absl::FDivDuration(overlap, step);
+    sum.p += it->second.p * weight;
+    sum.q += it->second.q * weight;
+  }
+  return sum;
+}
+
+FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Duration step, bool with_area,
+                             PqPoint scheduled) {
   FlexInterval out;
   out.start = start;
   out.end = start + step;
@@ -54,7 +72,8 @@ FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Dura
     if (with_area) shifts = MinkowskiSum(shifts, shift);
   }
   const PqPoint load = PccLoadAt(model, start, step);
-  out.operating = {load.p - injection_p, load.q - injection_q};
+  out.scheduled = scheduled;
+  out.operating = {load.p - injection_p + scheduled.p, load.q - injection_q + scheduled.q};
   // The PCC figures are the sums of the groups' distances; the area (which
   // also contains trades between groups) contains every such move.
   for (const GroupFlex& g : out.groups) {
@@ -69,11 +88,14 @@ FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Dura
 }
 
 std::vector<FlexInterval> ComputeRange(const PccModel& model, absl::Time from, absl::Time to, absl::Duration step,
-                                       bool with_area) {
+                                       bool with_area, const PccBaseline* baseline) {
   std::vector<FlexInterval> out;
   if (step <= absl::ZeroDuration() || to <= from) return out;
   out.reserve(static_cast<size_t>((to - from) / step) + 1);
-  for (absl::Time t = from; t < to; t += step) out.push_back(ComputeInterval(model, t, step, with_area));
+  for (absl::Time t = from; t < to; t += step) {
+    const PqPoint scheduled = baseline != nullptr ? BaselineOver(*baseline, t, step) : PqPoint{0, 0};
+    out.push_back(ComputeInterval(model, t, step, with_area, scheduled));
+  }
   return out;
 }
 

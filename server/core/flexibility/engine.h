@@ -66,7 +66,20 @@ struct FlexInterval {
   double q_down_mvar = 0;  // reactive import can increase by this much
   ConvexPolygon area;      // reachable PCC exchanges (MW, Mvar)
   std::vector<GroupFlex> groups;
+  // Aggregators' schedules in the interval, summed over portfolios (load
+  // convention), already included in `operating`.
+  PqPoint scheduled;
 };
+
+// The aggregated baseline of the aggregators' schedules at one PCC: ISP
+// start -> P/Q summed over portfolios (MW / Mvar, load convention). The
+// DSO's class profiles do not know portfolios, so a schedule counts as a
+// change of the PCC exchange on top of them.
+using PccBaseline = std::map<absl::Time, PqPoint>;
+
+// Return the baseline's mean over [start, start + step): ISPs without a
+// schedule count as zero.
+PqPoint BaselineOver(const PccBaseline& baseline, absl::Time start, absl::Duration step);
 
 // Return a group's capability (per unit of one unit's Sn) in the interval
 // [start, start + step).
@@ -76,12 +89,15 @@ DerCapability GroupCapability(const DerGroup& group, absl::Time start, absl::Dur
 // injections) in the interval [start, start + step).
 PqPoint PccLoadAt(const PccModel& model, absl::Time start, absl::Duration step);
 
-// Compute one interval [start, start + step).
-FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Duration step, bool with_area = true);
+// Compute one interval [start, start + step), the PCC's operating point
+// moved by `scheduled` (the aggregators' schedules).
+FlexInterval ComputeInterval(const PccModel& model, absl::Time start, absl::Duration step, bool with_area = true,
+                             PqPoint scheduled = {});
 
-// Compute every interval of [from, to) at `step`.
+// Compute every interval of [from, to) at `step`, each with the baseline's
+// schedules when one is given.
 std::vector<FlexInterval> ComputeRange(const PccModel& model, absl::Time from, absl::Time to, absl::Duration step,
-                                       bool with_area = true);
+                                       bool with_area = true, const PccBaseline* baseline = nullptr);
 
 struct Distribution {
   double mean = 0, min = 0, max = 0, p5 = 0, p50 = 0, p95 = 0;

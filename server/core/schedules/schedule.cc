@@ -52,7 +52,8 @@ absl::Time HorizonEnd(absl::Time now, const ScheduleHorizon& horizon) {
 }
 
 absl::StatusOr<Schedule> CheckSchedule(const ScheduleRequest& request, const std::vector<Portfolio>& portfolios,
-                                       const Party& party, absl::Time now, const ScheduleHorizon& horizon) {
+                                       const Party& party, absl::Time now, const ScheduleHorizon& horizon,
+                                       std::vector<IntervalProblem>* problems) {
   const Portfolio* portfolio = FindPortfolio(portfolios, request.portfolio_id);
   // Another aggregator's portfolio and one that does not exist look alike.
   if (portfolio == nullptr || portfolio->aggregator != party.id) {
@@ -86,11 +87,9 @@ absl::StatusOr<Schedule> CheckSchedule(const ScheduleRequest& request, const std
   const absl::Time earliest =
       absl::FromUnixSeconds(absl::ToUnixSeconds(now) - absl::ToUnixSeconds(now) % absl::ToInt64Seconds(out.resolution));
   const absl::Time latest = HorizonEnd(now, horizon);
-  std::vector<std::string> problems;
-  size_t count = 0;
+  std::vector<IntervalProblem> found;
   auto problem = [&](size_t i, absl::Time start, const std::string& field, const std::string& reason) {
-    if (++count <= 20)
-      problems.push_back(absl::StrCat("intervals[", i, "] (", Rfc3339(start), ").", field, ": ", reason));
+    found.push_back({i, start, field, reason});
   };
   for (size_t i = 0; i < request.intervals.size(); ++i) {
     const ScheduleValue& v = request.intervals[i];
@@ -122,9 +121,16 @@ absl::StatusOr<Schedule> CheckSchedule(const ScheduleRequest& request, const std
       }
     }
   }
-  if (!problems.empty()) {
-    std::string message = absl::StrJoin(problems, "; ");
-    if (count > problems.size()) absl::StrAppend(&message, "; and ", count - problems.size(), " more");
+  if (!found.empty()) {
+    constexpr size_t kNamedInMessage = 20;
+    std::vector<std::string> named;
+    for (size_t k = 0; k < found.size() && k < kNamedInMessage; ++k) {
+      const IntervalProblem& p = found[k];
+      named.push_back(absl::StrCat("intervals[", p.index, "] (", Rfc3339(p.start), ").", p.field, ": ", p.reason));
+    }
+    std::string message = absl::StrJoin(named, "; ");
+    if (found.size() > named.size()) absl::StrAppend(&message, "; and ", found.size() - named.size(), " more");
+    if (problems != nullptr) *problems = std::move(found);
     return absl::InvalidArgumentError(message);
   }
   out.intervals = request.intervals;

@@ -70,10 +70,18 @@ absl::Time HorizonEnd(absl::Time now, const ScheduleHorizon& horizon);
 // exist), a resolution of 5, 15, 30 or 60 minutes, a revision >= 1, at
 // least one interval, each aligned to the resolution and following the
 // previous one, within the horizon, with finite P (and Q) within the
-// portfolio's range. INVALID_ARGUMENT lists every offending interval (up to
-// 20) with its start, field and reason.
+// portfolio's range. INVALID_ARGUMENT lists the offending intervals (the
+// first 20 in its message, every one in `problems` when given) with start,
+// field and reason.
+struct IntervalProblem {
+  size_t index = 0;
+  absl::Time start;
+  std::string field;  // "start", "p_mw" or "q_mvar"
+  std::string reason;
+};
 absl::StatusOr<Schedule> CheckSchedule(const ScheduleRequest& request, const std::vector<Portfolio>& portfolios,
-                                       const Party& party, absl::Time now, const ScheduleHorizon& horizon);
+                                       const Party& party, absl::Time now, const ScheduleHorizon& horizon,
+                                       std::vector<IntervalProblem>* problems = nullptr);
 
 const Portfolio* FindPortfolio(const std::vector<Portfolio>& portfolios, const std::string& id);
 

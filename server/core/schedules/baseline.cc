@@ -1,0 +1,62 @@
+#include "core/schedules/baseline.h"
+
+#include <algorithm>
+#include <map>
+
+namespace tsodso::core {
+namespace {
+
+constexpr absl::Duration kIspLength = absl::Minutes(15);
+
+// Return the schedule's mean P/Q over [start, start + kIspLength) and how
+// much of the ISP it covers (0: not at all).
+std::pair<PqPoint, absl::Duration> MeanOver(const Schedule& s, absl::Time start) {
+  const absl::Time end = start + kIspLength;
+  PqPoint sum{0, 0};
+  absl::Duration covered = absl::ZeroDuration();
+  // Intervals are in time order: skip those that end before the ISP.
+  auto first = std::partition_point(s.intervals.begin(), s.intervals.end(),
+                                    [&](const ScheduleValue& v) { return v.start + s.resolution <= start; });
+  for (auto it = first; it != s.intervals.end() && it->start < end; ++it) {
+    const ScheduleValue& v = *it;
+    const absl::Duration overlap = std::min(end, v.start + s.resolution) - std::max(start, v.start);
+    if (overlap <= absl::ZeroDuration()) continue;
+    covered += overlap;
+    sum.p += v.p_mw * absl::FDivDuration(overlap, kIspLength);
+    sum.q += v.q_mvar.value_or(0.0) * absl::FDivDuration(overlap, kIspLength);
+  }
+  if (covered <= absl::ZeroDuration()) return {sum, covered};
+  // A partly covered ISP (a 5-minute schedule starting inside it) counts
+  // at the mean of what is scheduled.
+  const double scale = absl::FDivDuration(kIspLength, covered);
+  return {{sum.p * scale, sum.q * scale}, covered};
+}
+
+}  // namespace
+
+PccBaseline AggregateBaseline(const std::vector<Schedule>& revisions, absl::Time from, absl::Time to) {
+  // Per portfolio, its revisions from the highest down.
+  std::map<std::string, std::vector<const Schedule*>> by_portfolio;
+  for (const Schedule& s : revisions) {
+    if (!s.intervals.empty()) by_portfolio[s.portfolio_id].push_back(&s);
+  }
+  for (auto& [id, list] : by_portfolio) {
+    std::sort(list.begin(), list.end(), [](const Schedule* a, const Schedule* b) { return a->revision > b->revision; });
+  }
+  PccBaseline out;
+  for (absl::Time isp = AlignDown(from, kIspLength); isp < to; isp += kIspLength) {
+    for (const auto& [id, list] : by_portfolio) {
+      for (const Schedule* s : list) {
+        const auto [mean, covered] = MeanOver(*s, isp);
+        if (covered <= absl::ZeroDuration()) continue;
+        PqPoint& total = out[isp];
+        total.p += mean.p;
+        total.q += mean.q;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace tsodso::core
