@@ -6,6 +6,7 @@
 #include "app/config.h"
 #include "app/flex_commands.h"
 #include "app/flex_publisher.h"
+#include "app/forecast_commands.h"
 #include "app/gateway.h"
 #include "app/grid_commands.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
@@ -63,6 +64,17 @@ int main(int argc, char** argv) {
   summary->add_option("--scenario", scenario_file, "scenario file")->required();
   summary->add_option("--year", year, "year")->capture_default_str();
   summary->add_option("--threshold", threshold, "meaningful level, MW and Mvar")->capture_default_str();
+  CLI::App* forecast = app.add_subcommand("forecast", "offline forecast tools for the DSO engineer");
+  forecast->require_subcommand(1);
+  CLI::App* backtest = forecast->add_subcommand("backtest", "replay the load forecaster over a past period");
+  tsodso::app::BacktestArgs backtest_args;
+  backtest->add_option("--history", backtest_args.history, "measured load (CSV with utc_start and a value column)")
+      ->required();
+  backtest->add_option("--column", backtest_args.column, "value column")->capture_default_str();
+  backtest->add_option("--from", backtest_args.from, "first scored instant, UTC (2024-09-01T00:00:00Z)")->required();
+  backtest->add_option("--to", backtest_args.to, "end of the scored period, UTC")->required();
+  backtest->add_option("--kind", backtest_args.kind, "day-ahead or intraday")->capture_default_str();
+  backtest->add_option("--scale-peak-mw", backtest_args.scale_peak_mw, "scale the history's shape to this peak");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -73,6 +85,7 @@ int main(int argc, char** argv) {
   if (grid_synth->parsed()) return tsodso::app::GridSynthesize(synth_from, synth_from_kv, synth, synth_out);
   if (make_profiles->parsed()) return tsodso::app::MakeProfiles(weather, load, out_dir, year);
   if (summary->parsed()) return tsodso::app::SummarizeScenario(classes_file, scenario_file, year, threshold);
+  if (backtest->parsed()) return tsodso::app::ForecastBacktest(backtest_args);
   if (config_opt->count() == 0) {
     std::fprintf(stderr, "tsodso-gatewayd: --config is required\n");
     return 2;
