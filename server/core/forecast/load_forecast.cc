@@ -207,6 +207,16 @@ absl::Status ValidateWindow(const Series& history, absl::Time issued_at, absl::T
   return absl::OkStatus();
 }
 
+// Return the similar-day average for the interval that starts at t.
+absl::StatusOr<double> SimilarAt(const KnownHistory& known, absl::Time t, absl::Time issued_at) {
+  const double similar = known.Similar(known.Locate(t));
+  if (std::isnan(similar)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("history: no similar day of ", Rfc3339(t), " is known before issued_at ", Rfc3339(issued_at)));
+  }
+  return similar;
+}
+
 // Return the history a forecast issued at `issued_at` may read: intervals
 // that ended by then, at most `lookback` old.
 Series KnownAt(const Series& history, absl::Time issued_at, absl::Duration lookback) {
@@ -249,14 +259,10 @@ absl::StatusOr<std::vector<QuantilePoint>> DayAhead(const KnownHistory& known, a
   const double level = known.MeanBias(issued_at - method.level_window, issued_at);
   std::vector<QuantilePoint> out;
   for (absl::Time t = from; t < to; t += series.step) {
-    const LocalSlot at = known.Locate(t);
-    const double similar = known.Similar(at);
-    if (std::isnan(similar)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("history: no similar day of ", Rfc3339(t), " is known before issued_at ", Rfc3339(issued_at)));
-    }
-    const int hour = known.HourOf(at.slot);
-    out.push_back(Banded(t, similar + level, bands->low[hour], bands->high[hour]));
+    auto similar = SimilarAt(known, t, issued_at);
+    if (!similar.ok()) return similar.status();
+    const int hour = known.HourOf(known.Locate(t).slot);
+    out.push_back(Banded(t, *similar + level, bands->low[hour], bands->high[hour]));
   }
   return out;
 }
@@ -282,31 +288,29 @@ absl::StatusOr<std::vector<QuantilePoint>> Intraday(const KnownHistory& known, a
        t > series.start + method.level_window && issues.size() < 24u * method.calibration_days; t -= absl::Hours(1)) {
     issues.push_back(t);
   }
-  std::vector<double> cross(leads, 0.0), square(leads, 0.0);
+  // Per lead: (deviation at the issue, residual at the lead) of each issue.
+  std::vector<std::vector<std::pair<double, double>>> samples(leads);
   for (absl::Time t : issues) {
     const double level = level_at(t);
     const double deviation = deviation_at(t, level);
     const size_t base = known.IndexAtOrAfter(t);
     for (size_t k = 0; k < leads && base + k < series.values.size(); ++k) {
       const double residual = known.Bias(base + k) - level;
-      if (std::isnan(residual)) continue;
-      cross[k] += deviation * residual;
-      square[k] += deviation * deviation;
+      if (!std::isnan(residual)) samples[k].emplace_back(deviation, residual);
     }
   }
-  std::vector<double> persistence(leads, 0.0);
-  for (size_t k = 0; k < leads; ++k) {
-    if (square[k] > 0) persistence[k] = std::clamp(cross[k] / square[k], 0.0, 1.0);
-  }
   const auto lead_hour = [&](size_t k) { return static_cast<size_t>(static_cast<int64_t>(k) * step / absl::Hours(1)); };
+  std::vector<double> persistence(leads, 0.0);
   std::vector<std::vector<double>> errors(lead_hour(leads - 1) + 1);
-  for (absl::Time t : issues) {
-    const double level = level_at(t);
-    const double deviation = deviation_at(t, level);
-    const size_t base = known.IndexAtOrAfter(t);
-    for (size_t k = 0; k < leads && base + k < series.values.size(); ++k) {
-      const double e = known.Bias(base + k) - level - persistence[k] * deviation;
-      if (!std::isnan(e)) errors[lead_hour(k)].push_back(e);
+  for (size_t k = 0; k < leads; ++k) {
+    double cross = 0, square = 0;
+    for (const auto& [deviation, residual] : samples[k]) {
+      cross += deviation * residual;
+      square += deviation * deviation;
+    }
+    if (square > 0) persistence[k] = std::clamp(cross / square, 0.0, 1.0);
+    for (const auto& [deviation, residual] : samples[k]) {
+      errors[lead_hour(k)].push_back(residual - persistence[k] * deviation);
     }
   }
   auto bands = BandsFromErrors(std::move(errors), issued_at);
@@ -316,14 +320,11 @@ absl::StatusOr<std::vector<QuantilePoint>> Intraday(const KnownHistory& known, a
   const double deviation = deviation_at(issued_at, level);
   std::vector<QuantilePoint> out;
   for (absl::Time t = from; t < to; t += step) {
-    const double similar = known.Similar(known.Locate(t));
-    if (std::isnan(similar)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("history: no similar day of ", Rfc3339(t), " is known before issued_at ", Rfc3339(issued_at)));
-    }
+    auto similar = SimilarAt(known, t, issued_at);
+    if (!similar.ok()) return similar.status();
     const auto k = static_cast<size_t>((t - first_lead) / step);
     const size_t bucket = lead_hour(k);
-    out.push_back(Banded(t, similar + level + persistence[k] * deviation, bands->low[bucket], bands->high[bucket]));
+    out.push_back(Banded(t, *similar + level + persistence[k] * deviation, bands->low[bucket], bands->high[bucket]));
   }
   return out;
 }
