@@ -331,19 +331,16 @@ TEST(ForecastBacktest, BeatsSeasonalNaiveOnTheTernaLoad) {
   Series history = ReadTernaLoad();
   ASSERT_TRUE(ScaleToPeak(history, 180).ok());
   const absl::TimeZone zone = Rome();
-  BacktestOptions options;
-  auto day_ahead = RunBacktest(history, Utc(2024, 9, 1), Utc(2024, 11, 1), options, zone);
-  ASSERT_TRUE(day_ahead.ok()) << day_ahead.status();
-  EXPECT_LT(day_ahead->method.mae, day_ahead->seasonal_naive.mae);
-  EXPECT_GE(day_ahead->method.coverage_pct, 70.0);
-  EXPECT_LE(day_ahead->method.coverage_pct, 90.0);
-
-  options.kind = ForecastKind::kIntraday;
-  auto intraday = RunBacktest(history, Utc(2024, 9, 1), Utc(2024, 11, 1), options, zone);
-  ASSERT_TRUE(intraday.ok()) << intraday.status();
-  EXPECT_LT(intraday->method.mae, intraday->seasonal_naive.mae);
-  EXPECT_GE(intraday->method.coverage_pct, 70.0);
-  EXPECT_LE(intraday->method.coverage_pct, 90.0);
+  for (ForecastKind kind : {ForecastKind::kDayAhead, ForecastKind::kIntraday}) {
+    SCOPED_TRACE(ForecastKindName(kind));
+    BacktestOptions options;
+    options.kind = kind;
+    auto result = RunBacktest(history, Utc(2024, 9, 1), Utc(2024, 11, 1), options, zone);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_LT(result->method.mae, result->seasonal_naive.mae);
+    EXPECT_GE(result->method.coverage_pct, 70.0);
+    EXPECT_LE(result->method.coverage_pct, 90.0);
+  }
 }
 
 TEST(ForecastBacktest, CommandRejectsBadArgumentsWithExitCode2) {
