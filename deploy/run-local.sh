@@ -115,6 +115,15 @@ as agg1 schedule submit "$VAR/agg1-schedule.csv" --portfolio agg1-sud-vpp --pcc 
 as agg1 schedule submit "$VAR/agg1-schedule.csv" --portfolio agg1-sud-vpp --pcc PS_SUD | sed 's/^/[agg1 schedule] /'
 as agg1 schedule get --portfolio agg1-sud-vpp --revision 1 | sed -n '1,3s/^/[agg1 schedule] /p'
 
+# The DSO's forecasts of PS Sud: day-ahead (at the 12:00 gate for the next
+# day; a gateway started before the gate issues one for the rest of today)
+# and intraday, every quarter hour for the coming 6 hours, with the
+# P10-P90 band; the picture shows the band and what was measured.
+as tso forecast --pcc PS_SUD --kind intraday | sed -n '1,10s/^/[tso forecast] /p'
+as tso forecast --pcc PS_SUD --kind day-ahead --svg "$VAR/ps-sud-forecast.svg" 2>/dev/null |
+  sed -n '1,2s/^/[tso forecast] /p'
+echo "run-local: PS Sud's day-ahead forecast: $VAR/ps-sud-forecast.svg"
+
 # The red phase: the operator caps agg-1's PS Sud portfolio for an hour;
 # agg-1 receives its order and acknowledges it; the operator sees that.
 CURT_FROM=$(date -u -d '+3 hours' +%Y-%m-%dT%H:00:00Z)

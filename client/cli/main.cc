@@ -28,6 +28,7 @@
 #include "core/capability/polygon.h"
 #include "core/common/csv.h"
 #include "lib/client.h"
+#include "lib/forecast_chart.h"
 #include "lib/pq_chart.h"
 
 namespace {
@@ -127,6 +128,18 @@ std::string Human(const v1::Event& e) {
     line += " portfolio " + r.portfolio_id() + " revision " + std::to_string(r.revision()) + " " +
             v1::ReceiptStatus_Name(r.status()).substr(15) + ", " + std::to_string(r.interval_count()) + " intervals " +
             Time(r.start()) + " .. " + Time(r.end());
+  }
+  if (e.has_forecast() && e.forecast().intervals_size() > 0) {
+    const v1::Forecast& f = e.forecast();
+    double lo = 1e300, hi = -1e300;
+    for (const auto& i : f.intervals()) {
+      lo = std::min(lo, i.p_mw().p10());
+      hi = std::max(hi, i.p_mw().p90());
+    }
+    line +=
+        absl::StrFormat(" %s, %d intervals %s .. %s; P50 first %.2f MW, P10-P90 over all %.2f .. %.2f MW",
+                        v1::ForecastKind_Name(f.kind()).substr(14), f.intervals_size(), Time(f.intervals(0).start()),
+                        Time(f.intervals().rbegin()->end()), f.intervals(0).p_mw().p50(), lo, hi);
   }
   if (e.has_curtailment()) {
     const v1::CurtailmentNotice& c = e.curtailment();
@@ -375,6 +388,18 @@ int main(int argc, char** argv) {
   flex->add_option("--svg", svg_file, "also draw the P-Q picture into this SVG file");
   flex->add_option("--at", flex_at, "interval whose flexibility area the SVG shows (default: the first)");
 
+  auto* forecast = app.add_subcommand("forecast", "a PCC's forecast exchange with its P10-P90 band");
+  std::string fc_pcc, fc_kind, fc_from, fc_to, fc_as_of, fc_svg;
+  forecast->add_option("--pcc", fc_pcc, "PCC id")->required();
+  forecast->add_option("--kind", fc_kind, "day-ahead or intraday")
+      ->required()
+      ->check(CLI::IsMember({"day-ahead", "intraday"}));
+  forecast->add_option("--from", fc_from, "RFC 3339 UTC start (default: the forecast's first interval)");
+  forecast->add_option("--to", fc_to, "RFC 3339 UTC end, exclusive (default: 48 hours after --from)");
+  forecast->add_option("--as-of", fc_as_of, "the forecast as issued by this time (default: the latest)");
+  forecast->add_flag("--csv", csv, "print CSV");
+  forecast->add_option("--svg", fc_svg, "also draw P50, the P10-P90 band and what was measured into this SVG file");
+
   auto* notice = app.add_subcommand("notice", "operator notices");
   notice->require_subcommand(1);
   auto* publish = notice->add_subcommand("publish", "publish a notice (DSO operator only)");
@@ -500,6 +525,75 @@ int main(int argc, char** argv) {
     auto st = (*client)->Health();
     if (!st.ok()) return Fail(st);
     std::cout << "SERVING" << std::endl;
+    return 0;
+  }
+  if (forecast->parsed()) {
+    v1::GetForecastRequest req;
+    req.set_pcc_id(fc_pcc);
+    req.set_kind(fc_kind == "day-ahead" ? v1::FORECAST_KIND_DAY_AHEAD : v1::FORECAST_KIND_INTRADAY);
+    if (!fc_as_of.empty() && !ParseTime(fc_as_of, req.mutable_as_of())) {
+      return Fail(absl::InvalidArgumentError("--as-of: '" + fc_as_of + "' is not an RFC 3339 time"));
+    }
+    if (!fc_from.empty() && !ParseTime(fc_from, req.mutable_from())) {
+      return Fail(absl::InvalidArgumentError("--from: '" + fc_from + "' is not an RFC 3339 time"));
+    }
+    if (fc_from.empty()) {
+      // 12 hours back to 36 ahead: the whole of a day-ahead issue for
+      // tomorrow, and the passed part of one for today.
+      req.mutable_from()->set_seconds(std::time(nullptr) - 12 * 3600);
+    }
+    if (!fc_to.empty() && !ParseTime(fc_to, req.mutable_to())) {
+      return Fail(absl::InvalidArgumentError("--to: '" + fc_to + "' is not an RFC 3339 time"));
+    }
+    if (fc_to.empty()) req.mutable_to()->set_seconds(req.from().seconds() + 48 * 3600);
+    auto r = (*client)->GetForecast(req);
+    if (!r.ok()) return Fail(r.status());
+    if (json) {
+      std::cout << Json(*r) << std::endl;
+    } else if (csv) {
+      std::cout << "start,end,p10_mw,p50_mw,p90_mw,q10_mvar,q50_mvar,q90_mvar,p_up_mw,p_down_mw,q_up_mvar,"
+                   "q_down_mvar,scheduled_p_mw,outlook,measured_p_mw\n";
+      for (const auto& i : r->intervals()) {
+        std::cout << Time(i.start()) << "," << Time(i.end()) << "," << i.p_mw().p10() << "," << i.p_mw().p50() << ","
+                  << i.p_mw().p90() << "," << i.q_mvar().p10() << "," << i.q_mvar().p50() << "," << i.q_mvar().p90()
+                  << "," << i.p_up_mw().p50() << "," << i.p_down_mw().p50() << "," << i.q_up_mvar().p50() << ","
+                  << i.q_down_mvar().p50() << "," << i.scheduled_p_mw() << ","
+                  << v1::TrafficLightState_Name(i.outlook()).substr(20) << ","
+                  << (i.has_measured_p_mw() ? std::to_string(i.measured_p_mw()) : "") << "\n";
+      }
+    } else {
+      std::printf("%s forecast of %s issued %s (%s), %d intervals (MW / Mvar; load convention)\n", fc_kind.c_str(),
+                  r->pcc_id().c_str(), Time(r->issued_at()).c_str(), r->forecast_id().c_str(), r->intervals_size());
+      for (const auto& in : r->inputs()) std::printf("  input: %s\n", in.c_str());
+      std::printf("%-22s %8s %8s %8s %8s %7s %7s %7s %7s  %-7s %s\n", "start", "P10", "P50", "P90", "Q50", "P up",
+                  "P down", "Q up", "Q down", "outlook", "measured");
+      for (const auto& i : r->intervals()) {
+        std::printf("%-22s %8.2f %8.2f %8.2f %8.2f %7.2f %7.2f %7.2f %7.2f  %-7s %s\n", Time(i.start()).c_str(),
+                    i.p_mw().p10(), i.p_mw().p50(), i.p_mw().p90(), i.q_mvar().p50(), i.p_up_mw().p50(),
+                    i.p_down_mw().p50(), i.q_up_mvar().p50(), i.q_down_mvar().p50(),
+                    v1::TrafficLightState_Name(i.outlook()).substr(20).c_str(),
+                    i.has_measured_p_mw() ? absl::StrFormat("%.2f", i.measured_p_mw()).c_str() : "");
+      }
+    }
+    std::cout.flush();
+    if (!fc_svg.empty()) {
+      tsodso::client::ForecastChart chart;
+      chart.title = fc_kind + " forecast of " + r->pcc_id() + ", issued " + Time(r->issued_at());
+      chart.y_label = "P at the PCC (MW, import positive)";
+      for (const auto& i : r->intervals()) {
+        tsodso::client::ForecastPoint p;
+        p.t = static_cast<double>(i.start().seconds());
+        p.p10 = i.p_mw().p10();
+        p.p50 = i.p_mw().p50();
+        p.p90 = i.p_mw().p90();
+        if (i.has_measured_p_mw()) p.measured = i.measured_p_mw();
+        chart.points.push_back(p);
+      }
+      std::ofstream out(fc_svg);
+      out << tsodso::client::RenderForecastSvg(chart);
+      if (!out.flush()) return Fail(absl::UnavailableError("cannot write " + fc_svg));
+      std::fprintf(stderr, "tsodso: wrote %s\n", fc_svg.c_str());
+    }
     return 0;
   }
   if (flex->parsed()) {

@@ -97,6 +97,7 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, int timeout_ms)
       operator_(v1::OperatorService::NewStub(channel_)),
       feed_(v1::FeedService::NewStub(channel_)),
       flexibility_(v1::FlexibilityService::NewStub(channel_)),
+      forecasts_(v1::ForecastService::NewStub(channel_)),
       validation_(v1::BidValidationService::NewStub(channel_)),
       schedules_(v1::ScheduleService::NewStub(channel_)),
       prequalification_(v1::PrequalificationService::NewStub(channel_)),
@@ -176,6 +177,10 @@ absl::StatusOr<v1::GetFlexibilityResponse> Client::GetFlexibility(const v1::GetF
   v1::GetFlexibilityResponse out;
   if (auto st = FromGrpc(flexibility_->GetFlexibility(ctx.get(), request, &out)); !st.ok()) return st;
   return out;
+}
+
+absl::StatusOr<v1::Forecast> Client::GetForecast(const v1::GetForecastRequest& request) {
+  return Call(*forecasts_, &v1::ForecastService::Stub::GetForecast, NewContext().get(), request);
 }
 
 absl::StatusOr<v1::IssueCurtailmentResponse> Client::IssueCurtailment(const v1::IssueCurtailmentRequest& request) {

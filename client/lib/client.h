@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "tsodso/v1/feed.grpc.pb.h"
 #include "tsodso/v1/flexibility.grpc.pb.h"
+#include "tsodso/v1/forecast.grpc.pb.h"
 #include "tsodso/v1/operator.grpc.pb.h"
 #include "tsodso/v1/prequalification.grpc.pb.h"
 #include "tsodso/v1/registry.grpc.pb.h"
@@ -58,6 +59,7 @@ class Client {
   absl::StatusOr<v1::PublishNoticeResponse> PublishNotice(const v1::PublishNoticeRequest& request);
   absl::StatusOr<v1::DeclareInterventionResponse> DeclareIntervention(const v1::DeclareInterventionRequest& request);
   absl::StatusOr<v1::GetFlexibilityResponse> GetFlexibility(const v1::GetFlexibilityRequest& request);
+  absl::StatusOr<v1::Forecast> GetForecast(const v1::GetForecastRequest& request);
   absl::StatusOr<v1::MeritOrderValidation> ValidateMeritOrder(const v1::ValidateMeritOrderRequest& request);
   absl::StatusOr<v1::GetTrafficLightsResponse> GetTrafficLights(const v1::GetTrafficLightsRequest& request);
   absl::StatusOr<v1::ScheduleReceipt> SubmitSchedule(const v1::SubmitScheduleRequest& request);
@@ -86,6 +88,7 @@ class Client {
   std::unique_ptr<v1::OperatorService::Stub> operator_;
   std::unique_ptr<v1::FeedService::Stub> feed_;
   std::unique_ptr<v1::FlexibilityService::Stub> flexibility_;
+  std::unique_ptr<v1::ForecastService::Stub> forecasts_;
   std::unique_ptr<v1::BidValidationService::Stub> validation_;
   std::unique_ptr<v1::ScheduleService::Stub> schedules_;
   std::unique_ptr<v1::PrequalificationService::Stub> prequalification_;

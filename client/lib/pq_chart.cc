@@ -1,53 +1,13 @@
 #include "lib/pq_chart.h"
 
+#include "lib/svg.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
 namespace tsodso::client {
-namespace {
-
-// A "nice" tick step (1, 2 or 5 times a power of ten) giving ~8 ticks.
-double TickStep(double span) {
-  const double raw = span / 8;
-  const double mag = std::pow(10, std::floor(std::log10(raw)));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
-    if (raw <= m * mag) return m * mag;
-  }
-  return 10 * mag;
-}
-
-std::string Escaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", std::abs(v) < 1e-9 ? 0.0 : v);
-  return buf;
-}
-
-}  // namespace
 
 std::string RenderSvg(const PqChart& c) {
   double pmin = 1e300, pmax = -1e300, qmin = 1e300, qmax = -1e300;
@@ -70,22 +30,18 @@ std::string RenderSvg(const PqChart& c) {
   auto X = [&](double p) { return L + (p - pmin) / (pmax - pmin) * (W - L - R); };
   auto Y = [&](double q) { return H - B - (q - qmin) / (qmax - qmin) * (H - T - B); };
   std::ostringstream s;
-  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W
-    << " " << H << "\" font-family=\"sans-serif\" font-size=\"13\">\n";
-  s << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s << "<text x=\"" << W / 2 << "\" y=\"30\" text-anchor=\"middle\" font-size=\"16\">" << Escaped(c.title)
-    << "</text>\n";
+  s << SvgOpen(W, H, c.title);
   // Grid and ticks.
-  const double sp = TickStep(pmax - pmin), sq = TickStep(qmax - qmin);
+  const double sp = SvgTickStep(pmax - pmin), sq = SvgTickStep(qmax - qmin);
   for (double p = std::ceil(pmin / sp) * sp; p <= pmax; p += sp) {
     s << "<line x1=\"" << X(p) << "\" y1=\"" << T << "\" x2=\"" << X(p) << "\" y2=\"" << H - B
       << "\" stroke=\"#e4e4e4\"/>\n";
-    s << "<text x=\"" << X(p) << "\" y=\"" << H - B + 18 << "\" text-anchor=\"middle\">" << Num(p) << "</text>\n";
+    s << "<text x=\"" << X(p) << "\" y=\"" << H - B + 18 << "\" text-anchor=\"middle\">" << SvgNum(p) << "</text>\n";
   }
   for (double q = std::ceil(qmin / sq) * sq; q <= qmax; q += sq) {
     s << "<line x1=\"" << L << "\" y1=\"" << Y(q) << "\" x2=\"" << W - R << "\" y2=\"" << Y(q)
       << "\" stroke=\"#e4e4e4\"/>\n";
-    s << "<text x=\"" << L - 8 << "\" y=\"" << Y(q) + 4 << "\" text-anchor=\"end\">" << Num(q) << "</text>\n";
+    s << "<text x=\"" << L - 8 << "\" y=\"" << Y(q) + 4 << "\" text-anchor=\"end\">" << SvgNum(q) << "</text>\n";
   }
   s << "<rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << W - L - R << "\" height=\"" << H - T - B
     << "\" fill=\"none\" stroke=\"black\"/>\n";
@@ -118,7 +74,7 @@ std::string RenderSvg(const PqChart& c) {
   if (!c.interval_area.empty()) {
     s << "<rect x=\"" << lx << "\" y=\"" << ly + 38
       << "\" width=\"14\" height=\"10\" fill=\"#f4b183\" stroke=\"#c55a11\"/>"
-      << "<text x=\"" << lx + 20 << "\" y=\"" << ly + 48 << "\">flexibility area, " << Escaped(c.interval_label)
+      << "<text x=\"" << lx + 20 << "\" y=\"" << ly + 48 << "\">flexibility area, " << SvgEscaped(c.interval_label)
       << "</text>\n";
   }
   s << "</svg>\n";

@@ -1,9 +1,12 @@
 #include "api/convert.h"
 
+#include <openssl/rand.h>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace tsodso::api {
 
@@ -229,6 +232,55 @@ void ToProto(const core::LightPeriod& period, v1::TrafficLight* out) {
   ToProto(period.end, out->mutable_end());
   out->set_state(static_cast<v1::TrafficLightState>(period.light.state));
   out->set_reason(static_cast<v1::TrafficLightReason>(period.light.reason));
+}
+
+std::string NewUuid() {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof b);
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+                         b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+namespace {
+void ToProto(const core::Band& band, v1::Quantiles* out) {
+  out->set_p10(band.p10);
+  out->set_p50(band.p50);
+  out->set_p90(band.p90);
+}
+}  // namespace
+
+void ToProto(const core::PccForecastInterval& f, v1::ForecastInterval* out) {
+  ToProto(f.start, out->mutable_start());
+  ToProto(f.end, out->mutable_end());
+  ToProto(f.p_mw, out->mutable_p_mw());
+  ToProto(f.q_mvar, out->mutable_q_mvar());
+  ToProto(f.p_up_mw, out->mutable_p_up_mw());
+  ToProto(f.p_down_mw, out->mutable_p_down_mw());
+  ToProto(f.q_up_mvar, out->mutable_q_up_mvar());
+  ToProto(f.q_down_mvar, out->mutable_q_down_mvar());
+  out->set_scheduled_p_mw(f.scheduled.p);
+  out->set_outlook(static_cast<v1::TrafficLightState>(f.outlook.state));
+  out->set_outlook_reason(static_cast<v1::TrafficLightReason>(f.outlook.reason));
+}
+
+void WithoutSchedules(v1::Forecast* forecast) {
+  for (v1::ForecastInterval& i : *forecast->mutable_intervals()) {
+    const double s = i.scheduled_p_mw();
+    i.mutable_p_mw()->set_p10(i.p_mw().p10() - s);
+    i.mutable_p_mw()->set_p50(i.p_mw().p50() - s);
+    i.mutable_p_mw()->set_p90(i.p_mw().p90() - s);
+    // The metered exchange contains every portfolio's real behaviour.
+    i.clear_measured_p_mw();
+    i.set_scheduled_p_mw(0);
+  }
+}
+
+std::string EncodeForecastPayload(const v1::Forecast& forecast) {
+  v1::Event event;
+  *event.mutable_forecast() = forecast;
+  return DeterministicBytes(event);
 }
 
 std::string EncodeBidLimitsPayload(const v1::MeritOrderValidation& validation) {

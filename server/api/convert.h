@@ -9,6 +9,7 @@
 #include "core/curtailment/curtailment.h"
 #include "core/events/event.h"
 #include "core/flexibility/engine.h"
+#include "core/forecast/pcc_forecast.h"
 #include "core/grid/pcc_network.h"
 #include "core/notices/notice.h"
 #include "core/prequalification/prequalification.h"
@@ -17,6 +18,7 @@
 #include "core/validation/traffic_light.h"
 #include "tsodso/v1/feed.pb.h"
 #include "tsodso/v1/flexibility.pb.h"
+#include "tsodso/v1/forecast.pb.h"
 #include "tsodso/v1/operator.pb.h"
 #include "tsodso/v1/prequalification.pb.h"
 #include "tsodso/v1/registry.pb.h"
@@ -79,6 +81,17 @@ void ToProto(const core::AssetDecision& decision, const std::string& pcc_id, con
 std::string EncodePrequalificationPayload(const v1::AssetQualification& outcome);
 
 core::CurtailmentRequest FromProto(const v1::IssueCurtailmentRequest& request);
+// Return a random (version 4) UUID.
+std::string NewUuid();
+
+// Convert a PCC forecast's intervals (the TSO's view: schedules included).
+void ToProto(const core::PccForecastInterval& interval, v1::ForecastInterval* out);
+// An aggregator's view of a forecast: the aggregators' schedules taken
+// out of the exchange, no metered exchange.
+void WithoutSchedules(v1::Forecast* forecast);
+// Encode a FORECAST event payload.
+std::string EncodeForecastPayload(const v1::Forecast& forecast);
+
 // Encode a CURTAILMENT payload: an aggregator's own orders, or with
 // `aggregator` empty the PCC-level summary for the TSO.
 std::string EncodeCurtailmentPayload(const core::Curtailment& curtailment, const std::string& aggregator);

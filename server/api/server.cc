@@ -35,6 +35,7 @@ GatewayServer::GatewayServer(ServiceContext& ctx)
       schedules_(ctx),
       prequalification_(ctx),
       curtailment_(ctx),
+      forecasts_(ctx),
       feed_(ctx) {}
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const ServerOptions& options, ServiceContext& ctx) {
@@ -77,6 +78,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   builder.RegisterService(&server->schedules_);
   builder.RegisterService(&server->prequalification_);
   builder.RegisterService(&server->curtailment_);
+  builder.RegisterService(&server->forecasts_);
   // A year of 15-minute flexibility without vertices is ~7 MB.
   builder.SetMaxSendMessageSize(64 * 1024 * 1024);
   builder.RegisterService(&server->feed_);

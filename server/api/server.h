@@ -59,6 +59,7 @@ class GatewayServer {
   ScheduleServiceImpl schedules_;
   PrequalificationServiceImpl prequalification_;
   CurtailmentServiceImpl curtailment_;
+  ForecastServiceImpl forecasts_;
   FeedServiceImpl feed_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

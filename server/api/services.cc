@@ -1,13 +1,13 @@
 #include "api/services.h"
 
-#include <openssl/rand.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "api/subscribe_reactor.h"
+#include "core/common/time.h"
 #include "core/schedules/grid_check.h"
 #include "store/curtailment_store.h"
 #include "store/event_store.h"
+#include "store/forecast_store.h"
 #include "store/idempotency.h"
 #include "store/notice_store.h"
 #include "store/prequalification_store.h"
@@ -17,14 +17,7 @@
 namespace tsodso::api {
 namespace {
 
-std::string NewUuid() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof b);
-  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
-  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
-  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-                         b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
+constexpr absl::Duration kMaxForecastWindow = absl::Hours(48);
 
 // Claim the idempotency key; when it was used before by the same request,
 // fill `response` with the stored answer marked as replayed and return true.
@@ -189,6 +182,62 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
           if (!grid.ok()) return absl::InternalError(absl::StrCat("grid-limited area: ", grid.status().ToString()));
           ToProto(*grid, request->include_vertices(), out->mutable_grid_limited());
         }
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* ForecastServiceImpl::GetForecast(grpc::CallbackServerContext* call,
+                                                           const v1::GetForecastRequest* request,
+                                                           v1::Forecast* response) {
+  return RunUnary(
+      ctx_, call, "/tsodso.v1.ForecastService/GetForecast", request, response,
+      [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+        if (request->kind() != v1::FORECAST_KIND_DAY_AHEAD && request->kind() != v1::FORECAST_KIND_INTRADAY) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("kind: ", request->kind(), " is not FORECAST_KIND_DAY_AHEAD or FORECAST_KIND_INTRADAY"));
+        }
+        if (auto st = CheckVisiblePcc(party, *ctx_.registry, request->pcc_id(), "pcc_id"); !st.ok()) return st;
+        if (!request->has_from() || !request->has_to()) {
+          return absl::InvalidArgumentError(request->has_from() ? "to: required" : "from: required");
+        }
+        const absl::Time from = FromProto(request->from());
+        const absl::Time to = FromProto(request->to());
+        if (from >= to) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("from: ", core::Rfc3339(from), " is not before to ", core::Rfc3339(to)));
+        }
+        if (to - from > kMaxForecastWindow) {
+          return absl::InvalidArgumentError(absl::StrCat("to: the window ", absl::FormatDuration(to - from),
+                                                         " is longer than the limit of 48 hours"));
+        }
+        const absl::Time now = absl::Now();
+        const absl::Time as_of = request->has_as_of() ? FromProto(request->as_of()) : now;
+        auto stored = store::LatestForecast(db, request->pcc_id(), request->kind(), as_of);
+        if (!stored.ok()) return stored.status();
+        if (!stored->has_value()) {
+          return absl::NotFoundError(absl::StrCat("no ", v1::ForecastKind_Name(request->kind()), " forecast of PCC '",
+                                                  request->pcc_id(), "' was issued by ", core::Rfc3339(as_of)));
+        }
+        v1::Forecast all;
+        if (!all.ParseFromString((*stored)->body)) return absl::DataLossError("stored forecast does not parse");
+        *response = all;
+        response->clear_intervals();
+        // Intervals that have passed get the exchange as metered (in the
+        // demo: the scenario's profiles, which stand in for metering).
+        const std::shared_ptr<const core::FlexCatalog> flex = ctx_.flex->Get();
+        const core::FlexScenario* scenario = flex->Find(request->pcc_id(), core::kCurrentScenario);
+        for (const v1::ForecastInterval& i : all.intervals()) {
+          const absl::Time start = FromProto(i.start());
+          const absl::Time end = FromProto(i.end());
+          if (end <= from || start >= to) continue;
+          v1::ForecastInterval* out = response->add_intervals();
+          *out = i;
+          if (end <= now && scenario != nullptr) {
+            const core::PqPoint measured = core::ComputeInterval(scenario->model, start, end - start, false).operating;
+            out->set_measured_p_mw(measured.p + i.scheduled_p_mw());
+          }
+        }
+        if (party.role == core::Role::kAggregator) WithoutSchedules(response);
         return absl::OkStatus();
       });
 }

@@ -4,6 +4,7 @@
 #include "api/service_context.h"
 #include "tsodso/v1/feed.grpc.pb.h"
 #include "tsodso/v1/flexibility.grpc.pb.h"
+#include "tsodso/v1/forecast.grpc.pb.h"
 #include "tsodso/v1/operator.grpc.pb.h"
 #include "tsodso/v1/prequalification.grpc.pb.h"
 #include "tsodso/v1/registry.grpc.pb.h"
@@ -48,6 +49,16 @@ class FlexibilityServiceImpl final : public v1::FlexibilityService::CallbackServ
   explicit FlexibilityServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
   grpc::ServerUnaryReactor* GetFlexibility(grpc::CallbackServerContext* call, const v1::GetFlexibilityRequest* request,
                                            v1::GetFlexibilityResponse* response) override;
+
+ private:
+  ServiceContext& ctx_;
+};
+
+class ForecastServiceImpl final : public v1::ForecastService::CallbackService {
+ public:
+  explicit ForecastServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
+  grpc::ServerUnaryReactor* GetForecast(grpc::CallbackServerContext* call, const v1::GetForecastRequest* request,
+                                        v1::Forecast* response) override;
 
  private:
   ServiceContext& ctx_;

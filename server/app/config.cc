@@ -1,6 +1,7 @@
 #include "app/config.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include <yaml-cpp/yaml.h>
 
@@ -55,6 +56,16 @@ class Section {
       return Error(Key(key), absl::StrCat("must be an integer, got '", n.IsScalar() ? n.Scalar() : "?", "'"));
     }
     if (v < min || v > max) return Error(Key(key), absl::StrCat("must be between ", min, " and ", max, ", got ", v));
+    *out = v;
+    return absl::OkStatus();
+  }
+  absl::Status Bool(const std::string& key, bool* out) {
+    if (!Has(key)) return absl::OkStatus();
+    YAML::Node n = std::as_const(node_)[key];
+    bool v = false;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
+      return Error(Key(key), absl::StrCat("must be true or false, got '", n.IsScalar() ? n.Scalar() : "?", "'"));
+    }
     *out = v;
     return absl::OkStatus();
   }
@@ -196,9 +207,10 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
     TSODSO_TRY(top.CheckIsMap());
     // Unknown top-level keys first: a misspelt section would otherwise be
     // reported as a missing one.
-    static const std::set<std::string> kTopKeys = {
-        "listen",    "data_dir", "log_level", "shutdown_grace_ms", "tls",  "database",   "feed",
-        "keepalive", "pccs",     "parties",   "flexibility",       "grid", "portfolios", "schedules"};
+    static const std::set<std::string> kTopKeys = {"listen",     "data_dir",  "log_level",   "shutdown_grace_ms",
+                                                   "tls",        "database",  "feed",        "keepalive",
+                                                   "pccs",       "parties",   "flexibility", "grid",
+                                                   "portfolios", "schedules", "forecast"};
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       if (!kTopKeys.count(key)) return top.Error(key, "unknown key");
@@ -318,6 +330,28 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
       if (!absl::LoadTimeZone(zone, &tz)) return ss.Error("schedules.time_zone", "unknown time zone '" + zone + "'");
       cfg.schedules.time_zone = zone;
       TSODSO_TRY(ss.Finish());
+    }
+
+    if (top.Has("forecast")) {
+      Section fs(top.Get("forecast"), "forecast", path);
+      TSODSO_TRY(fs.CheckIsMap());
+      ForecastConfig& f = cfg.forecast;
+      TSODSO_TRY(fs.Bool("enabled", &f.enabled));
+      std::string gate = "12:00";
+      TSODSO_TRY(fs.String("gate_time", &gate));
+      int hh = -1, mm = -1;
+      char extra = 0;
+      if (std::sscanf(gate.c_str(), "%2d:%2d%c", &hh, &mm, &extra) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59) {
+        return fs.Error("forecast.gate_time", "'" + gate + "' is not a local time HH:MM");
+      }
+      f.gate_minutes = hh * 60 + mm;
+      TSODSO_TRY(fs.String("time_zone", &f.time_zone));
+      absl::TimeZone tz;
+      if (!absl::LoadTimeZone(f.time_zone, &tz)) {
+        return fs.Error("forecast.time_zone", "unknown time zone '" + f.time_zone + "'");
+      }
+      TSODSO_TRY(fs.Int("intraday_hours", &f.intraday_hours, 1, 24));
+      TSODSO_TRY(fs.Finish());
     }
 
     std::vector<core::Pcc> pccs;

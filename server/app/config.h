@@ -38,6 +38,17 @@ struct SchedulesConfig {
   std::string time_zone = "Europe/Rome";
 };
 
+struct ForecastConfig {
+  // Forecasts are made for every PCC with a flexibility model.
+  bool enabled = true;
+  // Day-ahead: issued at this local time (minutes after midnight) for the
+  // next local day.
+  int gate_minutes = 12 * 60;
+  std::string time_zone = "Europe/Rome";
+  // Intraday: issued every ISP for this many hours ahead.
+  int intraday_hours = 6;
+};
+
 struct GatewayConfig {
   std::string source;  // the file it was read from
   std::string data_dir;
@@ -53,6 +64,7 @@ struct GatewayConfig {
   // Aggregators' portfolios (public registry facts: owner, PCC, range).
   std::vector<core::Portfolio> portfolios;
   SchedulesConfig schedules;
+  ForecastConfig forecast;
 };
 
 // Read and check a configuration file. Unknown keys and impossible values

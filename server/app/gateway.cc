@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/server.h"
 #include "app/flex_publisher.h"
+#include "app/forecast_publisher.h"
 #include "app/grid_commands.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"
@@ -116,6 +117,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   api::ComputePool compute(2);
   ctx.compute = &compute;
   FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids);
+  ForecastPublisher forecasts(config.forecast, flex, pool, ctx.grids);
   auto server = api::GatewayServer::Start(config.server, ctx);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", std::string(server.status().message()));
@@ -123,6 +125,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     return 1;
   }
   publisher.Start();
+  forecasts.Start();
   spdlog::info("tsodso-gatewayd listening on port {} (config {}, {} parties, {} PCCs)", (*server)->port(),
                config.source, config.registry->parties().size(), config.registry->pccs().size());
   if (!options.ready_file.empty()) {
@@ -141,6 +144,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   hub.CloseAll(absl::UnavailableError("gateway shutting down"));
   (*server)->Shutdown(absl::Milliseconds(config.shutdown_grace_ms));
   publisher.Stop();
+  forecasts.Stop();
   tailer.Stop();
   compute.Shutdown();  // its tasks end on the database workers
   pool.Shutdown();

@@ -165,6 +165,9 @@ flexibility:
 grid:
   pccs:
     PS_SUD: "{os.path.join(src, 'config', 'grids', 'ps-sud')}"
+# The notice must be the log's first event; forecasts would come first.
+forecast:
+  enabled: false
 """ + blocks["pccs"].rstrip("\n") + "\n" + blocks["parties"].rstrip("\n") + "\n"
     path = os.path.join(tmp, "gateway.yaml")
     with open(path, "w") as f:

@@ -6,6 +6,7 @@ set -euo pipefail
 SRC=$1
 BUILD=$2
 out=$(mktemp)
+started=$(date +%s)
 trap 'rm -f "$out"' EXIT
 BUILD_DIR=$BUILD timeout 120 bash "$SRC/deploy/run-local.sh" --no-build --duration 6 >"$out" 2>&1 || {
   echo "run-local.sh failed:"; cat "$out"; exit 1; }
@@ -44,6 +45,21 @@ grep -q '^\[agg1\] #[0-9]* .* CURTAILMENT pcc=PS_SUD .*agg1-sud-vpp injection <=
 grep -q '^\[tso\] #[0-9]* .* CURTAILMENT pcc=PS_SUD .*caps 2.50 MW in all' "$out" || fail "the TSO got no curtailment summary"
 grep -q '^\[agg1\] notice .* acknowledged at' "$out" || fail "the aggregator did not acknowledge"
 grep -q '^\[operator\]   agg-1      acknowledged' "$out" || fail "the operator does not see the acknowledgement"
+# Forecasts: both kinds readable; each came as an event in this run unless
+# the demo's database already held the issue (a rerun within its period).
+for kind in day-ahead intraday; do
+  issued=$(sed -n "s/^\[tso forecast\] $kind forecast of PS_SUD issued \([^ ]*\) .*/\1/p" "$out" | head -1)
+  [[ -n $issued ]] || fail "no $kind forecast table"
+  event=${kind^^}; event=${event/-/_}
+  if ! grep -q "^\[tso\] #[0-9]* .* FORECAST pcc=PS_SUD $event, " "$out" &&
+    (($(date -d "$issued" +%s) >= started)); then
+    fail "the TSO received no $kind forecast event"
+  fi
+done
+grep -q '^\[tso\] #[0-9]* .* FORECAST pcc=PS_SUD INTRADAY, 24 intervals' "$out" ||
+  grep -q '^\[tso forecast\] intraday forecast of PS_SUD issued .*, 24 intervals' "$out" ||
+  fail "the intraday forecast should span 24 quarter hours"
+grep -q '<svg' "$SRC/var/ps-sud-forecast.svg" || fail "no forecast picture"
 grep -q 'run-local: stopped' "$out" || fail "no clean stop"
 sleep 1
 if pgrep -f "tsodso-gatewayd --config $SRC/config/gateway.yaml" >/dev/null; then fail "gateway still running"; fi

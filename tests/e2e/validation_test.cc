@@ -522,8 +522,9 @@ TEST(ValidationTest, NothingSentToTheTsoOrAggregatorsNamesTheNetwork) {
     ASSERT_TRUE(p.ok());
     sent.push_back(json(*p));
   }
-  // 7 prequalification outcomes, flexibility, 2 x (bid limits + light), red light
-  ASSERT_TRUE(tso.WaitForEvents(13)) << gw->Log();
+  // 7 prequalification outcomes, flexibility, 2 forecasts, 2 x (bid limits
+  // + light), red light
+  ASSERT_TRUE(tso.WaitForEvents(15)) << gw->Log();
   ASSERT_TRUE(agg1.WaitForEvents(5)) << gw->Log();
   std::set<v1::Topic> seen;
   for (const auto& e : tso.events()) {
@@ -534,7 +535,7 @@ TEST(ValidationTest, NothingSentToTheTsoOrAggregatorsNamesTheNetwork) {
   ASSERT_TRUE(agg2.WaitForEvents(2)) << gw->Log();  // its own line of each list
   for (const auto& e : agg2.events()) sent.push_back(json(e));
   EXPECT_EQ(seen, (std::set<v1::Topic>{v1::TOPIC_PREQUALIFICATION, v1::TOPIC_FLEXIBILITY, v1::TOPIC_BID_LIMITS,
-                                       v1::TOPIC_TRAFFIC_LIGHT}));
+                                       v1::TOPIC_TRAFFIC_LIGHT, v1::TOPIC_FORECAST}));
 
   // The check itself can fail: a message that does name an element is caught.
   EXPECT_FALSE(Leaks(facts, "{\"where\": \"F3-18\"}", public_words).empty());

@@ -126,6 +126,31 @@ TEST_F(ConfigTest, PortfoliosAndScheduleHorizonAreChecked) {
       StatusIs(LoadConfig(zone), absl::StatusCode::kInvalidArgument, {"'schedules.time_zone'", "Mars/Olympus"}));
 }
 
+TEST_F(ConfigTest, ForecastSectionIsChecked) {
+  auto cfg = LoadConfig(Write(std::string(kBase) +
+                              "forecast: {enabled: true, gate_time: \"11:30\", time_zone: Europe/Rome, "
+                              "intraday_hours: 8}\n"));
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_TRUE(cfg->forecast.enabled);
+  EXPECT_EQ(cfg->forecast.gate_minutes, 11 * 60 + 30);
+  EXPECT_EQ(cfg->forecast.intraday_hours, 8);
+  auto off = LoadConfig(Write(std::string(kBase) + "forecast: {enabled: false}\n", "off.yaml"));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->forecast.enabled);
+  struct Case {
+    std::string yaml, key, value;
+  };
+  for (const Case& c : std::vector<Case>{{"forecast: {gate_time: \"25:00\"}", "'forecast.gate_time'", "25:00"},
+                                         {"forecast: {gate_time: noon}", "'forecast.gate_time'", "noon"},
+                                         {"forecast: {time_zone: Mars/Olympus}", "'forecast.time_zone'", "Mars"},
+                                         {"forecast: {intraday_hours: 30}", "'forecast.intraday_hours'", "30"},
+                                         {"forecast: {enabled: sometimes}", "'forecast.enabled'", "sometimes"},
+                                         {"forecast: {horizon: 3}", "'forecast.horizon'", "unknown key"}}) {
+    const std::string path = Write(std::string(kBase) + c.yaml + "\n", "bad.yaml");
+    EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {c.key, c.value})) << c.yaml;
+  }
+}
+
 TEST_F(ConfigTest, RepositoryConfigLoads) {
   const std::string path = std::string(TSODSO_SOURCE_DIR) + "/config/gateway.yaml";
   auto cfg = LoadConfig(path);

@@ -23,15 +23,17 @@ class EventsTest : public ::testing::Test {
   const Party& op_ = *reg_.FindById("dso-operator");
 };
 
-TEST(TopicTest, OnlyNoticeAndFlexibilityAreKnown) {
+TEST(TopicTest, OnlyTheTopicsOfTheContractAreKnown) {
   EXPECT_TRUE(IsKnownTopic(1));
   EXPECT_TRUE(IsKnownTopic(2));
   EXPECT_FALSE(IsKnownTopic(0));
   EXPECT_TRUE(IsKnownTopic(7));
-  EXPECT_FALSE(IsKnownTopic(8));
+  EXPECT_TRUE(IsKnownTopic(8));
+  EXPECT_FALSE(IsKnownTopic(9));
   EXPECT_FALSE(IsKnownTopic(-1));
   EXPECT_STREQ(TopicName(Topic::kNotice), "NOTICE");
   EXPECT_STREQ(TopicName(Topic::kFlexibility), "FLEXIBILITY");
+  EXPECT_STREQ(TopicName(Topic::kForecast), "FORECAST");
 }
 
 TEST_F(EventsTest, OperatorReceivesEverything) {

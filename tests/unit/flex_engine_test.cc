@@ -11,6 +11,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "sample_ders.h"
 
 namespace tsodso::core {
 namespace {
@@ -28,15 +29,7 @@ ProfileFn Constant(double v) {
 }
 
 DerGroup Pv(double sn_mva, double profile, int units = 100) {
-  DerGroup g;
-  g.name = "pv";
-  g.der_class.name = "pv";
-  g.der_class.kind = DerKind::kInverter;
-  g.der_class.q_pf = 0.9;
-  g.sn_mva = sn_mva;
-  g.units = units;
-  g.profile = Constant(profile);
-  return g;
+  return testing::PvGroup(sn_mva, Constant(profile), units);
 }
 
 DerGroup Chp(double sn_mva, double dispatch) {

@@ -20,12 +20,14 @@ const char* TopicName(Topic topic) {
       return "PREQUALIFICATION";
     case Topic::kCurtailment:
       return "CURTAILMENT";
+    case Topic::kForecast:
+      return "FORECAST";
   }
   return "UNKNOWN";
 }
 
 bool IsKnownTopic(int value) {
-  return value >= static_cast<int>(Topic::kNotice) && value <= static_cast<int>(Topic::kCurtailment);
+  return value >= static_cast<int>(Topic::kNotice) && value <= static_cast<int>(Topic::kForecast);
 }
 
 bool MayReceive(const Party& party, const Envelope& envelope) {

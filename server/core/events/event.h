@@ -13,7 +13,16 @@
 
 namespace tsodso::core {
 
-enum class Topic : int { kNotice = 1, kFlexibility = 2, kBidLimits = 3, kTrafficLight = 4, kReceipt = 5, kPrequalification = 6, kCurtailment = 7 };
+enum class Topic : int {
+  kNotice = 1,
+  kFlexibility = 2,
+  kBidLimits = 3,
+  kTrafficLight = 4,
+  kReceipt = 5,
+  kPrequalification = 6,
+  kCurtailment = 7,
+  kForecast = 8
+};
 
 const char* TopicName(Topic topic);
 bool IsKnownTopic(int value);

@@ -1,0 +1,150 @@
+#include "app/forecast_publisher.h"
+
+#include <set>
+
+#include "api/convert.h"
+#include "core/common/time.h"
+#include "spdlog/spdlog.h"
+#include "store/event_store.h"
+#include "store/forecast_store.h"
+#include "store/schedule_store.h"
+
+namespace tsodso::app {
+namespace {
+
+constexpr absl::Duration kIsp = absl::Minutes(15);
+
+v1::ForecastKind ToProto(core::ForecastKind kind) {
+  return kind == core::ForecastKind::kDayAhead ? v1::FORECAST_KIND_DAY_AHEAD : v1::FORECAST_KIND_INTRADAY;
+}
+
+}  // namespace
+
+ForecastPublisher::ForecastPublisher(const ForecastConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
+                                     std::shared_ptr<const core::GridCatalog> grids)
+    : config_(config), holder_(holder), pool_(pool), grids_(std::move(grids)) {
+  absl::LoadTimeZone(config_.time_zone, &zone_);  // checked with the configuration
+}
+
+ForecastPublisher::~ForecastPublisher() { Stop(); }
+
+void ForecastPublisher::Start() {
+  if (!config_.enabled || holder_.Get()->by_pcc.empty()) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void ForecastPublisher::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::ForecastKind kind, absl::Time now,
+                                      absl::Time from, absl::Time to) {
+  const std::string& pcc = scenario.model.pcc_id;
+  core::PccForecastOptions options;
+  // The demo meters nothing: the PCC's load profile up to now stands in
+  // for its measured history.
+  const absl::Time history_from = now - options.method.lookback - absl::Hours(24);
+  const core::Series history = core::LoadHistoryFromModel(scenario.model, history_from, now);
+  auto baseline = pool_.Run<core::PccBaseline>(
+      [&](store::PgConnection& db) { return store::ReadPccBaseline(db, pcc, from, to, now); });
+  if (!baseline.ok()) return baseline.status();
+  const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
+  auto intervals = core::ForecastPcc(scenario.model, history, *baseline, net, now, from, to, kind, zone_, options);
+  if (!intervals.ok()) return intervals.status();
+
+  v1::Forecast f;
+  f.set_forecast_id(api::NewUuid());
+  f.set_pcc_id(pcc);
+  f.set_kind(ToProto(kind));
+  api::ToProto(now, f.mutable_issued_at());
+  f.set_interval_minutes(15);
+  f.add_inputs("load history " + core::Rfc3339(history.start) + " .. " + core::Rfc3339(core::AlignDown(now, kIsp)) +
+               " (the scenario's load profile standing in for metering)");
+  f.add_inputs("DER production: per-unit profiles of scenario '" + scenario.name +
+               "'; weather: the typical meteorological year (stand-in for a weather forecast)");
+  std::set<absl::Time> scheduled_isps;
+  for (const auto& [isp, pq] : *baseline) scheduled_isps.insert(isp);
+  f.add_inputs("schedules: " + std::to_string(scheduled_isps.size()) + " ISP(s) with a baseline, as known at issue");
+  if (net != nullptr) f.add_inputs("outlook: the DSO's network model");
+  for (const core::PccForecastInterval& i : *intervals) api::ToProto(i, f.add_intervals());
+
+  store::StoredForecast row{f.forecast_id(),           pcc, static_cast<int>(f.kind()), now, from, to,
+                            api::DeterministicBytes(f)};
+  const core::Envelope env{core::Topic::kForecast, pcc, "",
+                           core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
+  auto stored = pool_.Run<std::vector<core::StoredEvent>>(
+      [&](store::PgConnection& db) -> absl::StatusOr<std::vector<core::StoredEvent>> {
+        if (auto st = store::InsertForecast(db, row); !st.ok()) return st;
+        return store::AppendEvents(db, {{env, api::EncodeForecastPayload(f)}});
+      });
+  if (!stored.ok()) return stored.status();
+  spdlog::info("{} forecast of {} issued for {} .. {} (event #{})", core::ForecastKindName(kind), pcc,
+               core::Rfc3339(from), core::Rfc3339(to), stored->front().seq);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> ForecastPublisher::IssueDue(absl::Time now) {
+  auto catalog = holder_.Get();
+  int issued = 0;
+  // Day-ahead: after today's gate, for tomorrow; before it, a late issue
+  // for the rest of today when there is none (a gateway started mid-day).
+  const absl::CivilDay today = absl::ToCivilDay(now, zone_);
+  const absl::Time gate = core::DayAheadGate(today + 1, absl::Minutes(config_.gate_minutes), zone_);
+  const absl::CivilDay delivery = now >= gate ? today + 1 : today;
+  const absl::Time day_start = core::LocalDayStart(delivery, zone_);
+  const absl::Time day_end = core::LocalDayStart(delivery + 1, zone_);
+  const absl::Time isp = core::AlignDown(now, kIsp);
+  for (const auto& [pcc, scenarios] : catalog->by_pcc) {
+    const core::FlexScenario* sc = catalog->Find(pcc, core::kCurrentScenario);
+    if (sc == nullptr) continue;
+    struct Due {
+      core::ForecastKind kind;
+      absl::Time from, to;
+    };
+    for (const Due& due : {Due{core::ForecastKind::kDayAhead, std::max(day_start, isp), day_end},
+                           Due{core::ForecastKind::kIntraday, isp, isp + absl::Hours(config_.intraday_hours)}}) {
+      const auto key = std::make_pair(pcc, due.kind);
+      if (!issued_for_.contains(key)) {
+        // After a restart: what the database already has.
+        auto latest = pool_.Run<std::optional<store::StoredForecast>>([&](store::PgConnection& db) {
+          return store::LatestForecast(db, pcc, static_cast<int>(ToProto(due.kind)), now);
+        });
+        if (!latest.ok()) return latest.status();
+        issued_for_[key] = latest->has_value() ? (*latest)->end - absl::Seconds(1) : absl::InfinitePast();
+      }
+      // Due when the latest issue does not reach into this period (day
+      // ahead) or was not made in this ISP (intraday).
+      const absl::Time covered = issued_for_[key];
+      const bool due_now =
+          due.kind == core::ForecastKind::kDayAhead ? covered < due.from : covered < due.to - absl::Seconds(1);
+      if (!due_now) continue;
+      const absl::Status st = Issue(*sc, due.kind, now, due.from, due.to);
+      // Without the database, try again; a forecast that cannot be made
+      // (too little history) is logged once per period, not every 2 s.
+      if (st.code() == absl::StatusCode::kUnavailable) return st;
+      if (!st.ok()) {
+        spdlog::error("{} forecast of {} for {} .. {}: {}", core::ForecastKindName(due.kind), pcc,
+                      core::Rfc3339(due.from), core::Rfc3339(due.to), std::string(st.message()));
+      }
+      issued_for_[key] = due.to - absl::Seconds(1);
+      if (st.ok()) ++issued;
+    }
+  }
+  return issued;
+}
+
+void ForecastPublisher::Run() {
+  while (true) {
+    auto issued = IssueDue(absl::Now());
+    if (!issued.ok()) spdlog::error("forecasts: {}", std::string(issued.status().message()));
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; })) return;
+  }
+}
+
+}  // namespace tsodso::app

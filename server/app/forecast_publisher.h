@@ -1,0 +1,51 @@
+// Issues each PCC's forecasts and publishes them as FORECAST events:
+// day-ahead at the gate time for the next local day, intraday every ISP.
+// Every issue is stored with its inputs, so what was forecast at a time
+// can be read back.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "api/service_context.h"
+#include "app/config.h"
+#include "core/forecast/pcc_forecast.h"
+
+namespace tsodso::app {
+
+class ForecastPublisher {
+ public:
+  ForecastPublisher(const ForecastConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
+                    std::shared_ptr<const core::GridCatalog> grids);
+  ~ForecastPublisher();
+  void Start();
+  void Stop();
+  // Issue, store and publish the forecasts that are due at `now`; returns
+  // how many were issued.
+  absl::StatusOr<int> IssueDue(absl::Time now);
+
+ private:
+  void Run();
+  // Issue one forecast of [from, to) for the PCC and store it with its
+  // event in one transaction.
+  absl::Status Issue(const core::FlexScenario& scenario, core::ForecastKind kind, absl::Time now, absl::Time from,
+                     absl::Time to);
+
+  const ForecastConfig& config_;
+  api::FlexCatalogHolder& holder_;
+  store::DbPool& pool_;
+  std::shared_ptr<const core::GridCatalog> grids_;
+  absl::TimeZone zone_;
+  // Per PCC and kind: the delivery start of the latest issue, so that a
+  // period is issued once (read from the database at start).
+  std::map<std::pair<std::string, core::ForecastKind>, absl::Time> issued_for_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tsodso::app

@@ -1,0 +1,83 @@
+// The PCC forecast put together: the load forecast, the DERs' production
+// with its climatological band, and the aggregators' schedules.
+#include "core/forecast/pcc_forecast.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sample_ders.h"
+
+namespace tsodso::core {
+namespace {
+
+absl::Time Utc(int y, int mo, int d, int h) {
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, 0, 0), absl::UTCTimeZone());
+}
+
+PccModel ConstantLoad(double mw) {
+  PccModel m;
+  m.pcc_id = "PS_TEST";
+  m.load_mw = [mw](absl::Time) { return mw; };
+  m.load_pf = 1.0;
+  return m;
+}
+
+class PccForecastTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(absl::LoadTimeZone("Europe/Rome", &zone_)); }
+  absl::TimeZone zone_;
+  const absl::Time issued_ = Utc(2025, 3, 12, 11);
+  const absl::Time from_ = Utc(2025, 3, 12, 11);
+  const absl::Time to_ = Utc(2025, 3, 12, 17);
+};
+
+TEST_F(PccForecastTest, AConstantLoadWithoutDersIsItsOwnNarrowForecastAndSchedulesAdd) {
+  const PccModel model = ConstantLoad(50);
+  const Series history = LoadHistoryFromModel(model, issued_ - absl::Hours(24 * 60), issued_);
+  const PccBaseline baseline = {{from_ + absl::Minutes(15), {3.0, -1.0}}};
+  auto f = ForecastPcc(model, history, baseline, nullptr, issued_, from_, to_, ForecastKind::kIntraday, zone_);
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(f->size(), 24u);
+  EXPECT_NEAR((*f)[0].p_mw.p50, 50, 1e-9);
+  EXPECT_NEAR((*f)[0].p_mw.p10, 50, 1e-6);
+  EXPECT_NEAR((*f)[0].p_mw.p90, 50, 1e-6);
+  EXPECT_NEAR((*f)[0].q_mvar.p50, 0, 1e-9);  // unity power factor
+  // The second ISP carries the aggregators' schedules.
+  EXPECT_NEAR((*f)[1].p_mw.p50, 53, 1e-9);
+  EXPECT_NEAR((*f)[1].q_mvar.p50, -1, 1e-9);
+  EXPECT_DOUBLE_EQ((*f)[1].scheduled.p, 3.0);
+  EXPECT_EQ((*f)[0].outlook.state, LightState::kGreen);  // no network: no outlook
+  // The window is checked by the load forecaster.
+  EXPECT_EQ(
+      ForecastPcc(model, history, {}, nullptr, issued_, to_, from_, ForecastKind::kIntraday, zone_).status().code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(PccForecastTest, ProductionThatVariesFromDayToDayWidensTheBandAndTheFlexibilityBand) {
+  PccModel model = ConstantLoad(50);
+  // A PV profile that alternates between a sunny and a cloudy day: its
+  // climatological band spans both.
+  model.groups.push_back(testing::PvGroup(20, [](absl::Time t) {
+    const int64_t day = absl::ToUnixSeconds(t) / 86400;
+    return day % 2 == 0 ? 0.8 : 0.2;
+  }));
+  const Series history = LoadHistoryFromModel(model, issued_ - absl::Hours(24 * 60), issued_);
+  auto f = ForecastPcc(model, history, {}, nullptr, issued_, from_, to_, ForecastKind::kDayAhead, zone_);
+  ASSERT_TRUE(f.ok()) << f.status();
+  const PccForecastInterval& i = (*f)[0];
+  // Production is 0.2 or 0.8 p.u. of 20 MW: the band reaches from much
+  // production (less import) to little, 12 MW apart.
+  EXPECT_LE(i.p_mw.p10, i.p_mw.p50);
+  EXPECT_LE(i.p_mw.p50, i.p_mw.p90);
+  EXPECT_NEAR(i.p_mw.p90 - i.p_mw.p10, 0.6 * 20, 1e-6);
+  EXPECT_NEAR(i.p_mw.p10, 50 - 0.8 * 20, 1e-6);
+  // PV's downward flexibility is its production: it moves with the state.
+  EXPECT_LT(i.p_up_mw.p10, i.p_up_mw.p90 + 1e-12);
+  EXPECT_LT(i.p_down_mw.p10, i.p_down_mw.p90);
+  EXPECT_NEAR(i.p_down_mw.p10, 0.2 * 20, 1e-6);
+  EXPECT_NEAR(i.p_down_mw.p90, 0.8 * 20, 1e-6);
+}
+
+}  // namespace
+}  // namespace tsodso::core
