@@ -6,10 +6,11 @@ namespace tsodso::store {
 namespace {
 
 constexpr char kLockHead[] = "SELECT last_id, last_hash FROM audit_head FOR UPDATE";
+// The record and the head it moves, in one round trip.
 constexpr char kInsert[] =
-    "INSERT INTO audit_log (id, at_us, party_id, method, outcome, request_digest, response_digest, prev_hash, hash) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-constexpr char kMoveHead[] = "UPDATE audit_head SET last_id = $1, last_hash = $2";
+    "WITH record AS (INSERT INTO audit_log (id, at_us, party_id, method, outcome, request_digest, response_digest, "
+    "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)) "
+    "UPDATE audit_head SET last_id = $1, last_hash = $9";
 constexpr char kReadHead[] = "SELECT last_id, last_hash FROM audit_head";
 constexpr char kReadPage[] =
     "SELECT id, at_us, party_id, method, outcome, request_digest, response_digest, prev_hash, hash "
@@ -32,10 +33,10 @@ absl::Status AppendAudit(PgConnection& conn, const AuditEntry& entry) {
   r.request_digest = entry.request_digest;
   r.response_digest = entry.response_digest;
   r.hash = core::ChainHash(r);
-  auto ins = conn.Exec(kInsert, {r.id, absl::ToUnixMicros(r.at), r.party_id, r.method, r.outcome, r.request_digest,
-                                 r.response_digest, r.prev_hash, r.hash});
-  if (!ins.ok()) return ins.status();
-  return conn.Exec(kMoveHead, {r.id, r.hash}).status();
+  return conn
+      .Exec(kInsert, {r.id, absl::ToUnixMicros(r.at), r.party_id, r.method, r.outcome, r.request_digest,
+                      r.response_digest, r.prev_hash, r.hash})
+      .status();
 }
 
 absl::Status AppendAuditNow(PgConnection& conn, const AuditEntry& entry) {

@@ -107,6 +107,7 @@ bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 absl::Status PgConnection::EnsureConnected() {
   if (healthy()) return absl::OkStatus();
   PQreset(conn_);
+  prepared_.clear();  // a new session knows none of them
   if (!healthy()) {
     return absl::UnavailableError(
         absl::StrCat("database at host ", host_, " unreachable: ", Trimmed(PQerrorMessage(conn_))));
@@ -136,13 +137,36 @@ absl::StatusOr<PgResult> PgConnection::Exec(std::string_view sql, const std::vec
     formats.push_back(p.binary ? 1 : 0);
   }
   std::string statement(sql);
-  PGresult* res = PQexecParams(conn_, statement.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                               lengths.data(), formats.data(), 0);
+  PGresult* res = nullptr;
+  if (params.empty()) {
+    res = PQexecParams(conn_, statement.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+  } else {
+    auto name = Prepared(statement, static_cast<int>(params.size()));
+    if (!name.ok()) return name.status();
+    res = PQexecPrepared(conn_, name->c_str(), static_cast<int>(params.size()), values.data(), lengths.data(),
+                         formats.data(), 0);
+  }
   ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return PgResult(res);
   absl::Status err = ErrorFrom(res, sql);
   if (res) PQclear(res);
   return err;
+}
+
+absl::StatusOr<std::string> PgConnection::Prepared(const std::string& sql, int params) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return it->second;
+  // The statements are the store's named constants, so the set stays small.
+  const std::string name = absl::StrCat("tsodso_", prepared_.size() + 1);
+  PGresult* res = PQprepare(conn_, name.c_str(), sql.c_str(), params, nullptr);
+  const ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK) {
+    absl::Status err = ErrorFrom(res, sql);
+    if (res) PQclear(res);
+    return err;
+  }
+  PQclear(res);
+  prepared_.emplace(sql, name);
+  return name;
 }
 
 absl::Status PgConnection::ExecScript(std::string_view sql) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -66,7 +67,10 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // Run one parameterised statement ($1, $2, ...).
+  // Run one parameterised statement ($1, $2, ...). A statement with
+  // parameters is prepared on its first use on this connection and
+  // executed as prepared from then on: PostgreSQL parses and plans it once
+  // per connection, not once per call.
   absl::StatusOr<PgResult> Exec(std::string_view sql, const std::vector<Param>& params = {});
   // Run a script of several statements without parameters (migrations).
   absl::Status ExecScript(std::string_view sql);
@@ -85,9 +89,16 @@ class PgConnection {
   PgConnection(PGconn* conn, std::string dsn, std::string host);
   absl::Status ErrorFrom(PGresult* res, std::string_view sql);
 
+  // Return the name of the statement prepared for `sql`, preparing it now
+  // when it is new.
+  absl::StatusOr<std::string> Prepared(const std::string& sql, int params);
+
   PGconn* conn_;
   std::string dsn_;
   std::string host_;
+  // SQL text -> name of its prepared statement on this session; emptied
+  // when the session is replaced by a reconnection.
+  std::unordered_map<std::string, std::string> prepared_;
 };
 
 // Name the host (or socket directory) a DSN points at, for error messages.

@@ -7,8 +7,11 @@
 namespace tsodso::store {
 namespace {
 
-constexpr char kEnsureHead[] = "INSERT INTO schedule_heads (portfolio_id) VALUES ($1) ON CONFLICT DO NOTHING";
-constexpr char kLockHead[] = "SELECT latest_revision FROM schedule_heads WHERE portfolio_id = $1 FOR UPDATE";
+// Create the head when new and lock it either way, in one round trip: the
+// no-op update takes the row lock even on a row committed a moment ago.
+constexpr char kLockHead[] =
+    "INSERT INTO schedule_heads (portfolio_id) VALUES ($1) ON CONFLICT (portfolio_id) "
+    "DO UPDATE SET latest_revision = schedule_heads.latest_revision RETURNING latest_revision";
 constexpr char kInsertSchedule[] =
     "INSERT INTO schedules (portfolio_id, revision, pcc_id, party_id, resolution_minutes, first_start, end_time, "
     "received_at, receipt) VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint), to_timestamp($7::bigint), "
@@ -63,7 +66,6 @@ core::ScheduleValue IntervalAt(const PgResult& rows, int row, int column) {
 }  // namespace
 
 absl::StatusOr<int64_t> LockScheduleHead(PgConnection& conn, const std::string& portfolio_id) {
-  if (auto r = conn.Exec(kEnsureHead, {portfolio_id}); !r.ok()) return r.status();
   auto r = conn.Exec(kLockHead, {portfolio_id});
   if (!r.ok()) return r.status();
   return r->Int64(0, 0);
