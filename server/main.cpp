@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   CLI::Option* config_opt = app.add_option("--config,-c", config_path, "gateway configuration file (YAML)");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
   app.add_option("--ready-file", run.ready_file, "write {\"port\", \"pid\"} as JSON here once listening");
+  std::string listen;
+  app.add_option("--listen", listen,
+                 "HOST:PORT to listen on instead of the configuration's `listen` (containers, replicas)");
   app.fallthrough();  // `audit verify --config F` as well as `--config F audit verify`
   CLI::App* audit = app.add_subcommand("audit", "audit trail commands");
   CLI::App* verify = audit->add_subcommand("verify", "check the hash chain of the audit log");
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
                  std::string(config.status().message()).c_str());
     return 2;
   }
+  if (!listen.empty()) config->server.listen_address = listen;
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   if (check_only) {
     auto catalog = tsodso::app::LoadFlexCatalog(config->flexibility);

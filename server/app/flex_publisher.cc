@@ -30,8 +30,8 @@ absl::StatusOr<std::shared_ptr<const core::FlexCatalog>> LoadFlexCatalog(const F
 }
 
 FlexPublisher::FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
-                             std::shared_ptr<const core::GridCatalog> grids)
-    : config_(config), holder_(holder), pool_(pool), grids_(std::move(grids)) {
+                             std::shared_ptr<const core::GridCatalog> grids, store::LeaderLock* leader)
+    : config_(config), holder_(holder), pool_(pool), grids_(std::move(grids)), leader_(leader) {
   InputsChanged();  // record the current modification times
 }
 
@@ -138,6 +138,13 @@ void FlexPublisher::Run() {
         spdlog::error("flexibility inputs changed but do not load; keeping the previous ones: {}",
                       std::string(reloaded.status().message()));
       }
+    }
+    // Another replica publishes while it holds the lock; this one starts
+    // at once when it takes over.
+    const bool leads = leader_ == nullptr || leader_->Hold();
+    if (!leads) {
+      next = absl::InfinitePast();
+      continue;
     }
     if (!publish) continue;
     auto n = PublishNow();

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "api/service_context.h"
 #include "app/config.h"
+#include "store/leader_lock.h"
 
 namespace tsodso::app {
 
@@ -21,8 +22,9 @@ absl::StatusOr<std::shared_ptr<const core::FlexCatalog>> LoadFlexCatalog(const F
 
 class FlexPublisher {
  public:
+  // With a leader lock, only the replica that holds it publishes.
   FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
-                std::shared_ptr<const core::GridCatalog> grids = nullptr);
+                std::shared_ptr<const core::GridCatalog> grids = nullptr, store::LeaderLock* leader = nullptr);
   ~FlexPublisher();
   void Start();
   void Stop();
@@ -38,6 +40,7 @@ class FlexPublisher {
   api::FlexCatalogHolder& holder_;
   store::DbPool& pool_;
   std::shared_ptr<const core::GridCatalog> grids_;
+  store::LeaderLock* leader_;
   std::map<std::string, std::filesystem::file_time_type> mtimes_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -21,8 +21,8 @@ v1::ForecastKind ToProto(core::ForecastKind kind) {
 }  // namespace
 
 ForecastPublisher::ForecastPublisher(const ForecastConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
-                                     std::shared_ptr<const core::GridCatalog> grids)
-    : config_(config), holder_(holder), pool_(pool), grids_(std::move(grids)) {
+                                     std::shared_ptr<const core::GridCatalog> grids, store::LeaderLock* leader)
+    : config_(config), holder_(holder), pool_(pool), grids_(std::move(grids)), leader_(leader) {
   absl::LoadTimeZone(config_.time_zone, &zone_);  // checked with the configuration
 }
 
@@ -140,8 +140,13 @@ absl::StatusOr<int> ForecastPublisher::IssueDue(absl::Time now) {
 
 void ForecastPublisher::Run() {
   while (true) {
-    auto issued = IssueDue(absl::Now());
-    if (!issued.ok()) spdlog::error("forecasts: {}", std::string(issued.status().message()));
+    if (leader_ == nullptr || leader_->Hold()) {
+      auto issued = IssueDue(absl::Now());
+      if (!issued.ok()) spdlog::error("forecasts: {}", std::string(issued.status().message()));
+    } else {
+      // What the leader issued meanwhile is read again on taking over.
+      issued_for_.clear();
+    }
     std::unique_lock lock(mu_);
     if (cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; })) return;
   }

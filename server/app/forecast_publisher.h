@@ -13,13 +13,15 @@
 #include "api/service_context.h"
 #include "app/config.h"
 #include "core/forecast/pcc_forecast.h"
+#include "store/leader_lock.h"
 
 namespace tsodso::app {
 
 class ForecastPublisher {
  public:
+  // With a leader lock, only the replica that holds it issues forecasts.
   ForecastPublisher(const ForecastConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
-                    std::shared_ptr<const core::GridCatalog> grids);
+                    std::shared_ptr<const core::GridCatalog> grids, store::LeaderLock* leader = nullptr);
   ~ForecastPublisher();
   void Start();
   void Stop();
@@ -38,6 +40,7 @@ class ForecastPublisher {
   api::FlexCatalogHolder& holder_;
   store::DbPool& pool_;
   std::shared_ptr<const core::GridCatalog> grids_;
+  store::LeaderLock* leader_;
   absl::TimeZone zone_;
   // Per PCC and kind: the delivery start of the latest issue, so that a
   // period is issued once (read from the database at start).

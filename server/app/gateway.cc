@@ -116,8 +116,10 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   // Two threads for CPU-heavy answers (grid-aware areas on request).
   api::ComputePool compute(2);
   ctx.compute = &compute;
-  FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids);
-  ForecastPublisher forecasts(config.forecast, flex, pool, ctx.grids);
+  // With several replicas on one database, one publishes at a time.
+  store::LeaderLock leader(*dsn, store::kPublisherLockKey);
+  FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids, &leader);
+  ForecastPublisher forecasts(config.forecast, flex, pool, ctx.grids, &leader);
   auto server = api::GatewayServer::Start(config.server, ctx);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", std::string(server.status().message()));

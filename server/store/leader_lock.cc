@@ -1,0 +1,34 @@
+#include "store/leader_lock.h"
+
+namespace tsodso::store {
+namespace {
+
+constexpr char kTryLock[] = "SELECT pg_try_advisory_lock($1::bigint)";
+constexpr char kAlive[] = "SELECT 1";
+
+}  // namespace
+
+LeaderLock::LeaderLock(std::string dsn, int64_t key) : dsn_(std::move(dsn)), key_(key) {}
+
+bool LeaderLock::Hold() {
+  std::lock_guard lock(mu_);
+  if (conn_ == nullptr || !conn_->healthy()) {
+    // A new session holds nothing.
+    held_ = false;
+    conn_.reset();
+    auto opened = PgConnection::Open(dsn_);
+    if (!opened.ok()) return false;
+    conn_ = std::move(*opened);
+  }
+  if (held_) {
+    if (conn_->Exec(kAlive).ok()) return true;
+    held_ = false;
+    conn_.reset();
+    return false;
+  }
+  auto r = conn_->Exec(kTryLock, {key_});
+  held_ = r.ok() && r->Text(0, 0) == "t";
+  return held_;
+}
+
+}  // namespace tsodso::store
