@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
-# Run deploy/run-local.sh for a bounded time and check what a newcomer
-# would see: the TSO prints the operator's notices, flexibility, its validated
-# merit order list and the traffic lights; nothing is left running.
+# Run deploy/run-local.sh --replicas 2 for a bounded time on a fresh demo
+# state and check what a newcomer would see: the TSO (following the feed
+# through the second replica) prints events of every kind the gateway
+# produces, its flexibility, validated merit order list, traffic lights
+# and forecasts; each aggregator its receipts; the operator sees the
+# acknowledgement; nothing is left running.
 set -euo pipefail
 SRC=$1
 BUILD=$2
 out=$(mktemp)
 started=$(date +%s)
-trap 'rm -f "$out"' EXIT
-BUILD_DIR=$BUILD timeout 120 bash "$SRC/deploy/run-local.sh" --no-build --duration 6 >"$out" 2>&1 || {
+# A developer's own demo state is set aside and put back afterwards.
+kept=""
+if [[ -e $SRC/var ]]; then
+  kept=$SRC/var.kept-by-test-$$
+  mv "$SRC/var" "$kept"
+fi
+restore() {
+  rm -f "$out"
+  if [[ -n $kept ]]; then
+    rm -rf "$SRC/var"
+    mv "$kept" "$SRC/var"
+  fi
+}
+trap restore EXIT
+BUILD_DIR=$BUILD timeout 300 bash "$SRC/deploy/run-local.sh" --no-build --duration 4 --replicas 2 >"$out" 2>&1 || {
   echo "run-local.sh failed:"; cat "$out"; exit 1; }
 cat "$out"
 fail() { echo "FAIL: $*"; exit 1; }
@@ -60,8 +76,18 @@ grep -q '^\[tso\] #[0-9]* .* FORECAST pcc=PS_SUD INTRADAY, 24 intervals' "$out" 
   grep -q '^\[tso forecast\] intraday forecast of PS_SUD issued .*, 24 intervals' "$out" ||
   fail "the intraday forecast should span 24 quarter hours"
 grep -q '<svg' "$SRC/var/ps-sud-forecast.svg" || fail "no forecast picture"
+grep -q '^run-local: gateway 2 listening' "$out" || fail "no second replica"
+for topic in NOTICE FLEXIBILITY BID_LIMITS TRAFFIC_LIGHT PREQUALIFICATION CURTAILMENT FORECAST; do
+  grep -q "^\[tso\] #[0-9]* .* $topic pcc=" "$out" || fail "the TSO received no $topic event"
+done
+grep -q '^\[agg2\] #[0-9]* .* RECEIPT pcc=PS_SUD portfolio agg2-sud-ev revision' "$out" ||
+  fail "agg-2 did not receive its receipt"
+grep -q '^\[agg2 prequalify\] agg2-bess-01 .* QUALIFIED ' "$out" || fail "agg-2's battery was not prequalified"
+if grep -q '^\[agg2\] #[0-9]* .* CURTAILMENT' "$out"; then fail "agg-2 received agg-1's curtailment order"; fi
+if grep -q '^\[agg2\] #[0-9]* .* RECEIPT .*agg1-' "$out"; then fail "agg-2 received agg-1's receipt"; fi
 grep -q 'run-local: stopped' "$out" || fail "no clean stop"
 sleep 1
 if pgrep -f "tsodso-gatewayd --config $SRC/config/gateway.yaml" >/dev/null; then fail "gateway still running"; fi
 if pgrep -f "$SRC/var/gateway/postgres" >/dev/null; then fail "private PostgreSQL still running"; fi
+if pgrep -f "$SRC/deploy/demo/" >/dev/null; then fail "a demo party is still running"; fi
 echo "PASS"

@@ -171,7 +171,7 @@ TEST_F(ConfigTest, RepositoryConfigLoads) {
   const core::Party* agg2 = cfg->registry->FindByIdentity("urn:tsodso:party:agg-2");
   ASSERT_NE(agg2, nullptr);
   EXPECT_EQ(agg2->id, "agg-2");
-  EXPECT_EQ(agg2->pcc_ids, (std::set<std::string>{"PS_OVEST", "PS_EST"}));
+  EXPECT_EQ(agg2->pcc_ids, (std::set<std::string>{"PS_SUD", "PS_OVEST", "PS_EST"}));
   EXPECT_TRUE(cfg->registry->FindById("tso-terna")->all_pccs);
   EXPECT_EQ(cfg->grid.model_dirs.at("PS_SUD"), (root / "config/grids/ps-sud").string());
 }

@@ -1,0 +1,59 @@
+# Sourced by the demo parties (tso.sh, aggregator.sh, operator.sh), natively
+# from deploy/run-local.sh and in the containers of deploy/docker-compose.yml:
+# where the gateway is, which certificates speak, where state goes.
+#   TSODSO_SERVER  gateway address            (default 127.0.0.1:50051)
+#   TSODSO_CERTS   ca.crt and <party>.crt/key (default var/certs)
+#   TSODSO_STATE   state files and pictures   (default var)
+#   TSODSO_CLI     the tsodso command          (default build/bin/tsodso, else PATH)
+DEMO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TSODSO_SERVER=${TSODSO_SERVER:-127.0.0.1:50051}
+TSODSO_CERTS=${TSODSO_CERTS:-$DEMO_ROOT/var/certs}
+TSODSO_STATE=${TSODSO_STATE:-$DEMO_ROOT/var}
+if [[ -z ${TSODSO_CLI:-} ]]; then
+  if [[ -x $DEMO_ROOT/build/bin/tsodso ]]; then TSODSO_CLI=$DEMO_ROOT/build/bin/tsodso; else TSODSO_CLI=tsodso; fi
+fi
+EXAMPLES=$DEMO_ROOT/config/examples
+
+as() {  # as PARTY ARGS... : the CLI with PARTY's certificate
+  local who=$1
+  shift
+  "$TSODSO_CLI" --server "$TSODSO_SERVER" --cert "$TSODSO_CERTS/$who.crt" --key "$TSODSO_CERTS/$who.key" \
+    --ca "$TSODSO_CERTS/ca.crt" "$@"
+}
+
+prefixed() { sed -u "s/^/[$1] /"; }
+
+# Wait until the gateway answers the health check (a container may start
+# before the gateway listens).
+wait_for_gateway() {
+  for _ in $(seq 1 120); do
+    as "$1" health >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "[$1] the gateway at $TSODSO_SERVER is not healthy" >&2
+  return 1
+}
+
+# await_event PATTERN SECONDS COMMAND... : run a feed command until a line
+# matches PATTERN; fail after SECONDS.
+await_event() {
+  local pattern=$1 seconds=$2 out pid found=1
+  shift 2
+  out=$(mktemp)
+  "$@" >"$out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 $((seconds * 10))); do
+    if grep -q -- "$pattern" "$out"; then
+      found=0
+      break
+    fi
+    sleep 0.1
+  done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$out"
+  return $found
+}
+
+# The next whole hours, UTC, RFC 3339.
+hour_from_now() { date -u -d "+$1 hours" +%Y-%m-%dT%H:00:00Z; }
