@@ -13,6 +13,7 @@
 #include "api/status.h"
 #include "core/audit/audit_chain.h"
 #include "core/flexibility/engine.h"
+#include "core/forecast/series.h"
 #include "core/grid/pcc_network.h"
 #include "core/registry/party_registry.h"
 #include "core/schedules/schedule.h"
@@ -45,6 +46,17 @@ class FlexCatalogHolder {
   std::shared_ptr<const core::FlexCatalog> catalog_ = std::make_shared<core::FlexCatalog>();
 };
 
+// A PCC's measured load (MW, consumption before DER injection) on the
+// 15-minute grid, and a description of where it comes from for the
+// forecasts' inputs (no file names: those stay with the DSO).
+struct LoadHistory {
+  core::Series series;
+  std::string description;
+};
+// Return the load history of [from, to) of the scenario's PCC.
+using LoadHistorySource =
+    std::function<absl::StatusOr<LoadHistory>(const core::FlexScenario& scenario, absl::Time from, absl::Time to)>;
+
 struct ServiceContext {
   std::shared_ptr<const core::PartyRegistry> registry;
   store::DbPool* pool = nullptr;
@@ -59,6 +71,8 @@ struct ServiceContext {
   absl::Duration qualification_validity = absl::Hours(24 * 365);
   // Threads for answers that take CPU time but no database (RunComputed).
   ComputePool* compute = nullptr;
+  // The PCCs' measured load, for what forecasts compare with.
+  LoadHistorySource load_history;
 };
 
 // Return the status as a caller outside the DSO may see it: storage and

@@ -1,5 +1,8 @@
 #include "api/services.h"
 
+#include <cmath>
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "api/subscribe_reactor.h"
@@ -222,19 +225,27 @@ grpc::ServerUnaryReactor* ForecastServiceImpl::GetForecast(grpc::CallbackServerC
         if (!all.ParseFromString((*stored)->body)) return absl::DataLossError("stored forecast does not parse");
         *response = all;
         response->clear_intervals();
-        // Intervals that have passed get the exchange as metered (in the
-        // demo: the scenario's profiles, which stand in for metering).
+        // Intervals that have passed get the exchange as measured: the
+        // measured load with the DERs' production and the schedules (where
+        // the load is missing, nothing).
         const std::shared_ptr<const core::FlexCatalog> flex = ctx_.flex->Get();
         const core::FlexScenario* scenario = flex->Find(request->pcc_id(), core::kCurrentScenario);
+        std::optional<core::Series> measured;
+        if (scenario != nullptr && ctx_.load_history && from < now) {
+          auto read = ctx_.load_history(*scenario, core::AlignDown(from, absl::Minutes(15)), std::min(to, now));
+          if (read.ok()) measured = std::move(read->series);
+        }
         for (const v1::ForecastInterval& i : all.intervals()) {
           const absl::Time start = FromProto(i.start());
           const absl::Time end = FromProto(i.end());
           if (end <= from || start >= to) continue;
           v1::ForecastInterval* out = response->add_intervals();
           *out = i;
-          if (end <= now && scenario != nullptr) {
-            const core::PqPoint measured = core::ComputeInterval(scenario->model, start, end - start, false).operating;
-            out->set_measured_p_mw(measured.p + i.scheduled_p_mw());
+          const double load = measured && end <= now ? measured->At(start) : std::nan("");
+          if (std::isfinite(load)) {
+            const core::FlexInterval f = core::ComputeInterval(scenario->model, start, end - start, false);
+            const double injection = core::PccLoadAt(scenario->model, start, end - start).p - f.operating.p;
+            out->set_measured_p_mw(load - injection + i.scheduled_p_mw());
           }
         }
         if (party.role == core::Role::kAggregator) WithoutSchedules(response);

@@ -333,25 +333,41 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
     }
 
     if (top.Has("forecast")) {
-      Section fs(top.Get("forecast"), "forecast", path);
-      TSODSO_TRY(fs.CheckIsMap());
+      Section fc(top.Get("forecast"), "forecast", path);
+      TSODSO_TRY(fc.CheckIsMap());
       ForecastConfig& f = cfg.forecast;
-      TSODSO_TRY(fs.Bool("enabled", &f.enabled));
+      TSODSO_TRY(fc.Bool("enabled", &f.enabled));
       std::string gate = "12:00";
-      TSODSO_TRY(fs.String("gate_time", &gate));
+      TSODSO_TRY(fc.String("gate_time", &gate));
       int hh = -1, mm = -1;
       char extra = 0;
       if (std::sscanf(gate.c_str(), "%2d:%2d%c", &hh, &mm, &extra) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59) {
-        return fs.Error("forecast.gate_time", "'" + gate + "' is not a local time HH:MM");
+        return fc.Error("forecast.gate_time", "'" + gate + "' is not a local time HH:MM");
       }
       f.gate_minutes = hh * 60 + mm;
-      TSODSO_TRY(fs.String("time_zone", &f.time_zone));
+      TSODSO_TRY(fc.String("time_zone", &f.time_zone));
       absl::TimeZone tz;
       if (!absl::LoadTimeZone(f.time_zone, &tz)) {
-        return fs.Error("forecast.time_zone", "unknown time zone '" + f.time_zone + "'");
+        return fc.Error("forecast.time_zone", "unknown time zone '" + f.time_zone + "'");
       }
-      TSODSO_TRY(fs.Int("intraday_hours", &f.intraday_hours, 1, 24));
-      TSODSO_TRY(fs.Finish());
+      TSODSO_TRY(fc.Int("intraday_hours", &f.intraday_hours, 1, 24));
+      TSODSO_TRY(fc.String("history_column", &f.history_column));
+      TSODSO_TRY(fc.Int("max_fill_minutes", &f.max_fill_minutes, 0, 24 * 60));
+      if (fc.Has("history")) {
+        YAML::Node per_pcc = fc.Get("history");
+        if (!per_pcc.IsMap()) return fc.Error("forecast.history", "must map PCC ids to history files");
+        for (const auto& kv : per_pcc) {
+          const std::string pcc = kv.first.as<std::string>();
+          if (!cfg.flexibility.scenarios.count(pcc)) {
+            return fc.Error("forecast.history." + pcc, "is not a PCC of flexibility.pccs (a forecast needs its model)");
+          }
+          if (!kv.second.IsScalar()) return fc.Error("forecast.history." + pcc, "must be a file");
+          std::string file = kv.second.as<std::string>();
+          if (fs::path(file).is_relative()) file = (base / file).lexically_normal().string();
+          f.history_files[pcc] = file;
+        }
+      }
+      TSODSO_TRY(fc.Finish());
     }
 
     std::vector<core::Pcc> pccs;

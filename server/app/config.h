@@ -47,6 +47,15 @@ struct ForecastConfig {
   std::string time_zone = "Europe/Rome";
   // Intraday: issued every ISP for this many hours ahead.
   int intraday_hours = 6;
+  // PCC id -> the PCC's metered load history: CSV with `utc_start` and the
+  // column `history_column` (MW, 15 minutes, consumption before DER
+  // injection), re-read when it changes. Without one, the scenario's load
+  // profile stands in for metering.
+  std::map<std::string, std::string> history_files;
+  std::string history_column = "load_mw";
+  // Gaps in the history up to this long are interpolated; longer ones stay
+  // missing (and are reported with the forecast's inputs).
+  int max_fill_minutes = 60;
 };
 
 struct GatewayConfig {

@@ -21,8 +21,14 @@ v1::ForecastKind ToProto(core::ForecastKind kind) {
 }  // namespace
 
 ForecastPublisher::ForecastPublisher(const ForecastConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
-                                     std::shared_ptr<const core::GridCatalog> grids, store::LeaderLock* leader)
-    : config_(config), holder_(holder), pool_(pool), grids_(std::move(grids)), leader_(leader) {
+                                     std::shared_ptr<const core::GridCatalog> grids, api::LoadHistorySource history,
+                                     store::LeaderLock* leader)
+    : config_(config),
+      holder_(holder),
+      pool_(pool),
+      grids_(std::move(grids)),
+      history_(std::move(history)),
+      leader_(leader) {
   absl::LoadTimeZone(config_.time_zone, &zone_);  // checked with the configuration
 }
 
@@ -46,15 +52,14 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
                                       absl::Time from, absl::Time to) {
   const std::string& pcc = scenario.model.pcc_id;
   core::PccForecastOptions options;
-  // The demo meters nothing: the PCC's load profile up to now stands in
-  // for its measured history.
-  const absl::Time history_from = now - options.method.lookback - absl::Hours(24);
-  const core::Series history = core::LoadHistoryFromModel(scenario.model, history_from, now);
+  auto history = history_(scenario, now - options.method.lookback - absl::Hours(24), now);
+  if (!history.ok()) return history.status();
   auto baseline = pool_.Run<core::PccBaseline>(
       [&](store::PgConnection& db) { return store::ReadPccBaseline(db, pcc, from, to, now); });
   if (!baseline.ok()) return baseline.status();
   const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
-  auto intervals = core::ForecastPcc(scenario.model, history, *baseline, net, now, from, to, kind, zone_, options);
+  auto intervals =
+      core::ForecastPcc(scenario.model, history->series, *baseline, net, now, from, to, kind, zone_, options);
   if (!intervals.ok()) return intervals.status();
 
   v1::Forecast f;
@@ -63,8 +68,7 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
   f.set_kind(ToProto(kind));
   api::ToProto(now, f.mutable_issued_at());
   f.set_interval_minutes(15);
-  f.add_inputs("load history " + core::Rfc3339(history.start) + " .. " + core::Rfc3339(core::AlignDown(now, kIsp)) +
-               " (the scenario's load profile standing in for metering)");
+  f.add_inputs(history->description);
   f.add_inputs("DER production: per-unit profiles of scenario '" + scenario.name +
                "'; weather: the typical meteorological year (stand-in for a weather forecast)");
   std::set<absl::Time> scheduled_isps;

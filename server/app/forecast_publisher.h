@@ -21,7 +21,8 @@ class ForecastPublisher {
  public:
   // With a leader lock, only the replica that holds it issues forecasts.
   ForecastPublisher(const ForecastConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
-                    std::shared_ptr<const core::GridCatalog> grids, store::LeaderLock* leader = nullptr);
+                    std::shared_ptr<const core::GridCatalog> grids, api::LoadHistorySource history,
+                    store::LeaderLock* leader = nullptr);
   ~ForecastPublisher();
   void Start();
   void Stop();
@@ -40,6 +41,7 @@ class ForecastPublisher {
   api::FlexCatalogHolder& holder_;
   store::DbPool& pool_;
   std::shared_ptr<const core::GridCatalog> grids_;
+  api::LoadHistorySource history_;
   store::LeaderLock* leader_;
   absl::TimeZone zone_;
   // Per PCC and kind: the delivery start of the latest issue, so that a

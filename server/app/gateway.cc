@@ -14,6 +14,7 @@
 #include "app/flex_publisher.h"
 #include "app/forecast_publisher.h"
 #include "app/grid_commands.h"
+#include "app/load_history.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"
 #include "spdlog/spdlog.h"
@@ -119,7 +120,8 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   // With several replicas on one database, one publishes at a time.
   store::LeaderLock leader(*dsn, store::kPublisherLockKey);
   FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids, &leader);
-  ForecastPublisher forecasts(config.forecast, flex, pool, ctx.grids, &leader);
+  ctx.load_history = MakeLoadHistorySource(config.forecast);
+  ForecastPublisher forecasts(config.forecast, flex, pool, ctx.grids, ctx.load_history, &leader);
   auto server = api::GatewayServer::Start(config.server, ctx);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", std::string(server.status().message()));

@@ -6,6 +6,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -159,6 +160,51 @@ TEST(ForecastTest, GetForecastAnswersTheTsoAndAnAggregatorForItsOwnPccsOnly) {
     EXPECT_EQ(answer.status().code(), absl::StatusCode::kInvalidArgument) << c.name << ": " << answer.status();
     EXPECT_NE(answer.status().message().find(c.message), std::string::npos) << c.name << ": " << answer.status();
   }
+}
+
+TEST(ForecastTest, AMeteredHistoryIsUsedAndItsGapsAreReportedNotFilledBeyondTheSpan) {
+  // Eight weeks of PS Sud's metered load, 15 minutes, a daily shape around
+  // 100 MW; 30 minutes missing (filled) and 3 hours missing (left so).
+  TempDir dir("history");
+  const std::string file = dir / "ps-sud-load.csv";
+  const int64_t now = std::time(nullptr);
+  const int64_t end = now - now % 900;
+  const int64_t short_gap = end - 3 * 86400, long_gap = end - 2 * 86400;
+  {
+    std::ofstream out(file);
+    out << "utc_start,load_mw\n";
+    for (int64_t t = end - 56 * 86400; t < end; t += 900) {
+      if ((t >= short_gap && t < short_gap + 1800) || (t >= long_gap && t < long_gap + 3 * 3600)) continue;
+      const double hour = static_cast<double>(t % 86400) / 3600;
+      out << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(t), absl::UTCTimeZone()) << ","
+          << 100 + 20 * std::sin(hour / 24 * 6.283185307) << "\n";
+    }
+  }
+  GatewayOptions opts;
+  opts.flexibility = true;
+  opts.forecast_history = file;
+  auto gw = StartGateway(opts);
+  ASSERT_NE(gw, nullptr);
+  FeedCollector tso(*gw, "tso", OnlyForecasts());
+  ASSERT_TRUE(tso.WaitForEvents(2)) << gw->Log();
+  const v1::Forecast f = tso.events()[0].forecast();
+  std::string inputs;
+  for (const auto& in : f.inputs()) inputs += in + "\n";
+  EXPECT_NE(inputs.find("metered load history"), std::string::npos) << inputs;
+  EXPECT_NE(inputs.find("1 gap(s) of up to 60 min interpolated"), std::string::npos) << inputs;
+  const std::string missing =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(long_gap), absl::UTCTimeZone()) + " .. " +
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(long_gap + 3 * 3600), absl::UTCTimeZone());
+  EXPECT_NE(inputs.find("1 longer gap(s) left missing: " + missing), std::string::npos) << inputs;
+  EXPECT_EQ(inputs.find(file), std::string::npos) << "the DSO's file names stay with the DSO";
+  // The forecast follows the metered level (the profile's would be other).
+  ASSERT_GT(f.intervals_size(), 0);
+  const auto& first = f.intervals(0);
+  const double hour = static_cast<double>(first.start().seconds() % 86400) / 3600;
+  const double load = 100 + 20 * std::sin(hour / 24 * 6.283185307);
+  // The exchange is the load less the DERs' production (at most 38 MW as-is).
+  EXPECT_LE(first.p_mw().p50(), load + 1e-6);
+  EXPECT_GT(first.p_mw().p50(), load - 40);
 }
 
 TEST(ForecastTest, CliPrintsTheForecastAndDrawsItsBand) {

@@ -152,6 +152,9 @@ void GatewayProcess::WriteConfig() {
   if (!options_.grid_model_dir.empty()) {
     out << "grid:\n  pccs:\n    PS_SUD: \"" << options_.grid_model_dir << "\"\n";
   }
+  if (!options_.forecast_history.empty()) {
+    out << "forecast:\n  history:\n    PS_SUD: \"" << options_.forecast_history << "\"\n";
+  }
 }
 
 absl::Status GatewayProcess::Start() {

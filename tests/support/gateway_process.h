@@ -39,6 +39,9 @@ struct GatewayOptions {
   // Validate PS Sud's merit order lists on this network model directory
   // (e.g. config/grids/ps-sud); empty: no network model.
   std::string grid_model_dir;
+  // PS Sud's metered load history (forecast.history; column load_mw);
+  // empty: the scenario's profile stands in.
+  std::string forecast_history;
   // database.pool_size: the daemon's database workers.
   int pool_size = 3;
   // Further portfolios of agg-1 at PS_SUD, named agg1-sud-bench-<i> for i

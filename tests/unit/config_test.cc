@@ -127,9 +127,9 @@ TEST_F(ConfigTest, PortfoliosAndScheduleHorizonAreChecked) {
 }
 
 TEST_F(ConfigTest, ForecastSectionIsChecked) {
-  auto cfg = LoadConfig(Write(std::string(kBase) +
-                              "forecast: {enabled: true, gate_time: \"11:30\", time_zone: Europe/Rome, "
-                              "intraday_hours: 8}\n"));
+  auto cfg =
+      LoadConfig(Write(std::string(kBase) + "forecast: {enabled: true, gate_time: \"11:30\", time_zone: Europe/Rome, "
+                                            "intraday_hours: 8}\n"));
   ASSERT_TRUE(cfg.ok()) << cfg.status();
   EXPECT_TRUE(cfg->forecast.enabled);
   EXPECT_EQ(cfg->forecast.gate_minutes, 11 * 60 + 30);
@@ -140,12 +140,15 @@ TEST_F(ConfigTest, ForecastSectionIsChecked) {
   struct Case {
     std::string yaml, key, value;
   };
-  for (const Case& c : std::vector<Case>{{"forecast: {gate_time: \"25:00\"}", "'forecast.gate_time'", "25:00"},
-                                         {"forecast: {gate_time: noon}", "'forecast.gate_time'", "noon"},
-                                         {"forecast: {time_zone: Mars/Olympus}", "'forecast.time_zone'", "Mars"},
-                                         {"forecast: {intraday_hours: 30}", "'forecast.intraday_hours'", "30"},
-                                         {"forecast: {enabled: sometimes}", "'forecast.enabled'", "sometimes"},
-                                         {"forecast: {horizon: 3}", "'forecast.horizon'", "unknown key"}}) {
+  for (const Case& c : std::vector<Case>{
+           {"forecast: {gate_time: \"25:00\"}", "'forecast.gate_time'", "25:00"},
+           {"forecast: {gate_time: noon}", "'forecast.gate_time'", "noon"},
+           {"forecast: {time_zone: Mars/Olympus}", "'forecast.time_zone'", "Mars"},
+           {"forecast: {intraday_hours: 30}", "'forecast.intraday_hours'", "30"},
+           {"forecast: {enabled: sometimes}", "'forecast.enabled'", "sometimes"},
+           {"forecast: {horizon: 3}", "'forecast.horizon'", "unknown key"},
+           {"forecast: {history: {PS_SUD: h.csv}}", "'forecast.history.PS_SUD'", "not a PCC of flexibility.pccs"},
+           {"forecast: {max_fill_minutes: -5}", "'forecast.max_fill_minutes'", "-5"}}) {
     const std::string path = Write(std::string(kBase) + c.yaml + "\n", "bad.yaml");
     EXPECT_TRUE(StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {c.key, c.value})) << c.yaml;
   }

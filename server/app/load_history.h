@@ -1,0 +1,13 @@
+// Where a PCC's measured load comes from: the DSO's metered history file
+// (re-read when it changes; short gaps interpolated, longer ones left
+// missing and reported), or, without one, the scenario's load profile.
+#pragma once
+
+#include "api/service_context.h"
+#include "app/config.h"
+
+namespace tsodso::app {
+
+api::LoadHistorySource MakeLoadHistorySource(const ForecastConfig& config);
+
+}  // namespace tsodso::app
