@@ -133,6 +133,18 @@ for path in sorted(set(scripts)):
     rc = os.spawnlp(os.P_WAIT, "bash", "bash", "-n", path)
     check(rc == 0, f"bash -n {os.path.relpath(path, src)}")
 
+# The same parties with the same arguments natively: each demo script's
+# command line appears in deploy/run-local.sh (continuation lines joined).
+with open(os.path.join(src, "deploy", "run-local.sh")) as f:
+    native = " ".join(f.read().replace("\\\n", " ").split())
+for name in ("tso", "agg1", "agg2", "operator"):
+    cmd = [str(a) for a in services.get(name, {}).get("command", []) or []]
+    if len(cmd) >= 2 and cmd[0] == "bash":
+        args = " ".join(cmd[2:])
+        script = "/" + cmd[1]
+        check(script in native and (not args or f"{script} {args}" in native.replace('"$ROOT', "").replace('.sh"', ".sh")),
+              f"{name}: run-local.sh runs {cmd[1]} {args} too")
+
 if failures:
     sys.exit(1)
 PY
