@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A demo aggregator: follows its own feed (receipts, bid limits, curtailment
-# orders, which it acknowledges as they arrive), has its assets prequalified,
-# then submits tomorrow's schedule of its portfolio (96 UTC quarter hours,
-# level + 0.75 level sin) every --every seconds, each a new revision.
+# orders, which it acknowledges as they arrive) and, every --every seconds,
+# has its assets prequalified (the first time, and renewed after) and
+# submits tomorrow's schedule of its portfolio (96 UTC quarter hours,
+# level + 0.75 level sin), each a new revision.
 #
 #   aggregator.sh PARTY PORTFOLIO PCC PREQUALIFY.csv [--level MW] [--every SECONDS]
 set -euo pipefail
@@ -30,11 +31,10 @@ as "$WHO" subscribe --reconnect --state-file "$TSODSO_STATE/$WHO.seq" --topic RE
     if [[ -n $id ]]; then as "$WHO" ack "$id" 2>&1 | prefixed "$WHO"; fi
   done &
 
-as "$WHO" prequalify "$ASSETS" | prefixed "$WHO prequalify"
-
 schedule="$TSODSO_STATE/$WHO-schedule.csv"
 first=1
 while true; do
+  as "$WHO" prequalify "$ASSETS" | prefixed "$WHO prequalify" || true
   tomorrow=$(date -u -d 'tomorrow' +%Y-%m-%d)
   {
     echo "start,p_mw,q_mvar"

@@ -14,11 +14,18 @@ if [[ -z ${TSODSO_CLI:-} ]]; then
 fi
 EXAMPLES=$DEMO_ROOT/config/examples
 
+# cli_of PARTY: set CLI to the command line of the CLI with PARTY's
+# certificate (an array, so that it can run in the background as itself).
+cli_of() {
+  CLI=("$TSODSO_CLI" --server "$TSODSO_SERVER" --cert "$TSODSO_CERTS/$1.crt" --key "$TSODSO_CERTS/$1.key"
+    --ca "$TSODSO_CERTS/ca.crt")
+}
+
 as() {  # as PARTY ARGS... : the CLI with PARTY's certificate
-  local who=$1
+  local CLI
+  cli_of "$1"
   shift
-  "$TSODSO_CLI" --server "$TSODSO_SERVER" --cert "$TSODSO_CERTS/$who.crt" --key "$TSODSO_CERTS/$who.key" \
-    --ca "$TSODSO_CERTS/ca.crt" "$@"
+  "${CLI[@]}" "$@"
 }
 
 prefixed() { sed -u "s/^/[$1] /"; }
@@ -34,13 +41,14 @@ wait_for_gateway() {
   return 1
 }
 
-# await_event PATTERN SECONDS COMMAND... : run a feed command until a line
-# matches PATTERN; fail after SECONDS.
+# await_event PATTERN SECONDS PARTY ARGS... : run a feed command of the
+# CLI as PARTY until a line matches PATTERN; fail after SECONDS.
 await_event() {
-  local pattern=$1 seconds=$2 out pid found=1
-  shift 2
+  local pattern=$1 seconds=$2 out pid found=1 CLI
+  cli_of "$3"
+  shift 3
   out=$(mktemp)
-  "$@" >"$out" 2>&1 &
+  "${CLI[@]}" "$@" >"$out" 2>&1 &
   pid=$!
   for _ in $(seq 1 $((seconds * 10))); do
     if grep -q -- "$pattern" "$out"; then

@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -261,20 +263,30 @@ void ToProto(const core::PccForecastInterval& f, v1::ForecastInterval* out) {
   ToProto(f.q_up_mvar, out->mutable_q_up_mvar());
   ToProto(f.q_down_mvar, out->mutable_q_down_mvar());
   out->set_scheduled_p_mw(f.scheduled.p);
+  out->set_scheduled_q_mvar(f.scheduled.q);
   out->set_outlook(static_cast<v1::TrafficLightState>(f.outlook.state));
   out->set_outlook_reason(static_cast<v1::TrafficLightReason>(f.outlook.reason));
 }
 
 void WithoutSchedules(v1::Forecast* forecast) {
+  const auto shift = [](v1::Quantiles* q, double by) {
+    q->set_p10(q->p10() - by);
+    q->set_p50(q->p50() - by);
+    q->set_p90(q->p90() - by);
+  };
   for (v1::ForecastInterval& i : *forecast->mutable_intervals()) {
-    const double s = i.scheduled_p_mw();
-    i.mutable_p_mw()->set_p10(i.p_mw().p10() - s);
-    i.mutable_p_mw()->set_p50(i.p_mw().p50() - s);
-    i.mutable_p_mw()->set_p90(i.p_mw().p90() - s);
+    shift(i.mutable_p_mw(), i.scheduled_p_mw());
+    shift(i.mutable_q_mvar(), i.scheduled_q_mvar());
     // The metered exchange contains every portfolio's real behaviour.
     i.clear_measured_p_mw();
     i.set_scheduled_p_mw(0);
+    i.set_scheduled_q_mvar(0);
   }
+  // Whether and how far ahead anyone scheduled is another's business too.
+  auto* inputs = forecast->mutable_inputs();
+  inputs->erase(std::remove_if(inputs->begin(), inputs->end(),
+                               [](const std::string& in) { return in.rfind(kSchedulesInput, 0) == 0; }),
+                inputs->end());
 }
 
 std::string EncodeForecastPayload(const v1::Forecast& forecast) {
@@ -320,16 +332,24 @@ v1::ScheduleReceipt RejectedReceipt(const v1::SubmitScheduleRequest& request,
   out.set_revision(request.revision());
   out.set_status(v1::RECEIPT_STATUS_REJECTED);
   out.set_interval_count(request.intervals_size());
+  // The receipt travels in a trailer, which gRPC clients cap at 8 KiB with
+  // the status message: list at most 40 problems in at most 3,000 bytes.
   constexpr size_t kListed = 40;
-  out.set_more_problems(static_cast<int32_t>(problems.size() > kListed ? problems.size() - kListed : 0));
-  for (size_t k = 0; k < problems.size() && k < kListed; ++k) {
-    const core::IntervalProblem& p = problems[k];
+  constexpr size_t kMaxBytes = 3000;
+  size_t listed = 0;
+  for (; listed < problems.size() && listed < kListed; ++listed) {
+    const core::IntervalProblem& p = problems[listed];
     v1::ScheduleProblem* q = out.add_problems();
     q->set_index(static_cast<int32_t>(p.index));
     ToProto(p.start, q->mutable_interval_start());
     q->set_field(p.field);
     q->set_reason(p.reason);
+    if (out.ByteSizeLong() > kMaxBytes) {
+      out.mutable_problems()->RemoveLast();
+      break;
+    }
   }
+  out.set_more_problems(static_cast<int32_t>(problems.size() - listed));
   return out;
 }
 

@@ -87,8 +87,11 @@ std::string NewUuid();
 // Convert a PCC forecast's intervals (the TSO's view: schedules included).
 void ToProto(const core::PccForecastInterval& interval, v1::ForecastInterval* out);
 // An aggregator's view of a forecast: the aggregators' schedules taken
-// out of the exchange, no metered exchange.
+// out of the exchange (P and Q), no metered exchange, no input line about
+// schedules.
 void WithoutSchedules(v1::Forecast* forecast);
+// The start of the input line that describes the schedules a forecast used.
+inline constexpr char kSchedulesInput[] = "schedules: ";
 // Encode a FORECAST event payload.
 std::string EncodeForecastPayload(const v1::Forecast& forecast);
 

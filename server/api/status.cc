@@ -15,8 +15,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     any->set_value(std::string(payload));
   });
   if (details.details().empty()) return grpc::Status(code, std::string(status.message()));
+  // The message travels beside the details in the same trailer; the copy
+  // inside them is kept short.
+  constexpr size_t kMessageInDetails = 200;
   details.set_code(static_cast<int32_t>(code));
-  details.set_message(std::string(status.message()));
+  details.set_message(std::string(status.message().substr(0, kMessageInDetails)));
   return grpc::Status(code, std::string(status.message()), details.SerializeAsString());
 }
 

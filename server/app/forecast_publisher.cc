@@ -73,7 +73,8 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
                "'; weather: the typical meteorological year (stand-in for a weather forecast)");
   std::set<absl::Time> scheduled_isps;
   for (const auto& [isp, pq] : *baseline) scheduled_isps.insert(isp);
-  f.add_inputs("schedules: " + std::to_string(scheduled_isps.size()) + " ISP(s) with a baseline, as known at issue");
+  f.add_inputs(api::kSchedulesInput + std::to_string(scheduled_isps.size()) +
+               " ISP(s) with a baseline, as known at issue");
   if (net != nullptr) f.add_inputs("outlook: the DSO's network model");
   for (const core::PccForecastInterval& i : *intervals) api::ToProto(i, f.add_intervals());
 
@@ -128,9 +129,12 @@ absl::StatusOr<int> ForecastPublisher::IssueDue(absl::Time now) {
           due.kind == core::ForecastKind::kDayAhead ? covered < due.from : covered < due.to - absl::Seconds(1);
       if (!due_now) continue;
       const absl::Status st = Issue(*sc, due.kind, now, due.from, due.to);
-      // Without the database, try again; a forecast that cannot be made
-      // (too little history) is logged once per period, not every 2 s.
-      if (st.code() == absl::StatusCode::kUnavailable) return st;
+      // A forecast that cannot be made (too little history, a bad window)
+      // is logged once per period; anything else (the database away, a
+      // transaction rolled back) is tried again.
+      const bool refused =
+          st.code() == absl::StatusCode::kFailedPrecondition || st.code() == absl::StatusCode::kInvalidArgument;
+      if (!st.ok() && !refused) return st;
       if (!st.ok()) {
         spdlog::error("{} forecast of {} for {} .. {}: {}", core::ForecastKindName(due.kind), pcc,
                       core::Rfc3339(due.from), core::Rfc3339(due.to), std::string(st.message()));
@@ -143,10 +147,17 @@ absl::StatusOr<int> ForecastPublisher::IssueDue(absl::Time now) {
 }
 
 void ForecastPublisher::Run() {
+  absl::Time next_try = absl::InfinitePast();
   while (true) {
     if (leader_ == nullptr || leader_->Hold()) {
-      auto issued = IssueDue(absl::Now());
-      if (!issued.ok()) spdlog::error("forecasts: {}", std::string(issued.status().message()));
+      if (absl::Now() >= next_try) {
+        auto issued = IssueDue(absl::Now());
+        // After a failure, wait a little longer before the next try.
+        if (!issued.ok()) {
+          spdlog::error("forecasts: {}; trying again in 30 s", std::string(issued.status().message()));
+          next_try = absl::Now() + absl::Seconds(30);
+        }
+      }
     } else {
       // What the leader issued meanwhile is read again on taking over.
       issued_for_.clear();

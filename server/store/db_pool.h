@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <future>
 #include <memory>
@@ -59,11 +60,16 @@ absl::StatusOr<T> DbPool::Run(std::function<absl::StatusOr<T>(PgConnection&)> wo
       return;
     }
     std::optional<absl::StatusOr<T>> out;
-    absl::Status st = InTransaction(**conn, [&]() -> absl::Status {
-      out = work(**conn);
-      return out->status();
-    });
-    done->set_value(st.ok() ? std::move(*out) : absl::StatusOr<T>(st));
+    try {
+      absl::Status st = InTransaction(**conn, [&]() -> absl::Status {
+        out = work(**conn);
+        return out->status();
+      });
+      done->set_value(st.ok() ? std::move(*out) : absl::StatusOr<T>(st));
+    } catch (const std::exception& e) {
+      // The waiting thread gets an answer, never a broken promise.
+      done->set_value(absl::InternalError(std::string("database task failed: ") + e.what()));
+    }
   });
   return result.get();
 }

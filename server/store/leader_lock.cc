@@ -5,6 +5,9 @@ namespace {
 
 constexpr char kTryLock[] = "SELECT pg_try_advisory_lock($1::bigint)";
 constexpr char kAlive[] = "SELECT 1";
+constexpr char kKeepalives[] =
+    "SELECT set_config('tcp_keepalives_idle', '10', false), set_config('tcp_keepalives_interval', '5', false), "
+    "set_config('tcp_keepalives_count', '3', false)";
 
 }  // namespace
 
@@ -19,6 +22,14 @@ bool LeaderLock::Hold() {
     auto opened = PgConnection::Open(dsn_);
     if (!opened.ok()) return false;
     conn_ = std::move(*opened);
+    // The lock goes when PostgreSQL notices the session is gone; an idle
+    // session over TCP is noticed by keepalives, after 2 h by default.
+    // Within 25 s, a replica cut off from the database (which stops
+    // leading at once) has its lock released for another to take.
+    if (!conn_->Exec(kKeepalives).ok()) {
+      conn_.reset();
+      return false;
+    }
   }
   if (held_) {
     if (conn_->Exec(kAlive).ok()) return true;

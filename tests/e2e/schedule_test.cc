@@ -233,6 +233,15 @@ TEST(ScheduleTest, OnlyTheOwnerSubmitsAndBadSchedulesAreRefusedWithNothingStored
   ASSERT_TRUE(client::StatusDetail(all_bad.status(), &rejected));
   EXPECT_EQ(rejected.problems_size(), 40);
   EXPECT_EQ(rejected.more_problems(), 56);
+  // Long reasons on every interval: the answer still fits its trailer.
+  auto late = Schedule("bad-late", 1, 1.0);
+  for (auto& v : *late.mutable_intervals()) v.mutable_start()->set_seconds(v.start().seconds() + 5 * 86400);
+  late.mutable_intervals()->SwapElements(3, 4);  // and out of order
+  auto too_late = agg1->SubmitSchedule(late);
+  ASSERT_EQ(too_late.status().code(), absl::StatusCode::kInvalidArgument) << too_late.status();
+  ASSERT_TRUE(client::StatusDetail(too_late.status(), &rejected));
+  EXPECT_GT(rejected.problems_size(), 10);
+  EXPECT_GE(rejected.problems_size() + rejected.more_problems(), 96 + 2);
   // A refusal that is not about intervals carries no receipt.
   auto unkeyed = Schedule("", 1, 1.0);
   EXPECT_FALSE(client::StatusDetail(agg1->SubmitSchedule(unkeyed).status(), &rejected));

@@ -296,3 +296,38 @@ TEST(ConvertTest, PrequalificationTypesAndReasonsMatchTheWire) {
 
 }  // namespace
 }  // namespace tsodso::api
+
+namespace tsodso::api {
+namespace {
+
+TEST(ConvertTest, AnAggregatorsForecastLeavesEverySchedulePAndQOut) {
+  core::PccForecastInterval f;
+  f.start = absl::FromUnixSeconds(1795000500);
+  f.end = f.start + absl::Minutes(15);
+  f.p_mw = {97, 100, 104};
+  f.q_mvar = {29, 30, 32};
+  f.scheduled = {3.0, -1.0};
+  v1::Forecast forecast;
+  ToProto(f, forecast.add_intervals());
+  forecast.mutable_intervals(0)->set_measured_p_mw(101);
+  forecast.add_inputs("metered load history ...");
+  forecast.add_inputs(std::string(kSchedulesInput) + "4 ISP(s) with a baseline, as known at issue");
+  EXPECT_DOUBLE_EQ(forecast.intervals(0).scheduled_q_mvar(), -1.0);
+
+  WithoutSchedules(&forecast);
+  const v1::ForecastInterval& i = forecast.intervals(0);
+  EXPECT_DOUBLE_EQ(i.p_mw().p10(), 94);
+  EXPECT_DOUBLE_EQ(i.p_mw().p50(), 97);
+  EXPECT_DOUBLE_EQ(i.p_mw().p90(), 101);
+  EXPECT_DOUBLE_EQ(i.q_mvar().p10(), 30);
+  EXPECT_DOUBLE_EQ(i.q_mvar().p50(), 31);
+  EXPECT_DOUBLE_EQ(i.q_mvar().p90(), 33);
+  EXPECT_EQ(i.scheduled_p_mw(), 0);
+  EXPECT_EQ(i.scheduled_q_mvar(), 0);
+  EXPECT_FALSE(i.has_measured_p_mw());
+  ASSERT_EQ(forecast.inputs_size(), 1);
+  EXPECT_EQ(forecast.inputs(0), "metered load history ...");
+}
+
+}  // namespace
+}  // namespace tsodso::api
