@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Run deploy/run-local.sh --replicas 2 on a fresh demo state, stop it with
 # SIGTERM after a while, and check what a newcomer would see: the TSO
-# (following the feed
-# through the second replica) prints events of every kind the gateway
-# produces, its flexibility, validated merit order list, traffic lights
+# (following the feed through the second replica) prints events of every
+# kind the gateway produces, its flexibility, validated merit order list, traffic lights
 # and forecasts; each aggregator its receipts; the operator sees the
 # acknowledgement; nothing is left running.
 set -euo pipefail
