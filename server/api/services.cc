@@ -518,14 +518,8 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServ
         if (net != nullptr && scenario != nullptr) {
           auto qualified = store::QualifiedAssetsOf(db, party.id, absl::Now());
           if (!qualified.ok()) return qualified.status();
-          std::vector<int> buses;
-          for (const std::string& id : *qualified) {
-            auto asset = ctx_.grids->assets.find(id);
-            if (asset != ctx_.grids->assets.end() && asset->second.pcc_id == schedule->pcc_id) {
-              buses.push_back(net->grid->BusIndex(asset->second.bus));
-            }
-          }
-          breaches = core::ScheduleBreaches(*net, scenario->model, *schedule, buses);
+          breaches =
+              core::ScheduleBreaches(*net, scenario->model, *schedule, core::BusesOf(*ctx_.grids, *net, *qualified));
         }
 
         auto latest = store::LockScheduleHead(db, schedule->portfolio_id);

@@ -7,6 +7,7 @@
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 #include "store/forecast_store.h"
+#include "store/prequalification_store.h"
 #include "store/schedule_store.h"
 
 namespace tsodso::app {
@@ -48,6 +49,23 @@ void ForecastPublisher::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+absl::StatusOr<std::vector<core::PlacedBaseline>> ForecastPublisher::PlaceSchedules(store::PgConnection& db,
+                                                                                    const core::PccNetwork& net,
+                                                                                    absl::Time from, absl::Time to,
+                                                                                    absl::Time now) {
+  auto portfolios = store::ReadPortfolioBaselines(db, net.pcc_id, from, to, now);
+  if (!portfolios.ok()) return portfolios.status();
+  std::vector<core::PlacedBaseline> out;
+  for (store::PortfolioBaseline& p : *portfolios) {
+    // Where the DSO knows the portfolio to be: its aggregator's qualified
+    // assets below this PCC.
+    auto qualified = store::QualifiedAssetsOf(db, p.party_id, now);
+    if (!qualified.ok()) return qualified.status();
+    out.push_back({core::BusesOf(*grids_, net, *qualified), std::move(p.baseline)});
+  }
+  return out;
+}
+
 absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::ForecastKind kind, absl::Time now,
                                       absl::Time from, absl::Time to) {
   const std::string& pcc = scenario.model.pcc_id;
@@ -58,8 +76,15 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
       [&](store::PgConnection& db) { return store::ReadPccBaseline(db, pcc, from, to, now); });
   if (!baseline.ok()) return baseline.status();
   const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
+  std::vector<core::PlacedBaseline> placed;
+  if (net != nullptr) {
+    auto placed_read = pool_.Run<std::vector<core::PlacedBaseline>>(
+        [&](store::PgConnection& db) { return PlaceSchedules(db, *net, from, to, now); });
+    if (!placed_read.ok()) return placed_read.status();
+    placed = std::move(*placed_read);
+  }
   auto intervals =
-      core::ForecastPcc(scenario.model, history->series, *baseline, net, now, from, to, kind, zone_, options);
+      core::ForecastPcc(scenario.model, history->series, *baseline, net, now, from, to, kind, zone_, options, placed);
   if (!intervals.ok()) return intervals.status();
 
   v1::Forecast f;

@@ -33,7 +33,7 @@ constexpr char kSelectIntervals[] =
     "FROM schedule_intervals WHERE portfolio_id = $1 AND revision = $2 ORDER BY start_time";
 constexpr char kSelectPccWindow[] =
     "SELECT s.portfolio_id, s.revision, s.resolution_minutes, extract(epoch FROM i.start_time)::bigint, i.p_mw, "
-    "i.q_mvar IS NULL, coalesce(i.q_mvar, 0) FROM schedules s JOIN schedule_intervals i "
+    "i.q_mvar IS NULL, coalesce(i.q_mvar, 0), s.party_id FROM schedules s JOIN schedule_intervals i "
     "ON i.portfolio_id = s.portfolio_id AND i.revision = s.revision "
     "WHERE s.pcc_id = $1 AND s.end_time > to_timestamp($2::bigint) AND s.first_start < to_timestamp($3::bigint) "
     "AND s.received_at <= to_timestamp($4::bigint / 1000000.0) "
@@ -120,8 +120,12 @@ absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::strin
   return out;
 }
 
-absl::StatusOr<core::PccBaseline> ReadPccBaseline(PgConnection& conn, const std::string& pcc_id, absl::Time from,
-                                                  absl::Time to, absl::Time as_of) {
+namespace {
+
+// Every revision of the PCC's schedules received by `as_of` that overlaps
+// [from, to), with its intervals inside the window, in portfolio order.
+absl::StatusOr<std::vector<core::Schedule>> ReadPccSchedules(PgConnection& conn, const std::string& pcc_id,
+                                                             absl::Time from, absl::Time to, absl::Time as_of) {
   auto rows = conn.Exec(kSelectPccWindow,
                         {pcc_id, absl::ToUnixSeconds(from), absl::ToUnixSeconds(to), absl::ToUnixMicros(as_of)});
   if (!rows.ok()) return rows.status();
@@ -135,10 +139,36 @@ absl::StatusOr<core::PccBaseline> ReadPccBaseline(PgConnection& conn, const std:
       s.pcc_id = pcc_id;
       s.revision = revision;
       s.resolution = absl::Minutes(rows->Int64(i, 2));
+      s.submitted_by = rows->Text(i, 7);
     }
     out.back().intervals.push_back(IntervalAt(*rows, i, 3));
   }
-  return core::AggregateBaseline(out, from, to);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<core::PccBaseline> ReadPccBaseline(PgConnection& conn, const std::string& pcc_id, absl::Time from,
+                                                  absl::Time to, absl::Time as_of) {
+  auto schedules = ReadPccSchedules(conn, pcc_id, from, to, as_of);
+  if (!schedules.ok()) return schedules.status();
+  return core::AggregateBaseline(*schedules, from, to);
+}
+
+absl::StatusOr<std::vector<PortfolioBaseline>> ReadPortfolioBaselines(PgConnection& conn, const std::string& pcc_id,
+                                                                      absl::Time from, absl::Time to,
+                                                                      absl::Time as_of) {
+  auto schedules = ReadPccSchedules(conn, pcc_id, from, to, as_of);
+  if (!schedules.ok()) return schedules.status();
+  std::vector<PortfolioBaseline> out;
+  for (size_t first = 0; first < schedules->size();) {
+    size_t last = first;
+    while (last < schedules->size() && (*schedules)[last].portfolio_id == (*schedules)[first].portfolio_id) ++last;
+    const std::vector<core::Schedule> own(schedules->begin() + first, schedules->begin() + last);
+    out.push_back({own.front().portfolio_id, own.front().submitted_by, core::AggregateBaseline(own, from, to)});
+    first = last;
+  }
+  return out;
 }
 
 absl::StatusOr<std::optional<std::pair<absl::Time, absl::Time>>> ScheduleBreachSpan(PgConnection& conn,

@@ -43,6 +43,15 @@ absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::strin
 absl::StatusOr<core::PccBaseline> ReadPccBaseline(PgConnection& conn, const std::string& pcc_id, absl::Time from,
                                                   absl::Time to, absl::Time as_of);
 
+// The same per portfolio, each with the aggregator that submitted it.
+struct PortfolioBaseline {
+  std::string portfolio_id;
+  std::string party_id;
+  core::PccBaseline baseline;
+};
+absl::StatusOr<std::vector<PortfolioBaseline>> ReadPortfolioBaselines(PgConnection& conn, const std::string& pcc_id,
+                                                                      absl::Time from, absl::Time to, absl::Time as_of);
+
 // Return the ISPs [first, last + 15 min) where the portfolio's schedules
 // breach a limit from `since` on; nullopt when nowhere.
 absl::StatusOr<std::optional<std::pair<absl::Time, absl::Time>>> ScheduleBreachSpan(PgConnection& conn,

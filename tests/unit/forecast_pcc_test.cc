@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "core/common/time.h"
 #include "sample_ders.h"
 
 namespace tsodso::core {
@@ -77,6 +78,47 @@ TEST_F(PccForecastTest, ProductionThatVariesFromDayToDayWidensTheBandAndTheFlexi
   EXPECT_LT(i.p_down_mw.p10, i.p_down_mw.p90);
   EXPECT_NEAR(i.p_down_mw.p10, 0.2 * 20, 1e-6);
   EXPECT_NEAR(i.p_down_mw.p90, 0.8 * 20, 1e-6);
+}
+
+// One feeder of two buses, the second on a line rated 60 A at 20 kV
+// (about 2.1 MVA), with 1 MW + 0.3 Mvar at each bus.
+PccNetwork TinyNetwork() {
+  GridModel m;
+  m.slack_bus = "S";
+  m.base_mva = 10;
+  m.buses = {{"S", 20, 0.9, 1.1, 0, 0}, {"A", 20, 0.9, 1.1, 1, 0.3}, {"B", 20, 0.9, 1.1, 1, 0.3}};
+  m.branches = {{"S", "A", 0.5, 0.5, 400, true}, {"A", "B", 0.5, 0.5, 60, true}};
+  auto grid = RadialGrid::Build(m, "tiny");
+  EXPECT_TRUE(grid.ok()) << grid.status();
+  PccNetwork net;
+  net.pcc_id = "PS_TEST";
+  net.grid = std::make_shared<const RadialGrid>(std::move(*grid));
+  return net;
+}
+
+TEST_F(PccForecastTest, TheOutlookTurnsYellowWhereAPlacedScheduleLoadsALineNearItsRating) {
+  const PccModel model = ConstantLoad(2);  // the buses' own load: no scaling
+  const PccNetwork net = TinyNetwork();
+  const Series history = LoadHistoryFromModel(model, issued_ - absl::Hours(24 * 60), issued_);
+  const absl::Time busy = from_ + absl::Minutes(30);
+  auto plain = ForecastPcc(model, history, {}, &net, issued_, from_, to_, ForecastKind::kIntraday, zone_);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  for (const PccForecastInterval& i : *plain) EXPECT_EQ(i.outlook.state, LightState::kGreen) << Rfc3339(i.start);
+  // A portfolio at bus B schedules 1 MW more consumption in one ISP: the
+  // line to B then carries about 2 MVA of its 2.1.
+  const PlacedBaseline at_b{{net.grid->BusIndex("B")}, {{busy, {1.0, 0.0}}}};
+  auto scheduled =
+      ForecastPcc(model, history, at_b.baseline, &net, issued_, from_, to_, ForecastKind::kIntraday, zone_, {}, {at_b});
+  ASSERT_TRUE(scheduled.ok()) << scheduled.status();
+  for (const PccForecastInterval& i : *scheduled) {
+    if (i.start == busy) {
+      EXPECT_EQ(i.outlook.state, LightState::kYellow);
+      EXPECT_EQ(i.outlook.reason, LightReason::kThermalLimit);
+      EXPECT_NEAR(i.p_mw.p50, 3.0, 1e-9);
+    } else {
+      EXPECT_EQ(i.outlook.state, LightState::kGreen) << Rfc3339(i.start);
+    }
+  }
 }
 
 }  // namespace

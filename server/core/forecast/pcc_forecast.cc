@@ -47,8 +47,18 @@ PccModel AtState(const PccModel& model, double load_mw, double load_q_per_p, con
 
 // Whether the network at this state comes near a limit, and which.
 absl::StatusOr<Light> Outlook(const PccNetwork& net, const PccModel& stressed, absl::Time start,
-                              const PccForecastOptions& options) {
-  const GridState state = GridStateAt(net, stressed, start, kStep);
+                              const PccForecastOptions& options, const std::vector<PlacedBaseline>& placed) {
+  GridState state = GridStateAt(net, stressed, start, kStep);
+  // Scheduled consumption is a negative injection at the portfolio's buses.
+  for (const PlacedBaseline& p : placed) {
+    if (p.buses.empty()) continue;
+    const PqPoint pq = BaselineOver(p.baseline, start, kStep);
+    const double share = 1.0 / static_cast<double>(p.buses.size());
+    for (int bus : p.buses) {
+      state.injections[static_cast<size_t>(bus)].p -= pq.p * share;
+      state.injections[static_cast<size_t>(bus)].q -= pq.q * share;
+    }
+  }
   auto flow = SolvePowerFlow(*net.grid, &state.injections);
   if (!flow.ok()) {
     // A state the sweep cannot solve is far beyond any limit.
@@ -82,7 +92,8 @@ absl::StatusOr<std::vector<PccForecastInterval>> ForecastPcc(const PccModel& mod
                                                              const PccBaseline& baseline, const PccNetwork* network,
                                                              absl::Time issued_at, absl::Time from, absl::Time to,
                                                              ForecastKind kind, const absl::TimeZone& zone,
-                                                             const PccForecastOptions& options) {
+                                                             const PccForecastOptions& options,
+                                                             const std::vector<PlacedBaseline>& placed) {
   auto load = ForecastLoad(load_history, issued_at, from, to, kind, options.method, zone);
   if (!load.ok()) return load.status();
   std::vector<PccForecastInterval> out;
@@ -124,7 +135,7 @@ absl::StatusOr<std::vector<PccForecastInterval>> ForecastPcc(const PccModel& mod
       // High load with little production, and little load with much.
       for (const PccModel& stressed :
            {AtState(model, l.p90, q_per_p, bands, 0), AtState(model, l.p10, q_per_p, bands, 2)}) {
-        auto light = Outlook(*network, stressed, start, options);
+        auto light = Outlook(*network, stressed, start, options, placed);
         if (!light.ok()) return light.status();
         if (light->state != LightState::kGreen && f.outlook.state == LightState::kGreen) f.outlook = *light;
       }

@@ -39,6 +39,14 @@ struct PccForecastInterval {
   Light outlook;
 };
 
+// A portfolio's schedules placed on the network for the outlook: its
+// baseline spread equally over the buses of its qualified assets, as the
+// schedule check on submission places it.
+struct PlacedBaseline {
+  std::vector<int> buses;
+  PccBaseline baseline;
+};
+
 struct PccForecastOptions {
   ForecastMethod method;
   // Days either side of the target date whose same time of day forms the
@@ -52,12 +60,14 @@ struct PccForecastOptions {
 // is the PCC's measured load (MW, before DER injections) on a 15-minute
 // grid; only what ended by `issued_at` is read. The exchange band combines
 // the load's and the DERs' bands as independent: each side's half-width
-// is the root of the sum of squares.
+// is the root of the sum of squares. With a network, `placed` puts the
+// portfolios' schedules on it for the outlook.
 absl::StatusOr<std::vector<PccForecastInterval>> ForecastPcc(const PccModel& model, const Series& load_history,
                                                              const PccBaseline& baseline, const PccNetwork* network,
                                                              absl::Time issued_at, absl::Time from, absl::Time to,
                                                              ForecastKind kind, const absl::TimeZone& zone,
-                                                             const PccForecastOptions& options = {});
+                                                             const PccForecastOptions& options = {},
+                                                             const std::vector<PlacedBaseline>& placed = {});
 
 // Return the PCC's load (MW) per 15-minute interval of [from, to) from the
 // model's load profile: the demo's stand-in for metered history.

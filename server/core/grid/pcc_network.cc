@@ -52,6 +52,18 @@ ResourceBook BookOf(const GridCatalog& grids, const std::map<std::string, Qualif
   return book;
 }
 
+std::vector<int> BusesOf(const GridCatalog& grids, const PccNetwork& network,
+                         const std::vector<std::string>& asset_ids) {
+  std::vector<int> buses;
+  for (const std::string& id : asset_ids) {
+    auto asset = grids.assets.find(id);
+    if (asset != grids.assets.end() && asset->second.pcc_id == network.pcc_id) {
+      buses.push_back(network.grid->BusIndex(asset->second.bus));
+    }
+  }
+  return buses;
+}
+
 GridState GridStateAt(const PccNetwork& network, const PccModel& model, absl::Time start, absl::Duration step) {
   const RadialGrid& grid = *network.grid;
   const GridModel& m = grid.model();

@@ -65,6 +65,11 @@ ResourceBook BookOf(const GridCatalog& grids, const std::map<std::string, Qualif
 // summing to 1 (within 1e-6). Errors name `source`, the group and the bus.
 absl::Status CheckPlacement(const PccNetwork& network, const PccModel& model, const std::string& source);
 
+// Return the buses of those of `asset_ids` that the registry places below
+// the network's PCC (where the DSO knows a portfolio's assets to be).
+std::vector<int> BusesOf(const GridCatalog& grids, const PccNetwork& network,
+                         const std::vector<std::string>& asset_ids);
+
 // The private grid state of one interval.
 struct GridState {
   // Every bus load times this factor makes the PCC's load of the interval.
