@@ -1,7 +1,5 @@
 #include "app/forecast_publisher.h"
 
-#include <set>
-
 #include "api/convert.h"
 #include "core/common/time.h"
 #include "spdlog/spdlog.h"
@@ -49,19 +47,24 @@ void ForecastPublisher::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-absl::StatusOr<std::vector<core::PlacedBaseline>> ForecastPublisher::PlaceSchedules(store::PgConnection& db,
-                                                                                    const core::PccNetwork& net,
-                                                                                    absl::Time from, absl::Time to,
-                                                                                    absl::Time now) {
-  auto portfolios = store::ReadPortfolioBaselines(db, net.pcc_id, from, to, now);
+absl::StatusOr<std::vector<core::PlacedBaseline>> ForecastPublisher::ReadSchedules(store::PgConnection& db,
+                                                                                   const std::string& pcc,
+                                                                                   absl::Time from, absl::Time to,
+                                                                                   absl::Time now) {
+  auto portfolios = store::ReadPortfolioBaselines(db, pcc, from, to, now);
   if (!portfolios.ok()) return portfolios.status();
+  const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
   std::vector<core::PlacedBaseline> out;
   for (store::PortfolioBaseline& p : *portfolios) {
-    // Where the DSO knows the portfolio to be: its aggregator's qualified
-    // assets below this PCC.
-    auto qualified = store::QualifiedAssetsOf(db, p.party_id, now);
-    if (!qualified.ok()) return qualified.status();
-    out.push_back({core::BusesOf(*grids_, net, *qualified), std::move(p.baseline)});
+    core::PlacedBaseline placed{{}, std::move(p.baseline)};
+    if (net != nullptr) {
+      // Where the DSO knows the portfolio to be: its aggregator's
+      // qualified assets below this PCC.
+      auto qualified = store::QualifiedAssetsOf(db, p.party_id, now);
+      if (!qualified.ok()) return qualified.status();
+      placed.buses = core::BusesOf(*grids_, *net, *qualified);
+    }
+    out.push_back(std::move(placed));
   }
   return out;
 }
@@ -72,19 +75,21 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
   core::PccForecastOptions options;
   auto history = history_(scenario, now - options.method.lookback - absl::Hours(24), now);
   if (!history.ok()) return history.status();
-  auto baseline = pool_.Run<core::PccBaseline>(
-      [&](store::PgConnection& db) { return store::ReadPccBaseline(db, pcc, from, to, now); });
-  if (!baseline.ok()) return baseline.status();
-  const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
-  std::vector<core::PlacedBaseline> placed;
-  if (net != nullptr) {
-    auto placed_read = pool_.Run<std::vector<core::PlacedBaseline>>(
-        [&](store::PgConnection& db) { return PlaceSchedules(db, *net, from, to, now); });
-    if (!placed_read.ok()) return placed_read.status();
-    placed = std::move(*placed_read);
+  // The portfolios' schedules as known now, read once: their sum moves the
+  // exchange, each placed at its assets for the outlook.
+  auto placed = pool_.Run<std::vector<core::PlacedBaseline>>(
+      [&](store::PgConnection& db) { return ReadSchedules(db, pcc, from, to, now); });
+  if (!placed.ok()) return placed.status();
+  core::PccBaseline baseline;
+  for (const core::PlacedBaseline& p : *placed) {
+    for (const auto& [isp, pq] : p.baseline) {
+      baseline[isp].p += pq.p;
+      baseline[isp].q += pq.q;
+    }
   }
+  const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
   auto intervals =
-      core::ForecastPcc(scenario.model, history->series, *baseline, net, now, from, to, kind, zone_, options, placed);
+      core::ForecastPcc(scenario.model, history->series, baseline, net, now, from, to, kind, zone_, options, *placed);
   if (!intervals.ok()) return intervals.status();
 
   v1::Forecast f;
@@ -96,10 +101,7 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
   f.add_inputs(history->description);
   f.add_inputs("DER production: per-unit profiles of scenario '" + scenario.name +
                "'; weather: the typical meteorological year (stand-in for a weather forecast)");
-  std::set<absl::Time> scheduled_isps;
-  for (const auto& [isp, pq] : *baseline) scheduled_isps.insert(isp);
-  f.add_inputs(api::kSchedulesInput + std::to_string(scheduled_isps.size()) +
-               " ISP(s) with a baseline, as known at issue");
+  f.add_inputs(api::kSchedulesInput + std::to_string(baseline.size()) + " ISP(s) with a baseline, as known at issue");
   if (net != nullptr) f.add_inputs("outlook: the DSO's network model");
   for (const core::PccForecastInterval& i : *intervals) api::ToProto(i, f.add_intervals());
 
