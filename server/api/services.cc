@@ -140,14 +140,16 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
         // area's shape and the schedules describe other parties' portfolios.
         const bool aggregator = party.role == core::Role::kAggregator;
         const absl::Time first = core::AlignDown(from, scenario->interval);
-        core::PccBaseline baseline;
+        const core::PccNetwork* net = ctx_.grids->Find(request->pcc_id());
+        std::vector<core::PlacedBaseline> placed;
         if (!aggregator) {
-          auto read = ctx_.pool->Run<core::PccBaseline>([&](store::PgConnection& db) {
-            return store::ReadPccBaseline(db, request->pcc_id(), first, to, absl::Now());
+          auto read = ctx_.pool->Run<std::vector<core::PlacedBaseline>>([&](store::PgConnection& db) {
+            return store::ReadPlacedSchedules(db, request->pcc_id(), first, to, absl::Now(), *ctx_.grids, net);
           });
           if (!read.ok()) return read.status();
-          baseline = std::move(*read);
+          placed = std::move(*read);
         }
+        const core::PccBaseline baseline = core::SumBaselines(placed);
         const auto intervals =
             core::ComputeRange(scenario->model, first, to, scenario->interval, request->include_vertices(), &baseline);
         if (aggregator && request->include_vertices()) {
@@ -159,7 +161,6 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
         response->set_scenario(scenario->name);
         response->set_interval_minutes(static_cast<int32_t>(absl::ToInt64Minutes(scenario->interval)));
         response->set_breakdown_note(note);
-        const core::PccNetwork* net = ctx_.grids->Find(request->pcc_id());
         if (request->include_grid_limited()) {
           // What the DSO's network allows is for the TSO (DESIGN: parties).
           if (aggregator) {
@@ -180,7 +181,7 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
           v1::FlexibilityInterval* out = response->add_intervals();
           ToProto(f, request->include_vertices(), breakdown ? &classes : nullptr, out);
           if (!request->include_grid_limited()) continue;
-          auto grid = core::GridLimitedAt(*net, scenario->model, f.start, scenario->interval);
+          auto grid = core::GridLimitedAt(*net, scenario->model, f.start, scenario->interval, {}, placed);
           // A failure here is the DSO's own model, never the caller's request.
           if (!grid.ok()) return absl::InternalError(absl::StrCat("grid-limited area: ", grid.status().ToString()));
           ToProto(*grid, request->include_vertices(), out->mutable_grid_limited());

@@ -80,17 +80,19 @@ absl::StatusOr<int> FlexPublisher::PublishNow() {
     if (sc == nullptr) continue;
     const absl::Time from = core::AlignDown(now, sc->interval);
     const absl::Time to = from + absl::Hours(config_.horizon_hours);
-    auto baseline = pool_.Run<core::PccBaseline>(
-        [&](store::PgConnection& db) { return store::ReadPccBaseline(db, pcc, from, to, now); });
-    if (!baseline.ok()) return baseline.status();
-    const auto horizon = core::ComputeRange(sc->model, from, to, sc->interval, false, &*baseline);
-    core::Envelope env{core::Topic::kFlexibility, pcc, "",
-                       core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
     // Beside what the DERs could do, what the DSO's network lets them do.
     const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
+    auto placed = pool_.Run<std::vector<core::PlacedBaseline>>([&](store::PgConnection& db) {
+      return store::ReadPlacedSchedules(db, pcc, from, to, now, net != nullptr ? *grids_ : core::GridCatalog{}, net);
+    });
+    if (!placed.ok()) return placed.status();
+    const core::PccBaseline baseline = core::SumBaselines(*placed);
+    const auto horizon = core::ComputeRange(sc->model, from, to, sc->interval, false, &baseline);
+    core::Envelope env{core::Topic::kFlexibility, pcc, "",
+                       core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
     std::vector<std::optional<core::GridLimitedFlex>> grid;
     for (const core::FlexInterval& f : net != nullptr ? horizon : std::vector<core::FlexInterval>{}) {
-      auto g = core::GridLimitedAt(*net, sc->model, f.start, sc->interval);
+      auto g = core::GridLimitedAt(*net, sc->model, f.start, sc->interval, {}, *placed);
       // An interval whose area fails goes out without it; the others and
       // the DERs' own figures still do.
       if (!g.ok()) {

@@ -5,7 +5,6 @@
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 #include "store/forecast_store.h"
-#include "store/prequalification_store.h"
 #include "store/schedule_store.h"
 
 namespace tsodso::app {
@@ -47,28 +46,6 @@ void ForecastPublisher::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-absl::StatusOr<std::vector<core::PlacedBaseline>> ForecastPublisher::ReadSchedules(store::PgConnection& db,
-                                                                                   const std::string& pcc,
-                                                                                   absl::Time from, absl::Time to,
-                                                                                   absl::Time now) {
-  auto portfolios = store::ReadPortfolioBaselines(db, pcc, from, to, now);
-  if (!portfolios.ok()) return portfolios.status();
-  const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
-  std::vector<core::PlacedBaseline> out;
-  for (store::PortfolioBaseline& p : *portfolios) {
-    core::PlacedBaseline placed{{}, std::move(p.baseline)};
-    if (net != nullptr) {
-      // Where the DSO knows the portfolio to be: its aggregator's
-      // qualified assets below this PCC.
-      auto qualified = store::QualifiedAssetsOf(db, p.party_id, now);
-      if (!qualified.ok()) return qualified.status();
-      placed.buses = core::BusesOf(*grids_, *net, *qualified);
-    }
-    out.push_back(std::move(placed));
-  }
-  return out;
-}
-
 absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::ForecastKind kind, absl::Time now,
                                       absl::Time from, absl::Time to) {
   const std::string& pcc = scenario.model.pcc_id;
@@ -77,17 +54,12 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
   if (!history.ok()) return history.status();
   // The portfolios' schedules as known now, read once: their sum moves the
   // exchange, each placed at its assets for the outlook.
-  auto placed = pool_.Run<std::vector<core::PlacedBaseline>>(
-      [&](store::PgConnection& db) { return ReadSchedules(db, pcc, from, to, now); });
-  if (!placed.ok()) return placed.status();
-  core::PccBaseline baseline;
-  for (const core::PlacedBaseline& p : *placed) {
-    for (const auto& [isp, pq] : p.baseline) {
-      baseline[isp].p += pq.p;
-      baseline[isp].q += pq.q;
-    }
-  }
   const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
+  auto placed = pool_.Run<std::vector<core::PlacedBaseline>>([&](store::PgConnection& db) {
+    return store::ReadPlacedSchedules(db, pcc, from, to, now, net != nullptr ? *grids_ : core::GridCatalog{}, net);
+  });
+  if (!placed.ok()) return placed.status();
+  const core::PccBaseline baseline = core::SumBaselines(*placed);
   auto intervals =
       core::ForecastPcc(scenario.model, history->series, baseline, net, now, from, to, kind, zone_, options, *placed);
   if (!intervals.ok()) return intervals.status();

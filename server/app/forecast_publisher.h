@@ -32,10 +32,6 @@ class ForecastPublisher {
 
  private:
   void Run();
-  // Read each portfolio's schedules of [from, to) at the PCC, placed at its
-  // aggregator's qualified assets when the PCC has a network.
-  absl::StatusOr<std::vector<core::PlacedBaseline>> ReadSchedules(store::PgConnection& db, const std::string& pcc,
-                                                                  absl::Time from, absl::Time to, absl::Time now);
   // Issue one forecast of [from, to) for the PCC and store it with its
   // event in one transaction.
   absl::Status Issue(const core::FlexScenario& scenario, core::ForecastKind kind, absl::Time now, absl::Time from,

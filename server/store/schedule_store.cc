@@ -1,5 +1,7 @@
 #include "store/schedule_store.h"
 
+#include "store/prequalification_store.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -36,7 +38,8 @@ constexpr char kSelectPccWindow[] =
     "i.q_mvar IS NULL, coalesce(i.q_mvar, 0), s.party_id FROM schedules s JOIN schedule_intervals i "
     "ON i.portfolio_id = s.portfolio_id AND i.revision = s.revision "
     "WHERE s.pcc_id = $1 AND s.end_time > to_timestamp($2::bigint) AND s.first_start < to_timestamp($3::bigint) "
-    "AND s.received_at <= to_timestamp($4::bigint / 1000000.0) "
+    "AND s.revision = (SELECT max(l.revision) FROM schedules l WHERE l.portfolio_id = s.portfolio_id "
+    "AND l.received_at <= to_timestamp($4::bigint / 1000000.0)) "
     "AND i.start_time < to_timestamp($3::bigint) "
     "AND i.start_time + make_interval(mins => s.resolution_minutes) > to_timestamp($2::bigint) "
     "ORDER BY s.portfolio_id, s.revision, i.start_time";
@@ -122,7 +125,7 @@ absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::strin
 
 namespace {
 
-// Every revision of the PCC's schedules received by `as_of` that overlaps
+// Each portfolio's latest revision received by `as_of`, when it overlaps
 // [from, to), with its intervals inside the window, in portfolio order.
 absl::StatusOr<std::vector<core::Schedule>> ReadPccSchedules(PgConnection& conn, const std::string& pcc_id,
                                                              absl::Time from, absl::Time to, absl::Time as_of) {
@@ -148,24 +151,26 @@ absl::StatusOr<std::vector<core::Schedule>> ReadPccSchedules(PgConnection& conn,
 
 }  // namespace
 
-absl::StatusOr<core::PccBaseline> ReadPccBaseline(PgConnection& conn, const std::string& pcc_id, absl::Time from,
-                                                  absl::Time to, absl::Time as_of) {
+absl::StatusOr<std::vector<core::PlacedBaseline>> ReadPlacedSchedules(PgConnection& conn, const std::string& pcc_id,
+                                                                      absl::Time from, absl::Time to, absl::Time as_of,
+                                                                      const core::GridCatalog& grids,
+                                                                      const core::PccNetwork* network) {
   auto schedules = ReadPccSchedules(conn, pcc_id, from, to, as_of);
   if (!schedules.ok()) return schedules.status();
-  return core::AggregateBaseline(*schedules, from, to);
-}
-
-absl::StatusOr<std::vector<PortfolioBaseline>> ReadPortfolioBaselines(PgConnection& conn, const std::string& pcc_id,
-                                                                      absl::Time from, absl::Time to,
-                                                                      absl::Time as_of) {
-  auto schedules = ReadPccSchedules(conn, pcc_id, from, to, as_of);
-  if (!schedules.ok()) return schedules.status();
-  std::vector<PortfolioBaseline> out;
+  std::vector<core::PlacedBaseline> out;
   for (size_t first = 0; first < schedules->size();) {
     size_t last = first;
     while (last < schedules->size() && (*schedules)[last].portfolio_id == (*schedules)[first].portfolio_id) ++last;
     const std::vector<core::Schedule> own(schedules->begin() + first, schedules->begin() + last);
-    out.push_back({own.front().portfolio_id, own.front().submitted_by, core::AggregateBaseline(own, from, to)});
+    core::PlacedBaseline placed{{}, core::AggregateBaseline(own, from, to)};
+    if (network != nullptr) {
+      // Where the DSO knows the portfolio to be: its aggregator's
+      // qualified assets below this PCC.
+      auto qualified = QualifiedAssetsOf(conn, own.front().submitted_by, as_of);
+      if (!qualified.ok()) return qualified.status();
+      placed.buses = core::BusesOf(grids, *network, *qualified);
+    }
+    out.push_back(std::move(placed));
     first = last;
   }
   return out;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/grid/pcc_network.h"
 #include "core/schedules/baseline.h"
 #include "core/schedules/schedule.h"
 #include "core/validation/traffic_light.h"
@@ -37,20 +38,14 @@ struct StoredSchedule {
 absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::string& portfolio_id, int64_t revision,
                                             absl::Time as_of);
 
-// Return the aggregated baseline of the PCC's schedules over [from, to) as
-// known at `as_of` (core::AggregateBaseline of every revision received by
-// then).
-absl::StatusOr<core::PccBaseline> ReadPccBaseline(PgConnection& conn, const std::string& pcc_id, absl::Time from,
-                                                  absl::Time to, absl::Time as_of);
-
-// The same per portfolio, each with the aggregator that submitted it.
-struct PortfolioBaseline {
-  std::string portfolio_id;
-  std::string party_id;
-  core::PccBaseline baseline;
-};
-absl::StatusOr<std::vector<PortfolioBaseline>> ReadPortfolioBaselines(PgConnection& conn, const std::string& pcc_id,
-                                                                      absl::Time from, absl::Time to, absl::Time as_of);
+// Return each portfolio's baseline of its schedules at the PCC over
+// [from, to) as known at `as_of` (core::AggregateBaseline of the revisions
+// received by then), placed at its aggregator's assets qualified at `as_of`
+// below the PCC when `network` is given (else with no buses).
+absl::StatusOr<std::vector<core::PlacedBaseline>> ReadPlacedSchedules(PgConnection& conn, const std::string& pcc_id,
+                                                                      absl::Time from, absl::Time to, absl::Time as_of,
+                                                                      const core::GridCatalog& grids,
+                                                                      const core::PccNetwork* network);
 
 // Return the ISPs [first, last + 15 min) where the portfolio's schedules
 // breach a limit from `since` on; nullopt when nowhere.

@@ -135,15 +135,19 @@ TEST(ScheduleTest, TheAggregatedBaselineMovesThePccOperatingPointForTheTsoOnly) 
   ASSERT_EQ(before->intervals_size(), 8);
   EXPECT_FALSE(before->intervals(0).has_scheduled());
 
-  // Revision 1 for the whole day, revision 2 for its first hour only.
+  // Revision 1 for the whole day, then revision 2 for its first hour only:
+  // the latest revision is the portfolio's schedule.
   ASSERT_TRUE(agg1->SubmitSchedule(Schedule("b-1", 1, 2.0)).ok());
+  auto with_first = tso->GetFlexibility(Tomorrows(2));
+  ASSERT_TRUE(with_first.ok()) << with_first.status();
+  EXPECT_NEAR(with_first->intervals(5).scheduled().p_mw(), 2.5, 1e-9);
   ASSERT_TRUE(agg1->SubmitSchedule(Schedule("b-2", 2, 7.0, 4)).ok());
   auto after = tso->GetFlexibility(Tomorrows(2));
   ASSERT_TRUE(after.ok()) << after.status();
   ASSERT_EQ(after->intervals_size(), 8);
   for (int i = 0; i < 8; ++i) {
-    const double p = (i < 4 ? 7.0 : 2.0) + 0.1 * (i % 10);
-    const double q = i % 2 == 0 ? -0.5 : 0.0;
+    const double p = i < 4 ? 7.0 + 0.1 * (i % 10) : 0.0;
+    const double q = i < 4 && i % 2 == 0 ? -0.5 : 0.0;
     const auto& was = before->intervals(i);
     const auto& now = after->intervals(i);
     EXPECT_NEAR(now.scheduled().p_mw(), p, 1e-9) << i;
@@ -306,6 +310,18 @@ TEST(ScheduleTest, AScheduleThatWouldBreakALimitIsAcceptedWithWarningsAndTheLigh
     EXPECT_EQ(r->warnings(i).interval_start().seconds(), Tomorrow() + 900 * i);
     EXPECT_NE(r->warnings(i).reason(), v1::SCHEDULE_WARNING_REASON_UNSPECIFIED);
   }
+  // The TSO's grid-limited figures start from the scheduled operating
+  // point: there the feeder is beyond its limit.
+  auto grid_view = [&] {
+    v1::GetFlexibilityRequest f = Tomorrows(1);
+    f.set_include_grid_limited(true);
+    return gw->ClientAs("tso")->GetFlexibility(f);
+  };
+  auto breached = grid_view();
+  ASSERT_TRUE(breached.ok()) << breached.status();
+  ASSERT_EQ(breached->intervals_size(), 4);
+  EXPECT_NEAR(breached->intervals(0).scheduled().p_mw(), 12, 1e-9);
+  EXPECT_FALSE(breached->intervals(0).grid_limited().operating_point_within_limits());
   ASSERT_TRUE(tso.WaitForEvents(1)) << gw->Log();
   const v1::Event yellow = tso.events()[0];
   EXPECT_EQ(yellow.traffic_light().light().state(), v1::TRAFFIC_LIGHT_STATE_YELLOW);
@@ -326,6 +342,10 @@ TEST(ScheduleTest, AScheduleThatWouldBreakALimitIsAcceptedWithWarningsAndTheLigh
   EXPECT_EQ(green.traffic_light().previous_state(), v1::TRAFFIC_LIGHT_STATE_YELLOW);
   EXPECT_EQ(green.traffic_light().light().start().seconds(), Tomorrow());
   EXPECT_EQ(green.traffic_light().light().end().seconds(), Tomorrow() + 8 * 900);
+  auto relieved = grid_view();
+  ASSERT_TRUE(relieved.ok()) << relieved.status();
+  EXPECT_FALSE(relieved->intervals(0).has_scheduled());
+  EXPECT_TRUE(relieved->intervals(0).grid_limited().operating_point_within_limits());
 }
 
 }  // namespace

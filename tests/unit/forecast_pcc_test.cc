@@ -121,5 +121,33 @@ TEST_F(PccForecastTest, TheOutlookTurnsYellowWhereAPlacedScheduleLoadsALineNearI
   }
 }
 
+TEST_F(PccForecastTest, GridLimitedFiguresStartFromTheScheduledOperatingPoint) {
+  const PccModel model = ConstantLoad(2);
+  const PccNetwork net = TinyNetwork();
+  const absl::Duration isp = absl::Minutes(15);
+  auto plain = GridLimitedAt(net, model, from_, isp);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_TRUE(plain->within_limits);
+  // 0.8 MW more at B: the exchange rises by that and a little loss, still
+  // within the line's rating.
+  const int b = net.grid->BusIndex("B");
+  const PlacedBaseline some{{b}, {{from_, {0.8, 0.0}}}};
+  auto scheduled = GridLimitedAt(net, model, from_, isp, {}, {some});
+  ASSERT_TRUE(scheduled.ok()) << scheduled.status();
+  EXPECT_TRUE(scheduled->within_limits);
+  EXPECT_GT(scheduled->operating.p - plain->operating.p, 0.8);
+  EXPECT_LT(scheduled->operating.p - plain->operating.p, 0.9);
+  // 1.5 MW more: the line to B is beyond its rating at the operating point.
+  const PlacedBaseline too_much{{b}, {{from_, {1.5, 0.0}}}};
+  auto over = GridLimitedAt(net, model, from_, isp, {}, {too_much});
+  ASSERT_TRUE(over.ok()) << over.status();
+  EXPECT_FALSE(over->within_limits);
+  // A schedule elsewhere in time changes nothing.
+  const PlacedBaseline later{{b}, {{from_ + isp, {1.5, 0.0}}}};
+  auto other = GridLimitedAt(net, model, from_, isp, {}, {later});
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_DOUBLE_EQ(other->operating.p, plain->operating.p);
+}
+
 }  // namespace
 }  // namespace tsodso::core

@@ -165,29 +165,30 @@ Schedule Revision(const std::string& portfolio, int64_t revision, absl::Time sta
   return s;
 }
 
-TEST(BaselineTest, TheHighestRevisionCoveringAnIspCountsPerPortfolioAndPortfoliosAdd) {
+TEST(BaselineTest, APortfoliosLatestRevisionIsItsScheduleAndPortfoliosAdd) {
   const absl::Time t0 = absl::FromUnixSeconds(1795000500);  // an ISP start
   ASSERT_EQ(t0, AlignDown(t0, absl::Minutes(15)));
   const absl::Duration isp = absl::Minutes(15);
-  // Revision 1 covers four ISPs; revision 2 replaces the middle two only.
+  // Revision 1 covers four ISPs; revision 2, the middle two only, replaces
+  // it wholly (as it does for the traffic light).
   const std::vector<Schedule> revisions = {
       Revision("a", 1, t0, 15, {1, 2, 3, 4}, 0.5), Revision("a", 2, t0 + isp, 15, {10, 20}),
       Revision("b", 7, t0 + 2 * isp, 60, {5}, 1.0),  // one hour: the same P in each ISP
   };
   const PccBaseline b = AggregateBaseline(revisions, t0, t0 + 8 * isp);
-  ASSERT_EQ(b.size(), 6u);  // ISPs 0..5; 6 and 7 have no schedule
-  EXPECT_DOUBLE_EQ(b.at(t0).p, 1);
-  EXPECT_DOUBLE_EQ(b.at(t0).q, 0.5);
+  ASSERT_EQ(b.size(), 5u);       // ISPs 1..5
+  EXPECT_FALSE(b.contains(t0));  // only revision 1 said something here
   EXPECT_DOUBLE_EQ(b.at(t0 + isp).p, 10);
   EXPECT_DOUBLE_EQ(b.at(t0 + isp).q, 0);  // revision 2 has no Q: no change
   EXPECT_DOUBLE_EQ(b.at(t0 + 2 * isp).p, 20 + 5);
   EXPECT_DOUBLE_EQ(b.at(t0 + 2 * isp).q, 1.0);
-  EXPECT_DOUBLE_EQ(b.at(t0 + 3 * isp).p, 4 + 5);
+  EXPECT_DOUBLE_EQ(b.at(t0 + 3 * isp).p, 5);
   EXPECT_DOUBLE_EQ(b.at(t0 + 5 * isp).p, 5);
   EXPECT_FALSE(b.contains(t0 + 6 * isp));
   // The order of the input does not matter.
   const std::vector<Schedule> reversed(revisions.rbegin(), revisions.rend());
   EXPECT_DOUBLE_EQ(AggregateBaseline(reversed, t0, t0 + 8 * isp).at(t0 + isp).p, 10);
+  EXPECT_FALSE(AggregateBaseline(reversed, t0, t0 + 8 * isp).contains(t0));
 }
 
 TEST(BaselineTest, FiveMinuteSchedulesAreAveragedOverTheIsp) {

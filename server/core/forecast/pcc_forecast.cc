@@ -49,15 +49,9 @@ PccModel AtState(const PccModel& model, double load_mw, double load_q_per_p, con
 absl::StatusOr<Light> Outlook(const PccNetwork& net, const PccModel& stressed, absl::Time start,
                               const PccForecastOptions& options, const std::vector<PlacedBaseline>& placed) {
   GridState state = GridStateAt(net, stressed, start, kStep);
-  // Scheduled consumption is a negative injection at the portfolio's buses.
-  for (const PlacedBaseline& p : placed) {
-    if (p.buses.empty()) continue;
-    const PqPoint pq = BaselineOver(p.baseline, start, kStep);
-    const double share = 1.0 / static_cast<double>(p.buses.size());
-    for (int bus : p.buses) {
-      state.injections[static_cast<size_t>(bus)].p -= pq.p * share;
-      state.injections[static_cast<size_t>(bus)].q -= pq.q * share;
-    }
+  for (const auto& [bus, injection] : ScheduledInjections(placed, start, kStep)) {
+    state.injections[static_cast<size_t>(bus)].p += injection.p;
+    state.injections[static_cast<size_t>(bus)].q += injection.q;
   }
   auto flow = SolvePowerFlow(*net.grid, &state.injections);
   if (!flow.ok()) {

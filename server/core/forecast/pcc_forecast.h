@@ -15,6 +15,7 @@
 #include "core/forecast/load_forecast.h"
 #include "core/forecast/series.h"
 #include "core/grid/pcc_network.h"
+#include "core/schedules/baseline.h"
 #include "core/validation/traffic_light.h"
 
 namespace tsodso::core {
@@ -37,14 +38,6 @@ struct PccForecastInterval {
   // production, or low load and high production) brings a line to 90 % of
   // its rating or a voltage to within 0.01 pu of its band.
   Light outlook;
-};
-
-// A portfolio's schedules placed on the network for the outlook: its
-// baseline spread equally over the buses of its qualified assets, as the
-// schedule check on submission places it.
-struct PlacedBaseline {
-  std::vector<int> buses;
-  PccBaseline baseline;
 };
 
 struct PccForecastOptions {

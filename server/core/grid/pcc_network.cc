@@ -101,12 +101,17 @@ GridState GridStateAt(const PccNetwork& network, const PccModel& model, absl::Ti
 }
 
 absl::StatusOr<GridLimitedFlex> GridLimitedAt(const PccNetwork& network, const PccModel& model, absl::Time start,
-                                              absl::Duration step, const GridAreaOptions& options) {
+                                              absl::Duration step, const GridAreaOptions& options,
+                                              const std::vector<PlacedBaseline>& placed) {
   const GridState state = GridStateAt(network, model, start, step);
   std::vector<PlacedDer> ders;
   for (size_t bus = 0; bus < state.der_regions.size(); ++bus) {
     if (state.der_regions[bus].empty()) continue;
     ders.push_back({static_cast<int>(bus), state.der_regions[bus], state.der_operating[bus]});
+  }
+  // A schedule is a fixed injection: a region of one point.
+  for (const auto& [bus, injection] : ScheduledInjections(placed, start, step)) {
+    ders.push_back({bus, ConvexPolygon::Hull({injection}), injection});
   }
   auto area = ComputeGridAwareArea(*network.grid, state.load_scale, ders, options);
   if (!area.ok()) return area.status();

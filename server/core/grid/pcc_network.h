@@ -15,6 +15,7 @@
 #include "core/grid/grid_area.h"
 #include "core/grid/grid_model.h"
 #include "core/prequalification/prequalification.h"
+#include "core/schedules/baseline.h"
 #include "core/validation/merit_order.h"
 
 namespace tsodso::core {
@@ -102,8 +103,11 @@ struct GridLimitedFlex {
 // (an area takes tens of milliseconds per interval).
 inline constexpr absl::Duration kMaxGridLimitedWindow = absl::Hours(48);
 
-// Return the grid-limited flexibility of [start, start + step).
+// Return the grid-limited flexibility of [start, start + step), with the
+// portfolios' schedules (`placed`) fixed at their buses: they move the
+// operating point, not what the DERs may do around it.
 absl::StatusOr<GridLimitedFlex> GridLimitedAt(const PccNetwork& network, const PccModel& model, absl::Time start,
-                                              absl::Duration step, const GridAreaOptions& options = {});
+                                              absl::Duration step, const GridAreaOptions& options = {},
+                                              const std::vector<PlacedBaseline>& placed = {});
 
 }  // namespace tsodso::core

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
 
 namespace tsodso::core {
 namespace {
@@ -35,26 +36,45 @@ std::pair<PqPoint, absl::Duration> MeanOver(const Schedule& s, absl::Time start)
 }  // namespace
 
 PccBaseline AggregateBaseline(const std::vector<Schedule>& revisions, absl::Time from, absl::Time to) {
-  // Per portfolio, its revisions from the highest down.
-  std::map<std::string, std::vector<const Schedule*>> by_portfolio;
+  // Per portfolio, its latest revision.
+  std::map<std::string, const Schedule*> latest;
   for (const Schedule& s : revisions) {
-    if (!s.intervals.empty()) by_portfolio[s.portfolio_id].push_back(&s);
-  }
-  for (auto& [id, list] : by_portfolio) {
-    std::sort(list.begin(), list.end(), [](const Schedule* a, const Schedule* b) { return a->revision > b->revision; });
+    const Schedule*& current = latest[s.portfolio_id];
+    if (current == nullptr || s.revision > current->revision) current = &s;
   }
   PccBaseline out;
   for (absl::Time isp = AlignDown(from, kIspLength); isp < to; isp += kIspLength) {
-    for (const auto& [id, list] : by_portfolio) {
-      for (const Schedule* s : list) {
-        const auto [mean, covered] = MeanOver(*s, isp);
-        if (covered <= absl::ZeroDuration()) continue;
-        PqPoint& total = out[isp];
-        total.p += mean.p;
-        total.q += mean.q;
-        break;
-      }
+    for (const auto& [id, s] : latest) {
+      const auto [mean, covered] = MeanOver(*s, isp);
+      if (covered <= absl::ZeroDuration()) continue;
+      PqPoint& total = out[isp];
+      total.p += mean.p;
+      total.q += mean.q;
     }
+  }
+  return out;
+}
+
+PccBaseline SumBaselines(const std::vector<PlacedBaseline>& portfolios) {
+  PccBaseline sum;
+  for (const PlacedBaseline& p : portfolios) {
+    for (const auto& [isp, pq] : p.baseline) {
+      sum[isp].p += pq.p;
+      sum[isp].q += pq.q;
+    }
+  }
+  return sum;
+}
+
+std::vector<std::pair<int, PqPoint>> ScheduledInjections(const std::vector<PlacedBaseline>& placed, absl::Time start,
+                                                         absl::Duration step) {
+  std::vector<std::pair<int, PqPoint>> out;
+  for (const PlacedBaseline& p : placed) {
+    if (p.buses.empty()) continue;
+    const PqPoint pq = BaselineOver(p.baseline, start, step);
+    if (pq.p == 0 && pq.q == 0) continue;
+    const double share = 1.0 / static_cast<double>(p.buses.size());
+    for (int bus : p.buses) out.push_back({bus, {-pq.p * share, -pq.q * share}});
   }
   return out;
 }
