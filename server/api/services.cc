@@ -143,8 +143,10 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
         const core::PccNetwork* net = ctx_.grids->Find(request->pcc_id());
         std::vector<core::PlacedBaseline> placed;
         if (!aggregator) {
+          // Placed on the network only when the grid-limited figures need it.
+          const core::PccNetwork* place_on = request->include_grid_limited() ? net : nullptr;
           auto read = ctx_.pool->Run<std::vector<core::PlacedBaseline>>([&](store::PgConnection& db) {
-            return store::ReadPlacedSchedules(db, request->pcc_id(), first, to, absl::Now(), *ctx_.grids, net);
+            return store::ReadPlacedSchedules(db, request->pcc_id(), first, to, absl::Now(), *ctx_.grids, place_on);
           });
           if (!read.ok()) return read.status();
           placed = std::move(*read);
@@ -193,9 +195,11 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
 grpc::ServerUnaryReactor* ForecastServiceImpl::GetForecast(grpc::CallbackServerContext* call,
                                                            const v1::GetForecastRequest* request,
                                                            v1::Forecast* response) {
-  return RunUnary(
+  // The stored issue comes from a database worker; reading the measured
+  // load (a file) and the intervals' arithmetic stay off it.
+  return RunComputed(
       ctx_, call, "/tsodso.v1.ForecastService/GetForecast", request, response,
-      [this, request, response](const core::Party& party, store::PgConnection& db) -> absl::Status {
+      [this, request, response](const core::Party& party) -> absl::Status {
         if (request->kind() != v1::FORECAST_KIND_DAY_AHEAD && request->kind() != v1::FORECAST_KIND_INTRADAY) {
           return absl::InvalidArgumentError(
               absl::StrCat("kind: ", request->kind(), " is not FORECAST_KIND_DAY_AHEAD or FORECAST_KIND_INTRADAY"));
@@ -216,7 +220,9 @@ grpc::ServerUnaryReactor* ForecastServiceImpl::GetForecast(grpc::CallbackServerC
         }
         const absl::Time now = absl::Now();
         const absl::Time as_of = request->has_as_of() ? FromProto(request->as_of()) : now;
-        auto stored = store::LatestForecast(db, request->pcc_id(), request->kind(), as_of);
+        auto stored = ctx_.pool->Run<std::optional<store::StoredForecast>>([&](store::PgConnection& db) {
+          return store::LatestForecast(db, request->pcc_id(), request->kind(), as_of);
+        });
         if (!stored.ok()) return stored.status();
         if (!stored->has_value()) {
           return absl::NotFoundError(absl::StrCat("no ", v1::ForecastKind_Name(request->kind()), " forecast of PCC '",
@@ -233,7 +239,7 @@ grpc::ServerUnaryReactor* ForecastServiceImpl::GetForecast(grpc::CallbackServerC
         const core::FlexScenario* scenario = flex->Find(request->pcc_id(), core::kCurrentScenario);
         std::optional<core::Series> measured;
         if (scenario != nullptr && ctx_.load_history && from < now) {
-          auto read = ctx_.load_history(*scenario, core::AlignDown(from, absl::Minutes(15)), std::min(to, now));
+          auto read = ctx_.load_history(*scenario, core::AlignDown(from, core::kIsp), std::min(to, now));
           if (read.ok()) measured = std::move(read->series);
         }
         for (const v1::ForecastInterval& i : all.intervals()) {

@@ -17,6 +17,12 @@ namespace tsodso::app {
 namespace fs = std::filesystem;
 namespace {
 
+// Return a path named in the file: relative ones are taken from the file's
+// directory `base`.
+std::string Resolved(const std::string& path, const fs::path& base) {
+  return fs::path(path).is_relative() ? (base / path).lexically_normal().string() : path;
+}
+
 // Reads one YAML mapping and remembers which keys were used, so that every
 // key left over (a typo, an option that does not exist) is reported.
 class Section {
@@ -81,7 +87,7 @@ class Section {
   }
   absl::Status Path(const std::string& key, std::string* out, const fs::path& base, bool required) {
     if (auto st = String(key, out, required); !st.ok()) return st;
-    if (!out->empty() && fs::path(*out).is_relative()) *out = (base / *out).lexically_normal().string();
+    if (!out->empty()) *out = Resolved(*out, base);
     return absl::OkStatus();
   }
   absl::Status Finish() const {
@@ -295,7 +301,7 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
         if (!kv.second.IsMap()) return fx.Error("flexibility.pccs." + pcc, "must map scenario names to files");
         for (const auto& sc : kv.second) {
           std::string file = sc.second.as<std::string>();
-          if (fs::path(file).is_relative()) file = (base / file).lexically_normal().string();
+          file = Resolved(file, base);
           f.scenarios[pcc][sc.first.as<std::string>()] = file;
         }
         if (!f.scenarios[pcc].count("current")) {
@@ -315,7 +321,7 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
         const std::string pcc = kv.first.as<std::string>();
         if (!kv.second.IsScalar()) return gs.Error("grid.pccs." + pcc, "must be a directory");
         std::string dir = kv.second.as<std::string>();
-        if (fs::path(dir).is_relative()) dir = (base / dir).lexically_normal().string();
+        dir = Resolved(dir, base);
         cfg.grid.model_dirs[pcc] = dir;
       }
       TSODSO_TRY(gs.Finish());
@@ -363,7 +369,7 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path) {
           }
           if (!kv.second.IsScalar()) return fc.Error("forecast.history." + pcc, "must be a file");
           std::string file = kv.second.as<std::string>();
-          if (fs::path(file).is_relative()) file = (base / file).lexically_normal().string();
+          file = Resolved(file, base);
           f.history_files[pcc] = file;
         }
       }

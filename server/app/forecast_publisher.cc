@@ -10,8 +10,6 @@
 namespace tsodso::app {
 namespace {
 
-constexpr absl::Duration kIsp = absl::Minutes(15);
-
 v1::ForecastKind ToProto(core::ForecastKind kind) {
   return kind == core::ForecastKind::kDayAhead ? v1::FORECAST_KIND_DAY_AHEAD : v1::FORECAST_KIND_INTRADAY;
 }
@@ -102,7 +100,7 @@ absl::StatusOr<int> ForecastPublisher::IssueDue(absl::Time now) {
   const absl::CivilDay delivery = now >= gate ? today + 1 : today;
   const absl::Time day_start = core::LocalDayStart(delivery, zone_);
   const absl::Time day_end = core::LocalDayStart(delivery + 1, zone_);
-  const absl::Time isp = core::AlignDown(now, kIsp);
+  const absl::Time isp = core::AlignDown(now, core::kIsp);
   for (const auto& [pcc, scenarios] : catalog->by_pcc) {
     const core::FlexScenario* sc = catalog->Find(pcc, core::kCurrentScenario);
     if (sc == nullptr) continue;

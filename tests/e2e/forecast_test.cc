@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/common/time.h"
 #include "e2e/e2e_util.h"
 #include "support/temp_dir.h"
 
@@ -154,6 +155,13 @@ TEST(ForecastTest, GetForecastAnswersTheTsoAndAnAggregatorForItsOwnPccsOnly) {
       {"no kind", Request(v1::FORECAST_KIND_UNSPECIFIED, isp, isp + 3600), "kind: 0"},
       {"from after to", Request(v1::FORECAST_KIND_DAY_AHEAD, isp + 3600, isp), "from: "},
       {"beyond the limit", Request(v1::FORECAST_KIND_DAY_AHEAD, isp, isp + 72 * 3600), "48 hours"},
+      {"no end",
+       [&] {
+         auto r = Request(v1::FORECAST_KIND_DAY_AHEAD, isp, isp + 3600);
+         r.clear_to();
+         return r;
+       }(),
+       "to: required"},
   };
   for (const Case& c : bad) {
     auto answer = tso->GetForecast(c.request);
@@ -176,8 +184,7 @@ TEST(ForecastTest, AMeteredHistoryIsUsedAndItsGapsAreReportedNotFilledBeyondTheS
     for (int64_t t = end - 56 * 86400; t < end; t += 900) {
       if ((t >= short_gap && t < short_gap + 1800) || (t >= long_gap && t < long_gap + 3 * 3600)) continue;
       const double hour = static_cast<double>(t % 86400) / 3600;
-      out << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(t), absl::UTCTimeZone()) << ","
-          << 100 + 20 * std::sin(hour / 24 * 6.283185307) << "\n";
+      out << core::Rfc3339(absl::FromUnixSeconds(t)) << "," << 100 + 20 * std::sin(hour / 24 * 6.283185307) << "\n";
     }
   }
   GatewayOptions opts;
@@ -192,9 +199,8 @@ TEST(ForecastTest, AMeteredHistoryIsUsedAndItsGapsAreReportedNotFilledBeyondTheS
   for (const auto& in : f.inputs()) inputs += in + "\n";
   EXPECT_NE(inputs.find("metered load history"), std::string::npos) << inputs;
   EXPECT_NE(inputs.find("1 gap(s) of up to 60 min interpolated"), std::string::npos) << inputs;
-  const std::string missing =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(long_gap), absl::UTCTimeZone()) + " .. " +
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(long_gap + 3 * 3600), absl::UTCTimeZone());
+  const std::string missing = core::Rfc3339(absl::FromUnixSeconds(long_gap)) + " .. " +
+                              core::Rfc3339(absl::FromUnixSeconds(long_gap + 3 * 3600));
   EXPECT_NE(inputs.find("1 longer gap(s) left missing: " + missing), std::string::npos) << inputs;
   EXPECT_EQ(inputs.find(file), std::string::npos) << "the DSO's file names stay with the DSO";
   // The forecast follows the metered level (the profile's would be other).

@@ -10,6 +10,11 @@ SRC=$1
 BUILD=$2
 out=$(mktemp)
 started=$(date +%s)
+# A bad argument is refused before anything starts.
+if bash "$SRC/deploy/run-local.sh" --no-build --replicas 3 >"$out" 2>&1; then
+  echo "FAIL: --replicas 3 was accepted"; exit 1
+fi
+grep -q -- '--replicas must be 1 or 2' "$out" || { echo "FAIL: no message for --replicas 3"; cat "$out"; exit 1; }
 # A developer's own demo state is set aside and put back afterwards.
 kept=""
 if [[ -e $SRC/var ]]; then

@@ -8,6 +8,10 @@
 
 namespace tsodso::core {
 
+// Imbalance settlement period: the market's, the schedules' and the
+// forecasts' quarter hour.
+inline constexpr absl::Duration kIsp = absl::Minutes(15);
+
 // Return t as "2026-11-24T10:15:00Z" (UTC, whole seconds), as messages and
 // logs show it.
 inline std::string Rfc3339(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }

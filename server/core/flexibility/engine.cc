@@ -4,11 +4,9 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/time.h"
 
 namespace tsodso::core {
-namespace {
-constexpr absl::Duration kBaselineIsp = absl::Minutes(15);
-}  // namespace
 
 DerCapability GroupCapability(const DerGroup& g, absl::Time start, absl::Duration step) {
   return Capability(g.der_class, DerState{g.profile ? g.profile(start + step / 2) : 0.0, absl::ToDoubleHours(step)});
@@ -26,8 +24,8 @@ PqPoint BaselineOver(const PccBaseline& baseline, absl::Time start, absl::Durati
   PqPoint sum{0, 0};
   if (step <= absl::ZeroDuration()) return sum;
   const absl::Time end = start + step;
-  for (auto it = baseline.lower_bound(AlignDown(start, kBaselineIsp)); it != baseline.end() && it->first < end; ++it) {
-    const absl::Duration overlap = std::min(end, it->first + kBaselineIsp) - std::max(start, it->first);
+  for (auto it = baseline.lower_bound(AlignDown(start, kIsp)); it != baseline.end() && it->first < end; ++it) {
+    const absl::Duration overlap = std::min(end, it->first + kIsp) - std::max(start, it->first);
     if (overlap <= absl::ZeroDuration()) continue;
     const double weight = absl::FDivDuration(overlap, step);
     sum.p += it->second.p * weight;

@@ -4,12 +4,11 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/time.h"
 #include "core/grid/power_flow.h"
 
 namespace tsodso::core {
 namespace {
-
-constexpr absl::Duration kStep = absl::Minutes(15);
 
 // The value of sorted `v` at quantile q (linear between order statistics).
 double Quantile(std::vector<double>& v, double q) {
@@ -48,8 +47,8 @@ PccModel AtState(const PccModel& model, double load_mw, double load_q_per_p, con
 // Whether the network at this state comes near a limit, and which.
 absl::StatusOr<Light> Outlook(const PccNetwork& net, const PccModel& stressed, absl::Time start,
                               const PccForecastOptions& options, const std::vector<PlacedBaseline>& placed) {
-  GridState state = GridStateAt(net, stressed, start, kStep);
-  for (const auto& [bus, injection] : ScheduledInjections(placed, start, kStep)) {
+  GridState state = GridStateAt(net, stressed, start, kIsp);
+  for (const auto& [bus, injection] : ScheduledInjections(placed, start, kIsp)) {
     state.injections[static_cast<size_t>(bus)].p += injection.p;
     state.injections[static_cast<size_t>(bus)].q += injection.q;
   }
@@ -76,9 +75,9 @@ absl::StatusOr<Light> Outlook(const PccNetwork& net, const PccModel& stressed, a
 
 Series LoadHistoryFromModel(const PccModel& model, absl::Time from, absl::Time to) {
   Series s;
-  s.start = AlignDown(from, kStep);
-  s.step = kStep;
-  for (absl::Time t = s.start; t < to; t += kStep) s.values.push_back(PccLoadAt(model, t, kStep).p);
+  s.start = AlignDown(from, kIsp);
+  s.step = kIsp;
+  for (absl::Time t = s.start; t < to; t += kIsp) s.values.push_back(PccLoadAt(model, t, kIsp).p);
   return s;
 }
 
@@ -94,21 +93,21 @@ absl::StatusOr<std::vector<PccForecastInterval>> ForecastPcc(const PccModel& mod
   out.reserve(load->size());
   for (const QuantilePoint& l : *load) {
     const absl::Time start = l.start;
-    const absl::Time mid = start + kStep / 2;
+    const absl::Time mid = start + kIsp / 2;
     std::vector<Band> bands;
     for (const DerGroup& g : model.groups) bands.push_back(ClimateBand(g, mid, options.climate_days));
     // The load's reactive part keeps the model's ratio at that time.
-    const PqPoint model_load = PccLoadAt(model, start, kStep);
+    const PqPoint model_load = PccLoadAt(model, start, kIsp);
     const double q_per_p = model_load.p != 0 ? model_load.q / model_load.p : 0.0;
-    const PqPoint scheduled = BaselineOver(baseline, start, kStep);
+    const PqPoint scheduled = BaselineOver(baseline, start, kIsp);
 
-    const FlexInterval low = ComputeInterval(AtState(model, l.p50, q_per_p, bands, 0), start, kStep, false, scheduled);
-    const FlexInterval med = ComputeInterval(AtState(model, l.p50, q_per_p, bands, 1), start, kStep, false, scheduled);
-    const FlexInterval high = ComputeInterval(AtState(model, l.p50, q_per_p, bands, 2), start, kStep, false, scheduled);
+    const FlexInterval low = ComputeInterval(AtState(model, l.p50, q_per_p, bands, 0), start, kIsp, false, scheduled);
+    const FlexInterval med = ComputeInterval(AtState(model, l.p50, q_per_p, bands, 1), start, kIsp, false, scheduled);
+    const FlexInterval high = ComputeInterval(AtState(model, l.p50, q_per_p, bands, 2), start, kIsp, false, scheduled);
 
     PccForecastInterval f;
     f.start = start;
-    f.end = start + kStep;
+    f.end = start + kIsp;
     f.scheduled = scheduled;
     // Less production (low state) means more import: the exchange's upper
     // side takes the DERs' low state.

@@ -4,15 +4,15 @@
 #include <map>
 #include <string>
 
+#include "core/common/time.h"
+
 namespace tsodso::core {
 namespace {
 
-constexpr absl::Duration kIspLength = absl::Minutes(15);
-
-// Return the schedule's mean P/Q over [start, start + kIspLength) and how
+// Return the schedule's mean P/Q over [start, start + kIsp) and how
 // much of the ISP it covers (0: not at all).
 std::pair<PqPoint, absl::Duration> MeanOver(const Schedule& s, absl::Time start) {
-  const absl::Time end = start + kIspLength;
+  const absl::Time end = start + kIsp;
   PqPoint sum{0, 0};
   absl::Duration covered = absl::ZeroDuration();
   // Intervals are in time order: skip those that end before the ISP.
@@ -23,13 +23,13 @@ std::pair<PqPoint, absl::Duration> MeanOver(const Schedule& s, absl::Time start)
     const absl::Duration overlap = std::min(end, v.start + s.resolution) - std::max(start, v.start);
     if (overlap <= absl::ZeroDuration()) continue;
     covered += overlap;
-    sum.p += v.p_mw * absl::FDivDuration(overlap, kIspLength);
-    sum.q += v.q_mvar.value_or(0.0) * absl::FDivDuration(overlap, kIspLength);
+    sum.p += v.p_mw * absl::FDivDuration(overlap, kIsp);
+    sum.q += v.q_mvar.value_or(0.0) * absl::FDivDuration(overlap, kIsp);
   }
   if (covered <= absl::ZeroDuration()) return {sum, covered};
   // A partly covered ISP (a 5-minute schedule starting inside it) counts
   // at the mean of what is scheduled.
-  const double scale = absl::FDivDuration(kIspLength, covered);
+  const double scale = absl::FDivDuration(kIsp, covered);
   return {{sum.p * scale, sum.q * scale}, covered};
 }
 
@@ -43,7 +43,7 @@ PccBaseline AggregateBaseline(const std::vector<Schedule>& revisions, absl::Time
     if (current == nullptr || s.revision > current->revision) current = &s;
   }
   PccBaseline out;
-  for (absl::Time isp = AlignDown(from, kIspLength); isp < to; isp += kIspLength) {
+  for (absl::Time isp = AlignDown(from, kIsp); isp < to; isp += kIsp) {
     for (const auto& [id, s] : latest) {
       const auto [mean, covered] = MeanOver(*s, isp);
       if (covered <= absl::ZeroDuration()) continue;

@@ -8,14 +8,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "core/common/time.h"
 #include "core/grid/pcc_network.h"
 #include "core/registry/party_registry.h"
 #include "core/validation/merit_order.h"
 
 namespace tsodso::core {
 
-// Imbalance settlement period.
-inline constexpr absl::Duration kIsp = absl::Minutes(15);
 // How far ahead a MOL may be validated.
 inline constexpr absl::Duration kMaxMolLookahead = absl::Hours(24 * 7);
 
