@@ -34,7 +34,7 @@ struct Network {
 // on random buses, one in five spread over two buses.
 const Network& TheNetwork() {
   static const Network* network = [] {
-    auto feeder = app::LoadGrid(std::string(TSODSO_SOURCE_DIR) + "/../shared/data/grids", 12.66);
+    auto feeder = app::LoadGrid(std::string(TSODSO_SOURCE_DIR) + "/data/grids", 12.66);
     if (!feeder.ok()) {
       std::cerr << "IEEE 33-bus feeder: " << feeder.status() << "\n";
       std::exit(1);

@@ -10,7 +10,7 @@ namespace {
 TEST(GridCheckTest, Ieee33BaseCaseFigures) {
   std::string out, err;
   const int rc = RunCommand({BinPath("tsodso-gatewayd"), "grid", "check", "--model",
-                             std::string(TSODSO_SOURCE_DIR) + "/../shared/data/grids", "--kv", "12.66"},
+                             std::string(TSODSO_SOURCE_DIR) + "/data/grids", "--kv", "12.66"},
                             &out, &err);
   ASSERT_EQ(rc, 0) << out << err;
   EXPECT_NE(out.find("33 buses, 32 branches (32 in service)"), std::string::npos) << out;

@@ -194,12 +194,12 @@ TEST_F(ConfigTest, BaseLoadsAndRelativePathsFollowTheFile) {
 }
 
 TEST_F(ConfigTest, RelativePathsWithDotDotAreNormalisedAndAbsoluteOnesKept) {
-  std::string text = Replace(kBase, "cert: certs/server.crt", "cert: ../shared/certs/server.crt");
+  std::string text = Replace(kBase, "cert: certs/server.crt", "cert: ../pki/certs/server.crt");
   text = Replace(text, "key: certs/server.key", "key: /etc/tsodso/server.key");
   const std::string path = Write(text, "etc/gateway.yaml");
   auto cfg = LoadConfig(path);
   ASSERT_TRUE(cfg.ok()) << cfg.status();
-  EXPECT_EQ(cfg->server.tls.cert_file, dir_ / "shared/certs/server.crt");
+  EXPECT_EQ(cfg->server.tls.cert_file, dir_ / "pki/certs/server.crt");
   EXPECT_EQ(cfg->server.tls.key_file, "/etc/tsodso/server.key");
   EXPECT_EQ(cfg->server.tls.client_ca_file, dir_ / "etc/certs/ca.crt");
 }

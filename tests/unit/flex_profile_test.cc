@@ -23,7 +23,7 @@ namespace {
 
 using ::tsodso::testing::StatusIs;
 
-constexpr char kTmyPath[] = "/work/shared/data/weather/pvgis_tmy_45.0N_8.0E.csv";
+const std::string kTmyPath = std::string(TSODSO_SOURCE_DIR) + "/data/weather/pvgis_tmy_45.0N_8.0E.csv";
 
 absl::Time Utc(int y, int mo, int d, int h, int mi = 0) {
   return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());

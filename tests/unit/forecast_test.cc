@@ -26,7 +26,7 @@ namespace {
 using ::tsodso::testing::StatusIs;
 
 const std::string kTernaLoad =
-    std::string(TSODSO_SOURCE_DIR) + "/../shared/data/load/terna_north_zone_2024_jan-oct_15min.csv";
+    std::string(TSODSO_SOURCE_DIR) + "/data/load/terna_north_zone_2024_jan-oct_15min.csv";
 const std::string kPccLoad = std::string(TSODSO_SOURCE_DIR) + "/config/profiles/pcc-load.csv";
 
 absl::TimeZone Rome() {

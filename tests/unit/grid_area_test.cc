@@ -18,7 +18,7 @@ using core::ConvexPolygon;
 using core::PlacedDer;
 using core::PqPoint;
 
-const std::string kIeee33 = std::string(TSODSO_SOURCE_DIR) + "/../shared/data/grids";
+const std::string kIeee33 = std::string(TSODSO_SOURCE_DIR) + "/data/grids";
 const std::string kPsSud = std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud";
 
 // A feeder S - A - B with a lateral A - C at 10 kV, short cables: losses stay

@@ -11,7 +11,7 @@
 namespace tsodso {
 namespace {
 
-const std::string kGrids = std::string(TSODSO_SOURCE_DIR) + "/../shared/data/grids";
+const std::string kGrids = std::string(TSODSO_SOURCE_DIR) + "/data/grids";
 
 // IEEE 33-bus base case. Published figures: M. E. Baran and F. F. Wu,
 // "Network reconfiguration in distribution systems for loss reduction and
