@@ -21,8 +21,11 @@ command -v docker-compose >/dev/null || fail "docker-compose is not installed (d
 # anchors merged, paths absolute, short forms expanded.
 normalized=$(mktemp)
 trap 'rm -f "$normalized"' EXIT
-docker-compose -f "$COMPOSE" config -q || fail "docker-compose config -q rejects $COMPOSE"
-docker-compose -f "$COMPOSE" config >"$normalized"
+# The file's defaults, as a newcomer gets them: the variables that choose
+# another PostgreSQL image or host port (the stack test sets them) unset.
+compose() { env -u TSODSO_POSTGRES_IMAGE -u TSODSO_GATEWAY_PORT docker-compose -f "$COMPOSE" "$@"; }
+compose config -q || fail "docker-compose config -q rejects $COMPOSE"
+compose config >"$normalized"
 echo "ok    docker-compose config -q"
 
 # python3-yaml comes with docker-compose (a dependency of the Debian package).
@@ -104,8 +107,9 @@ check(str(gw.get("environment", {}).get("TSODSO_DATABASE_DSN", "")).startswith("
 check(f"{os.path.realpath(os.path.join(src, 'config'))}:/opt/tsodso/config:ro" in mounts("gateway"),
       "gateway mounts ../config read-only at /opt/tsodso/config")
 check("certs:/opt/tsodso/var/certs:ro" in mounts("gateway"), "gateway mounts the certs volume read-only")
-check(any(str(p.get("target") if isinstance(p, dict) else p).endswith("50051") for p in gw.get("ports", [])),
-      "gateway publishes port 50051")
+check(any(isinstance(p, dict) and str(p.get("target")) == "50051" and str(p.get("published")) == "50051"
+          for p in gw.get("ports", [])),
+      "gateway publishes port 50051 on the host's 50051")
 check(gw.get("restart") == "unless-stopped", "gateway restarts unless stopped")
 
 for name in ("tso", "agg1", "agg2", "operator"):
