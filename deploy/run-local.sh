@@ -62,7 +62,10 @@ start_gateway() {
   rm -f "$ready"
   "$BIN/tsodso-gatewayd" --config "$ROOT/config/gateway.yaml" --ready-file "$ready" "$@" >"$log" 2>&1 &
   gateways+=($!)
-  for _ in $(seq 1 600); do
+  # Its private PostgreSQL is created on the first start: allow a loaded
+  # machine two minutes.
+  local deadline=$((SECONDS + 120))
+  while ((SECONDS < deadline)); do
     [[ -f $ready ]] && break
     if ! kill -0 "${gateways[-1]}" 2>/dev/null; then
       echo "run-local: gateway $n did not start; its log:" >&2
@@ -71,6 +74,11 @@ start_gateway() {
     fi
     sleep 0.1
   done
+  if [[ ! -f $ready ]]; then
+    echo "run-local: gateway $n is not listening after 120 s; its log:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
   PORT=$(sed -n 's/.*"port": \([0-9]*\).*/\1/p' "$ready")
   echo "run-local: gateway $n listening on 127.0.0.1:$PORT (log: $log)"
 }
@@ -96,10 +104,13 @@ party bash "$ROOT/deploy/demo/aggregator.sh" agg2 agg2-sud-ev PS_SUD config/exam
   --level 2 --every 300
 party bash "$ROOT/deploy/demo/operator.sh"
 
-# The one-shot parts first: the TSO's questions and the operator's orders.
-for _ in $(seq 1 1200); do
+# The one-shot parts first: the TSO's questions and the operator's orders
+# (each waits for what it needs, up to three minutes; on a loaded machine the
+# whole takes a few minutes).
+deadline=$((SECONDS + 600))
+while ((SECONDS < deadline)); do
   [[ -f $VAR/tso.done ]] && ! kill -0 "${parties[-1]}" 2>/dev/null && break
-  sleep 0.1
+  sleep 0.2
 done
 cat <<EOT
 run-local: try, in another terminal:

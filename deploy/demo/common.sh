@@ -5,10 +5,14 @@
 #   TSODSO_CERTS   ca.crt and <party>.crt/key (default var/certs)
 #   TSODSO_STATE   state files and pictures   (default var)
 #   TSODSO_CLI     the tsodso command          (default build/bin/tsodso, else PATH)
+#   TSODSO_TIMEOUT_MS  deadline of each call   (default 60000: a loaded machine
+#                  or a gateway still computing its first figures answers late;
+#                  the CLI's own default of 10 s is for an interactive user)
 DEMO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TSODSO_SERVER=${TSODSO_SERVER:-127.0.0.1:50051}
 TSODSO_CERTS=${TSODSO_CERTS:-$DEMO_ROOT/var/certs}
 TSODSO_STATE=${TSODSO_STATE:-$DEMO_ROOT/var}
+TSODSO_TIMEOUT_MS=${TSODSO_TIMEOUT_MS:-60000}
 if [[ -z ${TSODSO_CLI:-} ]]; then
   if [[ -x $DEMO_ROOT/build/bin/tsodso ]]; then TSODSO_CLI=$DEMO_ROOT/build/bin/tsodso; else TSODSO_CLI=tsodso; fi
 fi
@@ -18,7 +22,7 @@ EXAMPLES=$DEMO_ROOT/config/examples
 # certificate (an array, so that it can run in the background as itself).
 cli_of() {
   CLI=("$TSODSO_CLI" --server "$TSODSO_SERVER" --cert "$TSODSO_CERTS/$1.crt" --key "$TSODSO_CERTS/$1.key"
-    --ca "$TSODSO_CERTS/ca.crt")
+    --ca "$TSODSO_CERTS/ca.crt" --timeout-ms "$TSODSO_TIMEOUT_MS")
 }
 
 as() {  # as PARTY ARGS... : the CLI with PARTY's certificate
@@ -42,20 +46,21 @@ wait_for_gateway() {
 }
 
 # await_event PATTERN SECONDS PARTY ARGS... : run a feed command of the
-# CLI as PARTY until a line matches PATTERN; fail after SECONDS.
+# CLI as PARTY until a line matches PATTERN; fail after SECONDS (wall clock,
+# however busy the machine).
 await_event() {
-  local pattern=$1 seconds=$2 out pid found=1 CLI
+  local pattern=$1 deadline=$((SECONDS + $2)) out pid found=1 CLI
   cli_of "$3"
   shift 3
   out=$(mktemp)
   "${CLI[@]}" "$@" >"$out" 2>&1 &
   pid=$!
-  for _ in $(seq 1 $((seconds * 10))); do
+  while ((SECONDS < deadline)); do
     if grep -q -- "$pattern" "$out"; then
       found=0
       break
     fi
-    sleep 0.1
+    sleep 0.2
   done
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true

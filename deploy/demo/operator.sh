@@ -14,9 +14,13 @@ line=$(as operator curtail --pcc PS_SUD --from "$(hour_from_now 3)" --to "$(hour
   --cap agg1-sud-vpp=2.5 --text "Transformer overload expected at PS Sud")
 echo "$line" | prefixed operator
 id=$(awk '{print $2}' <<<"$line")
-for _ in $(seq 1 90); do
+# agg-1 acknowledges as soon as the order reaches its feed; a loaded machine
+# may take a while.
+deadline=$((SECONDS + 180))
+while true; do
   status=$(as operator curtailment status "$id")
   grep -qE " acknowledged [0-9]" <<<"$status" && break
+  ((SECONDS < deadline)) || break
   sleep 1
 done
 echo "$status" | prefixed operator

@@ -19,18 +19,18 @@ as tso flex --pcc PS_SUD --from "$(hour_from_now 0)" --to "$(hour_from_now 168)"
 
 # Downward (more consumption below PS Sud): the DSO answers each bid on its
 # private network model and the traffic light follows.
-await_event " of agg-1 QUALIFIED" 90 tso subscribe --topic PREQUALIFICATION ||
+await_event " of agg-1 QUALIFIED" 180 tso subscribe --topic PREQUALIFICATION ||
   echo "[tso] agg-1's assets are not prequalified yet; validating anyway"
 as tso mol validate "$EXAMPLES/mol-ps-sud.csv" --direction down | prefixed "tso mol"
 
-await_event "RED (DIRECT_INTERVENTION)" 90 tso subscribe --topic TRAFFIC_LIGHT || true
+await_event "RED (DIRECT_INTERVENTION)" 180 tso subscribe --topic TRAFFIC_LIGHT || true
 as tso traffic-light --pcc PS_SUD | prefixed "tso lights"
 
 # The DSO's forecasts of PS Sud: day-ahead (at the 12:00 gate for the next
 # day; a gateway started before the gate issues one for the rest of today)
 # and intraday, every quarter hour for the coming 6 hours, with the
 # P10-P90 band; the picture shows the band and what was measured.
-await_event "INTRADAY" 90 tso subscribe --topic FORECAST || true
+await_event "INTRADAY" 180 tso subscribe --topic FORECAST || true
 as tso forecast --pcc PS_SUD --kind intraday | sed -n '1,10p' | prefixed "tso forecast"
 as tso forecast --pcc PS_SUD --kind day-ahead --svg "$TSODSO_STATE/ps-sud-forecast.svg" 2>/dev/null |
   sed -n '1,2p' | prefixed "tso forecast"

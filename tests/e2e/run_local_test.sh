@@ -29,15 +29,57 @@ restore() {
   fi
 }
 trap restore EXIT
-# As a newcomer stops it: SIGTERM (as Ctrl-C) once the demo has run a while.
+# The lines the demo prints on its own time: the parties' feeds, and what the
+# TSO prints last. The test waits for each of them (the gateway publishes its
+# first figures when it has computed them, seconds to a minute after it
+# listens, longer on a loaded machine) instead of sleeping a fixed time.
+awaited=(
+  '^\[tso\] #[0-9]* .* FLEXIBILITY pcc=PS_SUD 96 intervals'
+  '^\[tso\] #[0-9]* .* NOTICE pcc='
+  '^\[tso\] #[0-9]* .* BID_LIMITS pcc='
+  '^\[tso\] #[0-9]* .* TRAFFIC_LIGHT pcc='
+  '^\[tso\] #[0-9]* .* PREQUALIFICATION pcc='
+  '^\[tso\] #[0-9]* .* CURTAILMENT pcc=PS_SUD .*caps 2.50 MW in all'
+  '^\[tso\] #[0-9]* .* FORECAST pcc='
+  "^\\[tso\\] PS Sud's day-ahead forecast: "
+  '^\[agg1\] #[0-9]* .* RECEIPT pcc=PS_SUD portfolio agg1-sud-vpp revision'
+  '^\[agg1\] #[0-9]* .* BID_LIMITS pcc=PS_SUD'
+  '^\[agg1\] #[0-9]* .* CURTAILMENT pcc=PS_SUD'
+  '^\[agg1\] notice .* acknowledged at'
+  '^\[agg2\] #[0-9]* .* RECEIPT pcc=PS_SUD portfolio agg2-sud-ev revision'
+  '^\[operator\]   agg-1      acknowledged'
+)
+# await_lines SECONDS: until every awaited line is in the output, the demo
+# has exited or SECONDS have passed; prints what is still missing.
+await_lines() {
+  local deadline=$((SECONDS + $1)) missing p
+  while true; do
+    missing=()
+    for p in "${awaited[@]}"; do grep -q -- "$p" "$out" || missing+=("$p"); done
+    ((${#missing[@]} == 0)) && return 0
+    if ! kill -0 "$demo" 2>/dev/null || ((SECONDS >= deadline)); then
+      printf 'run_local_test: still missing after %d s: %s\n' "$SECONDS" "${missing[@]}"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+# As a newcomer stops it: SIGTERM (as Ctrl-C) once the demo has shown
+# everything. Generous bounds: a bound reached is reported by the checks
+# below, which name the line that is missing.
 BUILD_DIR=$BUILD bash "$SRC/deploy/run-local.sh" --no-build --replicas 2 >"$out" 2>&1 &
 demo=$!
-for _ in $(seq 1 1800); do
+SECONDS=0
+deadline=$((SECONDS + 480))
+while ((SECONDS < deadline)); do
   grep -q '^run-local: Ctrl-C to stop' "$out" && break
   kill -0 "$demo" 2>/dev/null || break
-  sleep 0.1
+  sleep 0.2
 done
-sleep 4
+up=$SECONDS
+if await_lines 180; then
+  echo "run_local_test: the demo was up after ${up} s and had shown every awaited line after ${SECONDS} s"
+fi
 kill -TERM "$demo" 2>/dev/null || true
 rc=0
 wait "$demo" || rc=$?
@@ -103,7 +145,13 @@ grep -q '^\[agg2 prequalify\] agg2-bess-01 .* QUALIFIED ' "$out" || fail "agg-2'
 if grep -q '^\[agg2\] #[0-9]* .* CURTAILMENT' "$out"; then fail "agg-2 received agg-1's curtailment order"; fi
 if grep -q '^\[agg2\] #[0-9]* .* RECEIPT .*agg1-' "$out"; then fail "agg-2 received agg-1's receipt"; fi
 grep -q 'run-local: stopped' "$out" || fail "no clean stop"
-sleep 1
+# run-local.sh has waited for everything it started; a process that is still
+# on its way out gets a few seconds.
+deadline=$((SECONDS + 15))
+while pgrep -f "tsodso-gatewayd --config $SRC/config/gateway.yaml|$SRC/var/gateway/postgres|$SRC/deploy/demo/" \
+  >/dev/null && ((SECONDS < deadline)); do
+  sleep 0.2
+done
 if pgrep -f "tsodso-gatewayd --config $SRC/config/gateway.yaml" >/dev/null; then fail "gateway still running"; fi
 if pgrep -f "$SRC/var/gateway/postgres" >/dev/null; then fail "private PostgreSQL still running"; fi
 if pgrep -f "$SRC/deploy/demo/" >/dev/null; then fail "a demo party is still running"; fi
