@@ -108,6 +108,8 @@ std::string Human(const v1::Event& e) {
       std::snprintf(buf, sizeof buf, "; grid-limited P up/down %.2f/%.2f MW, Q up/down %.2f/%.2f Mvar", g.p_up_mw(),
                     g.p_down_mw(), g.q_up_mvar(), g.q_down_mvar());
       line += g.operating_point_within_limits() ? buf : "; grid-limited: the operating point breaks a DSO limit";
+    } else if (f.grid_limited_pending()) {
+      line += "; grid-limited figures follow";
     }
   }
   if (e.has_bid_limits()) {

@@ -21,10 +21,19 @@ class ComputePool {
   ComputePool(const ComputePool&) = delete;
   ComputePool& operator=(const ComputePool&) = delete;
 
+  // Run `task` on a pool thread; after Shutdown, on the caller's (so that
+  // whoever waits for it is answered).
   void Post(std::function<void()> task) {
     {
       std::lock_guard lock(mu_);
-      queue_.push_back(std::move(task));
+      if (!stopping_) {
+        queue_.push_back(std::move(task));
+        task = nullptr;
+      }
+    }
+    if (task) {
+      task();
+      return;
     }
     cv_.notify_one();
   }

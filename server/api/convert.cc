@@ -136,10 +136,11 @@ void ToProto(const core::GridLimitedFlex& grid, bool with_vertices, v1::GridLimi
 
 std::string EncodeFlexibilityPayload(const core::FlexScenario& scenario, const std::vector<core::FlexInterval>& horizon,
                                      absl::Time computed_at,
-                                     const std::vector<std::optional<core::GridLimitedFlex>>* grid) {
+                                     const std::vector<std::optional<core::GridLimitedFlex>>* grid, bool grid_pending) {
   v1::Event event;
   v1::FlexibilityUpdate* u = event.mutable_flexibility();
   u->set_pcc_id(scenario.model.pcc_id);
+  u->set_grid_limited_pending(grid_pending);
   ToProto(computed_at, u->mutable_computed_at());
   u->set_interval_minutes(static_cast<int32_t>(absl::ToInt64Minutes(scenario.interval)));
   std::string note;

@@ -51,10 +51,12 @@ void ToProto(const core::GridLimitedFlex& grid, bool with_vertices, v1::GridLimi
 
 // Encode a FLEXIBILITY event payload for the coming horizon of a scenario.
 // `grid`, when given, holds the grid-limited flexibility of each interval
-// (none where it could not be computed).
+// (none where it could not be computed); `grid_pending` says that it will
+// follow in another event.
 std::string EncodeFlexibilityPayload(const core::FlexScenario& scenario, const std::vector<core::FlexInterval>& horizon,
                                      absl::Time computed_at,
-                                     const std::vector<std::optional<core::GridLimitedFlex>>* grid = nullptr);
+                                     const std::vector<std::optional<core::GridLimitedFlex>>* grid = nullptr,
+                                     bool grid_pending = false);
 
 core::MeritOrderList FromProto(const v1::ValidateMeritOrderRequest& request);
 void ToProto(const core::MolLine& line, v1::BidResult* out);

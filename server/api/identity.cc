@@ -41,41 +41,85 @@ absl::StatusOr<std::string> IdentityFromPem(const std::string& pem, IdentitySour
   return absl::UnauthenticatedError("client certificate has no URI subject alternative name");
 }
 
-PartyAuthProcessor::PartyAuthProcessor(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source,
-                                       RefusalSink on_refusal)
-    : registry_(std::move(registry)), source_(source), on_refusal_(std::move(on_refusal)) {}
+PartyResolver::PartyResolver(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source)
+    : source_(source), registry_(std::move(registry)) {}
+
+std::shared_ptr<const CallerIdentity> PartyResolver::Resolve(const grpc::AuthContext& auth) {
+  // The properties are written by the TLS handshake only, before any call
+  // of the connection runs, so reading them here races with nothing.
+  const std::vector<grpc::string_ref> pems = auth.FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+  if (pems.empty()) {
+    static const auto* const kNoCertificate =
+        new std::shared_ptr<const CallerIdentity>(std::make_shared<CallerIdentity>(CallerIdentity{
+            nullptr, "(no certificate)", absl::UnauthenticatedError("a client certificate is required")}));
+    return *kNoCertificate;
+  }
+  const absl::string_view pem(pems.front().data(), pems.front().size());
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = by_pem_.find(pem); it != by_pem_.end()) return it->second;
+  }
+  std::string key(pem);
+  std::unique_lock lock(mu_);
+  std::shared_ptr<const CallerIdentity> identity = Identify(key);
+  if (by_pem_.size() >= kMaxCachedCertificates) by_pem_.clear();
+  return by_pem_.try_emplace(std::move(key), std::move(identity)).first->second;
+}
+
+// Called with mu_ held (so registry_ is stable).
+std::shared_ptr<const CallerIdentity> PartyResolver::Identify(const std::string& pem) const {
+  auto identity = IdentityFromPem(pem, source_);
+  if (!identity.ok()) {
+    return std::make_shared<CallerIdentity>(
+        CallerIdentity{nullptr, "(unreadable certificate)", absl::UnauthenticatedError(identity.status().message())});
+  }
+  const core::Party* party = registry_->FindByIdentity(*identity);
+  if (party == nullptr) {
+    spdlog::warn("refusing calls from certificate identity '{}': not in the party registry", *identity);
+    return std::make_shared<CallerIdentity>(
+        CallerIdentity{nullptr, absl::StrCat("(unregistered) ", *identity),
+                       absl::UnauthenticatedError(absl::StrCat("certificate identity '", *identity,
+                                                               "' is not registered with this gateway"))});
+  }
+  // The party stays valid while any call holds it, even after the registry
+  // is replaced.
+  return std::make_shared<CallerIdentity>(
+      CallerIdentity{std::shared_ptr<const core::Party>(registry_, party), party->id, absl::OkStatus()});
+}
+
+void PartyResolver::ReplaceRegistry(std::shared_ptr<const core::PartyRegistry> registry) {
+  std::unique_lock lock(mu_);
+  registry_ = std::move(registry);
+  by_pem_.clear();
+}
+
+size_t PartyResolver::cached_certificates() const {
+  std::shared_lock lock(mu_);
+  return by_pem_.size();
+}
+
+PartyAuthProcessor::PartyAuthProcessor(std::shared_ptr<PartyResolver> resolver, RefusalSink on_refusal)
+    : resolver_(std::move(resolver)), on_refusal_(std::move(on_refusal)) {}
 
 grpc::Status PartyAuthProcessor::Process(const InputMetadata& metadata, grpc::AuthContext* context, OutputMetadata*,
                                          OutputMetadata*) {
-  std::string method = "(unknown method)";
-  if (auto it = metadata.find(":path"); it != metadata.end()) method.assign(it->second.data(), it->second.size());
-  auto refuse = [&](const std::string& who, const std::string& message) {
-    if (on_refusal_) on_refusal_(who, method, "UNAUTHENTICATED");
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, message);
-  };
-  auto pems = context->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-  if (pems.empty()) return refuse("(no certificate)", "a client certificate is required");
-  auto identity = IdentityFromPem(std::string(pems.front().data(), pems.front().size()), source_);
-  if (!identity.ok()) return refuse("(unreadable certificate)", std::string(identity.status().message()));
-  const core::Party* party = registry_->FindByIdentity(*identity);
-  if (party == nullptr) {
-    spdlog::warn("refused a call from certificate identity '{}': not in the party registry", *identity);
-    return refuse(absl::StrCat("(unregistered) ", *identity),
-                  absl::StrCat("certificate identity '", *identity, "' is not registered with this gateway"));
+  std::shared_ptr<const CallerIdentity> caller = resolver_->Resolve(*context);
+  if (caller->party != nullptr) return grpc::Status::OK;
+  if (on_refusal_) {
+    std::string method = "(unknown method)";
+    if (auto it = metadata.find(":path"); it != metadata.end()) method.assign(it->second.data(), it->second.size());
+    on_refusal_(caller->who, method, "UNAUTHENTICATED");
   }
-  context->AddProperty(kPartyProperty, party->id);
-  return grpc::Status::OK;
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(caller->refusal.message()));
 }
 
-absl::StatusOr<const core::Party*> CallerParty(const grpc::ServerContextBase& context,
-                                               const core::PartyRegistry& registry) {
+absl::StatusOr<std::shared_ptr<const core::Party>> CallerParty(const grpc::ServerContextBase& context,
+                                                               PartyResolver& resolver) {
   auto auth = context.auth_context();
   if (!auth) return absl::UnauthenticatedError("no authenticated peer");
-  auto ids = auth->FindPropertyValues(kPartyProperty);
-  if (ids.empty()) return absl::UnauthenticatedError("caller is not a registered party");
-  const core::Party* party = registry.FindById(std::string(ids.front().data(), ids.front().size()));
-  if (party == nullptr) return absl::UnauthenticatedError("caller is not a registered party");
-  return party;
+  std::shared_ptr<const CallerIdentity> caller = resolver.Resolve(*auth);
+  if (caller->party == nullptr) return caller->refusal;
+  return caller->party;
 }
 
 }  // namespace tsodso::api

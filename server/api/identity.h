@@ -6,8 +6,10 @@
 
 #include <functional>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "core/registry/party_registry.h"
 
@@ -19,31 +21,66 @@ enum class IdentitySource { kSubjectCn, kSanUri };
 // URI subject alternative name.
 absl::StatusOr<std::string> IdentityFromPem(const std::string& pem, IdentitySource source);
 
-// Runs before any handler: maps the verified client certificate to a
-// registered party and refuses the call (UNAUTHENTICATED) when there is none.
-// The party id is attached to the call's auth context under kPartyProperty.
+// Who is behind one client certificate: a registered party, or the reason
+// there is none (UNAUTHENTICATED) and what to call the caller in the audit.
+struct CallerIdentity {
+  std::shared_ptr<const core::Party> party;  // null when refused
+  std::string who;                           // party id, or why none: for audit and logs
+  absl::Status refusal;                      // OK when party is set
+};
+
+// Maps verified client certificates to registered parties. A connection's
+// certificate is fixed at its handshake, so the answer is computed once per
+// certificate (keyed by its PEM, which gRPC hands every call of the
+// connection) and every later call is a lookup. Safe to call from any
+// thread; it never writes into gRPC's auth context, which all calls of a
+// connection share.
+class PartyResolver {
+ public:
+  PartyResolver(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source);
+
+  // Return who is behind the client certificate of `auth`.
+  std::shared_ptr<const CallerIdentity> Resolve(const grpc::AuthContext& auth);
+
+  // Answer from `registry` from now on; forgets every certificate seen.
+  void ReplaceRegistry(std::shared_ptr<const core::PartyRegistry> registry);
+
+  // Return how many certificates are remembered.
+  size_t cached_certificates() const;
+
+  // More distinct certificates than this (more than any registry has
+  // parties, renewals included) empty the cache rather than grow it.
+  static constexpr size_t kMaxCachedCertificates = 4096;
+
+ private:
+  std::shared_ptr<const CallerIdentity> Identify(const std::string& pem) const;
+
+  const IdentitySource source_;
+  mutable std::shared_mutex mu_;
+  std::shared_ptr<const core::PartyRegistry> registry_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const CallerIdentity>> by_pem_;
+};
+
+// Runs before any handler: refuses (UNAUTHENTICATED) a call whose verified
+// client certificate maps to no registered party.
 class PartyAuthProcessor : public grpc::AuthMetadataProcessor {
  public:
   // Called for every refused call with (who, method, outcome), so that the
   // refusal is audited like any other call.
   using RefusalSink =
       std::function<void(const std::string& who, const std::string& method, const std::string& outcome)>;
-  PartyAuthProcessor(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source,
-                     RefusalSink on_refusal = nullptr);
+  PartyAuthProcessor(std::shared_ptr<PartyResolver> resolver, RefusalSink on_refusal = nullptr);
   bool IsBlocking() const override { return false; }
   grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
                        OutputMetadata* consumed_auth_metadata, OutputMetadata* response_metadata) override;
 
  private:
-  std::shared_ptr<const core::PartyRegistry> registry_;
-  IdentitySource source_;
+  std::shared_ptr<PartyResolver> resolver_;
   RefusalSink on_refusal_;
 };
 
-inline constexpr char kPartyProperty[] = "tsodso_party_id";
-
-// Return the party the auth processor attached to this call.
-absl::StatusOr<const core::Party*> CallerParty(const grpc::ServerContextBase& context,
-                                               const core::PartyRegistry& registry);
+// Return the party behind this call's client certificate.
+absl::StatusOr<std::shared_ptr<const core::Party>> CallerParty(const grpc::ServerContextBase& context,
+                                                               PartyResolver& resolver);
 
 }  // namespace tsodso::api

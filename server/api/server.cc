@@ -56,7 +56,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   auto creds = grpc::experimental::TlsServerCredentials(creds_options);
   store::DbPool* pool = ctx.pool;
   creds->SetAuthMetadataProcessor(std::make_shared<PartyAuthProcessor>(
-      ctx.registry, tls.identity_source,
+      ctx.identities,
       [pool](const std::string& who, const std::string& method, const std::string& outcome) {
         store::AuditEntry entry{who, method, outcome, "", ""};
         pool->Post([entry](absl::StatusOr<store::PgConnection*> conn) {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <stop_token>
 
 #include "api/compute_pool.h"
 #include "api/convert.h"
@@ -59,6 +60,8 @@ using LoadHistorySource =
 
 struct ServiceContext {
   std::shared_ptr<const core::PartyRegistry> registry;
+  // Who is calling, from the verified client certificate.
+  std::shared_ptr<PartyResolver> identities;
   store::DbPool* pool = nullptr;
   feed::FeedHub* hub = nullptr;
   FeedOptions feed;
@@ -73,7 +76,13 @@ struct ServiceContext {
   ComputePool* compute = nullptr;
   // The PCCs' measured load, for what forecasts compare with.
   LoadHistorySource load_history;
+  // Set when the gateway is stopping: long computations give up
+  // (UNAVAILABLE) rather than hold up the shutdown.
+  std::stop_token stopping;
 };
+
+// Why a computation gave up when the gateway was stopping.
+inline constexpr char kStoppingMessage[] = "gateway is shutting down; ask again";
 
 // Return the status as a caller outside the DSO may see it: storage and
 // internal failures lose their details (database host, SQL), which stay in
@@ -126,7 +135,7 @@ grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerCont
                                    const Request* request, Response* response,
                                    std::function<absl::Status(const core::Party&, store::PgConnection&)> body) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  auto party = CallerParty(*call, *ctx.registry);
+  auto party = CallerParty(*call, *ctx.identities);
   if (!party.ok()) {
     reactor->Finish(ToGrpcStatus(party.status()));
     return reactor;
@@ -162,7 +171,7 @@ grpc::ServerUnaryReactor* RunComputed(ServiceContext& ctx, grpc::CallbackServerC
                                       const Request* request, Response* response,
                                       std::function<absl::Status(const core::Party&)> body) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  auto party = CallerParty(*call, *ctx.registry);
+  auto party = CallerParty(*call, *ctx.identities);
   if (!party.ok()) {
     reactor->Finish(ToGrpcStatus(party.status()));
     return reactor;

@@ -183,6 +183,7 @@ grpc::ServerUnaryReactor* FlexibilityServiceImpl::GetFlexibility(grpc::CallbackS
           v1::FlexibilityInterval* out = response->add_intervals();
           ToProto(f, request->include_vertices(), breakdown ? &classes : nullptr, out);
           if (!request->include_grid_limited()) continue;
+          if (ctx_.stopping.stop_requested()) return absl::UnavailableError(kStoppingMessage);
           auto grid = core::GridLimitedAt(*net, scenario->model, f.start, scenario->interval, {}, placed);
           // A failure here is the DSO's own model, never the caller's request.
           if (!grid.ok()) return absl::InternalError(absl::StrCat("grid-limited area: ", grid.status().ToString()));
@@ -682,7 +683,7 @@ grpc::ServerWriteReactor<v1::Event>* FeedServiceImpl::Subscribe(grpc::CallbackSe
   grpc::ServerWriteReactor<v1::Event>* reactor = SubscribeReactor::Create(ctx_, call, *request);
   // An aggregator that comes back without having acknowledged a curtailment
   // notice it has seen gets it again, as a new event behind its replay.
-  auto party = CallerParty(*call, *ctx_.registry);
+  auto party = CallerParty(*call, *ctx_.identities);
   if (party.ok() && (*party)->role == core::Role::kAggregator) {
     const std::string aggregator = (*party)->id;
     const int64_t seen = request->resume_after_seq();

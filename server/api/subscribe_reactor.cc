@@ -12,7 +12,7 @@ constexpr char kMethod[] = "/tsodso.v1.FeedService/Subscribe";
 
 grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
                                                               const v1::SubscribeRequest& request) {
-  auto party = CallerParty(*call, *ctx.registry);
+  auto party = CallerParty(*call, *ctx.identities);
   auto reactor = std::make_shared<SubscribeReactor>(ctx, call, party.ok() ? *party : nullptr,
                                                     core::Sha256Hex(DeterministicBytes(request)));
   reactor->self_ = reactor;
@@ -37,11 +37,11 @@ grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ct
   return reactor.get();
 }
 
-SubscribeReactor::SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call, const core::Party* party,
-                                   std::string request_digest)
+SubscribeReactor::SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call,
+                                   std::shared_ptr<const core::Party> party, std::string request_digest)
     : ctx_(ctx),
       call_(call),
-      party_(party),
+      party_(std::move(party)),
       request_digest_(std::move(request_digest)),
       queue_(ctx.feed.queue_capacity),
       digest_(EVP_MD_CTX_new()) {
@@ -128,15 +128,27 @@ void SubscribeReactor::ReplayPage(absl::StatusOr<store::PgConnection*> conn) {
 
   bool more = static_cast<int>(events.size()) == ctx_.feed.replay_page;
   int64_t scanned = 0;
+  bool ended = false;
   {
     std::lock_guard lock(mu_);
-    for (core::StoredEvent& e : events) {
-      scanned_seq_ = e.seq;
-      if (core::ShouldDeliver(*party_, filter_, e.envelope)) {
-        queue_.PushReplay(std::make_shared<const core::StoredEvent>(std::move(e)));
+    // Ended while this page was read (cancelled, or the gateway closing):
+    // nothing more to queue, and never go live.
+    ended = finishing_;
+    if (ended) {
+      fetching_ = false;
+    } else {
+      for (core::StoredEvent& e : events) {
+        scanned_seq_ = e.seq;
+        if (core::ShouldDeliver(*party_, filter_, e.envelope)) {
+          queue_.PushReplay(std::make_shared<const core::StoredEvent>(std::move(e)));
+        }
       }
     }
     scanned = scanned_seq_;
+  }
+  if (ended) {
+    Pump();
+    return;
   }
   bool went_live = false;
   if (!more) {
@@ -237,25 +249,21 @@ void SubscribeReactor::OnEvent(const feed::EventPtr& event) {
 }
 
 void SubscribeReactor::OnHeartbeat(int64_t head_seq) {
-  bool cancel = false;
   {
     std::lock_guard lock(mu_);
     // A stream cut while a write is stuck (the client stopped reading but
     // keeps the connection alive) cannot deliver its status: cancel it.
-    if (finishing_ && writing_ && !finish_sent_ && absl::Now() - finishing_since_ > kStalledWriteGrace) {
-      cancel = true;
-    } else if (finishing_ || writing_ || !queue_.empty()) {
+    // Under mu_ and before OnDone, so the call is still there; TryCancel
+    // runs no reactor callback on this thread.
+    if (finishing_ && writing_ && !finish_sent_ && !done_ && absl::Now() - finishing_since_ > kStalledWriteGrace) {
+      spdlog::warn("{}: stream stalled after it was ended; cancelling it", party_->id);
+      call_->TryCancel();
       return;
-    } else {
-      heartbeat_due_ = true;
-      // Never below what this subscriber has already been sent.
-      heartbeat_head_ = std::max(head_seq, scanned_seq_);
     }
-  }
-  if (cancel) {
-    spdlog::warn("{}: stream stalled after it was ended; cancelling it", party_->id);
-    call_->TryCancel();
-    return;
+    if (finishing_ || writing_ || !queue_.empty()) return;
+    heartbeat_due_ = true;
+    // Never below what this subscriber has already been sent.
+    heartbeat_head_ = std::max(head_seq, scanned_seq_);
   }
   Pump();
 }
@@ -269,6 +277,10 @@ void SubscribeReactor::OnClose(const absl::Status& status) {
 }
 
 void SubscribeReactor::OnDone() {
+  {
+    std::lock_guard lock(mu_);
+    done_ = true;  // call_ is gone once this returns
+  }
   ctx_.hub->Unregister(this);
   if (party_ != nullptr) {
     unsigned char md[EVP_MAX_MD_SIZE];

@@ -27,7 +27,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
  public:
   static grpc::ServerWriteReactor<v1::Event>* Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
                                                      const v1::SubscribeRequest& request);
-  SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call, const core::Party* party,
+  SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call, std::shared_ptr<const core::Party> party,
                    std::string request_digest);
   ~SubscribeReactor() override;
 
@@ -53,8 +53,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   static constexpr absl::Duration kStalledWriteGrace = absl::Seconds(5);
 
   ServiceContext& ctx_;
-  grpc::CallbackServerContext* call_;  // valid until OnDone
-  const core::Party* party_;
+  grpc::CallbackServerContext* call_;               // valid until OnDone
+  const std::shared_ptr<const core::Party> party_;  // null when the caller was refused
   core::SubscriptionFilter filter_;
   const std::string request_digest_;
   std::shared_ptr<SubscribeReactor> self_;
@@ -68,6 +68,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   int64_t scanned_seq_ = 0;       // highest seq considered for this subscriber
   int64_t last_written_seq_ = 0;  // highest seq the client has been sent
   bool first_page_ = true;
+  bool done_ = false;  // OnDone has run: call_ must not be used
   bool fetching_ = false;
   bool replay_more_ = true;
   bool live_ = false;

@@ -45,7 +45,7 @@ void FlexPublisher::Start() {
 void FlexPublisher::Stop() {
   {
     std::lock_guard lock(mu_);
-    stop_ = true;
+    stop_.request_stop();
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -71,54 +71,94 @@ bool FlexPublisher::InputsChanged() {
   return changed;
 }
 
-absl::StatusOr<int> FlexPublisher::PublishNow() {
+absl::StatusOr<int> FlexPublisher::PublishNow(bool der_figures_first) {
   auto catalog = holder_.Get();
   const absl::Time now = absl::Now();
-  std::vector<core::EventDraft> drafts;
+  // What every PCC's figures start from: its DERs' own flexibility over the
+  // horizon, around the operating point its portfolios' schedules move.
+  struct PccFigures {
+    const core::FlexScenario* scenario;
+    const core::PccNetwork* network;
+    std::vector<core::PlacedBaseline> placed;
+    std::vector<core::FlexInterval> horizon;
+  };
+  std::vector<PccFigures> pccs;
   for (const auto& [pcc, scenarios] : catalog->by_pcc) {
     const core::FlexScenario* sc = catalog->Find(pcc, core::kCurrentScenario);
     if (sc == nullptr) continue;
     const absl::Time from = core::AlignDown(now, sc->interval);
     const absl::Time to = from + absl::Hours(config_.horizon_hours);
-    // Beside what the DERs could do, what the DSO's network lets them do.
     const core::PccNetwork* net = grids_ ? grids_->Find(pcc) : nullptr;
     auto placed = pool_.Run<std::vector<core::PlacedBaseline>>([&](store::PgConnection& db) {
       return store::ReadPlacedSchedules(db, pcc, from, to, now, net != nullptr ? *grids_ : core::GridCatalog{}, net);
     });
     if (!placed.ok()) return placed.status();
     const core::PccBaseline baseline = core::SumBaselines(*placed);
-    const auto horizon = core::ComputeRange(sc->model, from, to, sc->interval, false, &baseline);
-    core::Envelope env{core::Topic::kFlexibility, pcc, "",
-                       core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
+    auto horizon = core::ComputeRange(sc->model, from, to, sc->interval, false, &baseline);
+    pccs.push_back({sc, net, std::move(*placed), std::move(horizon)});
+  }
+  const core::Envelope env_of_any{core::Topic::kFlexibility, "", "",
+                                  core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
+  auto envelope = [&](const PccFigures& p) {
+    core::Envelope env = env_of_any;
+    env.pcc_id = p.scenario->model.pcc_id;
+    return env;
+  };
+  auto append = [&](const std::vector<core::EventDraft>& drafts) -> absl::Status {
+    if (drafts.empty()) return absl::OkStatus();
+    return pool_
+        .Run<std::vector<core::StoredEvent>>([&](store::PgConnection& db) { return store::AppendEvents(db, drafts); })
+        .status();
+  };
+
+  int published = 0;
+  std::vector<core::EventDraft> drafts;
+  if (der_figures_first) {
+    // The grid-limited area takes seconds per PCC (a linear program per
+    // interval); the DERs' figures need not wait for it.
+    for (const PccFigures& p : pccs) {
+      drafts.push_back({envelope(p), api::EncodeFlexibilityPayload(*p.scenario, p.horizon, now, nullptr,
+                                                                   /*grid_pending=*/p.network != nullptr)});
+    }
+    if (auto st = append(drafts); !st.ok()) return st;
+    published += static_cast<int>(drafts.size());
+    drafts.clear();
+  }
+  for (const PccFigures& p : pccs) {
+    if (der_figures_first && p.network == nullptr) continue;  // already complete
+    // Beside what the DERs could do, what the DSO's network lets them do.
     std::vector<std::optional<core::GridLimitedFlex>> grid;
-    for (const core::FlexInterval& f : net != nullptr ? horizon : std::vector<core::FlexInterval>{}) {
-      auto g = core::GridLimitedAt(*net, sc->model, f.start, sc->interval, {}, *placed);
+    for (const core::FlexInterval& f : p.network != nullptr ? p.horizon : std::vector<core::FlexInterval>{}) {
+      if (stop_.stop_requested()) return absl::CancelledError("stopping");
+      auto g = core::GridLimitedAt(*p.network, p.scenario->model, f.start, p.scenario->interval, {}, p.placed);
       // An interval whose area fails goes out without it; the others and
       // the DERs' own figures still do.
       if (!g.ok()) {
-        spdlog::error("grid-limited flexibility of {} at {}: {}", pcc, core::Rfc3339(f.start),
+        spdlog::error("grid-limited flexibility of {} at {}: {}", p.scenario->model.pcc_id, core::Rfc3339(f.start),
                       std::string(g.status().message()));
       }
       grid.push_back(g.ok() ? std::optional(std::move(*g)) : std::nullopt);
     }
-    drafts.push_back({env, api::EncodeFlexibilityPayload(*sc, horizon, now, net != nullptr ? &grid : nullptr)});
+    drafts.push_back({envelope(p), api::EncodeFlexibilityPayload(*p.scenario, p.horizon, now,
+                                                                 p.network != nullptr ? &grid : nullptr)});
   }
-  if (drafts.empty()) return 0;
-  auto appended = pool_.Run<std::vector<core::StoredEvent>>(
-      [&](store::PgConnection& db) { return store::AppendEvents(db, drafts); });
-  if (!appended.ok()) return appended.status();
-  return static_cast<int>(drafts.size());
+  if (auto st = append(drafts); !st.ok()) return st;
+  return published + static_cast<int>(drafts.size());
 }
 
 void FlexPublisher::Run() {
   absl::Time next = absl::InfinitePast();
   bool first = true;
+  // Set while this replica has not published since it started or took
+  // over: the DERs' figures then go out before the grid-limited ones.
+  bool der_figures_first = true;
   while (true) {
     bool publish = false;
     {
       // Publish at once on start, then look for due work every 2 s.
       std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, first ? std::chrono::seconds(0) : std::chrono::seconds(2), [this] { return stop_; })) {
+      if (cv_.wait_for(lock, first ? std::chrono::seconds(0) : std::chrono::seconds(2),
+                       [this] { return stop_.stop_requested(); })) {
         return;
       }
       first = false;
@@ -146,13 +186,16 @@ void FlexPublisher::Run() {
     const bool leads = leader_ == nullptr || leader_->Hold();
     if (!leads) {
       next = absl::InfinitePast();
+      der_figures_first = true;
       continue;
     }
     if (!publish) continue;
-    auto n = PublishNow();
+    auto n = PublishNow(der_figures_first);
+    if (stop_.stop_requested()) return;
     if (n.ok()) {
-      spdlog::info("published flexibility for {} PCC(s)", *n);
+      spdlog::info("published flexibility for {} PCC(s) ({} event(s))", holder_.Get()->by_pcc.size(), *n);
       next = absl::Now() + absl::Seconds(config_.publish_interval_s);
+      der_figures_first = false;
     } else {
       spdlog::warn("flexibility not published: {}; retrying", std::string(n.status().message()));
       next = absl::Now() + absl::Seconds(10);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 
 #include "absl/status/statusor.h"
@@ -27,10 +28,13 @@ class FlexPublisher {
                 std::shared_ptr<const core::GridCatalog> grids = nullptr, store::LeaderLock* leader = nullptr);
   ~FlexPublisher();
   void Start();
+  // Stop, giving up a computation in progress.
   void Stop();
   // Compute and publish the current scenario of every PCC now; returns
-  // the number of events written.
-  absl::StatusOr<int> PublishNow();
+  // the number of events written. With `der_figures_first`, a PCC with a
+  // network gets its DERs' figures at once, marked grid_limited_pending,
+  // and its grid-limited figures in a second event when computed.
+  absl::StatusOr<int> PublishNow(bool der_figures_first = false);
 
  private:
   void Run();
@@ -44,7 +48,7 @@ class FlexPublisher {
   std::map<std::string, std::filesystem::file_time_type> mtimes_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;
+  std::stop_source stop_;
   std::thread thread_;
 };
 

@@ -38,7 +38,7 @@ void ForecastPublisher::Start() {
 void ForecastPublisher::Stop() {
   {
     std::lock_guard lock(mu_);
-    stop_ = true;
+    stop_.request_stop();
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -125,6 +125,7 @@ absl::StatusOr<int> ForecastPublisher::IssueDue(absl::Time now) {
       const bool due_now =
           due.kind == core::ForecastKind::kDayAhead ? covered < due.from : covered < due.to - absl::Seconds(1);
       if (!due_now) continue;
+      if (stop_.stop_requested()) return issued;
       const absl::Status st = Issue(*sc, due.kind, now, due.from, due.to);
       // A forecast that cannot be made (too little history, a bad window)
       // is logged once per period; anything else (the database away, a
@@ -160,7 +161,7 @@ void ForecastPublisher::Run() {
       issued_for_.clear();
     }
     std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; })) return;
+    if (cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_.stop_requested(); })) return;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 
 #include "absl/status/statusor.h"
@@ -49,7 +50,7 @@ class ForecastPublisher {
   std::map<std::pair<std::string, core::ForecastKind>, absl::Time> issued_for_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;
+  std::stop_source stop_;  // checked between issues, so a stop never waits long
   std::thread thread_;
 };
 

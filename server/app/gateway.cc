@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <stop_token>
 
 #include "absl/strings/str_cat.h"
 #include "api/server.h"
@@ -109,8 +110,16 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     return 1;
   }
   spdlog::info("network models for {} PCC(s), {} registered asset(s)", grids->networks.size(), grids->assets.size());
-  api::ServiceContext ctx{config.registry, &pool, &hub,
-                          config.feed,     &flex, std::make_shared<const core::GridCatalog>(std::move(*grids))};
+  api::ServiceContext ctx;
+  ctx.registry = config.registry;
+  ctx.identities = std::make_shared<api::PartyResolver>(config.registry, config.server.tls.identity_source);
+  ctx.pool = &pool;
+  ctx.hub = &hub;
+  ctx.feed = config.feed;
+  ctx.flex = &flex;
+  ctx.grids = std::make_shared<const core::GridCatalog>(std::move(*grids));
+  std::stop_source stopping;
+  ctx.stopping = stopping.get_token();
   ctx.portfolios = config.portfolios;
   ctx.schedule_horizon.days_ahead = config.schedules.horizon_days;
   absl::LoadTimeZone(config.schedules.time_zone, &ctx.schedule_horizon.zone);  // checked with the configuration
@@ -142,13 +151,15 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   sigwait(&signals, &sig);
   spdlog::info("received {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
-  // Streams end first with UNAVAILABLE and a resume hint; then the server
-  // stops accepting and lets unary calls in flight finish and commit.
+  // Computations in progress give up at once (a grid-limited area takes
+  // seconds); streams end with UNAVAILABLE and a resume hint; then the
+  // server stops accepting and lets unary calls in flight finish and commit.
+  stopping.request_stop();
+  publisher.Stop();
+  forecasts.Stop();
   (*server)->SetServing(false);
   hub.CloseAll(absl::UnavailableError("gateway shutting down"));
   (*server)->Shutdown(absl::Milliseconds(config.shutdown_grace_ms));
-  publisher.Stop();
-  forecasts.Stop();
   tailer.Stop();
   compute.Shutdown();  // its tasks end on the database workers
   pool.Shutdown();

@@ -69,6 +69,8 @@ absl::StatusOr<T> DbPool::Run(std::function<absl::StatusOr<T>(PgConnection&)> wo
     } catch (const std::exception& e) {
       // The waiting thread gets an answer, never a broken promise.
       done->set_value(absl::InternalError(std::string("database task failed: ") + e.what()));
+    } catch (...) {
+      done->set_value(absl::InternalError("database task failed with an unknown exception"));
     }
   });
   return result.get();

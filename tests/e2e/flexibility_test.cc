@@ -278,5 +278,34 @@ TEST(FlexibilityTest, ChangedInputsArePublishedWithoutARestart) {
   EXPECT_NE(gw->Log().find("scenarios reloaded"), std::string::npos);
 }
 
+// With the DSO's network, the grid-limited figures take seconds per PCC:
+// the DERs' own figures go out first, marked as such, and the complete
+// figures for the same horizon follow.
+TEST(FlexibilityTest, DerFiguresComeFirstAndTheGridLimitedFiguresFollow) {
+  GatewayOptions opts;
+  opts.flexibility = true;
+  opts.grid_model_dir = std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud";
+  auto gw = StartGateway(opts);
+  ASSERT_NE(gw, nullptr);
+  v1::SubscribeRequest only_flex;
+  only_flex.add_topics(v1::TOPIC_FLEXIBILITY);
+  FeedCollector tso(*gw, "tso", only_flex);
+  ASSERT_TRUE(tso.WaitForEvents(1)) << gw->Log();
+  const v1::FlexibilityUpdate first = tso.events()[0].flexibility();
+  EXPECT_EQ(first.pcc_id(), "PS_SUD");
+  EXPECT_TRUE(first.grid_limited_pending());
+  ASSERT_EQ(first.intervals_size(), 96);
+  for (const auto& i : first.intervals()) EXPECT_FALSE(i.has_grid_limited());
+
+  ASSERT_TRUE(tso.WaitForEvents(2, 180000)) << gw->Log();
+  const v1::FlexibilityUpdate full = tso.events()[1].flexibility();
+  EXPECT_FALSE(full.grid_limited_pending());
+  ASSERT_EQ(full.intervals_size(), 96);
+  EXPECT_EQ(TimeUtil::ToString(full.intervals(0).start()), TimeUtil::ToString(first.intervals(0).start()));
+  for (const auto& i : full.intervals()) EXPECT_TRUE(i.has_grid_limited()) << TimeUtil::ToString(i.start());
+  // The same DER figures, now with the network's bounds beside them.
+  EXPECT_DOUBLE_EQ(full.intervals(0).p_up_mw(), first.intervals(0).p_up_mw());
+}
+
 }  // namespace
 }  // namespace tsodso::testing

@@ -147,6 +147,38 @@ TEST(OperationsTest, SigtermEndsStreamsWithUnavailableAndExitsZero) {
   EXPECT_NE(gw->Log().find("stopped"), std::string::npos);
 }
 
+// SIGTERM while the gateway computes grid-limited areas (its own FLEXIBILITY
+// figures and a TSO's 48-hour request): the computations give up, the
+// request is answered UNAVAILABLE, and the daemon exits within its grace.
+TEST(OperationsTest, SigtermMidComputationExitsWithinTheGrace) {
+  GatewayOptions opts;
+  opts.flexibility = true;
+  opts.grid_model_dir = std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud";
+  opts.shutdown_grace_ms = 2000;
+  auto gw = StartGateway(opts);
+  ASSERT_NE(gw, nullptr);
+  auto tso = gw->ClientAs("tso");
+  v1::GetFlexibilityRequest req;
+  req.set_pcc_id("PS_SUD");
+  req.set_include_grid_limited(true);
+  const int64_t now_s = absl::ToUnixSeconds(absl::Now());
+  req.mutable_from()->set_seconds(now_s - now_s % 900);
+  req.mutable_to()->set_seconds(now_s - now_s % 900 + 48 * 3600);
+  absl::StatusOr<v1::GetFlexibilityResponse> answer;
+  std::thread request([&] { answer = tso->GetFlexibility(req); });
+  // Both computations are under way: 192 and 96 linear programs of the
+  // grid-aware area take several seconds on this network.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const auto start = std::chrono::steady_clock::now();
+  const int rc = gw->Terminate(20000);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  request.join();
+  EXPECT_EQ(rc, 0) << gw->Log();
+  EXPECT_LT(took.count(), opts.shutdown_grace_ms + 1000) << gw->Log();
+  ASSERT_FALSE(answer.ok()) << "a 48-hour grid-limited answer in 1 s";
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable) << answer.status();
+}
+
 TEST(OperationsTest, UnreachableDatabaseAtStartExitsNonZeroNamingTheHost) {
   GatewayOptions opts;
   opts.dsn = "host=127.0.0.9 port=1 dbname=tsodso user=tsodso connect_timeout=3";

@@ -201,6 +201,24 @@ int GatewayProcess::Terminate(int timeout_ms) {
   return rc;
 }
 
+bool GatewayProcess::Alive() const {
+  if (pid_ <= 0) return false;
+  siginfo_t info{};
+  // WNOWAIT: look without reaping, so Terminate still sees the exit code.
+  if (waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return false;
+  return info.si_pid == 0;
+}
+
+int64_t GatewayProcess::RssKib() const {
+  if (pid_ <= 0) return -1;
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
+  }
+  return -1;
+}
+
 std::string GatewayProcess::Log() const { return ReadAll(log_path_) + ReadAll(log_path_ + ".run"); }
 
 std::unique_ptr<client::Client> GatewayProcess::ClientAs(const std::string& who, int receive_window_bytes) const {

@@ -61,6 +61,10 @@ class GatewayProcess {
   // SIGTERM and wait; return the exit code, or -1 if it did not exit.
   int Terminate(int timeout_ms = 20000);
   bool running() const { return pid_ > 0; }
+  // True while the daemon process has not exited (a crash ends it).
+  bool Alive() const;
+  // Resident memory of the daemon in KiB, from /proc; -1 when unknown.
+  int64_t RssKib() const;
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string Log() const;

@@ -6,7 +6,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <grpc/grpc_security_constants.h>
+
+#include <atomic>
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "support/status_testing.h"
 
@@ -114,6 +119,131 @@ TEST(IdentityFromPemTest, TruncatedPemIsUnauthenticated) {
   ASSERT_GT(pem.size(), 100u);
   EXPECT_TRUE(StatusIs(IdentityFromPem(pem.substr(0, pem.size() / 2), IdentitySource::kSubjectCn),
                        absl::StatusCode::kUnauthenticated));
+}
+
+// An iterator over no properties (its constructor is for subclasses).
+struct NoProperties : grpc::AuthPropertyIterator {
+  NoProperties() : grpc::AuthPropertyIterator() {}
+};
+
+// The auth context gRPC hands a call: the connection's properties, written
+// by the TLS handshake. Writing to it is what a resolver must never do.
+class HandshakeAuthContext : public grpc::AuthContext {
+ public:
+  explicit HandshakeAuthContext(std::string pem) : pem_(std::move(pem)) {}
+  bool IsPeerAuthenticated() const override { return true; }
+  std::vector<grpc::string_ref> GetPeerIdentity() const override { return {}; }
+  std::string GetPeerIdentityPropertyName() const override { return ""; }
+  std::vector<grpc::string_ref> FindPropertyValues(const std::string& name) const override {
+    if (name == GRPC_X509_PEM_CERT_PROPERTY_NAME && !pem_.empty()) return {grpc::string_ref(pem_)};
+    return {};
+  }
+  grpc::AuthPropertyIterator begin() const override { return NoProperties(); }
+  grpc::AuthPropertyIterator end() const override { return NoProperties(); }
+  void AddProperty(const std::string&, const grpc::string_ref&) override { ++writes; }
+  bool SetPeerIdentityPropertyName(const std::string&) override {
+    ++writes;
+    return false;
+  }
+  mutable std::atomic<int> writes{0};
+
+ private:
+  std::string pem_;
+};
+
+std::shared_ptr<const core::PartyRegistry> RegistryOf(std::vector<std::pair<std::string, std::string>> id_cn) {
+  std::vector<core::Party> parties;
+  for (auto& [id, cn] : id_cn) parties.push_back({id, core::Role::kAggregator, cn, {}, true});
+  auto reg = core::PartyRegistry::Create({{"PS_SUD", "Milano PS Sud", {220, 23}}}, std::move(parties), "test");
+  EXPECT_TRUE(reg.ok()) << reg.status();
+  return std::make_shared<const core::PartyRegistry>(std::move(*reg));
+}
+
+TEST(PartyResolverTest, RegisteredCertificateIsItsPartyAndIsParsedOnce) {
+  PartyResolver resolver(RegistryOf({{"agg-1", "agg1.example"}}), IdentitySource::kSubjectCn);
+  HandshakeAuthContext connection(MakeCertPem({"agg1.example", ""}));
+  auto first = resolver.Resolve(connection);
+  ASSERT_NE(first->party, nullptr);
+  EXPECT_EQ(first->party->id, "agg-1");
+  EXPECT_TRUE(first->refusal.ok());
+  // Every later call of the connection gets the same answer object: a lookup.
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(resolver.Resolve(connection).get(), first.get());
+  EXPECT_EQ(resolver.cached_certificates(), 1u);
+  EXPECT_EQ(connection.writes.load(), 0);
+}
+
+TEST(PartyResolverTest, UnregisteredUnreadableAndMissingCertificatesAreRefused) {
+  PartyResolver resolver(RegistryOf({{"agg-1", "agg1.example"}}), IdentitySource::kSubjectCn);
+  HandshakeAuthContext stranger(MakeCertPem({"stranger.example", ""}));
+  auto refused = resolver.Resolve(stranger);
+  EXPECT_EQ(refused->party, nullptr);
+  EXPECT_TRUE(StatusIs(refused->refusal, absl::StatusCode::kUnauthenticated, {"stranger.example", "not registered"}));
+  EXPECT_EQ(refused->who, "(unregistered) stranger.example");
+
+  HandshakeAuthContext garbage("not a certificate");
+  EXPECT_TRUE(StatusIs(resolver.Resolve(garbage)->refusal, absl::StatusCode::kUnauthenticated, {"parsed"}));
+  HandshakeAuthContext none("");
+  auto anonymous = resolver.Resolve(none);
+  EXPECT_TRUE(StatusIs(anonymous->refusal, absl::StatusCode::kUnauthenticated, {"certificate is required"}));
+  EXPECT_EQ(anonymous->who, "(no certificate)");
+  EXPECT_EQ(stranger.writes.load() + garbage.writes.load() + none.writes.load(), 0);
+}
+
+TEST(PartyResolverTest, ReplacedRegistryAnswersFromThenOnAndEarlierPartiesStayValid) {
+  PartyResolver resolver(RegistryOf({{"agg-1", "agg1.example"}}), IdentitySource::kSubjectCn);
+  HandshakeAuthContext agg1(MakeCertPem({"agg1.example", ""}));
+  HandshakeAuthContext agg2(MakeCertPem({"agg2.example", ""}));
+  std::shared_ptr<const core::Party> held = resolver.Resolve(agg1)->party;
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(resolver.Resolve(agg2)->party, nullptr);
+
+  resolver.ReplaceRegistry(RegistryOf({{"agg-2", "agg2.example"}}));
+  EXPECT_EQ(resolver.cached_certificates(), 0u);
+  EXPECT_TRUE(StatusIs(resolver.Resolve(agg1)->refusal, absl::StatusCode::kUnauthenticated, {"not registered"}));
+  ASSERT_NE(resolver.Resolve(agg2)->party, nullptr);
+  EXPECT_EQ(resolver.Resolve(agg2)->party->id, "agg-2");
+  EXPECT_EQ(held->id, "agg-1");  // a call in flight keeps the party it started with
+}
+
+TEST(PartyResolverTest, CacheIsBoundedWhateverTheCertificatesSeen) {
+  PartyResolver resolver(RegistryOf({{"agg-1", "agg1.example"}}), IdentitySource::kSubjectCn);
+  for (size_t i = 0; i < PartyResolver::kMaxCachedCertificates + 100; ++i) {
+    HandshakeAuthContext other("not a certificate " + std::to_string(i));
+    EXPECT_EQ(resolver.Resolve(other)->party, nullptr);
+    ASSERT_LE(resolver.cached_certificates(), PartyResolver::kMaxCachedCertificates);
+  }
+}
+
+// Many calls of a few connections at once, while the registry is replaced:
+// every answer is one of the two registries' (ThreadSanitizer judges the rest).
+TEST(PartyResolverTest, ConcurrentCallsAndARegistryReplacement) {
+  auto before = RegistryOf({{"agg-1", "agg1.example"}, {"agg-2", "agg2.example"}});
+  auto after = RegistryOf({{"agg-1b", "agg1.example"}, {"agg-2", "agg2.example"}});
+  PartyResolver resolver(before, IdentitySource::kSubjectCn);
+  std::vector<std::unique_ptr<HandshakeAuthContext>> connections;
+  for (const char* cn : {"agg1.example", "agg2.example", "stranger.example"})
+    connections.push_back(std::make_unique<HandshakeAuthContext>(MakeCertPem({cn, ""})));
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        const auto& connection = *connections[(t + i) % connections.size()];
+        auto caller = resolver.Resolve(connection);
+        const std::string id = caller->party ? caller->party->id : "";
+        const bool ok = (&connection == connections[0].get() && (id == "agg-1" || id == "agg-1b")) ||
+                        (&connection == connections[1].get() && id == "agg-2") ||
+                        (&connection == connections[2].get() && id.empty() && !caller->refusal.ok());
+        if (!ok) ++wrong;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < 50; ++i) resolver.ReplaceRegistry(i % 2 == 0 ? after : before);
+  });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  for (const auto& c : connections) EXPECT_EQ(c->writes.load(), 0);
 }
 
 }  // namespace
