@@ -4,8 +4,8 @@
 # podman, as tests/deploy/stack_test.sh does:
 #
 #   - podman 4.3 with runc, netavark and aardvark-dns (compose service names
-#     resolve on the project network), iptables, debootstrap and
-#     docker-compose, from Debian's packages;
+#     resolve on the project network), catatonit (`init: true`), iptables,
+#     debootstrap and docker-compose, from Debian's packages;
 #   - /etc/containers/containers.conf: runc (crun refuses a machine that
 #     mixes cgroup v1 and v2) and explicit ulimits (without CAP_SYS_RESOURCE
 #     podman cannot raise the defaults it would otherwise ask for);
@@ -44,7 +44,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 # ---------------------------------------------------------------- packages --
-PACKAGES=(podman runc conmon netavark aardvark-dns iptables debootstrap docker-compose)
+PACKAGES=(podman runc conmon catatonit netavark aardvark-dns iptables debootstrap docker-compose)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -172,7 +172,7 @@ RUN printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*
  && rm -rf /usr/share/man/* /usr/share/info/* \
  && find /usr/share/locale -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} +
 SLIM
-  "${PODMAN[@]}" build --format docker --pull=never -q -t docker.io/library/debian:12-slim "$ctx" >/dev/null
+  "${PODMAN[@]}" build --format docker --pull=never --squash-all -q -t docker.io/library/debian:12-slim "$ctx" >/dev/null
   rm -rf "$ctx"
 fi
 
