@@ -191,5 +191,11 @@ fi
 "${PODMAN[@]}" run --rm --pull=never "$POSTGRES_IMAGE" pg_isready --version >/dev/null ||
   { say "$POSTGRES_IMAGE has no pg_isready"; exit 1; }
 
+# Every build after a change to the sources leaves the previous build's
+# layers behind untagged: drop those older than a day, so that the store does
+# not grow run after run. The current build's layers, the dependency layer
+# among them, stay as the cache.
+"${PODMAN[@]}" image prune -f --filter until=24h >/dev/null
+
 say "ready: podman $("${PODMAN[@]}" version --format '{{.Client.Version}}'), images debian:12, debian:12-slim, $POSTGRES_IMAGE"
 say "run the demo with TSODSO_POSTGRES_IMAGE=$POSTGRES_IMAGE (see README, \"The demo in containers\")"
