@@ -93,8 +93,9 @@ if [[ $ENGINE == podman ]]; then
   podman system service --time=0 "unix://$sock" >"$work/podman-service.log" 2>&1 &
   service_pid=$!
   export DOCKER_HOST=unix://$sock
+  answered=""
   for _ in $(seq 1 300); do
-    python3 - "$sock" <<'PY' 2>/dev/null && break
+    python3 - "$sock" <<'PY' 2>/dev/null && { answered=1; break; }
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
@@ -104,6 +105,7 @@ PY
     kill -0 "$service_pid" 2>/dev/null || { cat "$work/podman-service.log"; echo "FAIL: podman system service stopped"; exit 1; }
     sleep 0.2
   done
+  [[ -n $answered ]] || { cat "$work/podman-service.log"; echo "FAIL: podman system service does not answer on $sock"; exit 1; }
   # Without systemd podman runs no health checks by itself; Docker's engine
   # does. Run them for the project's containers, as its timers would.
   (
