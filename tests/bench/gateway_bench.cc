@@ -141,6 +141,7 @@ bool Startup(bool busy) {
 }  // namespace tsodso
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures as they come, also into a file
   int calls = 5000;
   bool startup = true;
   for (int i = 1; i < argc; ++i) {
