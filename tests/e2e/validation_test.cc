@@ -210,9 +210,12 @@ TEST(ValidationTest, FlexibilityShowsWhatTheGridLetsTheDersDoBesideWhatTheyCould
   ASSERT_NE(gw, nullptr);
   PrequalifyAgg1(*gw);
   FeedCollector tso(*gw, "tso", Topics({v1::TOPIC_FLEXIBILITY}));
-  ASSERT_TRUE(tso.WaitForEvents(1)) << gw->Log();
-  const v1::Event event = tso.events()[0];
+  // At start-up the DERs' figures come first; the grid-limited ones follow.
+  ASSERT_TRUE(tso.WaitForEvents(2, 180000)) << gw->Log();
+  EXPECT_TRUE(tso.events()[0].flexibility().grid_limited_pending());
+  const v1::Event event = tso.events()[1];
   const auto& update = event.flexibility();
+  EXPECT_FALSE(update.grid_limited_pending());
   ASSERT_EQ(update.intervals_size(), 96);
   for (const auto& i : update.intervals()) {
     ASSERT_TRUE(i.has_grid_limited());
