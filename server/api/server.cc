@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "api/dispatch.h"
 
 namespace tsodso::api {
 namespace {
@@ -56,13 +57,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   auto creds = grpc::experimental::TlsServerCredentials(creds_options);
   store::DbPool* pool = ctx.pool;
   creds->SetAuthMetadataProcessor(std::make_shared<PartyAuthProcessor>(
-      ctx.identities,
-      [pool](const std::string& who, const std::string& method, const std::string& outcome) {
-        store::AuditEntry entry{who, method, outcome, "", ""};
-        pool->Post([entry](absl::StatusOr<store::PgConnection*> conn) {
-          absl::Status st = conn.ok() ? store::AppendAuditNow(**conn, entry) : conn.status();
-          if (!st.ok()) spdlog::error("audit of a refused call failed: {}", std::string(st.message()));
-        });
+      ctx.identities, [pool](const std::string& who, const std::string& method, const std::string& outcome) {
+        AuditLater(*pool, {who, method, outcome, "", ""});
       }));
 
   grpc::EnableDefaultHealthCheckService(true);

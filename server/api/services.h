@@ -1,4 +1,6 @@
-// The tsodso.v1 gRPC services: thin adapters over the domain and the store.
+// The tsodso.v1 gRPC services, one file each (api/<name>_service.cc): every
+// handler converts the request, calls its use case (service/) through the
+// dispatcher (api/dispatch.h), and converts the answer back.
 #pragma once
 
 #include "api/service_context.h"

@@ -2,19 +2,21 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "api/dispatch.h"
+#include "service/curtailment.h"
+#include "service/wire.h"
 #include "store/event_store.h"
 
 namespace tsodso::api {
 
-namespace {
-constexpr char kMethod[] = "/tsodso.v1.FeedService/Subscribe";
-}
-
 grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
-                                                              const v1::SubscribeRequest& request) {
+                                                              const Rpc& rpc, const v1::SubscribeRequest& request) {
   auto party = CallerParty(*call, *ctx.identities);
-  auto reactor = std::make_shared<SubscribeReactor>(ctx, call, party.ok() ? *party : nullptr,
-                                                    core::Sha256Hex(DeterministicBytes(request)));
+  if (party.ok()) {
+    if (absl::Status allowed = CheckAccess(rpc, **party); !allowed.ok()) party = allowed;
+  }
+  auto reactor = std::make_shared<SubscribeReactor>(ctx, call, rpc, party.ok() ? *party : nullptr,
+                                                    core::Sha256Hex(service::DeterministicBytes(request)));
   reactor->self_ = reactor;
   if (!party.ok()) {
     std::lock_guard lock(reactor->mu_);
@@ -34,12 +36,23 @@ grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ct
     return reactor.get();
   }
   reactor->Begin(*filter);
+  if ((*party)->role == core::Role::kAggregator) {
+    ctx.pool->Post(
+        [aggregator = (*party)->id, seen = filter->resume_after_seq](absl::StatusOr<store::PgConnection*> conn) {
+          if (!conn.ok()) return;  // the next subscription tries again
+          absl::Status st = store::InTransaction(
+              **conn, [&] { return service::RedeliverOpenNotices(**conn, aggregator, absl::Now(), seen); });
+          if (!st.ok())
+            spdlog::warn("redelivering curtailment notices to {}: {}", aggregator, std::string(st.message()));
+        });
+  }
   return reactor.get();
 }
 
-SubscribeReactor::SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call,
+SubscribeReactor::SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call, const Rpc& rpc,
                                    std::shared_ptr<const core::Party> party, std::string request_digest)
     : ctx_(ctx),
+      rpc_(rpc),
       call_(call),
       party_(std::move(party)),
       request_digest_(std::move(request_digest)),
@@ -174,7 +187,7 @@ void SubscribeReactor::Pump() {
     while (!finishing_ && action == Action::kNone) {
       feed::EventPtr next = queue_.Pop();
       if (!next) break;
-      if (auto st = ToProto(*next, &in_flight_); !st.ok()) {
+      if (auto st = service::ToProto(*next, &in_flight_); !st.ok()) {
         FinishLocked(st);
         break;
       }
@@ -218,7 +231,7 @@ void SubscribeReactor::OnWriteDone(bool ok) {
     } else if (in_flight_.seq() > 0) {
       last_written_seq_ = in_flight_.seq();
       ++events_sent_;
-      const std::string bytes = DeterministicBytes(in_flight_);
+      const std::string bytes = service::DeterministicBytes(in_flight_);
       EVP_DigestUpdate(digest_, bytes.data(), bytes.size());
     }
   }
@@ -293,13 +306,8 @@ void SubscribeReactor::OnDone() {
       spdlog::info("{} subscription ended: {} after {} events (last seq {})", party_->id,
                    finish_status_.ok() ? "OK" : finish_status_.ToString(), events_sent_, last_written_seq_);
     }
-    store::AuditEntry entry{party_->id, kMethod, outcome, request_digest_,
-                            absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))};
-    ctx_.pool->Post([entry](absl::StatusOr<store::PgConnection*> conn) {
-      absl::Status st = conn.ok() ? store::AppendAuditNow(**conn, entry) : conn.status();
-      if (!st.ok())
-        spdlog::error("audit of {} by {} failed: {}", entry.method, entry.party_id, std::string(st.message()));
-    });
+    AuditLater(*ctx_.pool, {party_->id, rpc_.path, outcome, request_digest_,
+                            absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))});
   }
   std::shared_ptr<SubscribeReactor> last = std::move(self_);
 }

@@ -6,10 +6,10 @@
 #include <openssl/evp.h>
 
 #include <memory>
-
 #include <mutex>
-#include "absl/time/time.h"
 
+#include "absl/time/time.h"
+#include "api/access.h"
 #include "api/service_context.h"
 #include "core/events/event.h"
 #include "feed/hub.h"
@@ -25,10 +25,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
                                public feed::Subscriber,
                                public std::enable_shared_from_this<SubscribeReactor> {
  public:
+  // Start the subscription `rpc` asks for. An aggregator that comes back
+  // without having acknowledged a curtailment notice it has seen gets it
+  // again, as a new event behind its replay.
   static grpc::ServerWriteReactor<v1::Event>* Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
-                                                     const v1::SubscribeRequest& request);
-  SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call, std::shared_ptr<const core::Party> party,
-                   std::string request_digest);
+                                                     const Rpc& rpc, const v1::SubscribeRequest& request);
+  SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call, const Rpc& rpc,
+                   std::shared_ptr<const core::Party> party, std::string request_digest);
   ~SubscribeReactor() override;
 
   // grpc::ServerWriteReactor
@@ -48,11 +51,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   // page, whichever is due. Never called with mu_ held.
   void Pump();
   void FinishLocked(const absl::Status& status);
-  std::string ResumeHint() const;  // How long an ended stream may wait for a stuck write before it is
+  std::string ResumeHint() const;
+  // How long an ended stream may wait for a stuck write before it is
   // cancelled (checked at each heartbeat).
   static constexpr absl::Duration kStalledWriteGrace = absl::Seconds(5);
 
   ServiceContext& ctx_;
+  const Rpc& rpc_;
   grpc::CallbackServerContext* call_;               // valid until OnDone
   const std::shared_ptr<const core::Party> party_;  // null when the caller was refused
   core::SubscriptionFilter filter_;

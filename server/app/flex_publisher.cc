@@ -2,10 +2,10 @@
 
 #include <filesystem>
 
-#include "api/convert.h"
 #include "app/flex_config.h"
 #include "app/grid_commands.h"
 #include "core/common/time.h"
+#include "service/wire.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 #include "store/schedule_store.h"
@@ -29,7 +29,7 @@ absl::StatusOr<std::shared_ptr<const core::FlexCatalog>> LoadFlexCatalog(const F
   return std::shared_ptr<const core::FlexCatalog>(catalog);
 }
 
-FlexPublisher::FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
+FlexPublisher::FlexPublisher(const FlexibilityConfig& config, core::FlexCatalogHolder& holder, store::DbPool& pool,
                              std::shared_ptr<const core::GridCatalog> grids, store::LeaderLock* leader)
     : config_(config), holder_(holder), pool_(pool), grids_(std::move(grids)), leader_(leader) {
   InputsChanged();  // record the current modification times
@@ -117,8 +117,8 @@ absl::StatusOr<int> FlexPublisher::PublishNow(bool der_figures_first) {
     // The grid-limited area takes seconds per PCC (a linear program per
     // interval); the DERs' figures need not wait for it.
     for (const PccFigures& p : pccs) {
-      drafts.push_back({envelope(p), api::EncodeFlexibilityPayload(*p.scenario, p.horizon, now, nullptr,
-                                                                   /*grid_pending=*/p.network != nullptr)});
+      drafts.push_back({envelope(p), service::EncodeFlexibilityPayload(*p.scenario, p.horizon, now, nullptr,
+                                                                       /*grid_pending=*/p.network != nullptr)});
     }
     if (auto st = append(drafts); !st.ok()) return st;
     published += static_cast<int>(drafts.size());
@@ -139,8 +139,8 @@ absl::StatusOr<int> FlexPublisher::PublishNow(bool der_figures_first) {
       }
       grid.push_back(g.ok() ? std::optional(std::move(*g)) : std::nullopt);
     }
-    drafts.push_back({envelope(p), api::EncodeFlexibilityPayload(*p.scenario, p.horizon, now,
-                                                                 p.network != nullptr ? &grid : nullptr)});
+    drafts.push_back({envelope(p), service::EncodeFlexibilityPayload(*p.scenario, p.horizon, now,
+                                                                     p.network != nullptr ? &grid : nullptr)});
   }
   if (auto st = append(drafts); !st.ok()) return st;
   return published + static_cast<int>(drafts.size());

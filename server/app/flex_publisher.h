@@ -12,8 +12,10 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "api/service_context.h"
 #include "app/config.h"
+#include "core/flexibility/catalog_holder.h"
+#include "core/forecast/load_history.h"
+#include "store/db_pool.h"
 #include "store/leader_lock.h"
 
 namespace tsodso::app {
@@ -24,7 +26,7 @@ absl::StatusOr<std::shared_ptr<const core::FlexCatalog>> LoadFlexCatalog(const F
 class FlexPublisher {
  public:
   // With a leader lock, only the replica that holds it publishes.
-  FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
+  FlexPublisher(const FlexibilityConfig& config, core::FlexCatalogHolder& holder, store::DbPool& pool,
                 std::shared_ptr<const core::GridCatalog> grids = nullptr, store::LeaderLock* leader = nullptr);
   ~FlexPublisher();
   void Start();
@@ -41,7 +43,7 @@ class FlexPublisher {
   bool InputsChanged();
 
   const FlexibilityConfig& config_;
-  api::FlexCatalogHolder& holder_;
+  core::FlexCatalogHolder& holder_;
   store::DbPool& pool_;
   std::shared_ptr<const core::GridCatalog> grids_;
   store::LeaderLock* leader_;

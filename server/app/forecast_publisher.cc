@@ -1,7 +1,7 @@
 #include "app/forecast_publisher.h"
 
-#include "api/convert.h"
 #include "core/common/time.h"
+#include "service/wire.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 #include "store/forecast_store.h"
@@ -16,8 +16,8 @@ v1::ForecastKind ToProto(core::ForecastKind kind) {
 
 }  // namespace
 
-ForecastPublisher::ForecastPublisher(const ForecastConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
-                                     std::shared_ptr<const core::GridCatalog> grids, api::LoadHistorySource history,
+ForecastPublisher::ForecastPublisher(const ForecastConfig& config, core::FlexCatalogHolder& holder, store::DbPool& pool,
+                                     std::shared_ptr<const core::GridCatalog> grids, core::LoadHistorySource history,
                                      store::LeaderLock* leader)
     : config_(config),
       holder_(holder),
@@ -63,26 +63,27 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
   if (!intervals.ok()) return intervals.status();
 
   v1::Forecast f;
-  f.set_forecast_id(api::NewUuid());
+  f.set_forecast_id(service::NewUuid());
   f.set_pcc_id(pcc);
   f.set_kind(ToProto(kind));
-  api::ToProto(now, f.mutable_issued_at());
+  service::ToProto(now, f.mutable_issued_at());
   f.set_interval_minutes(15);
   f.add_inputs(history->description);
   f.add_inputs("DER production: per-unit profiles of scenario '" + scenario.name +
                "'; weather: the typical meteorological year (stand-in for a weather forecast)");
-  f.add_inputs(api::kSchedulesInput + std::to_string(baseline.size()) + " ISP(s) with a baseline, as known at issue");
+  f.add_inputs(service::kSchedulesInput + std::to_string(baseline.size()) +
+               " ISP(s) with a baseline, as known at issue");
   if (net != nullptr) f.add_inputs("outlook: the DSO's network model");
-  for (const core::PccForecastInterval& i : *intervals) api::ToProto(i, f.add_intervals());
+  for (const core::PccForecastInterval& i : *intervals) service::ToProto(i, f.add_intervals());
 
-  store::StoredForecast row{f.forecast_id(),           pcc, static_cast<int>(f.kind()), now, from, to,
-                            api::DeterministicBytes(f)};
+  store::StoredForecast row{
+      f.forecast_id(), pcc, static_cast<int>(f.kind()), now, from, to, service::DeterministicBytes(f)};
   const core::Envelope env{core::Topic::kForecast, pcc, "",
                            core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
   auto stored = pool_.Run<std::vector<core::StoredEvent>>(
       [&](store::PgConnection& db) -> absl::StatusOr<std::vector<core::StoredEvent>> {
         if (auto st = store::InsertForecast(db, row); !st.ok()) return st;
-        return store::AppendEvents(db, {{env, api::EncodeForecastPayload(f)}});
+        return store::AppendEvents(db, {{env, service::EncodeForecastPayload(f)}});
       });
   if (!stored.ok()) return stored.status();
   spdlog::info("{} forecast of {} issued for {} .. {} (event #{})", core::ForecastKindName(kind), pcc,

@@ -11,9 +11,11 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "api/service_context.h"
 #include "app/config.h"
+#include "core/flexibility/catalog_holder.h"
+#include "core/forecast/load_history.h"
 #include "core/forecast/pcc_forecast.h"
+#include "store/db_pool.h"
 #include "store/leader_lock.h"
 
 namespace tsodso::app {
@@ -21,8 +23,8 @@ namespace tsodso::app {
 class ForecastPublisher {
  public:
   // With a leader lock, only the replica that holds it issues forecasts.
-  ForecastPublisher(const ForecastConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
-                    std::shared_ptr<const core::GridCatalog> grids, api::LoadHistorySource history,
+  ForecastPublisher(const ForecastConfig& config, core::FlexCatalogHolder& holder, store::DbPool& pool,
+                    std::shared_ptr<const core::GridCatalog> grids, core::LoadHistorySource history,
                     store::LeaderLock* leader = nullptr);
   ~ForecastPublisher();
   void Start();
@@ -39,10 +41,10 @@ class ForecastPublisher {
                      absl::Time to);
 
   const ForecastConfig& config_;
-  api::FlexCatalogHolder& holder_;
+  core::FlexCatalogHolder& holder_;
   store::DbPool& pool_;
   std::shared_ptr<const core::GridCatalog> grids_;
-  api::LoadHistorySource history_;
+  core::LoadHistorySource history_;
   store::LeaderLock* leader_;
   absl::TimeZone zone_;
   // Per PCC and kind: the delivery start of the latest issue, so that a

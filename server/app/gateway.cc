@@ -95,7 +95,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   }
   hub.StartHeartbeats(absl::Milliseconds(config.heartbeat_interval_ms));
 
-  api::FlexCatalogHolder flex;
+  core::FlexCatalogHolder flex;
   auto catalog = LoadFlexCatalog(config.flexibility);
   if (!catalog.ok()) {
     spdlog::critical("cannot start: flexibility inputs: {}", std::string(catalog.status().message()));
@@ -123,8 +123,9 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   ctx.portfolios = config.portfolios;
   ctx.schedule_horizon.days_ahead = config.schedules.horizon_days;
   absl::LoadTimeZone(config.schedules.time_zone, &ctx.schedule_horizon.zone);  // checked with the configuration
-  // Two threads for CPU-heavy answers (grid-aware areas on request).
-  api::ComputePool compute(2);
+  // Two threads for CPU-heavy answers (grid-aware areas on request); a
+  // grid-limited area takes seconds, so a few dozen waiting is plenty.
+  runtime::ComputePool compute("compute pool", 2, 64);
   ctx.compute = &compute;
   // With several replicas on one database, one publishes at a time.
   store::LeaderLock leader(*dsn, store::kPublisherLockKey);

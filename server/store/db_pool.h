@@ -2,19 +2,15 @@
 // so that database work never runs on a gRPC callback thread.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/status/statusor.h"
+#include "runtime/worker_pool.h"
 #include "store/pg.h"
 
 namespace tsodso::store {
@@ -22,11 +18,13 @@ namespace tsodso::store {
 class DbPool {
  public:
   // A task receives its worker's connection, reconnected if it was lost, or
-  // the UNAVAILABLE status that says why there is none.
+  // the status that says why there is none: UNAVAILABLE (no database, or
+  // the gateway is stopping) or RESOURCE_EXHAUSTED (the queue is full; the
+  // task then runs at once on the caller's thread).
   using Task = std::function<void(absl::StatusOr<PgConnection*>)>;
 
-  DbPool(std::string dsn, int workers);
-  ~DbPool();
+  // At most `max_queue` tasks wait for a worker.
+  DbPool(std::string dsn, int workers, size_t max_queue = 4096);
   DbPool(const DbPool&) = delete;
   DbPool& operator=(const DbPool&) = delete;
 
@@ -37,17 +35,11 @@ class DbPool {
   template <typename T>
   absl::StatusOr<T> Run(std::function<absl::StatusOr<T>(PgConnection&)> work);
   // Finish queued tasks, then stop the workers.
-  void Shutdown();
+  void Shutdown() { workers_.Shutdown(); }
 
  private:
-  void Work();
-
   const std::string dsn_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Task> queue_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  runtime::WorkerPool<std::unique_ptr<PgConnection>> workers_;
 };
 
 template <typename T>

@@ -1,11 +1,11 @@
 #include "store/idempotency.h"
 
 #include "absl/strings/str_cat.h"
+#include "store/advisory_lock.h"
 
 namespace tsodso::store {
 namespace {
 
-constexpr char kLock[] = "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2 || chr(31) || $3, 0))";
 constexpr char kFind[] =
     "SELECT request_digest, response FROM idempotency_keys "
     "WHERE party_id = $1 AND method = $2 AND idempotency_key = $3";
@@ -17,7 +17,7 @@ constexpr char kInsert[] =
 
 absl::StatusOr<std::optional<std::string>> ClaimIdempotencyKey(PgConnection& conn, const IdempotencyKey& key,
                                                                const std::string& request_digest) {
-  if (auto r = conn.Exec(kLock, {key.party_id, key.method, key.key}); !r.ok()) return r.status();
+  if (auto st = LockUntilCommit(conn, "idempotency", {key.party_id, key.method, key.key}); !st.ok()) return st;
   auto found = conn.Exec(kFind, {key.party_id, key.method, key.key});
   if (!found.ok()) return found.status();
   if (found->rows() == 0) return std::optional<std::string>();

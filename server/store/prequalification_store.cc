@@ -4,11 +4,11 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "store/advisory_lock.h"
 
 namespace tsodso::store {
 namespace {
 
-constexpr char kLock[] = "SELECT pg_advisory_xact_lock(hashtextextended('asset:' || $1, 0))";
 constexpr char kRead[] =
     "SELECT resource_id, aggregator, (extract(epoch FROM valid_until) * 1000000)::bigint, p_min_mw, p_max_mw "
     "FROM qualifications WHERE resource_id = ANY($1::text[])";
@@ -37,7 +37,7 @@ std::string Number(double v) { return absl::StrFormat("%.17g", v); }
 absl::Status LockAssets(PgConnection& conn, std::vector<std::string> ids) {
   std::sort(ids.begin(), ids.end());
   for (const std::string& id : ids) {
-    if (auto r = conn.Exec(kLock, {id}); !r.ok()) return r.status();
+    if (auto st = LockUntilCommit(conn, "asset", {id}); !st.ok()) return st;
   }
   return absl::OkStatus();
 }

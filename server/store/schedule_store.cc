@@ -13,7 +13,9 @@ namespace {
 // no-op update takes the row lock even on a row committed a moment ago.
 constexpr char kLockHead[] =
     "INSERT INTO schedule_heads (portfolio_id) VALUES ($1) ON CONFLICT (portfolio_id) "
-    "DO UPDATE SET latest_revision = schedule_heads.latest_revision RETURNING latest_revision";
+    "DO UPDATE SET latest_revision = schedule_heads.latest_revision RETURNING latest_revision, "
+    "(SELECT (extract(epoch FROM received_at) * 1000000)::bigint FROM schedules s "
+    "WHERE s.portfolio_id = $1 AND s.revision = schedule_heads.latest_revision)";
 constexpr char kInsertSchedule[] =
     "INSERT INTO schedules (portfolio_id, revision, pcc_id, party_id, resolution_minutes, first_start, end_time, "
     "received_at, receipt) VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint), to_timestamp($7::bigint), "
@@ -68,10 +70,13 @@ core::ScheduleValue IntervalAt(const PgResult& rows, int row, int column) {
 
 }  // namespace
 
-absl::StatusOr<int64_t> LockScheduleHead(PgConnection& conn, const std::string& portfolio_id) {
+absl::StatusOr<ScheduleHead> LockScheduleHead(PgConnection& conn, const std::string& portfolio_id) {
   auto r = conn.Exec(kLockHead, {portfolio_id});
   if (!r.ok()) return r.status();
-  return r->Int64(0, 0);
+  ScheduleHead head;
+  head.revision = r->Int64(0, 0);
+  if (!r->IsNull(0, 1)) head.received_at = absl::FromUnixMicros(r->Int64(0, 1));
+  return head;
 }
 
 absl::Status InsertSchedule(PgConnection& conn, const core::Schedule& s, absl::Time received_at,

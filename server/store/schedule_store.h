@@ -16,10 +16,15 @@
 
 namespace tsodso::store {
 
+struct ScheduleHead {
+  int64_t revision = 0;  // 0: none yet
+  // When the latest revision was received (InfinitePast when none).
+  absl::Time received_at = absl::InfinitePast();
+};
 // Inside an open transaction: lock the portfolio's head row (created when
-// new) and return its latest revision (0: none yet), so that concurrent
-// submissions of one portfolio take turns.
-absl::StatusOr<int64_t> LockScheduleHead(PgConnection& conn, const std::string& portfolio_id);
+// new) and return its latest revision, so that concurrent submissions of
+// one portfolio take turns.
+absl::StatusOr<ScheduleHead> LockScheduleHead(PgConnection& conn, const std::string& portfolio_id);
 
 // Inside the same transaction: store the schedule, its intervals and the
 // encoded receipt, and move the head to its revision.

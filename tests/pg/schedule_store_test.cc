@@ -38,7 +38,7 @@ class ScheduleStoreTest : public ::tsodso::testing::PgTest {
     return InTransaction(conn, [&]() -> absl::Status {
       auto latest = LockScheduleHead(conn, s.portfolio_id);
       if (!latest.ok()) return latest.status();
-      if (s.revision <= *latest) return absl::FailedPreconditionError("stale");
+      if (s.revision <= latest->revision) return absl::FailedPreconditionError("stale");
       return InsertSchedule(conn, s, at, "receipt-" + std::to_string(s.revision));
     });
   }
@@ -106,7 +106,7 @@ TEST_F(ScheduleStoreTest, ConcurrentRetriesOfOneSubmissionStoreItOnce) {
         }
         auto latest = LockScheduleHead(*conn, "agg1-sud-vpp");
         if (!latest.ok()) return latest.status();
-        if (auto s = InsertSchedule(*conn, Make(*latest + 1, 1.0), absl::Now(), "r"); !s.ok()) return s;
+        if (auto s = InsertSchedule(*conn, Make(latest->revision + 1, 1.0), absl::Now(), "r"); !s.ok()) return s;
         ++stored;
         return RememberResponse(*conn, key, "digest", "r");
       });
@@ -132,7 +132,7 @@ TEST_F(ScheduleStoreTest, ConcurrentRevisionsOfOnePortfolioTakeTurns) {
         auto st = InTransaction(*conn, [&]() -> absl::Status {
           auto latest = LockScheduleHead(*conn, "agg1-sud-vpp");
           if (!latest.ok()) return latest.status();
-          return InsertSchedule(*conn, Make(*latest + 1, 1.0, 4), absl::Now(), "r");
+          return InsertSchedule(*conn, Make(latest->revision + 1, 1.0, 4), absl::Now(), "r");
         });
         if (!st.ok()) ++failed;
       }

@@ -56,15 +56,7 @@ absl::StatusOr<SubscriptionFilter> MakeSubscriptionFilter(const Party& party, co
   }
   for (size_t i = 0; i < pcc_ids.size(); ++i) {
     const std::string& id = pcc_ids[i];
-    // Visibility first: a party that may not see a PCC must not learn
-    // whether it exists.
-    if (!party.MaySeePcc(id)) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("pcc_ids[", i, "]: party '", party.id, "' may not see PCC '", id, "'"));
-    }
-    if (registry.FindPcc(id) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("pcc_ids[", i, "]: unknown PCC '", id, "'"));
-    }
+    if (auto st = registry.CheckVisiblePcc(party, id, absl::StrCat("pcc_ids[", i, "]")); !st.ok()) return st;
     filter.pcc_ids.insert(id);
   }
   if (resume_after_seq < 0) {

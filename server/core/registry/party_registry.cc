@@ -100,6 +100,17 @@ std::vector<const Pcc*> PartyRegistry::VisiblePccs(const Party& party) const {
 
 namespace tsodso::core {
 
+absl::Status PartyRegistry::CheckVisiblePcc(const Party& party, const std::string& pcc_id,
+                                            const std::string& field) const {
+  if (!party.MaySeePcc(pcc_id)) {
+    return absl::PermissionDeniedError(absl::StrCat(field, ": party '", party.id, "' may not see PCC '", pcc_id, "'"));
+  }
+  if (FindPcc(pcc_id) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": unknown PCC '", pcc_id, "'"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RequireOperator(const Party& party, const char* action) {
   return RequireRole(party, Role::kDsoOperator, action);
 }

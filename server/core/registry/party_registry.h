@@ -48,6 +48,12 @@ class PartyRegistry {
   const Party* FindById(const std::string& party_id) const;
   const Pcc* FindPcc(const std::string& pcc_id) const;
 
+  // Check that `pcc_id`, named by the request field `field`, is a PCC the
+  // party may see: PERMISSION_DENIED before INVALID_ARGUMENT, so that a
+  // party learns nothing about PCCs it may not see, not even whether they
+  // exist.
+  absl::Status CheckVisiblePcc(const Party& party, const std::string& pcc_id, const std::string& field) const;
+
   // Return the PCCs the party may see, sorted by id.
   std::vector<const Pcc*> VisiblePccs(const Party& party) const;
   const std::vector<Pcc>& pccs() const { return pccs_; }

@@ -1,5 +1,7 @@
 // Conversion between tsodso.v1 messages and domain values: the only place
-// that knows both.
+// that knows both. The v1 form is also what the event log stores as a
+// payload and what an idempotent write remembers as its answer, so the use
+// cases (service/) encode with it and the handlers (api/) convert with it.
 #pragma once
 
 #include <google/protobuf/timestamp.pb.h>
@@ -14,8 +16,12 @@
 #include "core/notices/notice.h"
 #include "core/prequalification/prequalification.h"
 #include "core/registry/party_registry.h"
+#include "core/schedules/grid_check.h"
 #include "core/schedules/schedule.h"
 #include "core/validation/traffic_light.h"
+#include "service/flexibility_view.h"
+#include "store/curtailment_store.h"
+#include "store/schedule_store.h"
 #include "tsodso/v1/feed.pb.h"
 #include "tsodso/v1/flexibility.pb.h"
 #include "tsodso/v1/forecast.pb.h"
@@ -25,7 +31,7 @@
 #include "tsodso/v1/schedule.pb.h"
 #include "tsodso/v1/validation.pb.h"
 
-namespace tsodso::api {
+namespace tsodso::service {
 
 absl::Time FromProto(const google::protobuf::Timestamp& ts);
 void ToProto(absl::Time t, google::protobuf::Timestamp* out);
@@ -72,6 +78,9 @@ core::ScheduleRequest FromProto(const v1::SubmitScheduleRequest& request);
 v1::ScheduleReceipt RejectedReceipt(const v1::SubmitScheduleRequest& request,
                                     const std::vector<core::IntervalProblem>& problems);
 inline constexpr char kScheduleReceiptTypeUrl[] = "type.googleapis.com/tsodso.v1.ScheduleReceipt";
+// Put a rejected receipt into the details of the status that refuses it.
+void AttachRejectedReceipt(absl::Status& status, const v1::ScheduleReceipt& receipt);
+void ToProto(const core::ScheduleBreach& breach, v1::ScheduleWarning* out);
 void ToProto(const core::ScheduleValue& value, v1::ScheduleInterval* out);
 // Encode the payload of a RECEIPT event.
 std::string EncodeReceiptPayload(const v1::ScheduleReceipt& receipt);
@@ -88,10 +97,6 @@ std::string NewUuid();
 
 // Convert a PCC forecast's intervals (the TSO's view: schedules included).
 void ToProto(const core::PccForecastInterval& interval, v1::ForecastInterval* out);
-// An aggregator's view of a forecast: the aggregators' schedules taken
-// out of the exchange (P and Q), no metered exchange, no input line about
-// schedules.
-void WithoutSchedules(v1::Forecast* forecast);
 // The start of the input line that describes the schedules a forecast used.
 inline constexpr char kSchedulesInput[] = "schedules: ";
 // Encode a FORECAST event payload.
@@ -101,7 +106,12 @@ std::string EncodeForecastPayload(const v1::Forecast& forecast);
 // `aggregator` empty the PCC-level summary for the TSO.
 std::string EncodeCurtailmentPayload(const core::Curtailment& curtailment, const std::string& aggregator);
 
+// The answers of the read-side use cases.
+void ToProto(const std::string& curtailment_id, const store::CurtailmentRecord& record, v1::CurtailmentStatus* out);
+void ToProto(const store::StoredSchedule& stored, v1::GetScheduleResponse* out);
+void ToProto(const FlexView& view, bool with_vertices, v1::GetFlexibilityResponse* out);
+
 // Serialize deterministically, for digests and idempotency comparisons.
 std::string DeterministicBytes(const google::protobuf::Message& message);
 
-}  // namespace tsodso::api
+}  // namespace tsodso::service

@@ -1,4 +1,4 @@
-#include "api/convert.h"
+#include "service/wire.h"
 
 #include <openssl/rand.h>
 
@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace tsodso::api {
+namespace tsodso::service {
 
 absl::Time FromProto(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
@@ -269,27 +269,6 @@ void ToProto(const core::PccForecastInterval& f, v1::ForecastInterval* out) {
   out->set_outlook_reason(static_cast<v1::TrafficLightReason>(f.outlook.reason));
 }
 
-void WithoutSchedules(v1::Forecast* forecast) {
-  const auto shift = [](v1::Quantiles* q, double by) {
-    q->set_p10(q->p10() - by);
-    q->set_p50(q->p50() - by);
-    q->set_p90(q->p90() - by);
-  };
-  for (v1::ForecastInterval& i : *forecast->mutable_intervals()) {
-    shift(i.mutable_p_mw(), i.scheduled_p_mw());
-    shift(i.mutable_q_mvar(), i.scheduled_q_mvar());
-    // The metered exchange contains every portfolio's real behaviour.
-    i.clear_measured_p_mw();
-    i.set_scheduled_p_mw(0);
-    i.set_scheduled_q_mvar(0);
-  }
-  // Whether and how far ahead anyone scheduled is another's business too.
-  auto* inputs = forecast->mutable_inputs();
-  inputs->erase(std::remove_if(inputs->begin(), inputs->end(),
-                               [](const std::string& in) { return in.rfind(kSchedulesInput, 0) == 0; }),
-                inputs->end());
-}
-
 std::string EncodeForecastPayload(const v1::Forecast& forecast) {
   v1::Event event;
   *event.mutable_forecast() = forecast;
@@ -323,6 +302,16 @@ core::ScheduleRequest FromProto(const v1::SubmitScheduleRequest& request) {
     out.intervals.push_back(v);
   }
   return out;
+}
+
+void AttachRejectedReceipt(absl::Status& status, const v1::ScheduleReceipt& receipt) {
+  status.SetPayload(kScheduleReceiptTypeUrl, absl::Cord(receipt.SerializeAsString()));
+}
+
+void ToProto(const core::ScheduleBreach& breach, v1::ScheduleWarning* out) {
+  ToProto(breach.start, out->mutable_interval_start());
+  out->set_reason(breach.reason == core::BidReason::kThermalLimit ? v1::SCHEDULE_WARNING_REASON_THERMAL_LIMIT
+                                                                  : v1::SCHEDULE_WARNING_REASON_VOLTAGE_LIMIT);
 }
 
 v1::ScheduleReceipt RejectedReceipt(const v1::SubmitScheduleRequest& request,
@@ -474,4 +463,41 @@ std::string DeterministicBytes(const google::protobuf::Message& message) {
   return out;
 }
 
-}  // namespace tsodso::api
+void ToProto(const std::string& curtailment_id, const store::CurtailmentRecord& record, v1::CurtailmentStatus* out) {
+  out->set_curtailment_id(curtailment_id);
+  out->set_pcc_id(record.pcc_id);
+  ToProto(record.from, out->mutable_from());
+  ToProto(record.to, out->mutable_to());
+  for (const store::NoticeState& n : record.notices) {
+    auto* r = out->add_recipients();
+    r->set_aggregator(n.aggregator);
+    r->set_acknowledged(n.acknowledged_at.has_value());
+    if (n.acknowledged_at) ToProto(*n.acknowledged_at, r->mutable_acknowledged_at());
+    r->set_deliveries(n.deliveries);
+  }
+}
+
+void ToProto(const store::StoredSchedule& stored, v1::GetScheduleResponse* out) {
+  const core::Schedule& s = stored.schedule;
+  out->set_portfolio_id(s.portfolio_id);
+  out->set_pcc_id(s.pcc_id);
+  out->set_revision(s.revision);
+  out->set_resolution_minutes(static_cast<int32_t>(absl::ToInt64Minutes(s.resolution)));
+  ToProto(stored.received_at, out->mutable_received_at());
+  out->set_submitted_by(s.submitted_by);
+  for (const core::ScheduleValue& v : s.intervals) ToProto(v, out->add_intervals());
+  out->set_latest_revision(stored.latest_revision);
+}
+
+void ToProto(const FlexView& view, bool with_vertices, v1::GetFlexibilityResponse* out) {
+  out->set_scenario(view.scenario);
+  out->set_interval_minutes(static_cast<int32_t>(absl::ToInt64Minutes(view.interval)));
+  out->set_breakdown_note(view.breakdown_note);
+  for (const FlexViewInterval& i : view.intervals) {
+    v1::FlexibilityInterval* interval = out->add_intervals();
+    ToProto(i.flex, with_vertices, view.breakdown ? &i.by_class : nullptr, interval);
+    if (i.grid_limited) ToProto(*i.grid_limited, with_vertices, interval->mutable_grid_limited());
+  }
+}
+
+}  // namespace tsodso::service

@@ -1,10 +1,11 @@
-#include "api/convert.h"
+#include "service/wire.h"
+#include "service/forecast_view.h"
 
 #include <gtest/gtest.h>
 
 #include "support/status_testing.h"
 
-namespace tsodso::api {
+namespace tsodso::service {
 namespace {
 
 using ::tsodso::testing::StatusIs;
@@ -295,9 +296,9 @@ TEST(ConvertTest, PrequalificationTypesAndReasonsMatchTheWire) {
 }
 
 }  // namespace
-}  // namespace tsodso::api
+}  // namespace tsodso::service
 
-namespace tsodso::api {
+namespace tsodso::service {
 namespace {
 
 TEST(ConvertTest, AnAggregatorsForecastLeavesEverySchedulePAndQOut) {
@@ -330,4 +331,4 @@ TEST(ConvertTest, AnAggregatorsForecastLeavesEverySchedulePAndQOut) {
 }
 
 }  // namespace
-}  // namespace tsodso::api
+}  // namespace tsodso::service

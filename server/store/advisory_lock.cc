@@ -1,0 +1,17 @@
+#include "store/advisory_lock.h"
+
+#include "absl/strings/str_join.h"
+
+namespace tsodso::store {
+namespace {
+
+constexpr char kLock[] = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+
+}  // namespace
+
+absl::Status LockUntilCommit(PgConnection& conn, const std::string& space, const std::vector<std::string>& parts) {
+  // U+001F (unit separator): client-chosen keys are printable ASCII.
+  return conn.Exec(kLock, {absl::StrCat(space, "\x1f", absl::StrJoin(parts, "\x1f"))}).status();
+}
+
+}  // namespace tsodso::store
