@@ -2,21 +2,15 @@
 
 #include <grpcpp/generic/generic_stub.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
+#include "lib/text_file.h"
 
 namespace tsodso::client {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
-  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": no file given"));
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(what, ": cannot read '", path, "'"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* option) {
+  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(option, ": no file given"));
+  return ReadTextFile(path, option);
 }
 
 // Raw health-check call: the generated health stubs are not shipped by
@@ -63,11 +57,11 @@ absl::Status FromGrpc(const grpc::Status& status) {
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions& options) {
-  auto cert = ReadFile(options.cert_file, "--cert");
+  auto cert = ReadPemFile(options.cert_file, "--cert");
   if (!cert.ok()) return cert.status();
-  auto key = ReadFile(options.key_file, "--key");
+  auto key = ReadPemFile(options.key_file, "--key");
   if (!key.ok()) return key.status();
-  auto ca = ReadFile(options.ca_file, "--ca");
+  auto ca = ReadPemFile(options.ca_file, "--ca");
   if (!ca.ok()) return ca.status();
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = *ca;
