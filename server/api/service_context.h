@@ -14,6 +14,7 @@
 #include "api/status.h"
 #include "core/audit/audit_chain.h"
 #include "core/flexibility/engine.h"
+#include "core/flexibility/sources.h"
 #include "core/forecast/series.h"
 #include "core/grid/pcc_network.h"
 #include "core/registry/party_registry.h"
@@ -30,33 +31,10 @@ struct FeedOptions {
   int replay_page = 500;
 };
 
-// The flexibility scenarios in force; swapped whole when inputs change.
-class FlexCatalogHolder {
- public:
-  std::shared_ptr<const core::FlexCatalog> Get() const {
-    std::lock_guard lock(mu_);
-    return catalog_;
-  }
-  void Set(std::shared_ptr<const core::FlexCatalog> catalog) {
-    std::lock_guard lock(mu_);
-    catalog_ = std::move(catalog);
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const core::FlexCatalog> catalog_ = std::make_shared<core::FlexCatalog>();
-};
-
-// A PCC's measured load (MW, consumption before DER injection) on the
-// 15-minute grid, and a description of where it comes from for the
-// forecasts' inputs (no file names: those stay with the DSO).
-struct LoadHistory {
-  core::Series series;
-  std::string description;
-};
-// Return the load history of [from, to) of the scenario's PCC.
-using LoadHistorySource =
-    std::function<absl::StatusOr<LoadHistory>(const core::FlexScenario& scenario, absl::Time from, absl::Time to)>;
+// Plain holders of the daemon's inputs, defined in the domain.
+using core::FlexCatalogHolder;
+using core::LoadHistory;
+using core::LoadHistorySource;
 
 struct ServiceContext {
   std::shared_ptr<const core::PartyRegistry> registry;

@@ -3,17 +3,16 @@
 // and when an input file changes.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <stop_token>
-#include <thread>
 
 #include "absl/status/statusor.h"
-#include "api/service_context.h"
 #include "app/config.h"
+#include "core/flexibility/sources.h"
+#include "core/grid/pcc_network.h"
+#include "runtime/periodic_task.h"
+#include "store/db_pool.h"
 #include "store/leader_lock.h"
 
 namespace tsodso::app {
@@ -24,7 +23,7 @@ absl::StatusOr<std::shared_ptr<const core::FlexCatalog>> LoadFlexCatalog(const F
 class FlexPublisher {
  public:
   // With a leader lock, only the replica that holds it publishes.
-  FlexPublisher(const FlexibilityConfig& config, api::FlexCatalogHolder& holder, store::DbPool& pool,
+  FlexPublisher(const FlexibilityConfig& config, core::FlexCatalogHolder& holder, store::DbPool& pool,
                 std::shared_ptr<const core::GridCatalog> grids = nullptr, store::LeaderLock* leader = nullptr);
   ~FlexPublisher();
   void Start();
@@ -37,19 +36,23 @@ class FlexPublisher {
   absl::StatusOr<int> PublishNow(bool der_figures_first = false);
 
  private:
-  void Run();
+  // One look for due work: changed inputs, the publishing interval, a
+  // takeover of the leader lock.
+  void Tick(std::stop_token stop);
   bool InputsChanged();
 
   const FlexibilityConfig& config_;
-  api::FlexCatalogHolder& holder_;
+  core::FlexCatalogHolder& holder_;
   store::DbPool& pool_;
   std::shared_ptr<const core::GridCatalog> grids_;
   store::LeaderLock* leader_;
   std::map<std::string, std::filesystem::file_time_type> mtimes_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::stop_source stop_;
-  std::thread thread_;
+  // When the next publication is due (touched by the task's thread only).
+  absl::Time next_ = absl::InfinitePast();
+  // Set while this replica has not published since it started or took
+  // over: the DERs' figures then go out before the grid-limited ones.
+  bool der_figures_first_ = true;
+  runtime::PeriodicTask task_;
 };
 
 }  // namespace tsodso::app

@@ -95,7 +95,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   }
   hub.StartHeartbeats(absl::Milliseconds(config.heartbeat_interval_ms));
 
-  api::FlexCatalogHolder flex;
+  core::FlexCatalogHolder flex;
   auto catalog = LoadFlexCatalog(config.flexibility);
   if (!catalog.ok()) {
     spdlog::critical("cannot start: flexibility inputs: {}", std::string(catalog.status().message()));

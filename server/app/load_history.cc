@@ -39,17 +39,17 @@ std::string Describe(const ReadHistory& h, absl::Time from, absl::Time to, int m
 
 }  // namespace
 
-api::LoadHistorySource MakeLoadHistorySource(const ForecastConfig& config) {
+core::LoadHistorySource MakeLoadHistorySource(const ForecastConfig& config) {
   auto cache = std::make_shared<std::map<std::string, ReadHistory>>();
   auto mu = std::make_shared<std::mutex>();
   return [config, cache, mu](const core::FlexScenario& scenario, absl::Time from,
-                             absl::Time to) -> absl::StatusOr<api::LoadHistory> {
+                             absl::Time to) -> absl::StatusOr<core::LoadHistory> {
     const std::string& pcc = scenario.model.pcc_id;
     auto file = config.history_files.find(pcc);
     if (file == config.history_files.end()) {
       const core::Series s = core::LoadHistoryFromModel(scenario.model, from, to);
-      return api::LoadHistory{s, "load history " + core::Rfc3339(s.start) + " .. " + core::Rfc3339(s.end()) +
-                                     " (the scenario's load profile standing in for metering)"};
+      return core::LoadHistory{s, "load history " + core::Rfc3339(s.start) + " .. " + core::Rfc3339(s.end()) +
+                                      " (the scenario's load profile standing in for metering)"};
     }
     std::lock_guard lock(*mu);
     std::error_code ec;
@@ -70,7 +70,7 @@ api::LoadHistorySource MakeLoadHistorySource(const ForecastConfig& config) {
       cached = cache->insert_or_assign(file->second, std::move(h)).first;
     }
     const ReadHistory& h = cached->second;
-    return api::LoadHistory{h.series.Slice(from, to), Describe(h, from, to, config.max_fill_minutes)};
+    return core::LoadHistory{h.series.Slice(from, to), Describe(h, from, to, config.max_fill_minutes)};
   };
 }
 

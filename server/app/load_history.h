@@ -3,11 +3,11 @@
 // missing and reported), or, without one, the scenario's load profile.
 #pragma once
 
-#include "api/service_context.h"
 #include "app/config.h"
+#include "core/flexibility/sources.h"
 
 namespace tsodso::app {
 
-api::LoadHistorySource MakeLoadHistorySource(const ForecastConfig& config);
+core::LoadHistorySource MakeLoadHistorySource(const ForecastConfig& config);
 
 }  // namespace tsodso::app
