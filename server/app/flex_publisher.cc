@@ -4,7 +4,7 @@
 
 #include "api/convert.h"
 #include "app/flex_config.h"
-#include "app/grid_commands.h"
+#include "app/grid_files.h"
 #include "core/common/time.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
