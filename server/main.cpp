@@ -9,6 +9,7 @@
 #include "app/forecast_commands.h"
 #include "app/gateway.h"
 #include "app/grid_commands.h"
+#include "app/grid_files.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -9,63 +10,34 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/text_file.h"
+#include "app/yaml_reader.h"
+#include "core/common/status_macros.h"
 #include "core/profiles/profile.h"
 
 namespace tsodso::app {
 namespace fs = std::filesystem;
-namespace {
-
-absl::Status Unknown(const YAML::Node& node, const std::set<std::string>& allowed, const std::string& file,
-                     const std::string& where) {
-  for (const auto& kv : node) {
-    const std::string key = kv.first.as<std::string>();
-    if (!allowed.count(key)) {
-      return absl::InvalidArgumentError(absl::StrCat(file, ": ", where, ": unknown key '", key, "'"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Number(const YAML::Node& n, const std::string& key, double* out, const std::string& file,
-                    const std::string& where) {
-  const YAML::Node v = n[key];
-  if (!v.IsDefined() || v.IsNull()) return absl::OkStatus();
-  if (!v.IsScalar() || !YAML::convert<double>::decode(v, *out)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file, ": ", where, ": ", key, ": '", v.IsScalar() ? v.Scalar() : "?", "' is not a number"));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::StatusOr<std::map<std::string, core::DerClass>> LoadDerClasses(const std::string& path) {
   std::map<std::string, core::DerClass> out;
   try {
-    const YAML::Node root = YAML::LoadFile(path);
-    if (auto st = Unknown(root, {"classes"}, path, "top level"); !st.ok()) return st;
-    const YAML::Node classes = root["classes"];
-    if (!classes.IsMap() || classes.size() == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": 'classes' must be a non-empty mapping"));
-    }
+    YamlSection top(YAML::LoadFile(path), "", path);
+    const YAML::Node classes = top.Get("classes");
+    TSODSO_RETURN_IF_ERROR(top.Finish());
+    if (!classes.IsMap() || classes.size() == 0) return top.Error("classes", "must be a non-empty mapping");
     for (const auto& kv : classes) {
       const std::string name = kv.first.as<std::string>();
-      const YAML::Node& n = kv.second;
-      const std::string where = absl::StrCat("class '", name, "'");
-      if (auto st = Unknown(n,
-                            {"kind", "q_pf", "p_min_pu", "rated_pf", "pf_over", "pf_under", "soc_min", "soc_max",
-                             "energy_hours", "plugged_per_charging", "circle_segments", "sn_mva", "vertices"},
-                            path, where);
-          !st.ok()) {
-        return st;
-      }
+      // A class is found by its name: messages name it, and its keys
+      // from it.
+      YamlSection cs(kv.second, "", path, absl::StrCat("class '", name, "'"));
+      TSODSO_RETURN_IF_ERROR(cs.CheckIsMap());
       core::DerClass c;
       c.name = name;
-      const std::string kind = n["kind"] ? n["kind"].as<std::string>() : "";
+      std::string kind;
+      TSODSO_RETURN_IF_ERROR(cs.String("kind", &kind));
       if (!core::ParseDerKind(kind, &c.kind)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": ", where, ": kind: '", kind,
-            "' is not one of inverter, synchronous, run_of_river_hydro, storage, v2g, ev_charging, polygon"));
+        return cs.Error("kind", absl::StrCat("'", kind,
+                                             "' is not one of inverter, synchronous, run_of_river_hydro, storage, v2g, "
+                                             "ev_charging, polygon"));
       }
       double segments = c.circle_segments;
       for (auto [key, field] :
@@ -79,37 +51,38 @@ absl::StatusOr<std::map<std::string, core::DerClass>> LoadDerClasses(const std::
                                                                   {"energy_hours", &c.energy_hours},
                                                                   {"plugged_per_charging", &c.plugged_per_charging},
                                                                   {"circle_segments", &segments}}) {
-        if (auto st = Number(n, key, field, path, where); !st.ok()) return st;
+        TSODSO_RETURN_IF_ERROR(cs.Double(key, field));
       }
       c.circle_segments = static_cast<int>(segments);
-      if (n["vertices"]) {
-        const YAML::Node vs = n["vertices"];
-        for (size_t i = 0; vs.IsSequence() && i < vs.size(); ++i) {
-          if (!vs[i].IsSequence() || vs[i].size() != 2) {
-            return absl::InvalidArgumentError(
-                absl::StrCat(path, ": ", where, ": vertices[", i, "]: expected [p_pu, q_pu]"));
+      if (cs.Has("vertices")) {
+        const YAML::Node vs = cs.Get("vertices");
+        if (!vs.IsSequence()) return cs.Error("vertices", "must be a list of [p_pu, q_pu]");
+        for (size_t i = 0; i < vs.size(); ++i) {
+          core::PqPoint v;
+          if (!vs[i].IsSequence() || vs[i].size() != 2 || !YAML::convert<double>::decode(vs[i][0], v.p) ||
+              !YAML::convert<double>::decode(vs[i][1], v.q)) {
+            return cs.Error(absl::StrCat("vertices[", i, "]"), "expected [p_pu, q_pu]");
           }
-          c.vertices.push_back({vs[i][0].as<double>(), vs[i][1].as<double>()});
+          c.vertices.push_back(v);
         }
       }
-      if (n["sn_mva"]) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": ", where, ": sn_mva belongs to the inventory (scenario files), not to a class"));
-      }
-      if (auto st = core::ValidateDerClass(c, path); !st.ok()) return st;
+      if (cs.Has("sn_mva")) return cs.Error("sn_mva", "belongs to the inventory (scenario files), not to a class");
+      TSODSO_RETURN_IF_ERROR(cs.Finish());
+      TSODSO_RETURN_IF_ERROR(core::ValidateDerClass(c, path));
       out[name] = c;
     }
   } catch (const YAML::BadFile&) {
     return absl::NotFoundError(absl::StrCat(path, ": cannot read the file"));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": line ", e.mark.line + 1, ": ", e.msg));
+    return YamlSyntaxError(path, e);
   }
   return out;
 }
 
-absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string& pcc_id, const std::string& name,
-                                      const std::map<std::string, core::DerClass>& classes) {
-  Scenario sc;
+absl::StatusOr<core::FlexScenario> LoadScenario(const std::string& path, const std::string& pcc_id,
+                                                const std::string& name,
+                                                const std::map<std::string, core::DerClass>& classes) {
+  core::FlexScenario sc;
   sc.name = name;
   sc.source = path;
   sc.inputs.push_back(path);
@@ -132,115 +105,117 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
     return ptr;
   };
   try {
-    const YAML::Node root = YAML::LoadFile(path);
-    if (auto st = Unknown(root, {"description", "interval_minutes", "load", "min_units_for_breakdown", "groups"}, path,
-                          "top level");
-        !st.ok()) {
-      return st;
-    }
-    if (root["interval_minutes"]) {
-      const int m = root["interval_minutes"].as<int>();
-      if (m != 15 && m != 60) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": interval_minutes: ", m, " is neither 15 nor 60"));
+    YamlSection top(YAML::LoadFile(path), "", path);
+    TSODSO_RETURN_IF_ERROR(top.CheckIsMap());
+    TSODSO_RETURN_IF_ERROR(
+        top.OnlyKeys({"description", "interval_minutes", "load", "min_units_for_breakdown", "groups"}));
+    top.Get("description");  // for the reader of the file only
+    if (top.Has("interval_minutes")) {
+      int minutes = 0;
+      TSODSO_RETURN_IF_ERROR(top.Int("interval_minutes", &minutes, INT_MIN, INT_MAX));
+      if (minutes != 15 && minutes != 60) {
+        return top.Error("interval_minutes", absl::StrCat(minutes, " is neither 15 nor 60"));
       }
-      sc.interval = absl::Minutes(m);
+      sc.interval = absl::Minutes(minutes);
     }
-    if (root["min_units_for_breakdown"]) {
-      sc.model.min_units_for_breakdown = root["min_units_for_breakdown"].as<int>();
-      if (sc.model.min_units_for_breakdown < 2) {
-        return absl::InvalidArgumentError(absl::StrCat(path,
-                                                       ": min_units_for_breakdown: ", sc.model.min_units_for_breakdown,
-                                                       " must be at least 2, or a breakdown reveals single units"));
-      }
+    TSODSO_RETURN_IF_ERROR(top.Int("min_units_for_breakdown", &sc.model.min_units_for_breakdown, INT_MIN, INT_MAX));
+    if (top.Has("min_units_for_breakdown") && sc.model.min_units_for_breakdown < 2) {
+      return top.Error(
+          "min_units_for_breakdown",
+          absl::StrCat(sc.model.min_units_for_breakdown, " must be at least 2, or a breakdown reveals single units"));
     }
 
-    const YAML::Node load = root["load"];
-    if (!load.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": load: required mapping"));
-    if (auto st = Unknown(load, {"profile", "peak_mw", "power_factor", "align_weekdays", "q_profile", "peak_mvar"},
-                          path, "load");
-        !st.ok()) {
-      return st;
-    }
+    if (!top.Has("load")) return top.Error("load", "is required (a mapping)");
+    YamlSection load = top.Sub("load");
+    TSODSO_RETURN_IF_ERROR(load.CheckIsMap());
     double peak = 0;
-    if (auto st = Number(load, "peak_mw", &peak, path, "load"); !st.ok()) return st;
-    if (!(peak > 0))
-      return absl::InvalidArgumentError(absl::StrCat(path, ": load: peak_mw: ", peak, " must be positive"));
-    if (auto st = Number(load, "power_factor", &sc.model.load_pf, path, "load"); !st.ok()) return st;
+    TSODSO_RETURN_IF_ERROR(load.Double("peak_mw", &peak));
+    if (!(peak > 0)) return load.Error("load.peak_mw", absl::StrCat(peak, " must be positive"));
+    TSODSO_RETURN_IF_ERROR(load.Double("power_factor", &sc.model.load_pf));
     if (!(sc.model.load_pf > 0 && sc.model.load_pf <= 1)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": load: power_factor: ", sc.model.load_pf, " is not in (0, 1]"));
+      return load.Error("load.power_factor", absl::StrCat(sc.model.load_pf, " is not in (0, 1]"));
     }
-    auto load_profile = csv_profile(load["profile"] ? load["profile"].as<std::string>() : "", "load.profile", 1.0);
+    std::string profile_file;
+    TSODSO_RETURN_IF_ERROR(load.String("profile", &profile_file));
+    auto load_profile = csv_profile(profile_file, "load.profile", 1.0);
     if (!load_profile.ok()) return load_profile.status();
     std::shared_ptr<core::YearProfile> shape = *load_profile;
-    if (load["align_weekdays"] && load["align_weekdays"].as<bool>()) {
+    bool align_weekdays = false;
+    TSODSO_RETURN_IF_ERROR(load.Bool("align_weekdays", &align_weekdays));
+    if (align_weekdays) {
       auto aligned = std::make_shared<core::YearProfile>(*shape);
       aligned->set_align_weekdays(true);
       shape = aligned;
     }
     sc.model.load_mw = [p = shape, peak](absl::Time t) { return peak * p->At(t); };
-    if (load["q_profile"]) {
+    std::string q_file;
+    TSODSO_RETURN_IF_ERROR(load.String("q_profile", &q_file));
+    double peak_q = 0;
+    TSODSO_RETURN_IF_ERROR(load.Double("peak_mvar", &peak_q));
+    if (!q_file.empty()) {
       // A measured or estimated reactive history, per unit of peak_mvar
       // (-1..1: a PCC may export reactive power).
-      double peak_q = 0;
-      if (auto st = Number(load, "peak_mvar", &peak_q, path, "load"); !st.ok()) return st;
       if (!(peak_q > 0)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": load: peak_mvar: ", peak_q, " must be positive with q_profile"));
+        return load.Error("load.peak_mvar", absl::StrCat(peak_q, " must be positive with q_profile"));
       }
-      const std::string full = resolve(load["q_profile"].as<std::string>());
+      const std::string full = resolve(q_file);
       auto text = ReadTextFile(full, absl::StrCat(path, ": load.q_profile"));
       if (!text.ok()) return text.status();
       auto q = core::YearProfile::FromCsv(*text, full, -1.0, 1.0);
       if (!q.ok()) return q.status();
       sc.inputs.push_back(full);
       auto qp = std::make_shared<core::YearProfile>(std::move(*q));
-      qp->set_align_weekdays(load["align_weekdays"] && load["align_weekdays"].as<bool>());
+      qp->set_align_weekdays(align_weekdays);
       sc.model.load_mvar = [qp, peak_q](absl::Time t) { return peak_q * qp->At(t); };
     }
+    TSODSO_RETURN_IF_ERROR(load.Finish());
 
-    const YAML::Node groups = root["groups"];
-    if (!groups.IsSequence()) return absl::InvalidArgumentError(absl::StrCat(path, ": groups: required list"));
+    const YAML::Node groups = top.Get("groups");
+    if (!groups.IsSequence()) return top.Error("groups", "is required (a list)");
+    TSODSO_RETURN_IF_ERROR(top.Finish());
     for (size_t i = 0; i < groups.size(); ++i) {
-      const YAML::Node g = groups[i];
       const std::string where = absl::StrCat("groups[", i, "]");
-      if (auto st = Unknown(g, {"name", "class", "sn_mva", "units", "profile"}, path, where); !st.ok()) return st;
+      YamlSection g(groups[i], where, path);
+      TSODSO_RETURN_IF_ERROR(g.CheckIsMap());
       core::DerGroup group;
-      group.name = g["name"] ? g["name"].as<std::string>() : "";
-      const std::string cls = g["class"] ? g["class"].as<std::string>() : "";
+      group.units = 1;
+      TSODSO_RETURN_IF_ERROR(g.String("name", &group.name));
+      std::string cls;
+      TSODSO_RETURN_IF_ERROR(g.String("class", &cls));
       auto it = classes.find(cls);
-      if (it == classes.end()) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": ", where, ": class: unknown DER class '", cls, "'"));
-      }
+      if (it == classes.end()) return g.Error(g.Key("class"), absl::StrCat("unknown DER class '", cls, "'"));
       group.der_class = it->second;
-      if (auto st = Number(g, "sn_mva", &group.sn_mva, path, where); !st.ok()) return st;
+      TSODSO_RETURN_IF_ERROR(g.Double("sn_mva", &group.sn_mva));
       if (!(group.sn_mva > 0)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": ", where, " (", group.name, "): sn_mva: ", group.sn_mva, " must be positive"));
+        return g.Error(g.Key("sn_mva"), absl::StrCat(group.sn_mva, " must be positive (group '", group.name, "')"));
       }
-      group.units = g["units"] ? g["units"].as<int>() : 1;
-      if (group.units < 1) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": ", where, ": units: ", group.units, " must be >= 1"));
-      }
-      const YAML::Node prof = g["profile"];
-      if (prof["csv"]) {
-        auto p = csv_profile(prof["csv"].as<std::string>(), where + ".profile.csv", 1.0);
+      TSODSO_RETURN_IF_ERROR(g.Int("units", &group.units, INT_MIN, INT_MAX));
+      if (group.units < 1) return g.Error(g.Key("units"), absl::StrCat(group.units, " must be >= 1"));
+      YamlSection prof = g.Sub("profile");
+      if (!g.Has("profile")) {
+        return g.Error(g.Key("profile"), "give one of csv, weekly, constant");
+      } else if (prof.Has("csv")) {
+        std::string file;
+        TSODSO_RETURN_IF_ERROR(prof.String("csv", &file));
+        auto p = csv_profile(file, where + ".profile.csv", 1.0);
         if (!p.ok()) return p.status();
         group.profile = [p = *p](absl::Time t) { return p->At(t); };
-      } else if (prof["weekly"]) {
+      } else if (prof.Has("weekly")) {
+        YamlSection weekly = prof.Sub("weekly");
         core::WeeklyShape shape;
         for (auto [key, arr] : {std::pair{"weekday", &shape.weekday}, std::pair{"weekend", &shape.weekend}}) {
-          const YAML::Node v = prof["weekly"][key];
+          const YAML::Node v = weekly.Get(key);
           if (!v.IsSequence() || v.size() != 24) {
-            return absl::InvalidArgumentError(
-                absl::StrCat(path, ": ", where, ".profile.weekly.", key, ": needs 24 hourly values (local time)"));
+            return weekly.Error(weekly.Key(key), "needs 24 hourly values (local time)");
           }
           for (size_t h = 0; h < 24; ++h) {
-            const double x = v[h].as<double>();
-            if (!(x >= 0 && x <= 1)) {
-              return absl::InvalidArgumentError(
-                  absl::StrCat(path, ": ", where, ".profile.weekly.", key, "[", h, "]: ", x, " is outside [0, 1]"));
+            double x = 0;
+            const std::string hour = absl::StrCat(weekly.Key(key), "[", h, "]");
+            if (!v[h].IsScalar() || !YAML::convert<double>::decode(v[h], x)) {
+              return weekly.Error(hour,
+                                  absl::StrCat("must be a number, got '", v[h].IsScalar() ? v[h].Scalar() : "?", "'"));
             }
+            if (!(x >= 0 && x <= 1)) return weekly.Error(hour, absl::StrCat(x, " is outside [0, 1]"));
             (*arr)[h] = x;
           }
         }
@@ -250,23 +225,21 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string
               path, ": ", where, ".profile.weekly: time zone Europe/Rome not found (install the tzdata package)"));
         }
         group.profile = [shape, zone](absl::Time t) { return shape.At(t, zone); };
-      } else if (prof["constant"]) {
-        const double x = prof["constant"].as<double>();
-        if (!(x >= 0 && x <= 1)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(path, ": ", where, ".profile.constant: ", x, " is outside [0, 1]"));
-        }
+      } else if (prof.Has("constant")) {
+        double x = 0;
+        TSODSO_RETURN_IF_ERROR(prof.Double("constant", &x));
+        if (!(x >= 0 && x <= 1)) return prof.Error(prof.Key("constant"), absl::StrCat(x, " is outside [0, 1]"));
         group.profile = [x](absl::Time) { return x; };
       } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": ", where, ".profile: give one of csv, weekly, constant"));
+        return g.Error(g.Key("profile"), "give one of csv, weekly, constant");
       }
+      TSODSO_RETURN_IF_ERROR(g.Finish());
       sc.model.groups.push_back(std::move(group));
     }
   } catch (const YAML::BadFile&) {
     return absl::NotFoundError(absl::StrCat(path, ": cannot read the file"));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": line ", e.mark.line + 1, ": ", e.msg));
+    return YamlSyntaxError(path, e);
   }
   return sc;
 }

@@ -15,10 +15,9 @@ namespace tsodso::app {
 // Read config/der-classes.yaml: defaults per kind, overridden per class.
 absl::StatusOr<std::map<std::string, core::DerClass>> LoadDerClasses(const std::string& path);
 
-using Scenario = core::FlexScenario;
-
 // Read a scenario file (inventory, profiles, load) for `pcc_id`.
-absl::StatusOr<Scenario> LoadScenario(const std::string& path, const std::string& pcc_id, const std::string& name,
-                                      const std::map<std::string, core::DerClass>& classes);
+absl::StatusOr<core::FlexScenario> LoadScenario(const std::string& path, const std::string& pcc_id,
+                                                const std::string& name,
+                                                const std::map<std::string, core::DerClass>& classes);
 
 }  // namespace tsodso::app

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "app/flex_config.h"
-#include "app/grid_commands.h"
+#include "app/grid_files.h"
 #include "core/common/time.h"
 #include "service/wire.h"
 #include "spdlog/spdlog.h"
@@ -39,17 +39,12 @@ FlexPublisher::~FlexPublisher() { Stop(); }
 
 void FlexPublisher::Start() {
   if (config_.scenarios.empty()) return;
-  thread_ = std::thread([this] { Run(); });
+  // Publish at once on start, then look for due work every 2 s.
+  task_.Start({.name = "flexibility publisher", .period = absl::Seconds(2), .run_first_immediately = true},
+              [this](std::stop_token stop) { Tick(stop); });
 }
 
-void FlexPublisher::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_.request_stop();
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void FlexPublisher::Stop() { task_.Stop(); }
 
 bool FlexPublisher::InputsChanged() {
   bool changed = false;
@@ -129,7 +124,7 @@ absl::StatusOr<int> FlexPublisher::PublishNow(bool der_figures_first) {
     // Beside what the DERs could do, what the DSO's network lets them do.
     std::vector<std::optional<core::GridLimitedFlex>> grid;
     for (const core::FlexInterval& f : p.network != nullptr ? p.horizon : std::vector<core::FlexInterval>{}) {
-      if (stop_.stop_requested()) return absl::CancelledError("stopping");
+      if (task_.stop_requested()) return absl::CancelledError("stopping");
       auto g = core::GridLimitedAt(*p.network, p.scenario->model, f.start, p.scenario->interval, {}, p.placed);
       // An interval whose area fails goes out without it; the others and
       // the DERs' own figures still do.
@@ -146,60 +141,43 @@ absl::StatusOr<int> FlexPublisher::PublishNow(bool der_figures_first) {
   return published + static_cast<int>(drafts.size());
 }
 
-void FlexPublisher::Run() {
-  absl::Time next = absl::InfinitePast();
-  bool first = true;
-  // Set while this replica has not published since it started or took
-  // over: the DERs' figures then go out before the grid-limited ones.
-  bool der_figures_first = true;
-  while (true) {
-    bool publish = false;
-    {
-      // Publish at once on start, then look for due work every 2 s.
-      std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, first ? std::chrono::seconds(0) : std::chrono::seconds(2),
-                       [this] { return stop_.stop_requested(); })) {
-        return;
-      }
-      first = false;
+void FlexPublisher::Tick(std::stop_token stop) {
+  bool publish = absl::Now() >= next_;
+  if (InputsChanged()) {
+    // The modification times were taken before loading: an edit made
+    // while loading shows up at the next check and is loaded then.
+    auto reloaded = LoadFlexCatalog(config_);
+    if (reloaded.ok() && grids_ != nullptr) {
+      // A new DER group must be placed on the network before it counts.
+      if (auto st = CheckPlacements(*grids_, **reloaded); !st.ok()) reloaded = st;
     }
-    if (absl::Now() >= next) publish = true;
-    if (InputsChanged()) {
-      // The modification times were taken before loading: an edit made
-      // while loading shows up at the next check and is loaded then.
-      auto reloaded = LoadFlexCatalog(config_);
-      if (reloaded.ok() && grids_ != nullptr) {
-        // A new DER group must be placed on the network before it counts.
-        if (auto st = CheckPlacements(*grids_, **reloaded); !st.ok()) reloaded = st;
-      }
-      if (reloaded.ok()) {
-        holder_.Set(*reloaded);
-        spdlog::info("flexibility inputs changed: scenarios reloaded");
-        publish = true;
-      } else {
-        spdlog::error("flexibility inputs changed but do not load; keeping the previous ones: {}",
-                      std::string(reloaded.status().message()));
-      }
-    }
-    // Another replica publishes while it holds the lock; this one starts
-    // at once when it takes over.
-    const bool leads = leader_ == nullptr || leader_->Hold();
-    if (!leads) {
-      next = absl::InfinitePast();
-      der_figures_first = true;
-      continue;
-    }
-    if (!publish) continue;
-    auto n = PublishNow(der_figures_first);
-    if (stop_.stop_requested()) return;
-    if (n.ok()) {
-      spdlog::info("published flexibility for {} PCC(s) ({} event(s))", holder_.Get()->by_pcc.size(), *n);
-      next = absl::Now() + absl::Seconds(config_.publish_interval_s);
-      der_figures_first = false;
+    if (reloaded.ok()) {
+      holder_.Set(*reloaded);
+      spdlog::info("flexibility inputs changed: scenarios reloaded");
+      publish = true;
     } else {
-      spdlog::warn("flexibility not published: {}; retrying", std::string(n.status().message()));
-      next = absl::Now() + absl::Seconds(10);
+      spdlog::error("flexibility inputs changed but do not load; keeping the previous ones: {}",
+                    std::string(reloaded.status().message()));
     }
+  }
+  // Another replica publishes while it holds the lock; this one starts
+  // at once when it takes over.
+  const bool leads = leader_ == nullptr || leader_->Hold();
+  if (!leads) {
+    next_ = absl::InfinitePast();
+    der_figures_first_ = true;
+    return;
+  }
+  if (!publish) return;
+  auto n = PublishNow(der_figures_first_);
+  if (stop.stop_requested()) return;
+  if (n.ok()) {
+    spdlog::info("published flexibility for {} PCC(s) ({} event(s))", holder_.Get()->by_pcc.size(), *n);
+    next_ = absl::Now() + absl::Seconds(config_.publish_interval_s);
+    der_figures_first_ = false;
+  } else {
+    spdlog::warn("flexibility not published: {}; retrying", std::string(n.status().message()));
+    next_ = absl::Now() + absl::Seconds(10);
   }
 }
 

@@ -3,18 +3,16 @@
 // and when an input file changes.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <stop_token>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "app/config.h"
 #include "core/flexibility/catalog_holder.h"
 #include "core/forecast/load_history.h"
+#include "core/grid/pcc_network.h"
+#include "runtime/periodic_task.h"
 #include "store/db_pool.h"
 #include "store/leader_lock.h"
 
@@ -39,7 +37,9 @@ class FlexPublisher {
   absl::StatusOr<int> PublishNow(bool der_figures_first = false);
 
  private:
-  void Run();
+  // One look for due work: changed inputs, the publishing interval, a
+  // takeover of the leader lock.
+  void Tick(std::stop_token stop);
   bool InputsChanged();
 
   const FlexibilityConfig& config_;
@@ -48,10 +48,12 @@ class FlexPublisher {
   std::shared_ptr<const core::GridCatalog> grids_;
   store::LeaderLock* leader_;
   std::map<std::string, std::filesystem::file_time_type> mtimes_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::stop_source stop_;
-  std::thread thread_;
+  // When the next publication is due (touched by the task's thread only).
+  absl::Time next_ = absl::InfinitePast();
+  // Set while this replica has not published since it started or took
+  // over: the DERs' figures then go out before the grid-limited ones.
+  bool der_figures_first_ = true;
+  runtime::PeriodicTask task_;
 };
 
 }  // namespace tsodso::app

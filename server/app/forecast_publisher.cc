@@ -32,17 +32,11 @@ ForecastPublisher::~ForecastPublisher() { Stop(); }
 
 void ForecastPublisher::Start() {
   if (!config_.enabled || holder_.Get()->by_pcc.empty()) return;
-  thread_ = std::thread([this] { Run(); });
+  task_.Start({.name = "forecast publisher", .period = absl::Seconds(2), .run_first_immediately = true},
+              [this](std::stop_token) { Tick(); });
 }
 
-void ForecastPublisher::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_.request_stop();
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void ForecastPublisher::Stop() { task_.Stop(); }
 
 absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::ForecastKind kind, absl::Time now,
                                       absl::Time from, absl::Time to) {
@@ -126,7 +120,7 @@ absl::StatusOr<int> ForecastPublisher::IssueDue(absl::Time now) {
       const bool due_now =
           due.kind == core::ForecastKind::kDayAhead ? covered < due.from : covered < due.to - absl::Seconds(1);
       if (!due_now) continue;
-      if (stop_.stop_requested()) return issued;
+      if (task_.stop_requested()) return issued;
       const absl::Status st = Issue(*sc, due.kind, now, due.from, due.to);
       // A forecast that cannot be made (too little history, a bad window)
       // is logged once per period; anything else (the database away, a
@@ -145,24 +139,18 @@ absl::StatusOr<int> ForecastPublisher::IssueDue(absl::Time now) {
   return issued;
 }
 
-void ForecastPublisher::Run() {
-  absl::Time next_try = absl::InfinitePast();
-  while (true) {
-    if (leader_ == nullptr || leader_->Hold()) {
-      if (absl::Now() >= next_try) {
-        auto issued = IssueDue(absl::Now());
-        // After a failure, wait a little longer before the next try.
-        if (!issued.ok()) {
-          spdlog::error("forecasts: {}; trying again in 30 s", std::string(issued.status().message()));
-          next_try = absl::Now() + absl::Seconds(30);
-        }
-      }
-    } else {
-      // What the leader issued meanwhile is read again on taking over.
-      issued_for_.clear();
-    }
-    std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_.stop_requested(); })) return;
+void ForecastPublisher::Tick() {
+  if (leader_ != nullptr && !leader_->Hold()) {
+    // What the leader issued meanwhile is read again on taking over.
+    issued_for_.clear();
+    return;
+  }
+  if (absl::Now() < next_try_) return;
+  auto issued = IssueDue(absl::Now());
+  // After a failure, wait a little longer before the next try.
+  if (!issued.ok()) {
+    spdlog::error("forecasts: {}; trying again in 30 s", std::string(issued.status().message()));
+    next_try_ = absl::Now() + absl::Seconds(30);
   }
 }
 

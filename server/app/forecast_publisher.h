@@ -4,17 +4,16 @@
 // can be read back.
 #pragma once
 
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <stop_token>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "app/config.h"
 #include "core/flexibility/catalog_holder.h"
 #include "core/forecast/load_history.h"
 #include "core/forecast/pcc_forecast.h"
+#include "core/grid/pcc_network.h"
+#include "runtime/periodic_task.h"
 #include "store/db_pool.h"
 #include "store/leader_lock.h"
 
@@ -34,7 +33,8 @@ class ForecastPublisher {
   absl::StatusOr<int> IssueDue(absl::Time now);
 
  private:
-  void Run();
+  // Issue what is due while this replica leads.
+  void Tick();
   // Issue one forecast of [from, to) for the PCC and store it with its
   // event in one transaction.
   absl::Status Issue(const core::FlexScenario& scenario, core::ForecastKind kind, absl::Time now, absl::Time from,
@@ -50,10 +50,9 @@ class ForecastPublisher {
   // Per PCC and kind: the delivery start of the latest issue, so that a
   // period is issued once (read from the database at start).
   std::map<std::pair<std::string, core::ForecastKind>, absl::Time> issued_for_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::stop_source stop_;  // checked between issues, so a stop never waits long
-  std::thread thread_;
+  // After a failure, no new try before this (touched by the task only).
+  absl::Time next_try_ = absl::InfinitePast();
+  runtime::PeriodicTask task_;  // its stop is checked between issues, so a stop never waits long
 };
 
 }  // namespace tsodso::app

@@ -14,7 +14,7 @@
 #include "api/server.h"
 #include "app/flex_publisher.h"
 #include "app/forecast_publisher.h"
-#include "app/grid_commands.h"
+#include "app/grid_files.h"
 #include "app/load_history.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"

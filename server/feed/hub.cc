@@ -4,27 +4,16 @@
 
 namespace tsodso::feed {
 
-FeedHub::~FeedHub() {
-  {
-    std::lock_guard lock(hb_mu_);
-    hb_stop_ = true;
-  }
-  hb_cv_.notify_all();
-  if (hb_thread_.joinable()) hb_thread_.join();
-}
+FeedHub::~FeedHub() { heartbeats_.Stop(); }
 
 void FeedHub::StartHeartbeats(absl::Duration interval) {
-  if (hb_thread_.joinable()) return;
-  hb_thread_ = std::thread([this, interval] { HeartbeatLoop(interval); });
+  heartbeats_.Start({.name = "feed heartbeats", .period = interval}, [this](std::stop_token) { SendHeartbeats(); });
 }
 
-void FeedHub::HeartbeatLoop(absl::Duration interval) {
-  std::unique_lock lock(hb_mu_);
-  while (!hb_cv_.wait_for(lock, absl::ToChronoMilliseconds(interval), [this] { return hb_stop_; })) {
-    std::lock_guard hub_lock(mu_);
-    for (Entry& e : entries_) {
-      if (e.live) e.subscriber->OnHeartbeat(head_);
-    }
+void FeedHub::SendHeartbeats() {
+  std::lock_guard lock(mu_);
+  for (Entry& e : entries_) {
+    if (e.live) e.subscriber->OnHeartbeat(head_);
   }
 }
 

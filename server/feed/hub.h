@@ -1,16 +1,14 @@
 // Fan-out of committed events to the subscribers of this gateway process.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "feed/subscriber_queue.h"
+#include "runtime/periodic_task.h"
 
 namespace tsodso::feed {
 
@@ -60,17 +58,15 @@ class FeedHub {
     std::shared_ptr<Subscriber> subscriber;
     bool live = false;
   };
-  void HeartbeatLoop(absl::Duration interval);
+  void SendHeartbeats();
 
   mutable std::mutex mu_;
   std::vector<Entry> entries_;
   int64_t head_ = 0;
   bool closed_ = false;
 
-  std::mutex hb_mu_;
-  std::condition_variable hb_cv_;
-  bool hb_stop_ = false;
-  std::thread hb_thread_;
+  // Last, so that it stops before the entries it reads go away.
+  runtime::PeriodicTask heartbeats_;
 };
 
 }  // namespace tsodso::feed

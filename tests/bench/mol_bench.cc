@@ -13,7 +13,7 @@
 #include <memory>
 #include <random>
 
-#include "app/grid_commands.h"
+#include "app/grid_files.h"
 #include "core/grid/synthesize.h"
 #include "core/validation/merit_order.h"
 

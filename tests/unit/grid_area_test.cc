@@ -7,9 +7,9 @@
 #include <cmath>
 #include <iostream>
 
-#include "app/grid_commands.h"
 #include "core/grid/power_flow.h"
 #include "core/validation/merit_order.h"
+#include "test_grids.h"
 
 namespace tsodso {
 namespace {
@@ -19,7 +19,6 @@ using core::PlacedDer;
 using core::PqPoint;
 
 const std::string kIeee33 = std::string(TSODSO_SOURCE_DIR) + "/data/grids";
-const std::string kPsSud = std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud";
 
 // A feeder S - A - B with a lateral A - C at 10 kV, short cables: losses stay
 // at a few kW, so the grid-aware area differs from the plain sum only by
@@ -199,7 +198,7 @@ std::vector<PlacedDer> Ieee33Ders(const core::RadialGrid& grid) {
 }
 
 TEST(GridAreaTest, Ieee33VerticesAreAcFeasibleAndInsideThePlainSum) {
-  auto grid = app::LoadGrid(kIeee33, 12.66);
+  auto grid = testing::LoadGridTables(kIeee33, 12.66);
   ASSERT_TRUE(grid.ok()) << grid.status();
   const std::vector<PlacedDer> ders = Ieee33Ders(*grid);
   const auto start = std::chrono::steady_clock::now();
@@ -233,7 +232,7 @@ TEST(GridAreaTest, Ieee33VerticesAreAcFeasibleAndInsideThePlainSum) {
 }
 
 TEST(GridAreaTest, ViolatingOperatingPointGivesNoArea) {
-  auto grid = app::LoadGrid(kIeee33, 12.66);
+  auto grid = testing::LoadGridTables(kIeee33, 12.66);
   ASSERT_TRUE(grid.ok()) << grid.status();
   // Twice the load takes the feeder's end below 0.90 pu, DERs or not.
   const std::vector<PlacedDer> ders33 = Ieee33Ders(*grid);
@@ -291,7 +290,7 @@ TEST(GridAreaTest, BadInputIsAnErrorNamingIt) {
 }
 
 TEST(GridAreaTest, PsSudAreaIsAcFeasibleAndTimed) {
-  auto grid = app::LoadGrid(kPsSud, 0);
+  auto grid = testing::LoadPsSudGrid();
   ASSERT_TRUE(grid.ok()) << grid.status();
   // Six placements at peak load: PV, CHP, hydro, storage, V2G. Figures in
   // MW / Mvar.

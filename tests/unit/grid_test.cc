@@ -3,10 +3,10 @@
 
 #include <fstream>
 
-#include "app/grid_commands.h"
 #include "core/grid/power_flow.h"
 #include "core/grid/sensitivities.h"
 #include "core/grid/synthesize.h"
+#include "test_grids.h"
 
 namespace tsodso {
 namespace {
@@ -20,7 +20,7 @@ const std::string kGrids = std::string(TSODSO_SOURCE_DIR) + "/data/grids";
 // MATPOWER's case33bw), minimum voltage 0.9131 pu at bus 18, with the
 // substation at 1.0 pu and 12.66 kV.
 TEST(GridTest, Ieee33BusReproducesBaranWu) {
-  auto grid = app::LoadGrid(kGrids, 12.66);
+  auto grid = testing::LoadGridTables(kGrids, 12.66);
   ASSERT_TRUE(grid.ok()) << grid.status();
   EXPECT_EQ(grid->bus_count(), 33u);
   auto pf = core::SolvePowerFlow(*grid, nullptr);
@@ -36,7 +36,7 @@ TEST(GridTest, Ieee33BusReproducesBaranWu) {
 }
 
 TEST(GridTest, InjectionsRaiseVoltagesAndCutLosses) {
-  auto grid = app::LoadGrid(kGrids, 12.66);
+  auto grid = testing::LoadGridTables(kGrids, 12.66);
   ASSERT_TRUE(grid.ok());
   std::vector<core::PqPoint> inj(grid->bus_count());
   inj[grid->BusIndex("18")] = {0.5, 0.2};  // 0.5 MW, 0.2 Mvar at the weakest bus
@@ -49,7 +49,7 @@ TEST(GridTest, InjectionsRaiseVoltagesAndCutLosses) {
 }
 
 TEST(GridTest, OverloadedNetworkIsReportedNotAccepted) {
-  auto grid = app::LoadGrid(kGrids, 12.66);
+  auto grid = testing::LoadGridTables(kGrids, 12.66);
   ASSERT_TRUE(grid.ok());
   std::vector<core::PqPoint> inj(grid->bus_count());
   inj[grid->BusIndex("18")] = {-200, -100};  // a 200 MW load at the feeder's end
@@ -108,7 +108,7 @@ namespace {
 // which drops the losses, under-states the change by up to ~16 %: good for
 // screening, and the AC power flow has the final word.
 TEST(GridSensitivityTest, MatchesTheAcPowerFlowForSmallInjections) {
-  auto grid = app::LoadGrid(kGrids, 12.66);
+  auto grid = testing::LoadGridTables(kGrids, 12.66);
   ASSERT_TRUE(grid.ok());
   auto base = core::SolvePowerFlow(*grid, nullptr);
   ASSERT_TRUE(base.ok());
@@ -142,7 +142,7 @@ namespace tsodso {
 namespace {
 
 TEST(GridSynthesisTest, FeedersOfTheTestFeederAtAnotherVoltage) {
-  auto base = app::LoadGrid(kGrids, 12.66);
+  auto base = testing::LoadGridTables(kGrids, 12.66);
   ASSERT_TRUE(base.ok());
   core::SynthesisOptions o;
   o.feeders = 4;
@@ -168,7 +168,7 @@ TEST(GridSynthesisTest, FeedersOfTheTestFeederAtAnotherVoltage) {
 }
 
 TEST(GridSynthesisTest, ImpossibleOptionsAreRefused) {
-  auto base = app::LoadGrid(kGrids, 12.66);
+  auto base = testing::LoadGridTables(kGrids, 12.66);
   ASSERT_TRUE(base.ok());
   core::SynthesisOptions none;
   none.feeders = 0;
@@ -181,7 +181,7 @@ TEST(GridSynthesisTest, ImpossibleOptionsAreRefused) {
 }
 
 TEST(GridSynthesisTest, TheDemoPsSudModelLoadsAndHoldsItsLimits) {
-  auto grid = app::LoadGrid(std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud", 0);
+  auto grid = testing::LoadPsSudGrid();
   ASSERT_TRUE(grid.ok()) << grid.status();
   EXPECT_EQ(grid->bus_count(), 258u);  // 257 and the HV side of the PCC transformer
   EXPECT_EQ(grid->model().slack_bus, "PS-HV");

@@ -6,9 +6,9 @@
 #include <iostream>
 #include <random>
 
-#include "app/grid_commands.h"
 #include "core/validation/merit_order.h"
 #include "support/status_testing.h"
+#include "test_grids.h"
 
 namespace tsodso {
 namespace {
@@ -23,7 +23,7 @@ class MeritOrderTest : public ::testing::Test {
   void SetUp() override {
     // PS Sud's feeders straight below the busbar (the transformer taken
     // out), so that each feeder is a section of its own.
-    auto g = app::LoadGrid(std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud", 0);
+    auto g = testing::LoadPsSudGrid();
     ASSERT_TRUE(g.ok()) << g.status();
     core::GridModel m = g->model();
     ASSERT_EQ(m.slack_bus, "PS-HV");
@@ -372,7 +372,7 @@ TEST_F(MeritOrderTest, ScreenedValidationMatchesTheReferenceAndTheAcPowerFlow) {
 // reduced AC solves (a bid's feeders and the transformer, the other feeders
 // as equivalent loads at the busbar) leave few whole-network ones.
 TEST_F(MeritOrderTest, ScreenedValidationBehindATransformer) {
-  auto g = app::LoadGrid(std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud", 0);
+  auto g = testing::LoadPsSudGrid();
   ASSERT_TRUE(g.ok()) << g.status();
   const std::unique_ptr<core::RadialGrid> feeders = std::move(grid_);
   grid_ = std::make_unique<core::RadialGrid>(*std::move(g));
