@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "core/audit/audit_chain.h"
+#include "core/common/status_macros.h"
 #include "service/wire.h"
 #include "spdlog/spdlog.h"
 
@@ -103,7 +104,7 @@ grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerCont
       if (done.ok()) {
         // The change and its audit record commit together.
         done = store::InTransaction(db, [&]() -> absl::Status {
-          if (auto s = body(caller, db); !s.ok()) return s;
+          TSODSO_RETURN_IF_ERROR(body(caller, db));
           return store::AppendAudit(db, {p->id, rpc.path, "OK", caller.request_digest,
                                          core::Sha256Hex(service::DeterministicBytes(*response))});
         });
@@ -132,8 +133,8 @@ grpc::ServerUnaryReactor* RunComputed(ServiceContext& ctx, grpc::CallbackServerC
   auto task = [=, &ctx, &rpc, p = party, body = std::move(body)](runtime::Stateless&) {
     const std::string digest = core::Sha256Hex(service::DeterministicBytes(*request));
     const absl::Status st = Guarded(rpc, p->id, [&]() -> absl::Status {
-      if (auto s = CheckAccess(rpc, *p); !s.ok()) return s;
-      if (auto s = MayStart(call); !s.ok()) return s;
+      TSODSO_RETURN_IF_ERROR(CheckAccess(rpc, *p));
+      TSODSO_RETURN_IF_ERROR(MayStart(call));
       return body(service::Caller{*p, now, rpc.path, digest});
     });
     // An answer that cannot be audited is not given (UNAVAILABLE).

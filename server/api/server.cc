@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/dispatch.h"
+#include "core/common/status_macros.h"
 
 namespace tsodso::api {
 namespace {
@@ -43,7 +44,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   const TlsOptions& tls = options.tls;
   for (auto [path, what] : {std::pair{tls.cert_file, "tls.cert"}, std::pair{tls.key_file, "tls.key"},
                             std::pair{tls.client_ca_file, "tls.client_ca"}}) {
-    if (auto st = Readable(path, what); !st.ok()) return st;
+    TSODSO_RETURN_IF_ERROR(Readable(path, what));
   }
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
       tls.key_file, tls.cert_file, tls.client_ca_file, tls.refresh_interval_s);

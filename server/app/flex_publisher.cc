@@ -4,6 +4,7 @@
 
 #include "app/flex_config.h"
 #include "app/grid_files.h"
+#include "core/common/status_macros.h"
 #include "core/common/time.h"
 #include "service/wire.h"
 #include "spdlog/spdlog.h"
@@ -115,7 +116,7 @@ absl::StatusOr<int> FlexPublisher::PublishNow(bool der_figures_first) {
       drafts.push_back({envelope(p), service::EncodeFlexibilityPayload(*p.scenario, p.horizon, now, nullptr,
                                                                        /*grid_pending=*/p.network != nullptr)});
     }
-    if (auto st = append(drafts); !st.ok()) return st;
+    TSODSO_RETURN_IF_ERROR(append(drafts));
     published += static_cast<int>(drafts.size());
     drafts.clear();
   }
@@ -137,7 +138,7 @@ absl::StatusOr<int> FlexPublisher::PublishNow(bool der_figures_first) {
     drafts.push_back({envelope(p), service::EncodeFlexibilityPayload(*p.scenario, p.horizon, now,
                                                                      p.network != nullptr ? &grid : nullptr)});
   }
-  if (auto st = append(drafts); !st.ok()) return st;
+  TSODSO_RETURN_IF_ERROR(append(drafts));
   return published + static_cast<int>(drafts.size());
 }
 

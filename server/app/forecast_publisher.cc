@@ -1,5 +1,6 @@
 #include "app/forecast_publisher.h"
 
+#include "core/common/status_macros.h"
 #include "core/common/time.h"
 #include "service/wire.h"
 #include "spdlog/spdlog.h"
@@ -76,7 +77,7 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
                            core::RoleBit(core::Role::kTso) | core::RoleBit(core::Role::kDsoOperator)};
   auto stored = pool_.Run<std::vector<core::StoredEvent>>(
       [&](store::PgConnection& db) -> absl::StatusOr<std::vector<core::StoredEvent>> {
-        if (auto st = store::InsertForecast(db, row); !st.ok()) return st;
+        TSODSO_RETURN_IF_ERROR(store::InsertForecast(db, row));
         return store::AppendEvents(db, {{env, service::EncodeForecastPayload(f)}});
       });
   if (!stored.ok()) return stored.status();

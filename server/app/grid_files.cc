@@ -96,9 +96,9 @@ absl::StatusOr<std::vector<core::DerPlacement>> ReadPlacement(const std::string&
   std::vector<core::DerPlacement> out;
   for (size_t i = 0; i < csv.rows.size(); ++i) {
     core::DerPlacement d;
-    if (auto st = core::TextField(csv, i, "group", true, &d.group, path); !st.ok()) return st;
-    if (auto st = core::TextField(csv, i, "bus", true, &d.bus, path); !st.ok()) return st;
-    if (auto st = core::Field(csv, i, "share", true, 0, &d.share, path); !st.ok()) return st;
+    TSODSO_RETURN_IF_ERROR(core::TextField(csv, i, "group", true, &d.group, path));
+    TSODSO_RETURN_IF_ERROR(core::TextField(csv, i, "bus", true, &d.bus, path));
+    TSODSO_RETURN_IF_ERROR(core::Field(csv, i, "share", true, 0, &d.share, path));
     out.push_back(d);
   }
   return out;
@@ -114,14 +114,14 @@ absl::Status ReadAssets(const std::string& path, const std::string& pcc_id, cons
   for (size_t i = 0; i < csv.rows.size(); ++i) {
     core::RegisteredAsset a;
     a.pcc_id = pcc_id;
-    if (auto st = core::TextField(csv, i, "resource_id", true, &a.id, path); !st.ok()) return st;
-    if (auto st = core::TextField(csv, i, "bus", true, &a.bus, path); !st.ok()) return st;
-    if (auto st = core::TextField(csv, i, "type", true, &a.type, path); !st.ok()) return st;
+    TSODSO_RETURN_IF_ERROR(core::TextField(csv, i, "resource_id", true, &a.id, path));
+    TSODSO_RETURN_IF_ERROR(core::TextField(csv, i, "bus", true, &a.bus, path));
+    TSODSO_RETURN_IF_ERROR(core::TextField(csv, i, "type", true, &a.type, path));
     core::AssetRatings& r = a.agreement;
     for (auto [name, out] :
          {std::pair{"sn_mva", &r.sn_mva}, std::pair{"p_min_mw", &r.p_min_mw}, std::pair{"p_max_mw", &r.p_max_mw},
           std::pair{"q_min_mvar", &r.q_min_mvar}, std::pair{"q_max_mvar", &r.q_max_mvar}}) {
-      if (auto st = core::Field(csv, i, name, true, 0, out, path); !st.ok()) return st;
+      TSODSO_RETURN_IF_ERROR(core::Field(csv, i, name, true, 0, out, path));
     }
     const std::string row = absl::StrCat(path, ": row ", i + 2, ": ");
     if (grid.BusIndex(a.bus) < 0) {
@@ -130,7 +130,7 @@ absl::Status ReadAssets(const std::string& path, const std::string& pcc_id, cons
     if (!core::IsAssetType(a.type)) {
       return absl::InvalidArgumentError(absl::StrCat(row, "type: '", a.type, "' is not a known asset type"));
     }
-    if (auto st = core::CheckRatings(r, absl::StrCat(row, a.id)); !st.ok()) return st;
+    TSODSO_RETURN_IF_ERROR(core::CheckRatings(r, absl::StrCat(row, a.id)));
     if (!assets.emplace(a.id, a).second) {
       return absl::InvalidArgumentError(absl::StrCat(row, "resource_id: '", a.id, "' is registered twice"));
     }
@@ -164,11 +164,11 @@ absl::StatusOr<core::GridCatalog> LoadGridCatalog(const std::map<std::string, st
     }
     net.placement_source = files->placement.empty() ? dir + " (no der_placement)" : files->placement;
     if (!files->resources.empty()) {
-      if (auto st = ReadAssets(files->resources, pcc, *net.grid, catalog.assets); !st.ok()) return st;
+      TSODSO_RETURN_IF_ERROR(ReadAssets(files->resources, pcc, *net.grid, catalog.assets));
     }
     catalog.networks[pcc] = std::move(net);
   }
-  if (auto st = CheckPlacements(catalog, flex); !st.ok()) return st;
+  TSODSO_RETURN_IF_ERROR(CheckPlacements(catalog, flex));
   return catalog;
 }
 
@@ -182,7 +182,7 @@ absl::Status CheckPlacements(const core::GridCatalog& grids, const core::FlexCat
                                                      "(flexibility.pccs), which gives its operating point"));
     }
     for (const auto& [name, scenario] : by_pcc->second) {
-      if (auto st = core::CheckPlacement(net, scenario.model, net.placement_source); !st.ok()) return st;
+      TSODSO_RETURN_IF_ERROR(core::CheckPlacement(net, scenario.model, net.placement_source));
     }
   }
   return absl::OkStatus();

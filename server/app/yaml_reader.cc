@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/status_macros.h"
 
 namespace tsodso::app {
 namespace fs = std::filesystem;
@@ -99,7 +100,7 @@ absl::Status YamlSection::Double(const std::string& key, double* out, bool requi
 }
 
 absl::Status YamlSection::Path(const std::string& key, std::string* out, const fs::path& base, bool required) {
-  if (auto st = String(key, out, required); !st.ok()) return st;
+  TSODSO_RETURN_IF_ERROR(String(key, out, required));
   if (!out->empty()) *out = ResolvedPath(*out, base);
   return absl::OkStatus();
 }

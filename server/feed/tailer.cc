@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "core/common/status_macros.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 
@@ -29,7 +30,7 @@ absl::Status EventTailer::Connect() {
 }
 
 absl::Status EventTailer::Start() {
-  if (auto st = Connect(); !st.ok()) return st;
+  TSODSO_RETURN_IF_ERROR(Connect());
   auto head = store::HeadSeq(*conn_);
   if (!head.ok()) return head.status();
   hub_.SetHead(*head);

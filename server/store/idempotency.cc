@@ -1,6 +1,7 @@
 #include "store/idempotency.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/common/status_macros.h"
 #include "store/advisory_lock.h"
 
 namespace tsodso::store {
@@ -17,7 +18,7 @@ constexpr char kInsert[] =
 
 absl::StatusOr<std::optional<std::string>> ClaimIdempotencyKey(PgConnection& conn, const IdempotencyKey& key,
                                                                const std::string& request_digest) {
-  if (auto st = LockUntilCommit(conn, "idempotency", {key.party_id, key.method, key.key}); !st.ok()) return st;
+  TSODSO_RETURN_IF_ERROR(LockUntilCommit(conn, "idempotency", {key.party_id, key.method, key.key}));
   auto found = conn.Exec(kFind, {key.party_id, key.method, key.key});
   if (!found.ok()) return found.status();
   if (found->rows() == 0) return std::optional<std::string>();

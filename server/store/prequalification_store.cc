@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/common/status_macros.h"
 #include "store/advisory_lock.h"
 
 namespace tsodso::store {
@@ -37,7 +38,7 @@ std::string Number(double v) { return absl::StrFormat("%.17g", v); }
 absl::Status LockAssets(PgConnection& conn, std::vector<std::string> ids) {
   std::sort(ids.begin(), ids.end());
   for (const std::string& id : ids) {
-    if (auto st = LockUntilCommit(conn, "asset", {id}); !st.ok()) return st;
+    TSODSO_RETURN_IF_ERROR(LockUntilCommit(conn, "asset", {id}));
   }
   return absl::OkStatus();
 }
