@@ -22,12 +22,13 @@ constexpr core::RoleMask kOperator = RoleBit(Role::kDsoOperator);
 constexpr core::RoleMask kTso = RoleBit(Role::kTso);
 constexpr core::RoleMask kAggregator = RoleBit(Role::kAggregator);
 
+// "the DSO operator", "the TSO", "an aggregator", joined with "or".
 std::string RolesText(core::RoleMask roles) {
   std::vector<std::string> names;
-  for (Role r : {Role::kDsoOperator, Role::kTso, Role::kAggregator}) {
-    if ((roles & RoleBit(r)) != 0) names.push_back(r == Role::kDsoOperator ? "DSO operator" : core::RoleName(r));
-  }
-  return absl::StrJoin(names, " or the ");
+  if ((roles & RoleBit(Role::kDsoOperator)) != 0) names.push_back("the DSO operator");
+  if ((roles & RoleBit(Role::kTso)) != 0) names.push_back("the TSO");
+  if ((roles & RoleBit(Role::kAggregator)) != 0) names.push_back("an aggregator");
+  return absl::StrJoin(names, " or ");
 }
 
 }  // namespace
@@ -47,7 +48,8 @@ const std::vector<AccessRule>& AccessTable() {
       {"tsodso.v1.BidValidationService.ValidateMeritOrder", kTso},
       {"tsodso.v1.BidValidationService.GetTrafficLights", kEveryone},
       {"tsodso.v1.ScheduleService.SubmitSchedule", kAggregator},
-      {"tsodso.v1.ScheduleService.GetSchedule", kEveryone},
+      // A schedule is private to the aggregator that made it, and the DSO.
+      {"tsodso.v1.ScheduleService.GetSchedule", kOperator | kAggregator},
       {"tsodso.v1.PrequalificationService.RequestPrequalification", kAggregator},
       {"tsodso.v1.CurtailmentService.AcknowledgeNotice", kAggregator},
       {"tsodso.v1.FeedService.Subscribe", kEveryone},
@@ -78,7 +80,7 @@ const Rpc& FindRpc(std::string_view service_full_name, std::string_view method) 
 
 absl::Status CheckAccess(const Rpc& rpc, const core::Party& party) {
   if ((rpc.roles & RoleBit(party.role)) != 0) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(rpc.name, " is reserved to the ", RolesText(rpc.roles), "; party '",
+  return absl::PermissionDeniedError(absl::StrCat(rpc.name, " is reserved to ", RolesText(rpc.roles), "; party '",
                                                   party.id, "' has role ", core::RoleName(party.role)));
 }
 
