@@ -10,7 +10,7 @@
 #include "core/events/event.h"
 #include "core/flexibility/engine.h"
 #include "core/forecast/pcc_forecast.h"
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 #include "core/notices/notice.h"
 #include "core/prequalification/prequalification.h"
 #include "core/registry/party_registry.h"

@@ -15,7 +15,7 @@
 #include "core/audit/audit_chain.h"
 #include "core/flexibility/engine.h"
 #include "core/forecast/series.h"
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 #include "core/registry/party_registry.h"
 #include "core/schedules/schedule.h"
 #include "feed/hub.h"

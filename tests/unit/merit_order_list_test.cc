@@ -7,6 +7,7 @@
 
 #include "app/flex_publisher.h"
 #include "app/grid_commands.h"
+#include "core/pcc/pcc_network.h"
 #include "core/validation/merit_order_list.h"
 #include "core/validation/traffic_light.h"
 #include "sample_registry.h"

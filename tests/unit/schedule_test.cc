@@ -4,7 +4,7 @@
 #include "core/schedules/schedule.h"
 
 #include "core/schedules/baseline.h"
-#include "core/schedules/grid_check.h"
+#include "core/pcc/grid_check.h"
 
 #include <gtest/gtest.h>
 

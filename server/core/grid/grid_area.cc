@@ -5,8 +5,8 @@
 #include <complex>
 
 #include "absl/strings/str_cat.h"
+#include "core/grid/limits.h"
 #include "core/grid/power_flow.h"
-#include "core/validation/merit_order.h"
 
 // Clp's headers trip our warning flags; they are kept to this file.
 #pragma GCC diagnostic push
@@ -303,9 +303,7 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
   const int n = static_cast<int>(grid.bus_count());
   const int nd = static_cast<int>(ders.size());
   const double base = m.base_mva;
-  ValidationOptions limits;
-  limits.voltage_tolerance_pu = o.voltage_tolerance_pu;
-  limits.loading_tolerance = o.loading_tolerance;
+  const LimitTolerances& limits = o;
 
   // The load profile as extra injections, so the model's loads stay as read.
   std::vector<PqPoint> load_shift(n);
@@ -319,7 +317,7 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
   const std::vector<PqPoint> inj0 = Injections(load_shift, ders, operating);
   const absl::StatusOr<PowerFlowResult> flow0 = SolvePowerFlow(grid, &inj0);
   if (flow0.ok()) result.operating = {flow0->slack_mva.real(), flow0->slack_mva.imag()};
-  if (LimitViolated(grid, flow0, limits) != BidReason::kNone) {
+  if (LimitViolated(grid, flow0, limits) != LimitClass::kNone) {
     // Nothing reachable is known to be safe: the LP around a violating
     // state would only report how to make it worse or better, not what is
     // allowed.
@@ -368,7 +366,7 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
     };
     GridAreaPoint point;
     absl::StatusOr<PowerFlowResult> flow = flow_at(1);
-    if (LimitViolated(grid, flow, limits) != BidReason::kNone) {
+    if (LimitViolated(grid, flow, limits) != LimitClass::kNone) {
       // Linearisation error took the optimum over a limit: keep the largest
       // share of the move the AC power flow accepts. The operating point is
       // known to be within limits, so the bisection always has a safe end.
@@ -378,7 +376,7 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
       for (int step = 0; step < o.max_shrink_steps; ++step) {
         const double mid = (lo + hi) / 2;
         absl::StatusOr<PowerFlowResult> f = flow_at(mid);
-        if (LimitViolated(grid, f, limits) == BidReason::kNone) {
+        if (LimitViolated(grid, f, limits) == LimitClass::kNone) {
           lo = mid;
           safe = std::move(f);
         } else {

@@ -60,18 +60,14 @@ absl::Status CheckMeritOrder(const std::vector<Bid>& bids) {
   return absl::OkStatus();
 }
 
-BidReason LimitViolated(const RadialGrid& grid, const absl::StatusOr<PowerFlowResult>& flow,
-                        const ValidationOptions& o) {
-  if (!flow.ok()) return BidReason::kVoltageLimit;  // no solution: voltage collapse
-  const GridModel& m = grid.model();
-  for (size_t i = 0; i < m.buses.size(); ++i) {
-    const double v = std::abs(flow->v_pu[i]);
-    if (v < m.buses[i].v_min_pu - o.voltage_tolerance_pu || v > m.buses[i].v_max_pu + o.voltage_tolerance_pu) {
+BidReason BidReasonOf(LimitClass limit) {
+  switch (limit) {
+    case LimitClass::kNone:
+      return BidReason::kNone;
+    case LimitClass::kThermal:
+      return BidReason::kThermalLimit;
+    case LimitClass::kVoltage:
       return BidReason::kVoltageLimit;
-    }
-  }
-  for (double l : flow->branch_loading) {
-    if (l > 1 + o.loading_tolerance) return BidReason::kThermalLimit;
   }
   return BidReason::kNone;
 }
@@ -179,7 +175,9 @@ class AcSolver {
 double DecideByBisection(const RadialGrid& grid, const AcSolver& ac, const ValidationOptions& o,
                          const std::vector<PqPoint>& injections, const Spread& spread, double sign, const Bid& bid,
                          BidResult* r) {
-  auto violated_at = [&](double mw) { return LimitViolated(grid, ac.SolveWith(injections, spread, sign * mw), o); };
+  auto violated_at = [&](double mw) {
+    return BidReasonOf(LimitViolated(grid, ac.SolveWith(injections, spread, sign * mw), o));
+  };
   const BidReason at_full = violated_at(bid.quantity_mw);
   if (at_full == BidReason::kNone) return Settle(bid, bid.quantity_mw, BidReason::kNone, r);
   double lo = 0, hi = bid.quantity_mw;
@@ -324,7 +322,7 @@ class Sections {
     for (size_t s = 0; s < sections_.size(); ++s) Clean(static_cast<int>(s));
     for (int t : trunk_) d_v_[t] = d_p_[t] = 0;
     solved_ = flow.ok();
-    feasible_ = LimitViolated(grid_, flow, o_) == BidReason::kNone;
+    feasible_ = LimitViolated(grid_, flow, o_) == LimitClass::kNone;
     if (!solved_) return;
     v_slack_ = flow->v_pu[grid_.slack()];
     for (int b : grid_.order()) {
@@ -963,7 +961,7 @@ std::vector<BidResult> ValidateMeritOrder(const RadialGrid& grid, const std::vec
       // only the full quantity can pass, by a full AC power flow, and the
       // reason is the class it breaks there.
       absl::StatusOr<PowerFlowResult> full = ac.SolveWith(injections, spread, sign * bid.quantity_mw);
-      const BidReason at_full = LimitViolated(grid, full, o);
+      const BidReason at_full = BidReasonOf(LimitViolated(grid, full, o));
       if (Settle(bid, at_full == BidReason::kNone ? bid.quantity_mw : 0, at_full, &r) > 0) {
         Add(spread, sign * bid.quantity_mw, &injections);
         net.Reset(full, injections);

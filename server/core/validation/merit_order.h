@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "core/capability/polygon.h"
 #include "core/grid/grid_model.h"
+#include "core/grid/limits.h"
 #include "core/grid/power_flow.h"
 
 namespace tsodso::core {
@@ -44,6 +45,9 @@ enum class BidReason {
 
 const char* BidReasonName(BidReason reason);
 
+// The reason a grid limit of `limit`'s class gives a bid.
+BidReason BidReasonOf(LimitClass limit);
+
 struct BidResult {
   std::string bid_id;
   BidOutcome outcome = BidOutcome::kRejected;
@@ -71,9 +75,8 @@ using ResourceRegistry = std::map<std::string, ResourceLocation>;
 // Errors name the bid and the field.
 absl::Status CheckMeritOrder(const std::vector<Bid>& bids);
 
-struct ValidationOptions {
-  double voltage_tolerance_pu = 1e-4;
-  double loading_tolerance = 1e-3;  // share of a rating
+// The grid limits' tolerances, and the finest cut of a bid.
+struct ValidationOptions : LimitTolerances {
   double quantity_resolution_mw = 0.01;
 };
 
@@ -111,9 +114,5 @@ std::vector<BidResult> ValidateMeritOrderNaive(const RadialGrid& grid, const std
                                                const ResourceRegistry& resources, Direction direction,
                                                std::vector<Bid> bids, const ValidationOptions& options = {},
                                                ValidationStats* stats = nullptr);
-
-// Whether the power flow violates a limit, and which class (voltage first).
-BidReason LimitViolated(const RadialGrid& grid, const absl::StatusOr<PowerFlowResult>& flow,
-                        const ValidationOptions& options);
 
 }  // namespace tsodso::core
