@@ -116,15 +116,6 @@ struct Columns {
   int PccQ(int ders) const { return 3 * n + 2 * ders + 1; }
 };
 
-// Impedance of a branch in per unit, on the base of its `from` bus as the
-// power flow has it, so the LP and the AC check see the same network.
-C BranchZ(const RadialGrid& grid, int branch) {
-  const GridModel& m = grid.model();
-  const Branch& b = m.branches[branch];
-  const double kv = m.buses[grid.BusIndex(b.from)].v_nom_kv;
-  return C(b.r_ohm, b.x_ohm) / (kv * kv / m.base_mva);
-}
-
 // Write the constraints keeping DER d's injection, operating + change, in
 // its region. The right-hand sides are clamped so that no change is always
 // feasible: a region drawn a hair short of the operating point must not make
@@ -217,7 +208,7 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
 
     const int a = grid.parent(b);
     const int k = grid.parent_branch(b);
-    const C z = BranchZ(grid, k);
+    const C z = grid.branch_z_pu(k);  // as the AC check has it
     const double r = z.real(), x = z.imag(), zz = std::norm(z);
     const C va = flow.v_pu[a];
     const C s0 = va * std::conj((va - flow.v_pu[b]) / z);  // sending-end power of the branch at the operating point
