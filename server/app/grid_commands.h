@@ -9,8 +9,8 @@
 
 #include "core/flexibility/engine.h"
 #include "core/grid/grid_model.h"
-#include "core/pcc/pcc_network.h"
 #include "core/grid/synthesize.h"
+#include "core/pcc/pcc_network.h"
 
 namespace tsodso::app {
 
