@@ -11,7 +11,7 @@
 #include "app/config.h"
 #include "core/flexibility/catalog_holder.h"
 #include "core/forecast/load_history.h"
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 #include "runtime/periodic_task.h"
 #include "store/db_pool.h"
 #include "store/leader_lock.h"

@@ -12,7 +12,7 @@
 #include "core/flexibility/catalog_holder.h"
 #include "core/forecast/load_history.h"
 #include "core/forecast/pcc_forecast.h"
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 #include "runtime/periodic_task.h"
 #include "store/db_pool.h"
 #include "store/leader_lock.h"

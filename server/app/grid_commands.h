@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "core/grid/grid_model.h"
 #include "core/grid/synthesize.h"
+#include "core/pcc/pcc_network.h"
 
 namespace tsodso::app {
 

@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "core/flexibility/engine.h"
 #include "core/grid/grid_model.h"
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 
 namespace tsodso::app {
 

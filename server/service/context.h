@@ -11,7 +11,7 @@
 #include "absl/time/time.h"
 #include "core/flexibility/catalog_holder.h"
 #include "core/forecast/load_history.h"
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 #include "core/registry/party_registry.h"
 #include "core/schedules/schedule.h"
 

@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/flexibility/engine.h"
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 #include "service/context.h"
 #include "store/db_pool.h"
 

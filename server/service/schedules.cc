@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
-#include "core/schedules/grid_check.h"
+#include "core/pcc/grid_check.h"
 #include "service/once.h"
 #include "service/traffic_lights.h"
 #include "service/wire.h"

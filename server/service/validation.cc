@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/common/status_macros.h"
+#include "core/pcc/validation_inputs.h"
 #include "core/validation/merit_order_list.h"
 #include "service/once.h"
 #include "service/traffic_lights.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 #include "core/schedules/baseline.h"
 #include "core/schedules/schedule.h"
 #include "core/validation/traffic_light.h"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "core/grid/limits.h"
 #include "core/grid/power_flow.h"
 #include "core/validation/merit_order.h"
 #include "test_grids.h"
@@ -89,7 +90,7 @@ void ExpectAllPointsAcFeasible(const core::RadialGrid& grid, double load_scale, 
     }
     auto flow = FlowAt(grid, load_scale, ders, pt.setpoints);
     ASSERT_TRUE(flow.ok()) << flow.status();
-    EXPECT_EQ(core::LimitViolated(grid, flow, core::ValidationOptions{}), core::BidReason::kNone)
+    EXPECT_EQ(core::LimitViolated(grid, flow, core::LimitTolerances{}), core::LimitClass::kNone)
         << "point " << i << ": v " << flow->min_v_pu << ".." << flow->max_v_pu << " pu";
     EXPECT_NEAR(flow->slack_mva.real(), pt.exchange.p, 1e-9);
     EXPECT_NEAR(flow->slack_mva.imag(), pt.exchange.q, 1e-9);

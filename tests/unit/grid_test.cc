@@ -3,8 +3,8 @@
 
 #include <fstream>
 
+#include "core/grid/lindistflow.h"
 #include "core/grid/power_flow.h"
-#include "core/grid/sensitivities.h"
 #include "core/grid/synthesize.h"
 #include "test_grids.h"
 
@@ -112,9 +112,16 @@ TEST(GridSensitivityTest, MatchesTheAcPowerFlowForSmallInjections) {
   ASSERT_TRUE(grid.ok());
   auto base = core::SolvePowerFlow(*grid, nullptr);
   ASSERT_TRUE(base.ok());
-  const core::Sensitivities s(*grid, *base);
+  core::LinDistFlow lindist(*grid);
+  const std::vector<int> below_slack(grid->order().begin() + 1, grid->order().end());
+  const auto inject_one_mw_at = [&](int bus) {
+    lindist.Clear(below_slack);
+    lindist.Inject(bus, 1);
+    lindist.Propagate(below_slack, grid->slack());
+  };
   for (const std::string at : {"18", "25", "33", "6"}) {
     const int j = grid->BusIndex(at);
+    inject_one_mw_at(j);
     for (const bool reactive : {false, true}) {
       std::vector<core::PqPoint> inj(grid->bus_count());
       const double delta = 0.05;  // 50 kW or 50 kvar
@@ -124,15 +131,17 @@ TEST(GridSensitivityTest, MatchesTheAcPowerFlowForSmallInjections) {
       for (const std::string watch : {"18", "25", "33", "10"}) {
         const int i = grid->BusIndex(watch);
         const double ac = std::abs(moved->v_pu[i]) - std::abs(base->v_pu[i]);
-        const double lin = delta * (reactive ? s.VoltagePerMvar(i, j) : s.VoltagePerMw(i, j));
+        const double v_i = std::abs(base->v_pu[i]);
+        const double lin = delta * (reactive ? lindist.VoltagePerMvar(i, v_i) : lindist.VoltagePerMw(i, v_i));
         EXPECT_NEAR(lin, ac, 0.2 * std::abs(ac) + 1e-6) << "inject at " << at << " watch " << watch;
       }
     }
   }
   // The feeder head carries every injection; a lateral carries only its own.
-  const int head = grid->parent_branch(grid->BusIndex("2"));
-  EXPECT_EQ(s.FlowPerInjection(head, grid->BusIndex("18")), -1.0);
-  EXPECT_EQ(s.FlowPerInjection(grid->parent_branch(grid->BusIndex("26")), grid->BusIndex("18")), 0.0);
+  // (The active flow down a branch moves by minus the share below it.)
+  inject_one_mw_at(grid->BusIndex("18"));
+  EXPECT_EQ(-lindist.share_below(grid->BusIndex("2")), -1.0);
+  EXPECT_EQ(-lindist.share_below(grid->BusIndex("26")), 0.0);
 }
 
 }  // namespace

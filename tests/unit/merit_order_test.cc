@@ -64,7 +64,7 @@ class MeritOrderTest : public ::testing::Test {
         for (auto [bus, share] : resources_.at(id).buses) inj[bus].p += sign * mw * share / b.resource_ids.size();
       }
     }
-    return core::LimitViolated(*grid_, core::SolvePowerFlow(*grid_, &inj), {});
+    return core::BidReasonOf(core::LimitViolated(*grid_, core::SolvePowerFlow(*grid_, &inj)));
   }
 
   std::unique_ptr<core::RadialGrid> grid_;
@@ -159,7 +159,7 @@ LineCase DownBidOnOneLine(const core::RadialGrid& grid, const Bid& bid) {
   const auto violated_at = [&](double mw) {
     std::vector<core::PqPoint> inj = base;
     inj[grid.BusIndex("B")].p = -mw;
-    return core::LimitViolated(grid, core::SolvePowerFlow(grid, &inj), {});
+    return core::BidReasonOf(core::LimitViolated(grid, core::SolvePowerFlow(grid, &inj)));
   };
   c.at_full = violated_at(bid.quantity_mw);
   c.at_accepted = violated_at(c.fast.accepted_mw);
@@ -380,7 +380,7 @@ TEST_F(MeritOrderTest, ScreenedValidationBehindATransformer) {
   for (auto& [id, r] : resources_) {
     for (auto& [bus, share] : r.buses) bus = grid_->BusIndex(feeders->model().buses[bus].id);
   }
-  ASSERT_EQ(core::LimitViolated(*grid_, core::SolvePowerFlow(*grid_, nullptr), {}), BidReason::kNone);
+  ASSERT_EQ(core::LimitViolated(*grid_, core::SolvePowerFlow(*grid_, nullptr)), core::LimitClass::kNone);
   CheckRandomLists(60, 5);
 }
 

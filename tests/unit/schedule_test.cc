@@ -3,8 +3,8 @@
 // changes, in UTC), and bad values named by interval and field.
 #include "core/schedules/schedule.h"
 
+#include "core/pcc/grid_check.h"
 #include "core/schedules/baseline.h"
-#include "core/schedules/grid_check.h"
 
 #include <gtest/gtest.h>
 

@@ -14,7 +14,7 @@
 #include "core/flexibility/engine.h"
 #include "core/forecast/load_forecast.h"
 #include "core/forecast/series.h"
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 #include "core/schedules/baseline.h"
 #include "core/validation/traffic_light.h"
 

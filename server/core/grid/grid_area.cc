@@ -5,8 +5,8 @@
 #include <complex>
 
 #include "absl/strings/str_cat.h"
+#include "core/grid/limits.h"
 #include "core/grid/power_flow.h"
-#include "core/validation/merit_order.h"
 
 // Clp's headers trip our warning flags; they are kept to this file.
 #pragma GCC diagnostic push
@@ -116,15 +116,6 @@ struct Columns {
   int PccQ(int ders) const { return 3 * n + 2 * ders + 1; }
 };
 
-// Impedance of a branch in per unit, on the base of its `from` bus as the
-// power flow has it, so the LP and the AC check see the same network.
-C BranchZ(const RadialGrid& grid, int branch) {
-  const GridModel& m = grid.model();
-  const Branch& b = m.branches[branch];
-  const double kv = m.buses[grid.BusIndex(b.from)].v_nom_kv;
-  return C(b.r_ohm, b.x_ohm) / (kv * kv / m.base_mva);
-}
-
 // Write the constraints keeping DER d's injection, operating + change, in
 // its region. The right-hand sides are clamped so that no change is always
 // feasible: a region drawn a hair short of the operating point must not make
@@ -217,7 +208,7 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
 
     const int a = grid.parent(b);
     const int k = grid.parent_branch(b);
-    const C z = BranchZ(grid, k);
+    const C z = grid.branch_z_pu(k);  // as the AC check has it
     const double r = z.real(), x = z.imag(), zz = std::norm(z);
     const C va = flow.v_pu[a];
     const C s0 = va * std::conj((va - flow.v_pu[b]) / z);  // sending-end power of the branch at the operating point
@@ -303,9 +294,7 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
   const int n = static_cast<int>(grid.bus_count());
   const int nd = static_cast<int>(ders.size());
   const double base = m.base_mva;
-  ValidationOptions limits;
-  limits.voltage_tolerance_pu = o.voltage_tolerance_pu;
-  limits.loading_tolerance = o.loading_tolerance;
+  const LimitTolerances& limits = o;
 
   // The load profile as extra injections, so the model's loads stay as read.
   std::vector<PqPoint> load_shift(n);
@@ -319,7 +308,7 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
   const std::vector<PqPoint> inj0 = Injections(load_shift, ders, operating);
   const absl::StatusOr<PowerFlowResult> flow0 = SolvePowerFlow(grid, &inj0);
   if (flow0.ok()) result.operating = {flow0->slack_mva.real(), flow0->slack_mva.imag()};
-  if (LimitViolated(grid, flow0, limits) != BidReason::kNone) {
+  if (LimitViolated(grid, flow0, limits) != LimitClass::kNone) {
     // Nothing reachable is known to be safe: the LP around a violating
     // state would only report how to make it worse or better, not what is
     // allowed.
@@ -368,7 +357,7 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
     };
     GridAreaPoint point;
     absl::StatusOr<PowerFlowResult> flow = flow_at(1);
-    if (LimitViolated(grid, flow, limits) != BidReason::kNone) {
+    if (LimitViolated(grid, flow, limits) != LimitClass::kNone) {
       // Linearisation error took the optimum over a limit: keep the largest
       // share of the move the AC power flow accepts. The operating point is
       // known to be within limits, so the bisection always has a safe end.
@@ -378,7 +367,7 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
       for (int step = 0; step < o.max_shrink_steps; ++step) {
         const double mid = (lo + hi) / 2;
         absl::StatusOr<PowerFlowResult> f = flow_at(mid);
-        if (LimitViolated(grid, f, limits) == BidReason::kNone) {
+        if (LimitViolated(grid, f, limits) == LimitClass::kNone) {
           lo = mid;
           safe = std::move(f);
         } else {

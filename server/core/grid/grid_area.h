@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "core/capability/polygon.h"
 #include "core/grid/grid_model.h"
+#include "core/grid/limits.h"
 
 namespace tsodso::core {
 
@@ -20,12 +21,11 @@ struct PlacedDer {
   PqPoint operating;     // present injection, inside region
 };
 
-struct GridAreaOptions {
-  int directions = 16;  // search directions, evenly spaced
-  double voltage_tolerance_pu = 1e-4;
-  double loading_tolerance = 1e-3;  // share of a rating
-  int max_shrink_steps = 20;        // bisection steps pulling a vertex towards the operating point
-  int rating_polygon_sides = 16;    // inscribed polygon standing for |S| <= S_rating in the LP
+// The grid limits' tolerances, and how finely the area is searched.
+struct GridAreaOptions : LimitTolerances {
+  int directions = 16;            // search directions, evenly spaced
+  int max_shrink_steps = 20;      // bisection steps pulling a vertex towards the operating point
+  int rating_polygon_sides = 16;  // inscribed polygon standing for |S| <= S_rating in the LP
 };
 
 // One AC-verified point of the area: the DER setpoints and the exchange the

@@ -102,6 +102,8 @@ absl::StatusOr<RadialGrid> RadialGrid::Build(GridModel model, const std::string&
       return absl::InvalidArgumentError(absl::StrCat(where, ": rating_a: ", b.rating_a, " must be positive"));
     }
     g.branch_from_.push_back(f->second);
+    const double kv = model.buses[f->second].v_nom_kv;
+    g.branch_z_pu_.push_back(std::complex<double>(b.r_ohm, b.x_ohm) / (kv * kv / model.base_mva));
     if (!b.in_service) continue;  // open switches are not part of the radial network
     adj[f->second].push_back({t->second, static_cast<int>(k)});
     adj[t->second].push_back({f->second, static_cast<int>(k)});

@@ -3,6 +3,7 @@
 // gateway.
 #pragma once
 
+#include <complex>
 #include <map>
 #include <string>
 #include <vector>
@@ -59,6 +60,11 @@ class RadialGrid {
   int BusIndex(const std::string& id) const;
   // The model index of branch k's from bus (no lookup by name).
   int branch_from(int branch) const { return branch_from_[branch]; }
+  // Branch k's series impedance in per unit: the model's base power and
+  // the nominal voltage of its from bus. Every computation on the network
+  // (power flow, linearisations, linear programs) takes it from here, so
+  // that they all see the same network.
+  std::complex<double> branch_z_pu(int branch) const { return branch_z_pu_[branch]; }
 
  private:
   GridModel model_;
@@ -66,6 +72,7 @@ class RadialGrid {
   std::vector<int> parent_;
   std::vector<int> parent_branch_;
   std::vector<int> branch_from_;
+  std::vector<std::complex<double>> branch_z_pu_;
   std::map<std::string, int> index_;
   int slack_ = 0;
 };

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/grid/sweep.h"
 
 namespace tsodso::core {
 
@@ -22,46 +23,21 @@ absl::StatusOr<PowerFlowResult> SolvePowerFlow(const RadialGrid& grid, const std
     }
     s_load[i] = C(p, q) / base;
   }
-  // Branch impedance in per unit of its sending bus's voltage base.
-  std::vector<C> z(m.branches.size());
-  for (size_t k = 0; k < m.branches.size(); ++k) {
-    const double kv = m.buses[grid.branch_from(static_cast<int>(k))].v_nom_kv;
-    z[k] = C(m.branches[k].r_ohm, m.branches[k].x_ohm) / (kv * kv / base);
-  }
   PowerFlowResult r;
   r.v_pu.assign(n, C(m.slack_voltage_pu, 0));
-  std::vector<C> branch_i(m.branches.size());
-  std::vector<C> acc(n);
+  std::vector<C> current(n);  // per bus: of its branch to the parent; the slack's: all it supplies
   const std::vector<int>& order = grid.order();
-  bool converged = false;
-  for (r.iterations = 1; r.iterations <= options.max_iterations; ++r.iterations) {
-    for (size_t i = 0; i < n; ++i) acc[i] = std::conj(s_load[i] / r.v_pu[i]);
-    // Backward: each branch carries its child's current and everything below.
-    for (size_t k = order.size(); k-- > 1;) {
-      const int b = order[k];
-      branch_i[grid.parent_branch(b)] = acc[b];
-      acc[grid.parent(b)] += acc[b];
-    }
-    // Forward: voltages drop from the slack outwards.
-    double change = 0;
-    for (size_t k = 1; k < order.size(); ++k) {
-      const int b = order[k];
-      const C v = r.v_pu[grid.parent(b)] - z[grid.parent_branch(b)] * branch_i[grid.parent_branch(b)];
-      change = std::max(change, std::abs(v - r.v_pu[b]));
-      r.v_pu[b] = v;
-    }
-    if (!std::isfinite(change)) break;
-    if (change < options.tolerance_pu) {
-      converged = true;
-      break;
-    }
-  }
-  if (!converged) {
+  const SweepResult sweep = Sweep(
+      grid, order, options, [&](int bus, C v) { return std::conj(s_load[bus] / v); }, r.v_pu, current);
+  r.iterations = sweep.iterations;
+  if (!sweep.converged) {
     return absl::FailedPreconditionError(absl::StrCat("power flow did not converge within ", options.max_iterations,
                                                       " sweeps (tolerance ", options.tolerance_pu,
                                                       " pu): the loading is beyond what the network can carry"));
   }
-  r.slack_mva = r.v_pu[grid.slack()] * std::conj(acc[grid.slack()]) * base;
+  std::vector<C> branch_i(m.branches.size());
+  for (size_t k = 1; k < order.size(); ++k) branch_i[grid.parent_branch(order[k])] = current[order[k]];
+  r.slack_mva = r.v_pu[grid.slack()] * std::conj(current[grid.slack()]) * base;
   r.branch_flow_mva.assign(m.branches.size(), C(0, 0));
   for (size_t k = 1; k < order.size(); ++k) {
     const int b = order[k];
@@ -77,7 +53,7 @@ absl::StatusOr<PowerFlowResult> SolvePowerFlow(const RadialGrid& grid, const std
     const double i_base_a = base * 1e3 / (std::sqrt(3.0) * kv);
     const double amps = std::abs(branch_i[k]) * i_base_a;
     r.branch_current_a[k] = amps;
-    const C loss = z[k] * std::norm(branch_i[k]) * base;
+    const C loss = grid.branch_z_pu(static_cast<int>(k)) * std::norm(branch_i[k]) * base;
     r.loss_p_mw += loss.real();
     r.loss_q_mvar += loss.imag();
     if (amps > worst_current) {

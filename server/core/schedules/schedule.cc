@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/common/time.h"
+#include "core/flexibility/engine.h"
 
 namespace tsodso::core {
 absl::Status CheckPortfolios(const std::vector<Portfolio>& portfolios, const PartyRegistry& registry,
@@ -134,6 +135,12 @@ absl::StatusOr<Schedule> CheckSchedule(const ScheduleRequest& request, const std
     return absl::InvalidArgumentError(message);
   }
   out.intervals = request.intervals;
+  return out;
+}
+
+std::vector<absl::Time> IspsOf(absl::Time start, absl::Duration resolution) {
+  std::vector<absl::Time> out;
+  for (absl::Time t = AlignDown(start, kIsp); t < start + resolution; t += kIsp) out.push_back(t);
   return out;
 }
 

@@ -85,4 +85,8 @@ absl::StatusOr<Schedule> CheckSchedule(const ScheduleRequest& request, const std
 
 const Portfolio* FindPortfolio(const std::vector<Portfolio>& portfolios, const std::string& id);
 
+// The ISPs (15-minute) an interval of `resolution` starting at `start`
+// touches.
+std::vector<absl::Time> IspsOf(absl::Time start, absl::Duration resolution);
+
 }  // namespace tsodso::core

@@ -11,52 +11,11 @@
 #include "absl/status/statusor.h"
 #include "core/capability/polygon.h"
 #include "core/grid/grid_model.h"
+#include "core/grid/limits.h"
 #include "core/grid/power_flow.h"
+#include "core/validation/bid.h"
 
 namespace tsodso::core {
-
-enum class Direction { kUp, kDown };  // up: more injection / less import
-
-struct Bid {
-  std::string bid_id;
-  std::string bsp_party_id;
-  std::vector<std::string> resource_ids;  // DSO-registered resources behind the bid
-  std::string pcc_id;
-  double quantity_mw = 0;
-  double price = 0;  // EUR/MWh
-  double min_quantity_mw = 0;
-  bool divisible = true;
-};
-
-enum class BidOutcome { kAccepted, kLimited, kRejected };
-
-enum class BidReason {
-  kNone,
-  kThermalLimit,
-  kVoltageLimit,
-  kUnknownResource,
-  kNotPrequalified,
-  kResourceNotAtPcc,
-  kMinimumNotMet,
-  kOutsideValidity,
-  kBeyondQualifiedRange,
-};
-
-const char* BidReasonName(BidReason reason);
-
-struct BidResult {
-  std::string bid_id;
-  BidOutcome outcome = BidOutcome::kRejected;
-  double accepted_mw = 0;
-  // For a limited or rejected bid: a registry reason, or the class of the
-  // grid limit that binds ("why not more"), by AC power flow: the one
-  // broken one bisection step above a limited bid's quantity; for a
-  // rejected bid, at the first quantity it could have had (one step, or its
-  // minimum), or at its full quantity when it is indivisible or the state
-  // it meets already breaks a limit. Voltage first where both classes break
-  // at that point. kMinimumNotMet only where no grid limit is involved.
-  BidReason reason = BidReason::kNone;
-};
 
 // Where a registered resource sits: DSO-private.
 struct ResourceLocation {
@@ -66,14 +25,8 @@ struct ResourceLocation {
 };
 using ResourceRegistry = std::map<std::string, ResourceLocation>;
 
-// Check a MOL before any power flow: not empty, unique bid ids, finite
-// positive quantities, a minimum within the quantity, finite prices.
-// Errors name the bid and the field.
-absl::Status CheckMeritOrder(const std::vector<Bid>& bids);
-
-struct ValidationOptions {
-  double voltage_tolerance_pu = 1e-4;
-  double loading_tolerance = 1e-3;  // share of a rating
+// The grid limits' tolerances, and the finest cut of a bid.
+struct ValidationOptions : LimitTolerances {
   double quantity_resolution_mw = 0.01;
 };
 
@@ -111,9 +64,5 @@ std::vector<BidResult> ValidateMeritOrderNaive(const RadialGrid& grid, const std
                                                const ResourceRegistry& resources, Direction direction,
                                                std::vector<Bid> bids, const ValidationOptions& options = {},
                                                ValidationStats* stats = nullptr);
-
-// Whether the power flow violates a limit, and which class (voltage first).
-BidReason LimitViolated(const RadialGrid& grid, const absl::StatusOr<PowerFlowResult>& flow,
-                        const ValidationOptions& options);
 
 }  // namespace tsodso::core

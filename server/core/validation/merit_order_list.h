@@ -2,6 +2,7 @@
 // resource registry applied, and the cumulative validation per PCC.
 #pragma once
 
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -9,11 +10,22 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/common/time.h"
-#include "core/grid/pcc_network.h"
 #include "core/registry/party_registry.h"
 #include "core/validation/merit_order.h"
 
 namespace tsodso::core {
+
+// A resource an aggregator registered with the DSO: where it sits (private)
+// and who may bid it until when.
+struct RegisteredResource {
+  ResourceLocation location;
+  std::string aggregator;  // party id
+  absl::Time prequalified_until = absl::InfiniteFuture();
+  // The range the qualification allows (MW, generator convention); a bid
+  // may move the resource across at most its width.
+  double qualified_swing_mw = std::numeric_limits<double>::infinity();
+};
+using ResourceBook = std::map<std::string, RegisteredResource>;
 
 // How far ahead a MOL may be validated.
 inline constexpr absl::Duration kMaxMolLookahead = absl::Hours(24 * 7);
@@ -60,14 +72,6 @@ struct PccValidationInput {
   const RadialGrid* grid = nullptr;
   std::vector<PqPoint> base;
 };
-
-// Return what the validation of each PCC of the list needs: its network
-// and the bus injections at the ISP's forecast operating point, from the
-// PCC's current flexibility scenario. FAILED_PRECONDITION naming the bid
-// when a PCC has no network model or no current scenario.
-absl::StatusOr<std::map<std::string, PccValidationInput>> ValidationInputs(const CheckedMol& mol,
-                                                                           const GridCatalog& grids,
-                                                                           const FlexCatalog& flex);
 
 // Validate the list PCC by PCC: bids whose resources the registry does not
 // know or gives to another BSP are rejected (UNKNOWN_RESOURCE), those in no

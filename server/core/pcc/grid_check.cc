@@ -1,8 +1,7 @@
-#include "core/schedules/grid_check.h"
+#include "core/pcc/grid_check.h"
 
-#include "core/flexibility/engine.h"
+#include "core/grid/limits.h"
 #include "core/grid/power_flow.h"
-#include "core/validation/merit_order_list.h"
 
 namespace tsodso::core {
 
@@ -15,7 +14,7 @@ std::vector<ScheduleBreach> ScheduleBreaches(const PccNetwork& network, const Pc
     GridState state = GridStateAt(network, model, v.start, schedule.resolution);
     // A limit the forecast breaks already is the DSO's to handle, not
     // something this schedule causes.
-    if (LimitViolated(*network.grid, SolvePowerFlow(*network.grid, &state.injections), {}) != BidReason::kNone) {
+    if (LimitViolated(*network.grid, SolvePowerFlow(*network.grid, &state.injections)) != LimitClass::kNone) {
       continue;
     }
     for (int bus : buses) {
@@ -23,15 +22,10 @@ std::vector<ScheduleBreach> ScheduleBreaches(const PccNetwork& network, const Pc
       state.injections[bus].p -= v.p_mw * share;
       state.injections[bus].q -= v.q_mvar.value_or(0) * share;
     }
-    const BidReason reason = LimitViolated(*network.grid, SolvePowerFlow(*network.grid, &state.injections), {});
+    const BidReason reason =
+        BidReasonOf(LimitViolated(*network.grid, SolvePowerFlow(*network.grid, &state.injections)));
     if (reason != BidReason::kNone) out.push_back({v.start, reason});
   }
-  return out;
-}
-
-std::vector<absl::Time> IspsOf(absl::Time start, absl::Duration resolution) {
-  std::vector<absl::Time> out;
-  for (absl::Time t = AlignDown(start, kIsp); t < start + resolution; t += kIsp) out.push_back(t);
   return out;
 }
 

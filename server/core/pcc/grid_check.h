@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 #include "core/schedules/schedule.h"
 #include "core/validation/merit_order.h"
 
@@ -25,9 +25,5 @@ struct ScheduleBreach {
 // alone keeps. No buses: nothing can be placed, nothing is reported.
 std::vector<ScheduleBreach> ScheduleBreaches(const PccNetwork& network, const PccModel& model, const Schedule& schedule,
                                              const std::vector<int>& buses);
-
-// The ISPs (15-minute) an interval of `resolution` starting at `start`
-// touches.
-std::vector<absl::Time> IspsOf(absl::Time start, absl::Duration resolution);
 
 }  // namespace tsodso::core

@@ -1,4 +1,4 @@
-#include "core/grid/pcc_network.h"
+#include "core/pcc/pcc_network.h"
 
 #include <algorithm>
 #include <cmath>

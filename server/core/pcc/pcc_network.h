@@ -16,7 +16,7 @@
 #include "core/grid/grid_model.h"
 #include "core/prequalification/prequalification.h"
 #include "core/schedules/baseline.h"
-#include "core/validation/merit_order.h"
+#include "core/validation/merit_order_list.h"
 
 namespace tsodso::core {
 
@@ -26,18 +26,6 @@ struct DerPlacement {
   std::string bus;
   double share = 0;  // of the group; a group's shares sum to 1
 };
-
-// A resource an aggregator registered with the DSO: where it sits (private)
-// and who may bid it until when.
-struct RegisteredResource {
-  ResourceLocation location;
-  std::string aggregator;  // party id
-  absl::Time prequalified_until = absl::InfiniteFuture();
-  // The range the qualification allows (MW, generator convention); a bid
-  // may move the resource across at most its width.
-  double qualified_swing_mw = std::numeric_limits<double>::infinity();
-};
-using ResourceBook = std::map<std::string, RegisteredResource>;
 
 struct PccNetwork {
   std::string pcc_id;
