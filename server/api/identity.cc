@@ -41,8 +41,9 @@ absl::StatusOr<std::string> IdentityFromPem(const std::string& pem, IdentitySour
   return absl::UnauthenticatedError("client certificate has no URI subject alternative name");
 }
 
-PartyResolver::PartyResolver(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source)
-    : source_(source), registry_(std::move(registry)) {}
+PartyResolver::PartyResolver(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source,
+                             std::shared_ptr<const CertificateCheck> check)
+    : source_(source), check_(std::move(check)), registry_(std::move(registry)) {}
 
 std::shared_ptr<const CallerIdentity> PartyResolver::Resolve(const grpc::AuthContext& auth) {
   // The properties are written by the TLS handshake only, before any call
@@ -54,24 +55,40 @@ std::shared_ptr<const CallerIdentity> PartyResolver::Resolve(const grpc::AuthCon
             nullptr, "(no certificate)", absl::UnauthenticatedError("a client certificate is required")}));
     return *kNoCertificate;
   }
-  const absl::string_view pem(pems.front().data(), pems.front().size());
+  return ResolvePem(absl::string_view(pems.front().data(), pems.front().size()));
+}
+
+std::shared_ptr<const CallerIdentity> PartyResolver::ResolvePem(absl::string_view pem) {
+  const absl::Time now = absl::Now();
   {
     std::shared_lock lock(mu_);
-    if (auto it = by_pem_.find(pem); it != by_pem_.end()) return it->second;
+    if (auto it = by_pem_.find(pem); it != by_pem_.end() && now < it->second->not_after) return it->second;
   }
   std::string key(pem);
   std::unique_lock lock(mu_);
-  std::shared_ptr<const CallerIdentity> identity = Identify(key);
+  std::shared_ptr<const CallerIdentity> identity = Identify(key, now);
   if (by_pem_.size() >= kMaxCachedCertificates) by_pem_.clear();
-  return by_pem_.try_emplace(std::move(key), std::move(identity)).first->second;
+  by_pem_.insert_or_assign(key, identity);
+  return identity;
 }
 
 // Called with mu_ held (so registry_ is stable).
-std::shared_ptr<const CallerIdentity> PartyResolver::Identify(const std::string& pem) const {
+std::shared_ptr<const CallerIdentity> PartyResolver::Identify(const std::string& pem, absl::Time now) const {
   auto identity = IdentityFromPem(pem, source_);
   if (!identity.ok()) {
     return std::make_shared<CallerIdentity>(
         CallerIdentity{nullptr, "(unreadable certificate)", absl::UnauthenticatedError(identity.status().message())});
+  }
+  absl::Time not_after = absl::InfiniteFuture();
+  if (check_ != nullptr) {
+    auto checked = check_->Check(pem, now);
+    if (!checked.ok()) {
+      spdlog::warn("refusing calls from certificate identity '{}': {}", *identity,
+                   std::string(checked.status().message()));
+      return std::make_shared<CallerIdentity>(
+          CallerIdentity{nullptr, absl::StrCat("(refused certificate) ", *identity), checked.status()});
+    }
+    not_after = *checked;
   }
   const core::Party* party = registry_->FindByIdentity(*identity);
   if (party == nullptr) {
@@ -84,7 +101,19 @@ std::shared_ptr<const CallerIdentity> PartyResolver::Identify(const std::string&
   // The party stays valid while any call holds it, even after the registry
   // is replaced.
   return std::make_shared<CallerIdentity>(
-      CallerIdentity{std::shared_ptr<const core::Party>(registry_, party), party->id, absl::OkStatus()});
+      CallerIdentity{std::shared_ptr<const core::Party>(registry_, party), party->id, absl::OkStatus(), not_after});
+}
+
+void PartyResolver::ForgetCertificates() {
+  std::unique_lock lock(mu_);
+  by_pem_.clear();
+}
+
+std::string PeerCertificate(const grpc::ServerContextBase& context) {
+  auto auth = context.auth_context();
+  if (!auth) return "";
+  const std::vector<grpc::string_ref> pems = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+  return pems.empty() ? "" : std::string(pems.front().data(), pems.front().size());
 }
 
 void PartyResolver::ReplaceRegistry(std::shared_ptr<const core::PartyRegistry> registry) {

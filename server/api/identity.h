@@ -11,6 +11,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "api/certificate_check.h"
 #include "core/registry/party_registry.h"
 
 namespace tsodso::api {
@@ -24,9 +26,10 @@ absl::StatusOr<std::string> IdentityFromPem(const std::string& pem, IdentitySour
 // Who is behind one client certificate: a registered party, or the reason
 // there is none (UNAUTHENTICATED) and what to call the caller in the audit.
 struct CallerIdentity {
-  std::shared_ptr<const core::Party> party;  // null when refused
-  std::string who;                           // party id, or why none: for audit and logs
-  absl::Status refusal;                      // OK when party is set
+  std::shared_ptr<const core::Party> party;       // null when refused
+  std::string who;                                // party id, or why none: for audit and logs
+  absl::Status refusal;                           // OK when party is set
+  absl::Time not_after = absl::InfiniteFuture();  // when the certificate expires
 };
 
 // Maps verified client certificates to registered parties. A connection's
@@ -37,13 +40,20 @@ struct CallerIdentity {
 // connection share.
 class PartyResolver {
  public:
-  PartyResolver(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source);
+  // `check`, when given, also refuses expired and revoked certificates.
+  PartyResolver(std::shared_ptr<const core::PartyRegistry> registry, IdentitySource source,
+                std::shared_ptr<const CertificateCheck> check = nullptr);
 
   // Return who is behind the client certificate of `auth`.
   std::shared_ptr<const CallerIdentity> Resolve(const grpc::AuthContext& auth);
+  // Return who is behind a PEM client certificate.
+  std::shared_ptr<const CallerIdentity> ResolvePem(absl::string_view pem);
 
   // Answer from `registry` from now on; forgets every certificate seen.
   void ReplaceRegistry(std::shared_ptr<const core::PartyRegistry> registry);
+  // Forget every certificate seen, so that each is checked again (after the
+  // CRLs were read again).
+  void ForgetCertificates();
 
   // Return how many certificates are remembered.
   size_t cached_certificates() const;
@@ -53,9 +63,10 @@ class PartyResolver {
   static constexpr size_t kMaxCachedCertificates = 4096;
 
  private:
-  std::shared_ptr<const CallerIdentity> Identify(const std::string& pem) const;
+  std::shared_ptr<const CallerIdentity> Identify(const std::string& pem, absl::Time now) const;
 
   const IdentitySource source_;
+  const std::shared_ptr<const CertificateCheck> check_;
   mutable std::shared_mutex mu_;
   std::shared_ptr<const core::PartyRegistry> registry_;
   absl::flat_hash_map<std::string, std::shared_ptr<const CallerIdentity>> by_pem_;
@@ -78,6 +89,9 @@ class PartyAuthProcessor : public grpc::AuthMetadataProcessor {
   std::shared_ptr<PartyResolver> resolver_;
   RefusalSink on_refusal_;
 };
+
+// Return the PEM of the call's verified client certificate ("" when none).
+std::string PeerCertificate(const grpc::ServerContextBase& context);
 
 // Return the party behind this call's client certificate.
 absl::StatusOr<std::shared_ptr<const core::Party>> CallerParty(const grpc::ServerContextBase& context,

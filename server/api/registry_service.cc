@@ -14,7 +14,7 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::WhoAmI(grpc::CallbackServerContex
     response->set_party_id(c.party.id);
     response->set_role(ToProto(c.party.role));
     response->set_certificate_identity(c.party.certificate_identity);
-    for (const core::Pcc* pcc : ctx_.registry->VisiblePccs(c.party)) response->add_pcc_ids(pcc->id);
+    for (const core::Pcc* pcc : ctx_.directory()->registry->VisiblePccs(c.party)) response->add_pcc_ids(pcc->id);
     return absl::OkStatus();
   });
 }
@@ -24,7 +24,7 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::ListPccs(grpc::CallbackServerCont
                                                         v1::ListPccsResponse* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::RegistryService);
   return RunUnary(ctx_, call, rpc, request, response, [this, response](const service::Caller& c, store::PgConnection&) {
-    for (const core::Pcc* pcc : ctx_.registry->VisiblePccs(c.party)) ToProto(*pcc, response->add_pccs());
+    for (const core::Pcc* pcc : ctx_.directory()->registry->VisiblePccs(c.party)) ToProto(*pcc, response->add_pccs());
     return absl::OkStatus();
   });
 }

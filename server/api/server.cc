@@ -55,6 +55,12 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
   // refuses anything older than TLS 1.2.
   creds_options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   if (!tls.crl_dir.empty()) creds_options.set_crl_directory(tls.crl_dir);
+  // gRPC reads the CRLs once; this check reads them again every refresh
+  // interval, so that a revocation holds at the next handshake.
+  if (ctx.certificates != nullptr) {
+    creds_options.set_certificate_verifier(
+        grpc::experimental::ExternalCertificateVerifier::Create<CertificateCheckVerifier>(ctx.certificates));
+  }
   auto creds = grpc::experimental::TlsServerCredentials(creds_options);
   store::DbPool* pool = ctx.pool;
   creds->SetAuthMetadataProcessor(std::make_shared<PartyAuthProcessor>(

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "api/certificate_check.h"
 #include "api/identity.h"
 #include "feed/hub.h"
 #include "runtime/worker_pool.h"
@@ -20,6 +21,8 @@ struct FeedOptions {
 struct ServiceContext : service::Context {
   // Who is calling, from the verified client certificate.
   std::shared_ptr<PartyResolver> identities;
+  // Whether a client certificate is still valid (expiry, CRLs in force).
+  std::shared_ptr<const CertificateCheck> certificates;
   // Database work, one connection per worker.
   store::DbPool* pool = nullptr;
   // Answers that take CPU time but no database (RunComputed).

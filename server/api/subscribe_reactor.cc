@@ -27,7 +27,8 @@ grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ct
   }
   std::vector<int> topics(request.topics().begin(), request.topics().end());
   std::vector<std::string> pccs(request.pcc_ids().begin(), request.pcc_ids().end());
-  auto filter = core::MakeSubscriptionFilter(**party, *ctx.registry, topics, pccs, request.resume_after_seq());
+  auto filter =
+      core::MakeSubscriptionFilter(**party, *ctx.directory()->registry, topics, pccs, request.resume_after_seq());
   if (!filter.ok()) {
     std::lock_guard lock(reactor->mu_);
     reactor->finishing_ = reactor->finish_sent_ = true;
@@ -55,6 +56,7 @@ SubscribeReactor::SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerCont
       rpc_(rpc),
       call_(call),
       party_(std::move(party)),
+      peer_certificate_(PeerCertificate(*call)),
       request_digest_(std::move(request_digest)),
       queue_(ctx.feed.queue_capacity),
       digest_(EVP_MD_CTX_new()) {
@@ -287,6 +289,21 @@ void SubscribeReactor::OnClose(const absl::Status& status) {
     FinishLocked(absl::Status(status.code(), absl::StrCat(status.message(), "; ", ResumeHint())));
   }
   Pump();
+}
+
+absl::Status SubscribeReactor::StillEntitled() {
+  if (party_ == nullptr) return absl::OkStatus();
+  std::shared_ptr<const CallerIdentity> now = ctx_.identities->ResolvePem(peer_certificate_);
+  if (now->party == nullptr) {
+    spdlog::warn("ending {}'s subscription: {}", party_->id, std::string(now->refusal.message()));
+    return absl::UnauthenticatedError(absl::StrCat("subscription ended: ", now->refusal.message()));
+  }
+  if (now->party->id != party_->id || now->party->role != party_->role) {
+    spdlog::warn("ending {}'s subscription: the party registry changed it", party_->id);
+    return absl::UnauthenticatedError(absl::StrCat("subscription ended: party '", party_->id,
+                                                   "' was changed in the party registry; subscribe again"));
+  }
+  return absl::OkStatus();
 }
 
 void SubscribeReactor::OnDone() {

@@ -43,6 +43,9 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   void OnEvent(const feed::EventPtr& event) override;
   void OnHeartbeat(int64_t head_seq) override;
   void OnClose(const absl::Status& status) override;
+  // UNAUTHENTICATED when the stream's certificate is now expired or revoked,
+  // or its party was removed from the registry or changed role.
+  absl::Status StillEntitled() override;
 
  private:
   void Begin(core::SubscriptionFilter filter);
@@ -60,6 +63,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   const Rpc& rpc_;
   grpc::CallbackServerContext* call_;               // valid until OnDone
   const std::shared_ptr<const core::Party> party_;  // null when the caller was refused
+  const std::string peer_certificate_;              // PEM, as verified at the handshake
   core::SubscriptionFilter filter_;
   const std::string request_digest_;
   std::shared_ptr<SubscribeReactor> self_;

@@ -16,6 +16,7 @@
 #include "app/forecast_publisher.h"
 #include "app/grid_files.h"
 #include "app/load_history.h"
+#include "app/reload.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"
 #include "spdlog/spdlog.h"
@@ -63,6 +64,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -111,8 +113,19 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   }
   spdlog::info("network models for {} PCC(s), {} registered asset(s)", grids->networks.size(), grids->assets.size());
   api::ServiceContext ctx;
-  ctx.registry = config.registry;
-  ctx.identities = std::make_shared<api::PartyResolver>(config.registry, config.server.tls.identity_source);
+  ctx.SetDirectory(std::make_shared<const service::Directory>(service::Directory{config.registry, config.portfolios}));
+  // Expiry and revocation are checked on every handshake, every call's
+  // identity and, every refresh interval, every open stream.
+  auto certificates =
+      std::make_shared<api::CertificateCheck>(config.server.tls.crl_dir, config.server.tls.client_ca_file);
+  if (auto crls = certificates->Reload(); !crls.ok()) {
+    spdlog::critical("cannot start: {}", std::string(crls.status().message()));
+    tailer.Stop();
+    return 1;
+  }
+  ctx.certificates = certificates;
+  ctx.identities =
+      std::make_shared<api::PartyResolver>(config.registry, config.server.tls.identity_source, certificates);
   ctx.pool = &pool;
   ctx.hub = &hub;
   ctx.feed = config.feed;
@@ -120,7 +133,6 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   ctx.grids = std::make_shared<const core::GridCatalog>(std::move(*grids));
   std::stop_source stopping;
   ctx.stopping = stopping.get_token();
-  ctx.portfolios = config.portfolios;
   ctx.schedule_horizon.days_ahead = config.schedules.horizon_days;
   absl::LoadTimeZone(config.schedules.time_zone, &ctx.schedule_horizon.zone);  // checked with the configuration
   // Two threads for CPU-heavy answers (grid-aware areas on request); a
@@ -148,9 +160,19 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     fs::rename(tmp, options.ready_file);
   }
 
+  runtime::PeriodicTask certificate_sweep;
+  certificate_sweep.Start({"certificate check", absl::Seconds(config.server.tls.refresh_interval_s), false},
+                          [&](std::stop_token) { RecheckCertificates(*certificates, ctx, hub); });
+  ConfigReloader reloader(config, *certificates, ctx, hub);
+
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (true) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    reloader.Reload().IgnoreError();  // logged; an invalid file changes nothing
+  }
   spdlog::info("received {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  certificate_sweep.Stop();
 
   // Computations in progress give up at once (a grid-limited area takes
   // seconds); streams end with UNAVAILABLE and a resume hint; then the

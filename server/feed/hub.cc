@@ -73,6 +73,22 @@ void FeedHub::CloseAll(const absl::Status& status) {
   }
 }
 
+size_t FeedHub::CloseUnentitled() {
+  std::lock_guard lock(mu_);
+  size_t closed = 0;
+  for (Entry& e : entries_) {
+    if (e.closed) continue;
+    if (absl::Status why = e.subscriber->StillEntitled(); !why.ok()) {
+      // Its entry goes when the stream is done (Unregister).
+      e.live = false;
+      e.closed = true;
+      e.subscriber->OnClose(why);
+      ++closed;
+    }
+  }
+  return closed;
+}
+
 size_t FeedHub::subscriber_count() const {
   std::lock_guard lock(mu_);
   return entries_.size();

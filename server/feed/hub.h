@@ -23,6 +23,9 @@ class Subscriber {
   virtual void OnHeartbeat(int64_t head_seq) = 0;
   // The gateway is going away; end the stream with this status.
   virtual void OnClose(const absl::Status& status) = 0;
+  // Whether the subscriber may still receive the feed (its party still
+  // registered, its certificate still valid); the status says why not.
+  virtual absl::Status StillEntitled() { return absl::OkStatus(); }
 };
 
 class FeedHub {
@@ -51,12 +54,16 @@ class FeedHub {
   void Dispatch(const std::vector<EventPtr>& events);
   // End every subscription with `status` and refuse new ones.
   void CloseAll(const absl::Status& status);
+  // End every subscription that is no longer entitled to the feed, with the
+  // status that says why; return how many were ended.
+  size_t CloseUnentitled();
   size_t subscriber_count() const;
 
  private:
   struct Entry {
     std::shared_ptr<Subscriber> subscriber;
     bool live = false;
+    bool closed = false;  // told to end; waiting for Unregister
   };
   void SendHeartbeats();
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -17,13 +18,29 @@
 
 namespace tsodso::service {
 
-struct Context {
+// Who the DSO deals with: the parties and their PCCs, and the aggregators'
+// portfolios. Replaced whole when the configuration is reloaded; a use case
+// takes it once and keeps it for the whole request.
+struct Directory {
   std::shared_ptr<const core::PartyRegistry> registry;
+  std::vector<core::Portfolio> portfolios;
+};
+
+struct Context {
+  // Return the directory in force.
+  std::shared_ptr<const Directory> directory() const {
+    std::lock_guard lock(directory_mu_);
+    return directory_;
+  }
+  void SetDirectory(std::shared_ptr<const Directory> directory) {
+    std::lock_guard lock(directory_mu_);
+    directory_ = std::move(directory);
+  }
+
   // The flexibility scenarios in force (swapped whole when inputs change).
   core::FlexCatalogHolder* flex = nullptr;
   // The DSO-private networks and resource registry (never sent out).
   std::shared_ptr<const core::GridCatalog> grids = std::make_shared<core::GridCatalog>();
-  std::vector<core::Portfolio> portfolios;
   core::ScheduleHorizon schedule_horizon;
   // How long a prequalification holds.
   absl::Duration qualification_validity = absl::Hours(24 * 365);
@@ -32,6 +49,10 @@ struct Context {
   // Set when the gateway is stopping: long computations give up
   // (UNAVAILABLE) rather than hold up the shutdown.
   std::stop_token stopping;
+
+ private:
+  mutable std::mutex directory_mu_;
+  std::shared_ptr<const Directory> directory_ = std::make_shared<Directory>();
 };
 
 // One call of a use case: who asks, the one time the request is judged and

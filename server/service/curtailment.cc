@@ -11,11 +11,13 @@ namespace tsodso::service {
 absl::StatusOr<v1::IssueCurtailmentResponse> IssueCurtailment(store::PgConnection& db, const Context& ctx,
                                                               const Caller& caller, const std::string& idempotency_key,
                                                               const core::CurtailmentRequest& request) {
+  const std::shared_ptr<const Directory> dir = ctx.directory();
   // A retry gets the first answer, even once the period has begun.
   return Once<v1::IssueCurtailmentResponse>(
       db, caller, "idempotency_key", idempotency_key, [&]() -> absl::StatusOr<v1::IssueCurtailmentResponse> {
-        TSODSO_ASSIGN_OR_RETURN(const core::Curtailment c, core::MakeCurtailment(request, *ctx.registry, ctx.portfolios,
-                                                                                 caller.party, caller.now, NewUuid()));
+        TSODSO_ASSIGN_OR_RETURN(
+            const core::Curtailment c,
+            core::MakeCurtailment(request, *dir->registry, dir->portfolios, caller.party, caller.now, NewUuid()));
         TSODSO_RETURN_IF_ERROR(store::InsertCurtailment(db, c));
         // Each affected aggregator its own orders; the TSO the summary.
         std::vector<core::EventDraft> drafts;

@@ -34,7 +34,8 @@ absl::Status CheckGridLimitedQuery(const FlexQuery& query, bool aggregator, cons
 
 absl::StatusOr<FlexView> FlexibilityView(const Context& ctx, store::DbPool& pool, const Caller& caller,
                                          const FlexQuery& query) {
-  TSODSO_RETURN_IF_ERROR(ctx.registry->CheckVisiblePcc(caller.party, query.pcc_id, "pcc_id"));
+  const std::shared_ptr<const Directory> dir = ctx.directory();
+  TSODSO_RETURN_IF_ERROR(dir->registry->CheckVisiblePcc(caller.party, query.pcc_id, "pcc_id"));
   TSODSO_RETURN_IF_ERROR(core::ValidateFlexWindow(query.from, query.to, query.include_vertices));
   const std::shared_ptr<const core::FlexCatalog> catalog = ctx.flex->Get();
   const core::FlexScenario* scenario = catalog->Find(query.pcc_id, query.scenario);

@@ -16,11 +16,12 @@ namespace {
 constexpr absl::Duration kMaxForecastWindow = absl::Hours(48);
 
 absl::Status CheckQuery(const Context& ctx, const Caller& caller, const ForecastQuery& query) {
+  const std::shared_ptr<const Directory> dir = ctx.directory();
   if (query.kind != v1::FORECAST_KIND_DAY_AHEAD && query.kind != v1::FORECAST_KIND_INTRADAY) {
     return absl::InvalidArgumentError(
         absl::StrCat("kind: ", query.kind, " is not FORECAST_KIND_DAY_AHEAD or FORECAST_KIND_INTRADAY"));
   }
-  TSODSO_RETURN_IF_ERROR(ctx.registry->CheckVisiblePcc(caller.party, query.pcc_id, "pcc_id"));
+  TSODSO_RETURN_IF_ERROR(dir->registry->CheckVisiblePcc(caller.party, query.pcc_id, "pcc_id"));
   if (!query.from || !query.to) return absl::InvalidArgumentError(query.from ? "to: required" : "from: required");
   if (*query.from >= *query.to) {
     return absl::InvalidArgumentError(

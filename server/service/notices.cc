@@ -11,10 +11,11 @@ namespace tsodso::service {
 absl::StatusOr<v1::PublishNoticeResponse> PublishNotice(store::PgConnection& db, const Context& ctx,
                                                         const Caller& caller, const std::string& idempotency_key,
                                                         const core::NoticeRequest& request) {
+  const std::shared_ptr<const Directory> dir = ctx.directory();
   return Once<v1::PublishNoticeResponse>(
       db, caller, "idempotency_key", idempotency_key, [&]() -> absl::StatusOr<v1::PublishNoticeResponse> {
         TSODSO_ASSIGN_OR_RETURN(const core::Notice notice,
-                                core::MakeNotice(request, *ctx.registry, caller.party, caller.now, NewUuid()));
+                                core::MakeNotice(request, *dir->registry, caller.party, caller.now, NewUuid()));
         TSODSO_RETURN_IF_ERROR(store::InsertNotice(db, notice));
         // Each per-PCC copy names only its own PCC: a party that sees one PCC
         // must not learn which others the notice went to.

@@ -14,9 +14,10 @@ absl::StatusOr<v1::PrequalificationResponse> RequestPrequalification(store::PgCo
                                                                      const Caller& caller,
                                                                      const std::string& idempotency_key,
                                                                      const std::vector<core::AssetClaim>& claims) {
+  const std::shared_ptr<const Directory> dir = ctx.directory();
   return Once<v1::PrequalificationResponse>(
       db, caller, "idempotency_key", idempotency_key, [&]() -> absl::StatusOr<v1::PrequalificationResponse> {
-        TSODSO_RETURN_IF_ERROR(core::CheckClaims(claims, caller.party, *ctx.registry));
+        TSODSO_RETURN_IF_ERROR(core::CheckClaims(claims, caller.party, *dir->registry));
         std::vector<std::string> ids;
         for (const core::AssetClaim& c : claims) ids.push_back(c.id);
         // Claims on one asset are decided one after the other.

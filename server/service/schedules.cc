@@ -56,11 +56,12 @@ absl::Status FollowLatestSchedule(store::PgConnection& db, const core::Schedule&
 
 absl::StatusOr<v1::ScheduleReceipt> SubmitSchedule(store::PgConnection& db, const Context& ctx, const Caller& caller,
                                                    const v1::SubmitScheduleRequest& request) {
+  const std::shared_ptr<const Directory> dir = ctx.directory();
   // A retry gets its receipt, even once the horizon has moved on.
   return Once<v1::ScheduleReceipt>(
       db, caller, "idempotency_key", request.idempotency_key(), [&]() -> absl::StatusOr<v1::ScheduleReceipt> {
         std::vector<core::IntervalProblem> problems;
-        auto schedule = core::CheckSchedule(FromProto(request), ctx.portfolios, caller.party, caller.now,
+        auto schedule = core::CheckSchedule(FromProto(request), dir->portfolios, caller.party, caller.now,
                                             ctx.schedule_horizon, &problems);
         if (!schedule.ok()) {
           // Bad intervals come back as a rejected receipt too, every one
@@ -117,7 +118,8 @@ absl::StatusOr<v1::ScheduleReceipt> SubmitSchedule(store::PgConnection& db, cons
 absl::StatusOr<store::StoredSchedule> ReadSchedule(store::PgConnection& db, const Context& ctx, const Caller& caller,
                                                    const std::string& portfolio_id, int64_t revision,
                                                    absl::Time as_of) {
-  const core::Portfolio* portfolio = core::FindPortfolio(ctx.portfolios, portfolio_id);
+  const std::shared_ptr<const Directory> dir = ctx.directory();
+  const core::Portfolio* portfolio = core::FindPortfolio(dir->portfolios, portfolio_id);
   const bool allowed = portfolio != nullptr &&
                        (caller.party.role == core::Role::kDsoOperator || portfolio->aggregator == caller.party.id);
   if (!allowed) {

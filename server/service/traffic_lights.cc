@@ -25,10 +25,11 @@ absl::StatusOr<std::vector<core::IspLight>> UpdateLights(
 absl::StatusOr<v1::DeclareInterventionResponse> DeclareIntervention(store::PgConnection& db, const Context& ctx,
                                                                     const Caller& caller,
                                                                     const InterventionRequest& request) {
+  const std::shared_ptr<const Directory> dir = ctx.directory();
   // A retry gets the first answer, even once the period has passed.
   return Once<v1::DeclareInterventionResponse>(
       db, caller, "idempotency_key", request.idempotency_key, [&]() -> absl::StatusOr<v1::DeclareInterventionResponse> {
-        if (ctx.registry->FindPcc(request.pcc_id) == nullptr) {
+        if (dir->registry->FindPcc(request.pcc_id) == nullptr) {
           return absl::InvalidArgumentError(absl::StrCat("pcc_id: unknown PCC '", request.pcc_id, "'"));
         }
         TSODSO_RETURN_IF_ERROR(core::CheckUpcomingIspWindow(request.from, request.to, caller.now));
@@ -53,7 +54,8 @@ absl::StatusOr<v1::DeclareInterventionResponse> DeclareIntervention(store::PgCon
 absl::StatusOr<std::vector<core::LightPeriod>> TrafficLights(store::PgConnection& db, const Context& ctx,
                                                              const Caller& caller, const std::string& pcc_id,
                                                              absl::Time from, absl::Time to) {
-  TSODSO_RETURN_IF_ERROR(ctx.registry->CheckVisiblePcc(caller.party, pcc_id, "pcc_id"));
+  const std::shared_ptr<const Directory> dir = ctx.directory();
+  TSODSO_RETURN_IF_ERROR(dir->registry->CheckVisiblePcc(caller.party, pcc_id, "pcc_id"));
   TSODSO_RETURN_IF_ERROR(core::CheckIspWindow(from, to));
   TSODSO_ASSIGN_OR_RETURN(const std::vector<core::IspLight> lights, store::ReadLights(db, pcc_id, from, to));
   return core::MergePeriods(pcc_id, lights);

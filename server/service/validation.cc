@@ -17,12 +17,14 @@ namespace tsodso::service {
 absl::StatusOr<v1::MeritOrderValidation> ValidateMeritOrder(store::PgConnection& db, const Context& ctx,
                                                             const Caller& caller,
                                                             const v1::ValidateMeritOrderRequest& request) {
+  const std::shared_ptr<const Directory> dir = ctx.directory();
   // The validation id is the idempotency key. A re-sent list gets the stored
   // answer, even once its ISP has ended.
   return Once<v1::MeritOrderValidation>(
       db, caller, "validation_id", request.validation_id(), [&]() -> absl::StatusOr<v1::MeritOrderValidation> {
-        TSODSO_ASSIGN_OR_RETURN(const core::CheckedMol mol,
-                                core::CheckMeritOrderList(FromProto(request), *ctx.registry, caller.party, caller.now));
+        TSODSO_ASSIGN_OR_RETURN(
+            const core::CheckedMol mol,
+            core::CheckMeritOrderList(FromProto(request), *dir->registry, caller.party, caller.now));
         TSODSO_ASSIGN_OR_RETURN(const auto inputs, core::ValidationInputs(mol, *ctx.grids, *ctx.flex->Get()));
         // Who owns which resource, and until when, is what prequalification
         // decided; where it sits, the DSO's registry.
@@ -61,7 +63,7 @@ absl::StatusOr<v1::MeritOrderValidation> ValidateMeritOrder(store::PgConnection&
         // BID_LIMITS: per PCC, every line for the TSO that asked; per PCC and
         // BSP, that BSP's lines for it alone.
         std::vector<core::EventDraft> drafts;
-        for (const core::LineShare& share : core::ShareLines(lines, caller.party.id, *ctx.registry)) {
+        for (const core::LineShare& share : core::ShareLines(lines, caller.party.id, *dir->registry)) {
           v1::MeritOrderValidation part = answer;
           part.clear_results();
           part.clear_traffic_lights();

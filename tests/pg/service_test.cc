@@ -26,14 +26,15 @@ class ServiceTest : public ::tsodso::testing::PgTest {
  protected:
   void SetUp() override {
     PgTest::SetUp();
-    ctx_.registry = std::make_shared<core::PartyRegistry>(::tsodso::testing::SampleRegistry());
+    ctx_.SetDirectory(std::make_shared<const Directory>(
+        Directory{std::make_shared<core::PartyRegistry>(::tsodso::testing::SampleRegistry()),
+                  {{"agg1-sud-vpp", "agg-1", "PS_SUD", -10, 10, -5, 5}}}));
     ctx_.flex = &flex_;
-    ctx_.portfolios = {{"agg1-sud-vpp", "agg-1", "PS_SUD", -10, 10, -5, 5}};
     ctx_.schedule_horizon.days_ahead = 2;
     ctx_.schedule_horizon.zone = absl::UTCTimeZone();
   }
 
-  const core::Party& PartyOf(const std::string& id) { return *ctx_.registry->FindById(id); }
+  const core::Party& PartyOf(const std::string& id) { return *ctx_.directory()->registry->FindById(id); }
 
   Caller As(const std::string& party, const std::string& method, const std::string& digest, absl::Time now = kNow) {
     return Caller{PartyOf(party), now, method, digest};

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -105,14 +106,16 @@ void GatewayProcess::WriteConfig() {
   std::ofstream out(config_path_);
   out << "listen: \"127.0.0.1:" << options_.port << "\"\n"
       << "data_dir: \"" << data_dir_ << "\"\n"
-      << "log_level: info\n"
+      << "log_level: " << options_.log_level << "\n"
       << "shutdown_grace_ms: " << options_.shutdown_grace_ms << "\n"
       << "tls:\n"
       << "  cert: \"" << certs.File("server.crt") << "\"\n"
       << "  key: \"" << certs.File("server.key") << "\"\n"
       << "  client_ca: \"" << certs.File("ca.crt") << "\"\n"
-      << "  identity: san_uri\n"
-      << "database:\n"
+      << "  identity: san_uri\n";
+  if (!options_.crl_dir.empty()) out << "  crl_dir: \"" << options_.crl_dir << "\"\n";
+  if (options_.tls_refresh_interval_s > 0) out << "  refresh_interval_s: " << options_.tls_refresh_interval_s << "\n";
+  out << "database:\n"
       << "  dsn: \"" << options_.dsn << "\"\n"
       << "  pool_size: " << options_.pool_size << "\n"
       << "feed:\n"
@@ -123,15 +126,26 @@ void GatewayProcess::WriteConfig() {
       << "  - {id: PS_SUD, name: \"Milano PS Sud\", voltage_levels_kv: [220, 23]}\n"
       << "  - {id: PS_OVEST, name: \"Milano PS Ovest\", voltage_levels_kv: [220, 23]}\n"
       << "  - {id: PS_EST, name: \"Milano PS Est\", voltage_levels_kv: [132, 15]}\n"
-      << "parties:\n"
-      << "  - {id: tso-terna, role: TSO, identity: \"urn:tsodso:party:tso-terna\", pccs: \"*\"}\n"
-      << "  - {id: agg-1, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-1\", pccs: [PS_SUD]}\n"
-      << "  - {id: agg-2, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-2\", pccs: [PS_OVEST, PS_EST]}\n"
-      << "  - {id: dso-operator, role: DSO_OPERATOR, identity: \"urn:tsodso:party:dso-operator\", pccs: \"*\"}\n"
-      << "portfolios:\n"
-      << "  - {id: agg1-sud-vpp, aggregator: agg-1, pcc: PS_SUD, p_min_mw: -15, p_max_mw: 15, q_min_mvar: -5, "
-         "q_max_mvar: 5}\n"
-      << "  - {id: agg2-ovest-ev, aggregator: agg-2, pcc: PS_OVEST, p_min_mw: 0, p_max_mw: 8}\n";
+      << "parties:\n";
+  const std::vector<std::pair<std::string, std::string>> parties = {
+      {"tso-terna", "{id: tso-terna, role: TSO, identity: \"urn:tsodso:party:tso-terna\", pccs: \"*\"}"},
+      {"agg-1", "{id: agg-1, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-1\", pccs: [PS_SUD]}"},
+      {"agg-2", "{id: agg-2, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-2\", pccs: [PS_OVEST, PS_EST]}"},
+      {"dso-operator",
+       "{id: dso-operator, role: DSO_OPERATOR, identity: \"urn:tsodso:party:dso-operator\", pccs: \"*\"}"}};
+  const auto omitted = [&](const std::string& id) {
+    return std::find(options_.omitted_parties.begin(), options_.omitted_parties.end(), id) !=
+           options_.omitted_parties.end();
+  };
+  for (const auto& [id, line] : parties) {
+    if (!omitted(id)) out << "  - " << line << "\n";
+  }
+  out << "portfolios:\n";
+  if (!omitted("agg-1")) {
+    out << "  - {id: agg1-sud-vpp, aggregator: agg-1, pcc: PS_SUD, p_min_mw: -15, p_max_mw: 15, q_min_mvar: -5, "
+           "q_max_mvar: 5}\n";
+  }
+  if (!omitted("agg-2")) out << "  - {id: agg2-ovest-ev, aggregator: agg-2, pcc: PS_OVEST, p_min_mw: 0, p_max_mw: 8}\n";
   for (int i = 0; i < options_.extra_agg1_portfolios; ++i) {
     out << "  - {id: agg1-sud-bench-" << i << ", aggregator: agg-1, pcc: PS_SUD, p_min_mw: -15, p_max_mw: 15, "
         << "q_min_mvar: -5, q_max_mvar: 5}\n";
@@ -217,6 +231,10 @@ int64_t GatewayProcess::RssKib() const {
     if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
   }
   return -1;
+}
+
+void GatewayProcess::Signal(int signal) const {
+  if (pid_ > 0) kill(pid_, signal);
 }
 
 std::string GatewayProcess::Log() const { return ReadAll(log_path_) + ReadAll(log_path_ + ".run"); }

@@ -44,6 +44,12 @@ struct GatewayOptions {
   std::string forecast_history;
   // database.pool_size: the daemon's database workers.
   int pool_size = 3;
+  // tls.crl_dir and tls.refresh_interval_s (0: the default).
+  std::string crl_dir;
+  int tls_refresh_interval_s = 0;
+  std::string log_level = "info";
+  // Parties of the demo registry left out of the configuration.
+  std::vector<std::string> omitted_parties;
   // Further portfolios of agg-1 at PS_SUD, named agg1-sud-bench-<i> for i
   // in [0, n), so that concurrent aggregator clients need not share one.
   int extra_agg1_portfolios = 0;
@@ -56,6 +62,11 @@ class GatewayProcess {
 
   // Start the daemon and wait until it listens (or fail with its log).
   absl::Status Start();
+  // The options the configuration is written from; after a change,
+  // WriteConfig() and Signal(SIGHUP) reload them into the running daemon.
+  GatewayOptions& options() { return options_; }
+  void WriteConfig();
+  void Signal(int signal) const;
   // SIGKILL, as a crash: no shutdown code runs.
   void Kill9();
   // SIGTERM and wait; return the exit code, or -1 if it did not exit.
@@ -77,7 +88,6 @@ class GatewayProcess {
   std::vector<std::string> CliAs(const std::string& who) const;
 
  private:
-  void WriteConfig();
 
   GatewayOptions options_;
   std::unique_ptr<TempDir> dir_;

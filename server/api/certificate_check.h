@@ -1,0 +1,60 @@
+// Whether a client certificate still holds: not expired and not revoked by
+// the certificate revocation lists in force. The CRLs (and the CA bundle
+// that signs them) are read again on Reload(), so a revocation takes effect
+// without a restart: on the next handshake (CertificateCheckVerifier), on
+// the next call of an open connection (PartyResolver), and for open streams
+// at the next sweep (FeedHub::RecheckAll).
+#pragma once
+
+#include <grpcpp/security/tls_certificate_verifier.h>
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+typedef struct X509_crl_st X509_CRL;
+
+namespace tsodso::api {
+
+class CertificateCheck {
+ public:
+  // `crl_dir` empty: nothing is revoked. `ca_file`: the CA bundle whose
+  // certificates sign the CRLs (a CRL no CA of the bundle signed is ignored).
+  CertificateCheck(std::string crl_dir, std::string ca_file);
+  ~CertificateCheck();
+
+  // Read the CA bundle and every CRL of the directory again. A file that is
+  // not a CRL, or a CRL that no CA of the bundle signed, is skipped with a
+  // warning; the rest take effect. Returns how many CRLs are in force.
+  absl::StatusOr<size_t> Reload();
+
+  // Check a PEM certificate at `now`: UNAUTHENTICATED with the reason when
+  // it is unreadable, not yet valid, expired or revoked. On success, return
+  // when it expires.
+  absl::StatusOr<absl::Time> Check(const std::string& pem, absl::Time now) const;
+
+ private:
+  const std::string crl_dir_;
+  const std::string ca_file_;
+  mutable std::shared_mutex mu_;
+  std::vector<std::shared_ptr<X509_CRL>> crls_;
+};
+
+// Refuses a TLS handshake whose client certificate CertificateCheck refuses
+// (gRPC's own chain verification has run before).
+class CertificateCheckVerifier : public grpc::experimental::ExternalCertificateVerifier {
+ public:
+  explicit CertificateCheckVerifier(std::shared_ptr<const CertificateCheck> check) : check_(std::move(check)) {}
+  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request, std::function<void(grpc::Status)>,
+              grpc::Status* sync_status) override;
+  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
+
+ private:
+  std::shared_ptr<const CertificateCheck> check_;
+};
+
+}  // namespace tsodso::api
