@@ -4,12 +4,12 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "core/common/swappable.h"
 #include "core/flexibility/catalog_holder.h"
 #include "core/forecast/load_history.h"
 #include "core/pcc/pcc_network.h"
@@ -27,15 +27,9 @@ struct Directory {
 };
 
 struct Context {
-  // Return the directory in force.
-  std::shared_ptr<const Directory> directory() const {
-    std::lock_guard lock(directory_mu_);
-    return directory_;
-  }
-  void SetDirectory(std::shared_ptr<const Directory> directory) {
-    std::lock_guard lock(directory_mu_);
-    directory_ = std::move(directory);
-  }
+  // The directory in force (replaced whole on reload).
+  std::shared_ptr<const Directory> directory() const { return directory_.Get(); }
+  void SetDirectory(std::shared_ptr<const Directory> directory) { directory_.Set(std::move(directory)); }
 
   // The flexibility scenarios in force (swapped whole when inputs change).
   core::FlexCatalogHolder* flex = nullptr;
@@ -51,8 +45,7 @@ struct Context {
   std::stop_token stopping;
 
  private:
-  mutable std::mutex directory_mu_;
-  std::shared_ptr<const Directory> directory_ = std::make_shared<Directory>();
+  core::Swappable<Directory> directory_;
 };
 
 // One call of a use case: who asks, the one time the request is judged and
