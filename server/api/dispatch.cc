@@ -7,6 +7,7 @@
 #include "core/audit/audit_chain.h"
 #include "core/common/status_macros.h"
 #include "service/wire.h"
+#include "service/wire_checks.h"
 #include "spdlog/spdlog.h"
 
 namespace tsodso::api {
@@ -101,6 +102,7 @@ grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerCont
       const service::Caller caller{*p, now, rpc.path, core::Sha256Hex(service::DeterministicBytes(*request))};
       absl::Status done = CheckAccess(rpc, *p);
       if (done.ok()) done = MayStart(call);
+      if (done.ok()) done = service::CheckRequest(*request);
       if (done.ok()) {
         // The change and its audit record commit together.
         done = store::InTransaction(db, [&]() -> absl::Status {
@@ -135,6 +137,7 @@ grpc::ServerUnaryReactor* RunComputed(ServiceContext& ctx, grpc::CallbackServerC
     const absl::Status st = Guarded(rpc, p->id, [&]() -> absl::Status {
       TSODSO_RETURN_IF_ERROR(CheckAccess(rpc, *p));
       TSODSO_RETURN_IF_ERROR(MayStart(call));
+      TSODSO_RETURN_IF_ERROR(service::CheckRequest(*request));
       return body(service::Caller{*p, now, rpc.path, digest});
     });
     // An answer that cannot be audited is not given (UNAVAILABLE).

@@ -5,6 +5,7 @@
 #include "api/dispatch.h"
 #include "service/curtailment.h"
 #include "service/wire.h"
+#include "service/wire_checks.h"
 #include "store/event_store.h"
 
 namespace tsodso::api {
@@ -27,8 +28,11 @@ grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ct
   }
   std::vector<int> topics(request.topics().begin(), request.topics().end());
   std::vector<std::string> pccs(request.pcc_ids().begin(), request.pcc_ids().end());
-  auto filter =
-      core::MakeSubscriptionFilter(**party, *ctx.directory()->registry, topics, pccs, request.resume_after_seq());
+  const absl::Status checked = service::CheckRequest(request);
+  absl::StatusOr<core::SubscriptionFilter> filter =
+      checked.ok()
+          ? core::MakeSubscriptionFilter(**party, *ctx.directory()->registry, topics, pccs, request.resume_after_seq())
+          : absl::StatusOr<core::SubscriptionFilter>(checked);
   if (!filter.ok()) {
     std::lock_guard lock(reactor->mu_);
     reactor->finishing_ = reactor->finish_sent_ = true;

@@ -55,13 +55,16 @@ struct Schedule {
   absl::Time end() const { return intervals.back().start + resolution; }
 };
 
+// The most intervals one submission may carry.
+inline constexpr int kMaxScheduleIntervals = 2000;
+
 // Where schedules may lie: from the start of the current interval to the
 // end of local day D + days_ahead (in `zone`, so that a day has 92, 96 or
 // 100 quarter hours around the clock changes; everything stays in UTC).
 struct ScheduleHorizon {
   int days_ahead = 2;
   absl::TimeZone zone;
-  int max_intervals = 2000;
+  int max_intervals = kMaxScheduleIntervals;
 };
 absl::Time HorizonEnd(absl::Time now, const ScheduleHorizon& horizon);
 
