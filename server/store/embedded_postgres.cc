@@ -221,17 +221,21 @@ class ChildPostmaster {
   }
 
   ~ChildPostmaster() {
-    if (!WaitExit(absl::ZeroDuration())) {
-      Signal(SIGINT);
-      if (!WaitExit(absl::Seconds(60))) {
-        Signal(SIGQUIT);
-        if (!WaitExit(absl::Seconds(10))) Signal(SIGKILL);
-      }
-    }
+    (void)StopAndWait(absl::Seconds(60));
     if (waiter_.joinable()) waiter_.join();
   }
 
-  pid_t pid() const { return pid_; }
+  // Ask for a fast shutdown and wait for it; after `fast_timeout` ask for an
+  // immediate shutdown, and after 10 s more kill it. Return whether the fast
+  // shutdown sufficed.
+  bool StopAndWait(absl::Duration fast_timeout) {
+    if (WaitExit(absl::ZeroDuration())) return true;
+    Signal(SIGINT);
+    if (WaitExit(fast_timeout)) return true;
+    Signal(SIGQUIT);
+    if (!WaitExit(absl::Seconds(10))) Signal(SIGKILL);
+    return false;
+  }
 
   // Send `sig` to the postmaster unless it has exited.
   void Signal(int sig) {
@@ -523,9 +527,7 @@ absl::Status EmbeddedPostgres::Stop() {
   adopted_ = false;
   if (child_ == nullptr) return absl::OkStatus();  // found running, not ours to stop
   std::unique_ptr<ChildPostmaster> child = std::move(child_);
-  child->Signal(SIGINT);  // fast shutdown
-  if (!child->WaitExit(absl::Seconds(60))) {
-    child->Signal(SIGQUIT);  // immediate shutdown: the next start recovers from the WAL
+  if (!child->StopAndWait(absl::Seconds(60))) {
     return absl::DeadlineExceededError(
         "embedded PostgreSQL: no fast shutdown within 60 s; an immediate shutdown was asked for");
   }

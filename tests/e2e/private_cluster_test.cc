@@ -170,6 +170,42 @@ TEST(PrivateClusterTest, RestartSucceedsOverStaleLockFiles) {
   ExpectNotices(*gw, notices);
 }
 
+TEST(PrivateClusterTest, ClusterLeftRunningByAnOlderDaemonIsTakenOver) {
+  auto gw = PrivateGateway();
+  ASSERT_NE(gw, nullptr);
+  Publish(*gw->ClientAs("operator"), "kept");
+  ASSERT_EQ(gw->Terminate(), 0) << gw->Log();
+
+  // Started as daemons used to start it: detached, with pg_ctl.
+  const std::string cluster = gw->data_dir() + "/postgres";
+  std::string out, err;
+  ASSERT_EQ(
+      RunCommand({"/bin/sh", "-c",
+                  "pg=$(ls -d /usr/lib/postgresql/*/bin | tail -1); runuser -u postgres -- \"$pg/pg_ctl\" start -w "
+                  "-D '" +
+                      cluster + "/data' -l '" + cluster +
+                      "/postgresql.log' -o \"-c listen_addresses='' "
+                      "-c unix_socket_directories='" +
+                      cluster + "'\""},
+                 &out, &err),
+      0)
+      << out << err;
+  const pid_t detached = PostmasterPid(*gw);
+  ASSERT_TRUE(Running(detached));
+
+  ASSERT_TRUE(gw->Start().ok()) << gw->Log();
+  EXPECT_FALSE(Running(detached)) << "the detached postmaster still runs";
+  EXPECT_NE(PostmasterPid(*gw), detached);
+  ExpectNotices(*gw, {"kept"});
+  // The cluster is now the daemon's own: it goes when the daemon is killed.
+  gw->Kill9();
+  const auto killed = Clock::now();
+  while (!ProcessesNaming(gw->data_dir()).empty() && Clock::now() - killed < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(ProcessesNaming(gw->data_dir()).empty());
+}
+
 TEST(PrivateClusterTest, RestartWaitsForTheEarlierClusterToFinishStopping) {
   auto gw = PrivateGateway();
   ASSERT_NE(gw, nullptr);
