@@ -268,9 +268,10 @@ class ChildPostmaster {
     const pid_t parent = getpid();
     const pid_t pid = fork();
     if (pid == 0) BecomePostmaster(plan_, argv.data(), envp.data(), parent);
+    const int fork_errno = errno;
     {
       std::lock_guard lock(mu_);
-      fork_errno_ = errno;
+      fork_errno_ = fork_errno;
       pid_ = pid;
       forked_ = true;
     }
