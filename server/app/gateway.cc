@@ -33,8 +33,8 @@ namespace {
 absl::StatusOr<std::string> OpenDatabase(const GatewayConfig& config, std::optional<store::EmbeddedPostgres>& embedded,
                                          bool stop_adopted) {
   if (!config.database.dsn.empty()) return config.database.dsn;
-  // One daemon per data directory: a second one would adopt the first's
-  // private cluster and stop it on its way out.
+  // One daemon per data directory: a second one would take the first's
+  // private cluster over (stop it and start it as its own child).
   static int lock_fd = -1;
   if (stop_adopted && lock_fd < 0) {
     std::error_code ec;

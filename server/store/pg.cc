@@ -41,6 +41,23 @@ std::string DsnHost(const std::string& dsn) {
   return host.empty() ? "localhost (default)" : host;
 }
 
+PingResult Ping(const std::string& dsn, int timeout_s) {
+  const std::string timeout = std::to_string(timeout_s);
+  static const char* const kKeys[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), dsn.c_str(), nullptr};
+  switch (PQpingParams(kKeys, values, /*expand_dbname=*/1)) {
+    case PQPING_OK:
+      return PingResult::kAccepting;
+    case PQPING_REJECT:
+      return PingResult::kRejecting;
+    case PQPING_NO_RESPONSE:
+      return PingResult::kNoResponse;
+    case PQPING_NO_ATTEMPT:
+      break;
+  }
+  return PingResult::kBadDsn;
+}
+
 PgResult::PgResult(PGresult* res) : res_(res, PQclear) {}
 int PgResult::rows() const { return PQntuples(res_.get()); }
 bool PgResult::IsNull(int row, int col) const { return PQgetisnull(res_.get(), row, col) != 0; }

@@ -104,6 +104,16 @@ class PgConnection {
 // Name the host (or socket directory) a DSN points at, for error messages.
 std::string DsnHost(const std::string& dsn);
 
+// What a server answers to a connection attempt made without logging in.
+enum class PingResult {
+  kAccepting,   // it accepts connections
+  kRejecting,   // it runs but refuses them: starting up or shutting down
+  kNoResponse,  // nothing answered (or not within timeout_s)
+  kBadDsn,      // the DSN could not be parsed
+};
+// Ask the server at `dsn` whether it accepts connections (PQping).
+PingResult Ping(const std::string& dsn, int timeout_s = 2);
+
 // Run `body` inside BEGIN ... COMMIT; roll back when it fails. A COMMIT that
 // fails because the connection died reports UNAVAILABLE: the outcome is
 // unknown and the caller must retry with its idempotency key.

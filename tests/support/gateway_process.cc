@@ -90,7 +90,8 @@ GatewayProcess::~GatewayProcess() {
   if (pid_ > 0) {
     if (Terminate(10000) < 0) Kill9();
   }
-  // A private cluster left behind by a killed daemon is stopped here.
+  // A private cluster stops by itself when its daemon dies; should one
+  // still run (a daemon that failed in an unforeseen way), stop it here.
   if (options_.dsn.empty()) {
     std::string out;
     RunCommand({"/bin/sh", "-c",

@@ -13,7 +13,8 @@ namespace tsodso::testing {
 class PgCluster {
  public:
   // The cluster of this test binary, started on first use and stopped at
-  // exit. Fails the test (fatally) when PostgreSQL cannot start: a missing
+  // exit; its postmaster is a child of the binary and also stops when the
+  // binary is killed. Fails the test (fatally) when PostgreSQL cannot start: a missing
   // database is an error in CI, never a skip.
   static PgCluster& Get();
 
