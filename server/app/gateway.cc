@@ -73,6 +73,8 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     return 1;
   }
   {
+    // Migrations run without the statement timeout: one may rewrite a large
+    // table, and start-up waits for it.
     auto conn = store::PgConnection::Open(*dsn);
     if (!conn.ok()) {
       spdlog::critical("cannot start: {}", std::string(conn.status().message()));
@@ -86,9 +88,10 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     spdlog::info("database at host {}: {} migration(s) applied", (*conn)->host(), *applied);
   }
 
-  store::DbPool pool(*dsn, config.database.pool_size);
+  const store::SessionOptions session{.statement_timeout_ms = config.database.statement_timeout_ms};
+  store::DbPool pool(*dsn, config.database.pool_size, static_cast<size_t>(config.database.queue_max), session);
   feed::FeedHub hub;
-  feed::EventTailer tailer(*dsn, hub, {});
+  feed::EventTailer tailer(*dsn, hub, {.session = session});
   if (auto st = tailer.Start(); !st.ok()) {
     spdlog::critical("cannot start: {}", std::string(st.message()));
     return 1;
@@ -128,7 +131,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   runtime::ComputePool compute("compute pool", 2, 64);
   ctx.compute = &compute;
   // With several replicas on one database, one publishes at a time.
-  store::LeaderLock leader(*dsn, store::kPublisherLockKey);
+  store::LeaderLock leader(*dsn, store::kPublisherLockKey, session);
   FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids, &leader);
   ctx.load_history = MakeLoadHistorySource(config.forecast);
   ForecastPublisher forecasts(config.forecast, flex, pool, ctx.grids, ctx.load_history, &leader);
