@@ -1,6 +1,7 @@
 #include "app/gateway.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "app/load_history.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"
+#include "runtime/periodic_task.h"
 #include "spdlog/spdlog.h"
 #include "store/audit_store.h"
 #include "store/db_pool.h"
@@ -97,6 +99,12 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     return 1;
   }
   hub.StartHeartbeats(absl::Milliseconds(config.heartbeat_interval_ms));
+  // gRPC allocates for each connection on many threads, and glibc keeps
+  // what is freed in its per-thread arenas: after a burst of connections
+  // the daemon would stay at its peak. Handing free pages back every 10 s
+  // (milliseconds of work) brings its memory back down.
+  runtime::PeriodicTask trim_memory;
+  trim_memory.Start({.name = "memory trim", .period = absl::Seconds(10)}, [](std::stop_token) { malloc_trim(0); });
 
   core::FlexCatalogHolder flex;
   auto catalog = LoadFlexCatalog(config.flexibility);
