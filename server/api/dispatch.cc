@@ -71,6 +71,15 @@ absl::Status ForCaller(const absl::Status& st) {
       // another replica may answer.
       if (absl::StartsWith(st.message(), "gateway is shutting down")) return st;
       return absl::UnavailableError("gateway storage is unavailable; retry with the same idempotency key");
+    case absl::StatusCode::kDeadlineExceeded:
+      // A statement stopped by the database's statement timeout: its
+      // transaction rolled back. The statement itself stays in the log.
+      if (absl::StartsWith(st.message(), "database")) {
+        return absl::DeadlineExceededError(
+            "the gateway's storage took longer than it allows a statement; the request was not applied; retry later "
+            "with the same idempotency key");
+      }
+      return st;
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kDataLoss:
     case absl::StatusCode::kAborted:

@@ -33,6 +33,13 @@ struct KeepaliveOptions {
   // Clients may ping at most this often (gRPC default is 5 min, which
   // would make clients with a 10 s keepalive be disconnected).
   int min_client_ping_interval_ms = 10000;
+  // A connection older than this (±10 %, gRPC's jitter) is sent GOAWAY, so
+  // long-lived clients reconnect and spread over the replicas behind a
+  // load balancer; 0: connections live as long as their clients. Calls in
+  // flight get max_connection_age_grace_ms to finish; a stream still open
+  // then ends with UNAVAILABLE and is resumed from its last seq.
+  int max_connection_age_ms = 1800000;
+  int max_connection_age_grace_ms = 60000;
 };
 
 struct ServerOptions {

@@ -16,6 +16,9 @@ namespace tsodso::api {
 struct FeedOptions {
   size_t queue_capacity = 1024;
   int replay_page = 500;
+  // Streams one party may hold open at once; the next is refused with
+  // RESOURCE_EXHAUSTED.
+  size_t max_streams_per_party = 16;
 };
 
 struct ServiceContext : service::Context {

@@ -1,5 +1,7 @@
 #include "api/subscribe_reactor.h"
 
+#include <grpc/grpc.h>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/dispatch.h"
@@ -40,8 +42,9 @@ grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ct
     reactor->Finish(ToGrpcStatus(filter.status()));
     return reactor.get();
   }
-  reactor->Begin(*filter);
-  if ((*party)->role == core::Role::kAggregator) {
+  // A refused subscription has nothing redelivered: the notice would reach
+  // the party's other streams as a new event.
+  if (reactor->Begin(*filter) && (*party)->role == core::Role::kAggregator) {
     ctx.pool->Post(
         [aggregator = (*party)->id, seen = filter->resume_after_seq](absl::StatusOr<store::PgConnection*> conn) {
           if (!conn.ok()) return;  // the next subscription tries again
@@ -69,17 +72,25 @@ SubscribeReactor::SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerCont
 
 SubscribeReactor::~SubscribeReactor() { EVP_MD_CTX_free(digest_); }
 
-void SubscribeReactor::Begin(core::SubscriptionFilter filter) {
+bool SubscribeReactor::Begin(core::SubscriptionFilter filter) {
   filter_ = std::move(filter);
   scanned_seq_ = filter_.resume_after_seq;
   last_written_seq_ = filter_.resume_after_seq;
-  if (!ctx_.hub->Register(shared_from_this())) {
+  if (absl::Status registered = ctx_.hub->Register(shared_from_this(), party_->id, ctx_.feed.max_streams_per_party);
+      !registered.ok()) {
     {
       std::lock_guard lock(mu_);
-      FinishLocked(absl::UnavailableError(absl::StrCat("gateway is shutting down; ", ResumeHint())));
+      if (registered.code() == absl::StatusCode::kResourceExhausted) {
+        spdlog::warn("{}: subscription refused: {}", party_->id, std::string(registered.message()));
+        FinishLocked(
+            absl::ResourceExhaustedError(absl::StrCat(registered.message(), " (", ctx_.feed.max_streams_per_party,
+                                                      "); end one, or retry later; ", ResumeHint())));
+      } else {
+        FinishLocked(absl::UnavailableError(absl::StrCat("gateway is shutting down; ", ResumeHint())));
+      }
     }
     Pump();
-    return;
+    return false;
   }
   spdlog::info("{} subscribed (resume after {})", party_->id, filter_.resume_after_seq);
   {
@@ -87,6 +98,7 @@ void SubscribeReactor::Begin(core::SubscriptionFilter filter) {
     fetching_ = true;
   }
   ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
+  return true;
 }
 
 std::string SubscribeReactor::ResumeHint() const {
@@ -271,12 +283,24 @@ void SubscribeReactor::OnHeartbeat(int64_t head_seq) {
   {
     std::lock_guard lock(mu_);
     // A stream cut while a write is stuck (the client stopped reading but
-    // keeps the connection alive) cannot deliver its status: cancel it.
-    // Under mu_ and before OnDone, so the call is still there; TryCancel
-    // runs no reactor callback on this thread.
-    if (finishing_ && writing_ && !finish_sent_ && !done_ && absl::Now() - finishing_since_ > kStalledWriteGrace) {
-      spdlog::warn("{}: stream stalled after it was ended; cancelling it", party_->id);
-      call_->TryCancel();
+    // keeps the connection alive) cannot send its status behind that write:
+    // HTTP/2 trailers follow the stream's data, which flow control holds
+    // back. Cancelling the call with the status instead sends the trailers
+    // (code and message, resume hint included) at once, ahead of the held
+    // data, and resets the stream; the client reads what it has buffered,
+    // then this status. ServerContext::TryCancel would say CANCELLED, which
+    // the feed's contract does not promise. Under mu_ and before OnDone, so
+    // the call is still there; cancelling runs no reactor callback on this
+    // thread. The write then completes with ok == false and Pump finishes
+    // the call, as every call must be finished.
+    if (finishing_ && writing_ && !finish_sent_ && !cancel_sent_ && !done_ &&
+        absl::Now() - finishing_since_ > kStalledWriteGrace) {
+      spdlog::warn("{}: stream stalled after it was ended; sending its status ahead of the stuck write: {}", party_->id,
+                   finish_status_.ToString());
+      cancel_sent_ = true;
+      const std::string message(finish_status_.message());
+      grpc_call_cancel_with_status(call_->c_call(), static_cast<grpc_status_code>(finish_status_.code()),
+                                   message.c_str(), nullptr);
       return;
     }
     if (finishing_ || writing_ || !queue_.empty()) return;

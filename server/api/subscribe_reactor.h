@@ -48,15 +48,17 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   absl::Status StillEntitled() override;
 
  private:
-  void Begin(core::SubscriptionFilter filter);
+  // Register with the hub and start replaying; false when the stream was
+  // refused (and is being finished).
+  bool Begin(core::SubscriptionFilter filter);
   void ReplayPage(absl::StatusOr<store::PgConnection*> conn);
   // Start the next write, finish the stream, or ask for the next replay
   // page, whichever is due. Never called with mu_ held.
   void Pump();
   void FinishLocked(const absl::Status& status);
   std::string ResumeHint() const;
-  // How long an ended stream may wait for a stuck write before it is
-  // cancelled (checked at each heartbeat).
+  // How long an ended stream may wait for a stuck write before its status
+  // is sent ahead of that write (checked at each heartbeat).
   static constexpr absl::Duration kStalledWriteGrace = absl::Seconds(5);
 
   ServiceContext& ctx_;
@@ -83,6 +85,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
   bool live_ = false;
   bool finishing_ = false;
   bool finish_sent_ = false;
+  bool cancel_sent_ = false;  // the status went out ahead of a stuck write
   absl::Status finish_status_;
   absl::Time finishing_since_;
   int64_t events_sent_ = 0;

@@ -74,6 +74,8 @@ absl::Status ReadDatabase(YamlSection& top, Reading& r) {
     TSODSO_RETURN_IF_ERROR(db.CheckIsMap());
     TSODSO_RETURN_IF_ERROR(db.String("dsn", &r.cfg.database.dsn));
     TSODSO_RETURN_IF_ERROR(db.Int("pool_size", &r.cfg.database.pool_size, 1, 64));
+    TSODSO_RETURN_IF_ERROR(db.Int("queue_max", &r.cfg.database.queue_max, 1, 1000000));
+    TSODSO_RETURN_IF_ERROR(db.Int("statement_timeout_ms", &r.cfg.database.statement_timeout_ms, 0, 86400000));
     TSODSO_RETURN_IF_ERROR(db.Path("embedded_bin_dir", &r.cfg.database.embedded_bin_dir, r.base, false));
     TSODSO_RETURN_IF_ERROR(db.Finish());
   }
@@ -91,6 +93,9 @@ absl::Status ReadFeed(YamlSection& top, Reading& r) {
   TSODSO_RETURN_IF_ERROR(feed.Int("subscriber_queue_capacity", &capacity, 2, 1000000));
   cfg.feed.queue_capacity = static_cast<size_t>(capacity);
   TSODSO_RETURN_IF_ERROR(feed.Int("replay_page_size", &cfg.feed.replay_page, 1, 100000));
+  int max_streams = static_cast<int>(cfg.feed.max_streams_per_party);
+  TSODSO_RETURN_IF_ERROR(feed.Int("max_streams_per_party", &max_streams, 1, 100000));
+  cfg.feed.max_streams_per_party = static_cast<size_t>(max_streams);
   TSODSO_RETURN_IF_ERROR(feed.Finish());
   // A replay page must fit below the low-water mark, or replay could
   // overfill the queue that live delivery relies on.
@@ -110,6 +115,8 @@ absl::Status ReadKeepalive(YamlSection& top, Reading& r) {
   TSODSO_RETURN_IF_ERROR(ka.Int("time_ms", &k.time_ms, 1000, 7200000));
   TSODSO_RETURN_IF_ERROR(ka.Int("timeout_ms", &k.timeout_ms, 1000, 600000));
   TSODSO_RETURN_IF_ERROR(ka.Int("min_client_ping_interval_ms", &k.min_client_ping_interval_ms, 1000, 7200000));
+  TSODSO_RETURN_IF_ERROR(ka.Int("max_connection_age_ms", &k.max_connection_age_ms, 0, 7 * 86400000));
+  TSODSO_RETURN_IF_ERROR(ka.Int("max_connection_age_grace_ms", &k.max_connection_age_grace_ms, 0, 86400000));
   return ka.Finish();
 }
 

@@ -16,6 +16,11 @@ struct DatabaseConfig {
   // libpq connection string; empty: a private cluster under data_dir.
   std::string dsn;
   int pool_size = 4;
+  // Calls waiting for a database worker; beyond it a call is refused at
+  // once with RESOURCE_EXHAUSTED.
+  int queue_max = 4096;
+  // Longest a statement may run on the gateway's connections (0: no limit).
+  int statement_timeout_ms = 30000;
   std::string embedded_bin_dir;
 };
 

@@ -1,6 +1,7 @@
 #include "app/gateway.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "app/reload.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"
+#include "runtime/periodic_task.h"
 #include "spdlog/spdlog.h"
 #include "store/audit_store.h"
 #include "store/db_pool.h"
@@ -75,6 +77,8 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     return 1;
   }
   {
+    // Migrations run without the statement timeout: one may rewrite a large
+    // table, and start-up waits for it.
     auto conn = store::PgConnection::Open(*dsn);
     if (!conn.ok()) {
       spdlog::critical("cannot start: {}", std::string(conn.status().message()));
@@ -88,14 +92,21 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     spdlog::info("database at host {}: {} migration(s) applied", (*conn)->host(), *applied);
   }
 
-  store::DbPool pool(*dsn, config.database.pool_size);
+  const store::SessionOptions session{.statement_timeout_ms = config.database.statement_timeout_ms};
+  store::DbPool pool(*dsn, config.database.pool_size, static_cast<size_t>(config.database.queue_max), session);
   feed::FeedHub hub;
-  feed::EventTailer tailer(*dsn, hub, {});
+  feed::EventTailer tailer(*dsn, hub, {.session = session});
   if (auto st = tailer.Start(); !st.ok()) {
     spdlog::critical("cannot start: {}", std::string(st.message()));
     return 1;
   }
   hub.StartHeartbeats(absl::Milliseconds(config.heartbeat_interval_ms));
+  // gRPC allocates for each connection on many threads, and glibc keeps
+  // what is freed in its per-thread arenas: after a burst of connections
+  // the daemon would stay at its peak. Handing free pages back every 10 s
+  // (milliseconds of work) brings its memory back down.
+  runtime::PeriodicTask trim_memory;
+  trim_memory.Start({.name = "memory trim", .period = absl::Seconds(10)}, [](std::stop_token) { malloc_trim(0); });
 
   core::FlexCatalogHolder flex;
   auto catalog = LoadFlexCatalog(config.flexibility);
@@ -140,7 +151,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   runtime::ComputePool compute("compute pool", 2, 64);
   ctx.compute = &compute;
   // With several replicas on one database, one publishes at a time.
-  store::LeaderLock leader(*dsn, store::kPublisherLockKey);
+  store::LeaderLock leader(*dsn, store::kPublisherLockKey, session);
   FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids, &leader);
   ctx.load_history = MakeLoadHistorySource(config.forecast);
   ForecastPublisher forecasts(config.forecast, flex, pool, ctx.grids, ctx.load_history, &leader);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 namespace tsodso::feed {
 
 FeedHub::~FeedHub() { heartbeats_.Stop(); }
@@ -17,11 +19,19 @@ void FeedHub::SendHeartbeats() {
   }
 }
 
-bool FeedHub::Register(std::shared_ptr<Subscriber> subscriber) {
+absl::Status FeedHub::Register(std::shared_ptr<Subscriber> subscriber, const std::string& owner, size_t max_per_owner) {
   std::lock_guard lock(mu_);
-  if (closed_) return false;
-  entries_.push_back(Entry{std::move(subscriber), false});
-  return true;
+  if (closed_) return absl::UnavailableError("gateway is shutting down");
+  if (max_per_owner > 0) {
+    const auto open = static_cast<size_t>(
+        std::count_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.owner == owner; }));
+    if (open >= max_per_owner) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(owner, " has ", open, " subscriptions open, the most allowed per party"));
+    }
+  }
+  entries_.push_back(Entry{std::move(subscriber), owner, false});
+  return absl::OkStatus();
 }
 
 bool FeedHub::TryGoLive(Subscriber* subscriber, int64_t scanned_seq) {

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -36,9 +37,14 @@ class FeedHub {
   // Start sending heartbeats every `interval` to every live subscriber.
   void StartHeartbeats(absl::Duration interval);
 
-  // Register a subscriber that is replaying from the log. Returns false when
-  // the hub is closed (the gateway is shutting down).
-  bool Register(std::shared_ptr<Subscriber> subscriber);
+  // Register a subscriber that is replaying from the log, on behalf of
+  // `owner` (a party). Refused with RESOURCE_EXHAUSTED when `owner` already
+  // has `max_per_owner` subscribers registered (0: no limit), so that one
+  // party cannot hold the gateway's streams; with UNAVAILABLE when the hub
+  // is closed (the gateway is shutting down).
+  absl::Status Register(std::shared_ptr<Subscriber> subscriber, const std::string& owner, size_t max_per_owner);
+  // Register with no owner and no limit; false when the hub is closed.
+  bool Register(std::shared_ptr<Subscriber> subscriber) { return Register(std::move(subscriber), "", 0).ok(); }
   // Switch a registered subscriber to live delivery if it has read the log
   // up to at least the last dispatched seq; otherwise return false and the
   // subscriber reads on. Done under the dispatch lock, so no event is missed
@@ -62,6 +68,7 @@ class FeedHub {
  private:
   struct Entry {
     std::shared_ptr<Subscriber> subscriber;
+    std::string owner;
     bool live = false;
     bool closed = false;  // told to end; waiting for Unregister
   };

@@ -22,7 +22,7 @@ EventTailer::~EventTailer() {
 }
 
 absl::Status EventTailer::Connect() {
-  auto conn = store::PgConnection::Open(dsn_);
+  auto conn = store::PgConnection::Open(dsn_, options_.session);
   if (!conn.ok()) return conn.status();
   if (auto r = (*conn)->Exec(absl::StrCat("LISTEN ", store::kEventChannel)); !r.ok()) return r.status();
   conn_ = std::move(*conn);

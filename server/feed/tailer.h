@@ -24,6 +24,8 @@ class EventTailer {
     // that bounds delay if a notification is ever lost with a connection.
     absl::Duration safety_poll = absl::Seconds(2);
     absl::Duration max_backoff = absl::Seconds(5);
+    // Settings of the listening connection (statement timeout).
+    store::SessionOptions session;
   };
 
   EventTailer(std::string dsn, FeedHub& hub, Options options);

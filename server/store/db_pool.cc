@@ -2,15 +2,15 @@
 
 namespace tsodso::store {
 
-DbPool::DbPool(std::string dsn, int workers, size_t max_queue)
-    : dsn_(std::move(dsn)), workers_("database pool", workers, max_queue) {}
+DbPool::DbPool(std::string dsn, int workers, size_t max_queue, SessionOptions session)
+    : dsn_(std::move(dsn)), session_(session), workers_("database pool", workers, max_queue) {}
 
 void DbPool::Post(Task task) {
   auto shared = std::make_shared<Task>(std::move(task));
   absl::Status queued = workers_.Post([this, shared](std::unique_ptr<PgConnection>& conn) {
     absl::Status connected = absl::OkStatus();
     if (!conn) {
-      auto opened = PgConnection::Open(dsn_);
+      auto opened = PgConnection::Open(dsn_, session_);
       if (opened.ok()) {
         conn = std::move(*opened);
       } else {

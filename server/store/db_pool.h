@@ -23,8 +23,9 @@ class DbPool {
   // task then runs at once on the caller's thread).
   using Task = std::function<void(absl::StatusOr<PgConnection*>)>;
 
-  // At most `max_queue` tasks wait for a worker.
-  DbPool(std::string dsn, int workers, size_t max_queue = 4096);
+  // At most `max_queue` tasks wait for a worker; every worker's connection
+  // gets `session`.
+  DbPool(std::string dsn, int workers, size_t max_queue = 4096, SessionOptions session = {});
   DbPool(const DbPool&) = delete;
   DbPool& operator=(const DbPool&) = delete;
 
@@ -39,6 +40,7 @@ class DbPool {
 
  private:
   const std::string dsn_;
+  const SessionOptions session_;
   runtime::WorkerPool<std::unique_ptr<PgConnection>> workers_;
 };
 

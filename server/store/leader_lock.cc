@@ -11,7 +11,8 @@ constexpr char kKeepalives[] =
 
 }  // namespace
 
-LeaderLock::LeaderLock(std::string dsn, int64_t key) : dsn_(std::move(dsn)), key_(key) {}
+LeaderLock::LeaderLock(std::string dsn, int64_t key, SessionOptions session)
+    : dsn_(std::move(dsn)), key_(key), session_(session) {}
 
 bool LeaderLock::Hold() {
   std::lock_guard lock(mu_);
@@ -19,7 +20,7 @@ bool LeaderLock::Hold() {
     // A new session holds nothing.
     held_ = false;
     conn_.reset();
-    auto opened = PgConnection::Open(dsn_);
+    auto opened = PgConnection::Open(dsn_, session_);
     if (!opened.ok()) return false;
     conn_ = std::move(*opened);
     // The lock goes when PostgreSQL notices the session is gone; an idle

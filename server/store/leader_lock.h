@@ -19,7 +19,7 @@ inline constexpr int64_t kPublisherLockKey = 0x74736f64736f01;  // "tsodso", 1
 
 class LeaderLock {
  public:
-  LeaderLock(std::string dsn, int64_t key);
+  LeaderLock(std::string dsn, int64_t key, SessionOptions session = {});
   LeaderLock(const LeaderLock&) = delete;
   LeaderLock& operator=(const LeaderLock&) = delete;
 
@@ -31,6 +31,7 @@ class LeaderLock {
  private:
   const std::string dsn_;
   const int64_t key_;
+  const SessionOptions session_;
   std::mutex mu_;
   std::unique_ptr<PgConnection> conn_;
   bool held_ = false;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/common/status_macros.h"
 
 namespace tsodso::store {
 namespace {
@@ -16,10 +17,19 @@ absl::StatusCode CodeForSqlState(std::string_view state) {
   if (state == "40001" || state == "40P01") return absl::StatusCode::kAborted;
   if (state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" || state == "57P03") {
     return absl::StatusCode::kUnavailable;
-  }  // Other data and constraint errors mean the gateway sent something it
+  }
+  // query_canceled: the statement ran past statement_timeout (or was
+  // cancelled by an administrator). Its transaction rolled back: nothing
+  // was applied, and the caller may ask again later.
+  if (state == "57014") return absl::StatusCode::kDeadlineExceeded;
+  // Other data and constraint errors mean the gateway sent something it
   // should not have: an internal error, not the caller's.
   return absl::StatusCode::kInternal;
 }
+
+// Session-level (not local to a transaction): it holds until the session
+// ends. The value is in milliseconds.
+constexpr char kSetStatementTimeout[] = "SELECT set_config('statement_timeout', $1, false)";
 
 std::string Trimmed(const char* msg) {
   std::string s = msg ? msg : "";
@@ -95,7 +105,8 @@ std::string PgResult::Bytes(int row, int col) const {
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& dsn) {
+absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& dsn,
+                                                                 const SessionOptions& session) {
   std::string host = DsnHost(dsn);
   // Defaults that keep a lost database host from hanging a worker for the
   // kernel's TCP timeouts; anything in the DSN itself overrides them.
@@ -111,11 +122,21 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const std::stri
   // Silence NOTICE chatter (e.g. "relation already exists, skipping").
   PQsetNoticeProcessor(
       conn, [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<PgConnection>(new PgConnection(conn, dsn, std::move(host)));
+  std::unique_ptr<PgConnection> out(new PgConnection(conn, dsn, std::move(host), session));
+  TSODSO_RETURN_IF_ERROR(out->ApplySession());
+  return out;
 }
 
-PgConnection::PgConnection(PGconn* conn, std::string dsn, std::string host)
-    : conn_(conn), dsn_(std::move(dsn)), host_(std::move(host)) {}
+PgConnection::PgConnection(PGconn* conn, std::string dsn, std::string host, SessionOptions session)
+    : conn_(conn), dsn_(std::move(dsn)), host_(std::move(host)), session_(session) {}
+
+absl::Status PgConnection::ApplySession() {
+  if (session_.statement_timeout_ms <= 0) return absl::OkStatus();
+  // Set here rather than through libpq's `options`, which a DSN carrying
+  // its own `options` would silently replace.
+  auto set = Exec(kSetStatementTimeout, {std::to_string(session_.statement_timeout_ms)});
+  return set.ok() ? absl::OkStatus() : set.status();
+}
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
@@ -129,7 +150,7 @@ absl::Status PgConnection::EnsureConnected() {
     return absl::UnavailableError(
         absl::StrCat("database at host ", host_, " unreachable: ", Trimmed(PQerrorMessage(conn_))));
   }
-  return absl::OkStatus();
+  return ApplySession();
 }
 
 absl::Status PgConnection::ErrorFrom(PGresult* res, std::string_view sql) {

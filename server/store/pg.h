@@ -59,10 +59,19 @@ class PgResult {
   std::unique_ptr<PGresult, void (*)(PGresult*)> res_;
 };
 
+// Settings every session of a connection gets, again after a reconnection.
+struct SessionOptions {
+  // PostgreSQL cancels a statement that runs longer (statement_timeout):
+  // the statement fails with DEADLINE_EXCEEDED and its transaction rolls
+  // back, so a runaway query or a lock held without end cannot keep a
+  // worker forever. 0: no limit.
+  int statement_timeout_ms = 0;
+};
+
 class PgConnection {
  public:
   // Connect; on failure the error names the host from the DSN and the cause.
-  static absl::StatusOr<std::unique_ptr<PgConnection>> Open(const std::string& dsn);
+  static absl::StatusOr<std::unique_ptr<PgConnection>> Open(const std::string& dsn, const SessionOptions& session = {});
   ~PgConnection();
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
@@ -86,8 +95,10 @@ class PgConnection {
   absl::StatusOr<std::vector<std::string>> DrainNotifications();
 
  private:
-  PgConnection(PGconn* conn, std::string dsn, std::string host);
+  PgConnection(PGconn* conn, std::string dsn, std::string host, SessionOptions session);
   absl::Status ErrorFrom(PGresult* res, std::string_view sql);
+  // Apply session_ to the current session.
+  absl::Status ApplySession();
 
   // Return the name of the statement prepared for `sql`, preparing it now
   // when it is new.
@@ -96,6 +107,7 @@ class PgConnection {
   PGconn* conn_;
   std::string dsn_;
   std::string host_;
+  SessionOptions session_;
   // SQL text -> name of its prepared statement on this session; emptied
   // when the session is replaced by a reconnection.
   std::unordered_map<std::string, std::string> prepared_;

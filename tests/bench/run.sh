@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD_DIR" -j2 --target tsodso_flex_bench tsodso_mol_bench tsodso_schedule_bench tsodso_gateway_bench
+cmake --build "$BUILD_DIR" -j2 --target tsodso_flex_bench tsodso_mol_bench tsodso_schedule_bench tsodso_gateway_bench \
+  tsodso_storm_bench
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 taskset -c 0 "$BUILD_DIR/bin/tsodso_flex_bench" --benchmark_counters_tabular=true "$@"
 taskset -c 0 "$BUILD_DIR/bin/tsodso_mol_bench" --benchmark_counters_tabular=true "$@"
@@ -13,3 +14,4 @@ taskset -c 0 "$BUILD_DIR/bin/tsodso_mol_bench" --benchmark_counters_tabular=true
 # pinned. Benchmark args above are Google Benchmark's; this one takes none.
 "$BUILD_DIR/bin/tsodso_schedule_bench"
 "$BUILD_DIR/bin/tsodso_gateway_bench"
+"$BUILD_DIR/bin/tsodso_storm_bench"

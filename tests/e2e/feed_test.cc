@@ -209,6 +209,73 @@ TEST(FeedTest, SlowSubscriberIsCutWithoutSlowingAFastOne) {
   ExpectExactlyOnceInOrder(seqs, n);
 }
 
+// The seq in a stream end's "resubscribe with resume_after_seq=N" hint, or -1.
+int64_t ResumeHintSeq(const absl::Status& st) {
+  const std::string message(st.message());
+  const std::string key = "resume_after_seq=";
+  const auto pos = message.find(key);
+  if (pos == std::string::npos) return -1;
+  return std::atoll(message.c_str() + pos + key.size());
+}
+
+bool WaitForLog(const GatewayProcess& gw, const std::string& text, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (gw.Log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST(FeedTest, StalledSubscriberIsCutWithResourceExhaustedHoweverLongItStalls) {
+  GatewayOptions opts;
+  opts.queue_capacity = 16;
+  opts.replay_page = 8;
+  auto gw = StartGateway(opts);
+  ASSERT_NE(gw, nullptr);
+
+  // This consumer stops reading at its first event and stays stalled well
+  // past the time the gateway lets a write hang after the stream was cut:
+  // the gateway's last write never completes.
+  std::atomic<bool> release{false};
+  FeedCollector stalled(
+      *gw, "tso", All(), false,
+      [&](const v1::Event&) {
+        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      },
+      64 * 1024);
+  ASSERT_TRUE(stalled.WaitForHeartbeat());
+  auto op = gw->ClientAs("operator");
+  const std::string text(3900, 'x');
+  const int n = 200;
+  for (int i = 0; i < n; ++i) Publish(*op, text + std::to_string(i));
+  ASSERT_TRUE(WaitForLog(*gw, "subscriber fell behind", 30000)) << gw->Log();
+  ASSERT_TRUE(WaitForLog(*gw, "stream stalled after it was ended", 30000)) << gw->Log();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(stalled.stream_ends().size(), 0u);
+  release = true;
+
+  // Back, it reads what reached it, then the promised status with its
+  // resume hint; not CANCELLED.
+  auto end = stalled.WaitForStreamEnd(30000);
+  ASSERT_EQ(end.code(), absl::StatusCode::kResourceExhausted) << end;
+  const int64_t hint = ResumeHintSeq(end);
+  ASSERT_GT(hint, 0) << end;
+  const auto seqs = stalled.seqs();
+  ASSERT_FALSE(seqs.empty());
+  EXPECT_LE(hint, seqs.back()) << end;
+  EXPECT_LT(seqs.size(), static_cast<size_t>(n));
+
+  // Resuming from the hint misses nothing; from the last seq processed, it
+  // repeats nothing either.
+  FeedCollector resumed(*gw, "tso", All(seqs.back()), false);
+  ASSERT_TRUE(resumed.WaitForEvents(n - seqs.back(), 30000));
+  auto all = seqs;
+  for (int64_t s : resumed.seqs()) all.push_back(s);
+  ExpectExactlyOnceInOrder(all, n);
+  EXPECT_TRUE(gw->Alive());
+}
+
 TEST(FeedTest, CliSubscribeKeepsItsPlaceInAStateFile) {
   auto gw = StartGateway();
   ASSERT_NE(gw, nullptr);

@@ -118,12 +118,24 @@ void GatewayProcess::WriteConfig() {
   if (options_.tls_refresh_interval_s > 0) out << "  refresh_interval_s: " << options_.tls_refresh_interval_s << "\n";
   out << "database:\n"
       << "  dsn: \"" << options_.dsn << "\"\n"
-      << "  pool_size: " << options_.pool_size << "\n"
-      << "feed:\n"
+      << "  pool_size: " << options_.pool_size << "\n";
+  if (options_.statement_timeout_ms > 0) out << "  statement_timeout_ms: " << options_.statement_timeout_ms << "\n";
+  out << "feed:\n"
       << "  heartbeat_interval_ms: " << options_.heartbeat_ms << "\n"
       << "  subscriber_queue_capacity: " << options_.queue_capacity << "\n"
-      << "  replay_page_size: " << options_.replay_page << "\n"
-      << "pccs:\n"
+      << "  replay_page_size: " << options_.replay_page << "\n";
+  if (options_.max_streams_per_party > 0) out << "  max_streams_per_party: " << options_.max_streams_per_party << "\n";
+  if (options_.max_connection_age_ms > 0 || options_.min_client_ping_interval_ms > 0) {
+    out << "keepalive:\n";
+    if (options_.max_connection_age_ms > 0) {
+      out << "  max_connection_age_ms: " << options_.max_connection_age_ms << "\n"
+          << "  max_connection_age_grace_ms: " << options_.max_connection_age_grace_ms << "\n";
+    }
+    if (options_.min_client_ping_interval_ms > 0) {
+      out << "  min_client_ping_interval_ms: " << options_.min_client_ping_interval_ms << "\n";
+    }
+  }
+  out << "pccs:\n"
       << "  - {id: PS_SUD, name: \"Milano PS Sud\", voltage_levels_kv: [220, 23]}\n"
       << "  - {id: PS_OVEST, name: \"Milano PS Ovest\", voltage_levels_kv: [220, 23]}\n"
       << "  - {id: PS_EST, name: \"Milano PS Est\", voltage_levels_kv: [132, 15]}\n"

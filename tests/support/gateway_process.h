@@ -53,6 +53,12 @@ struct GatewayOptions {
   // Further portfolios of agg-1 at PS_SUD, named agg1-sud-bench-<i> for i
   // in [0, n), so that concurrent aggregator clients need not share one.
   int extra_agg1_portfolios = 0;
+  // Limits; 0 leaves the daemon's default.
+  int max_streams_per_party = 0;        // feed.max_streams_per_party
+  int statement_timeout_ms = 0;         // database.statement_timeout_ms
+  int max_connection_age_ms = 0;        // keepalive.max_connection_age_ms
+  int max_connection_age_grace_ms = 0;  // keepalive.max_connection_age_grace_ms
+  int min_client_ping_interval_ms = 0;  // keepalive.min_client_ping_interval_ms
 };
 
 class GatewayProcess {

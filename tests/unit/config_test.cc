@@ -328,6 +328,35 @@ TEST_F(ConfigTest, ReplayPageAboveHalfTheQueueIsRejected) {
                        {path, "'feed.replay_page_size'", "5000", "(50)"}));
 }
 
+TEST_F(ConfigTest, LimitsHaveDefaultsAndAreRead) {
+  auto defaults = LoadConfig(Write(kBase));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->database.statement_timeout_ms, 30000);
+  EXPECT_EQ(defaults->database.queue_max, 4096);
+  EXPECT_EQ(defaults->feed.max_streams_per_party, 16u);
+  EXPECT_EQ(defaults->server.keepalive.max_connection_age_ms, 1800000);
+  EXPECT_EQ(defaults->server.keepalive.max_connection_age_grace_ms, 60000);
+
+  const std::string path = Write(
+      Replace(Replace(kBase, "heartbeat_interval_ms: 1000", "heartbeat_interval_ms: 1000\n  max_streams_per_party: 3"),
+              "  dsn: \"host=/from/file dbname=tsodso\"",
+              "  dsn: \"host=/from/file dbname=tsodso\"\n  statement_timeout_ms: 0\n  queue_max: 10") +
+          "keepalive:\n  max_connection_age_ms: 0\n  max_connection_age_grace_ms: 5000\n",
+      "limits.yaml");
+  auto set = LoadConfig(path);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->database.statement_timeout_ms, 0);
+  EXPECT_EQ(set->database.queue_max, 10);
+  EXPECT_EQ(set->feed.max_streams_per_party, 3u);
+  EXPECT_EQ(set->server.keepalive.max_connection_age_ms, 0);
+  EXPECT_EQ(set->server.keepalive.max_connection_age_grace_ms, 5000);
+
+  const std::string bad =
+      Write(Replace(kBase, "heartbeat_interval_ms: 1000", "heartbeat_interval_ms: 1000\n  max_streams_per_party: 0"),
+            "bad_streams.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(bad), absl::StatusCode::kInvalidArgument, {bad, "'feed.max_streams_per_party'"}));
+}
+
 TEST_F(ConfigTest, EnvironmentOverridesDatabaseDsn) {
   const std::string path = Write(kBase);
   auto from_file = LoadConfig(path);

@@ -53,6 +53,25 @@ TEST(FeedHubTest, DispatchSkipsEventsAtOrBelowHead) {
   EXPECT_EQ(hub.head(), 8);
 }
 
+TEST(FeedHubTest, EachOwnerHoldsAtMostItsLimit) {
+  FeedHub hub;
+  auto a1 = std::make_shared<RecordingSubscriber>();
+  auto a2 = std::make_shared<RecordingSubscriber>();
+  auto a3 = std::make_shared<RecordingSubscriber>();
+  auto b1 = std::make_shared<RecordingSubscriber>();
+  ASSERT_TRUE(hub.Register(a1, "agg-1", 2).ok());
+  ASSERT_TRUE(hub.Register(a2, "agg-1", 2).ok());
+  absl::Status refused = hub.Register(a3, "agg-1", 2);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_NE(std::string(refused.message()).find("agg-1 has 2 subscriptions open"), std::string::npos) << refused;
+  EXPECT_TRUE(hub.Register(b1, "tso", 2).ok());
+  EXPECT_EQ(hub.subscriber_count(), 3u);
+  hub.Unregister(a1.get());
+  EXPECT_TRUE(hub.Register(a3, "agg-1", 2).ok());
+  hub.CloseAll(absl::UnavailableError("closing"));
+  EXPECT_EQ(hub.Register(std::make_shared<RecordingSubscriber>(), "op", 2).code(), absl::StatusCode::kUnavailable);
+}
+
 TEST(FeedHubTest, SetHeadNeverMovesBackwards) {
   FeedHub hub;
   hub.SetHead(10);

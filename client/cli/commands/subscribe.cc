@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/call.h"
@@ -37,6 +38,24 @@ bool WriteState(const std::string& path, int64_t seq) {
   return !ec;
 }
 
+// Where to resubscribe after the stream ended with `st`, as the feed's
+// contract says (feed.proto): RESOURCE_EXHAUSTED (fell behind, or too many
+// streams open) and UNAVAILABLE (the gateway stopped, lost its database, or
+// closed an old connection) resume after the last seq received;
+// OUT_OF_RANGE (the log was reset) starts again from 0. Nothing when the
+// status is not one to retry.
+std::optional<int64_t> ResumePoint(const absl::Status& st, int64_t last) {
+  switch (st.code()) {
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kUnavailable:
+      return last;
+    case absl::StatusCode::kOutOfRange:
+      return 0;
+    default:
+      return std::nullopt;
+  }
+}
+
 // The handler only sets a flag (async-signal-safe); a watcher thread turns
 // it into a cancellation of the stream.
 volatile std::sig_atomic_t g_stop = 0;
@@ -52,7 +71,8 @@ class SubscribeCommand : public Command {
     subscribe->add_option("--state-file", state_file_, "keep the last seq here and resume from it on restart");
     subscribe->add_option("--max-events", max_events_, "exit 0 after this many events (heartbeats not counted)");
     subscribe->add_flag("--reconnect", reconnect_,
-                        "on UNAVAILABLE or RESOURCE_EXHAUSTED, resubscribe from the last seq");
+                        "on UNAVAILABLE or RESOURCE_EXHAUSTED, resubscribe after the last seq; on OUT_OF_RANGE (the "
+                        "log was reset), from 0");
     subscribe->add_flag("--show-heartbeats", show_heartbeats_, "print heartbeats too");
     return subscribe;
   }
@@ -110,9 +130,9 @@ class SubscribeCommand : public Command {
         return true;
       });
       if (st.ok() || reached_max || g_stop) return 0;
-      const bool resumable =
-          st.code() == absl::StatusCode::kUnavailable || st.code() == absl::StatusCode::kResourceExhausted;
-      if (!reconnect_ || !resumable) return Fail(st);
+      const std::optional<int64_t> resume = ResumePoint(st, last);
+      if (!reconnect_ || !resume) return Fail(st);
+      last = *resume;
       std::fprintf(stderr, "tsodso: %s: %s; resuming after seq %lld\n", absl::StatusCodeToString(st.code()).c_str(),
                    std::string(st.message()).c_str(), static_cast<long long>(last));
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
