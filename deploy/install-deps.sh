@@ -14,6 +14,11 @@ PACKAGES=(
   util-linux procps tzdata
   docker-compose
 )
+# clang, libFuzzer and llvm-symbolizer for the fuzz targets (tests/fuzz.sh);
+# the container image's build stage does without them.
+if [[ ${TSODSO_NO_FUZZ_TOOLS:-} != 1 ]]; then
+  PACKAGES+=(clang libclang-rt-dev llvm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

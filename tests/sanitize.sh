@@ -1,34 +1,62 @@
 #!/usr/bin/env bash
-# Build the daemon and the tests of its shared state with a sanitizer, in a
-# build tree of their own, and run them: the identity cache, the feed hub
-# and the subscriber queue (unit), and many threads' calls and streams on
-# one connection against the instrumented daemon (e2e). Only these targets
-# are built, so the run stays within minutes.
+# Build tests with a sanitizer, in a build tree of their own that builds only
+# what they run, and run them.
 #
 #   tests/sanitize.sh thread SOURCE_DIR BUILD_DIR
+#     ThreadSanitizer: the daemon's shared state, i.e. the identity cache,
+#     the feed hub and the subscriber queue (unit), and many threads' calls
+#     and streams on one connection against the instrumented daemon (e2e).
+#   tests/sanitize.sh address,undefined SOURCE_DIR BUILD_DIR
+#     AddressSanitizer (with leak detection) and UndefinedBehaviorSanitizer:
+#     the domain's and the daemon's unit tests and the PostgreSQL tests,
+#     built by clang in the tree the fuzz targets share (tests/asan_tree.sh).
 #
-# A report fails the run: an instrumented process that saw one exits 66,
-# and the e2e test also checks the daemon's log.
+# A report fails the run: an instrumented process that saw one exits
+# non-zero (66 for ThreadSanitizer, 1 for the others; undefined behaviour
+# is not recovered from), and the e2e test also checks the daemon's log.
 set -euo pipefail
 kind=$1
 SRC=$(cd "$2" && pwd)
 BUILD=$3
+LOCK=${TSODSO_BUILD_LOCK:-/tmp/tsodso-build.lock}
 
 case $kind in
   thread)
     # Debian's gRPC, protobuf and Abseil are not instrumented: what they do
     # themselves is ignored, and tests/tsan.supp says what else is theirs.
     export TSAN_OPTIONS="ignore_noninstrumented_modules=1 second_deadlock_stack=1 history_size=4 suppressions=$SRC/tests/tsan.supp"
+    targets=(tsodso-gatewayd tsodso_race_tests tsodso_concurrency_tests)
+    ;;
+  address,undefined)
+    # The tree the fuzz targets use too (tests/asan_tree.sh).
+    source "$SRC/tests/asan_tree.sh"
+    asan_tree_environment "$SRC"
+    targets=(tsodso_domain_tests tsodso_unit_tests tsodso_pg_tests)
     ;;
   *)
-    echo "sanitize.sh: unknown sanitizer '$kind' (thread)" >&2
+    echo "sanitize.sh: unknown sanitizer '$kind' (thread, address,undefined)" >&2
     exit 2
     ;;
 esac
 
-cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSODSO_SANITIZER="$kind" >/dev/null
-cmake --build "$BUILD" -j2 --target tsodso-gatewayd tsodso_race_tests tsodso_concurrency_tests
-"$BUILD/bin/tsodso_race_tests"
-# Instrumented code runs several times slower: fewer threads, a longer run.
-TSODSO_CONCURRENCY_THREADS=8 TSODSO_CONCURRENCY_SECONDS=10 \
-  "$BUILD/bin/tsodso_concurrency_tests" --gtest_filter='ConcurrencyTest.ThreadsShareOneConnection*'
+if [[ $kind == thread ]]; then
+  cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSODSO_SANITIZER="$kind" >/dev/null
+else
+  asan_tree_configure "$SRC" "$BUILD"
+fi
+# Builds on a shared machine take turns; the lock costs nothing elsewhere.
+flock "$LOCK" cmake --build "$BUILD" -j2 --target "${targets[@]}"
+
+case $kind in
+  thread)
+    "$BUILD/bin/tsodso_race_tests"
+    # Instrumented code runs several times slower: fewer threads, a longer run.
+    TSODSO_CONCURRENCY_THREADS=8 TSODSO_CONCURRENCY_SECONDS=10 \
+      "$BUILD/bin/tsodso_concurrency_tests" --gtest_filter='ConcurrencyTest.ThreadsShareOneConnection*'
+    ;;
+  address,undefined)
+    "$BUILD/bin/tsodso_domain_tests"
+    "$BUILD/bin/tsodso_unit_tests"
+    "$BUILD/bin/tsodso_pg_tests"
+    ;;
+esac

@@ -79,7 +79,10 @@ absl::StatusOr<int> FlexPublisher::PublishNow(bool der_figures_first) {
     std::vector<core::FlexInterval> horizon;
   };
   std::vector<PccFigures> pccs;
-  for (const auto& [pcc, scenarios] : catalog->by_pcc) {
+  for (const auto& entry : catalog->by_pcc) {
+    // A name the lambdas below can capture (clang 14 cannot capture a
+    // structured binding).
+    const std::string& pcc = entry.first;
     const core::FlexScenario* sc = catalog->Find(pcc, core::kCurrentScenario);
     if (sc == nullptr) continue;
     const absl::Time from = core::AlignDown(now, sc->interval);

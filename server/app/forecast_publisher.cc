@@ -97,7 +97,10 @@ absl::StatusOr<int> ForecastPublisher::IssueDue(absl::Time now) {
   const absl::Time day_start = core::LocalDayStart(delivery, zone_);
   const absl::Time day_end = core::LocalDayStart(delivery + 1, zone_);
   const absl::Time isp = core::AlignDown(now, core::kIsp);
-  for (const auto& [pcc, scenarios] : catalog->by_pcc) {
+  for (const auto& entry : catalog->by_pcc) {
+    // A name the lambdas below can capture (clang 14 cannot capture a
+    // structured binding).
+    const std::string& pcc = entry.first;
     const core::FlexScenario* sc = catalog->Find(pcc, core::kCurrentScenario);
     if (sc == nullptr) continue;
     struct Due {

@@ -47,7 +47,10 @@ absl::StatusOr<v1::MeritOrderValidation> ValidateMeritOrder(store::PgConnection&
         // this validation.
         std::vector<core::EventDraft> light_drafts;
         std::map<std::string, v1::TrafficLight> light_of;
-        for (const auto& [pcc, in] : inputs) {
+        for (const auto& entry : inputs) {
+          // A name the lambda below can capture (clang 14 cannot capture a
+          // structured binding).
+          const std::string& pcc = entry.first;
           TSODSO_ASSIGN_OR_RETURN(const std::vector<core::IspLight> after,
                                   UpdateLights(
                                       db, pcc, mol.isp_start, mol.isp_start + core::kIsp,

@@ -25,8 +25,7 @@ namespace {
 
 using ::tsodso::testing::StatusIs;
 
-const std::string kTernaLoad =
-    std::string(TSODSO_SOURCE_DIR) + "/data/load/terna_north_zone_2024_jan-oct_15min.csv";
+const std::string kTernaLoad = std::string(TSODSO_SOURCE_DIR) + "/data/load/terna_north_zone_2024_jan-oct_15min.csv";
 const std::string kPccLoad = std::string(TSODSO_SOURCE_DIR) + "/config/profiles/pcc-load.csv";
 
 absl::TimeZone Rome() {
@@ -108,6 +107,9 @@ TEST(ForecastSeries, CsvErrorsNameRowAndField) {
                        absl::StatusCode::kInvalidArgument, {"row 3", "utc_start", "does not follow"}));
   EXPECT_TRUE(StatusIs(SeriesFromCsv(head, "f.csv", "total_load_mw"), absl::StatusCode::kInvalidArgument,
                        {"f.csv", "total_load_mw"}));
+  // A mistyped year is refused, not filled with missing values up to it.
+  EXPECT_TRUE(StatusIs(SeriesFromCsv(head + "20240-1-01T00:15:00Z,0.5\n", "f.csv", "load_pu"),
+                       absl::StatusCode::kInvalidArgument, {"row 3", "utc_start", "'20240-1-01T00:15:00Z'", "after"}));
 }
 
 TEST(ForecastSeries, GapsAreReportedAndOnlyShortOnesFilled) {

@@ -88,6 +88,8 @@ TEST_F(GridModelErrorTest, BadModelsNameRowAndField) {
       {"1,2,0.1,-0.1,300,1\n2,3,0.1,0.1,300,1\n3,4,0.1,0.1,300,1\n", "x_ohm: -0.1"},
       {"1,2,0.1,0.1,-5,1\n2,3,0.1,0.1,300,1\n3,4,0.1,0.1,300,1\n", "rating_a: -5"},
       {"1,2,0.1,abc,300,1\n", "branches.csv: row 2: x_ohm: 'abc' is not a number"},
+      // A row cut short, before the cell of its to_bus.
+      {"1,2,0.1,0.1,300,1\n2\n", "branches.csv: row 3: to_bus: missing"},
   };
   for (const Case& c : cases) {
     auto g = Build(c.branches);

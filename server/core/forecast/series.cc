@@ -66,6 +66,10 @@ absl::StatusOr<Series> SeriesFromCsv(const std::string& text, const std::string&
     double value = kMissing;
     if (auto st = Field(csv, row, column, false, kMissing, &value, source); !st.ok()) return st;
     if (row == 0) series.start = t;
+    if (t - series.start >= kMaxSeriesSpan) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " is ", absl::FormatDuration(kMaxSeriesSpan), " or more after the first row"));
+    }
     // Rows the file skips stay missing.
     series.values.resize(static_cast<size_t>((t - series.start) / step), kMissing);
     series.values.push_back(value);

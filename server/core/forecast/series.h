@@ -32,11 +32,15 @@ struct Gap {
 };
 
 inline constexpr absl::Duration kDefaultMaxFillSpan = absl::Hours(1);
+// The longest a series may span: a mistyped year in one row ("20240")
+// would otherwise fill thousands of years with missing values.
+inline constexpr absl::Duration kMaxSeriesSpan = absl::Hours(24 * 366 * 20);
 
 // Parse CSV text with a `utc_start` column (start of each interval, UTC,
-// ascending, on the `step` grid) and the value column `column`. Rows the
-// text lacks and empty value cells become missing values. Errors name the
-// source, the row and the field with its value.
+// ascending, on the `step` grid, within kMaxSeriesSpan of the first) and the
+// value column `column`. Rows the text lacks and empty value cells become
+// missing values. Errors name the source, the row and the field with its
+// value.
 absl::StatusOr<Series> SeriesFromCsv(const std::string& text, const std::string& source, const std::string& column,
                                      absl::Duration step = absl::Minutes(15));
 

@@ -21,7 +21,8 @@ absl::StatusOr<GridModel> GridFromCsv(const std::string& buses_csv, const std::s
   if (buses.Column("bus") < 0) return absl::InvalidArgumentError(absl::StrCat(buses_source, ": no 'bus' column"));
   for (size_t r = 0; r < buses.rows.size(); ++r) {
     Bus b;
-    b.id = buses.rows[r][buses.Column("bus")];
+    // A short row lacks the cell: refused, never read past its end.
+    if (auto st = TextField(buses, r, "bus", true, &b.id, buses_source); !st.ok()) return st;
     double p_kw = 0, q_kvar = 0;
     for (auto st : {Field(buses, r, "p_load_kw", true, 0, &p_kw, buses_source),
                     Field(buses, r, "q_load_kvar", true, 0, &q_kvar, buses_source),
@@ -50,8 +51,10 @@ absl::StatusOr<GridModel> GridFromCsv(const std::string& buses_csv, const std::s
   }
   for (size_t r = 0; r < branches.rows.size(); ++r) {
     Branch b;
-    b.from = branches.rows[r][branches.Column("from_bus")];
-    b.to = branches.rows[r][branches.Column("to_bus")];
+    for (auto st : {TextField(branches, r, "from_bus", true, &b.from, branches_source),
+                    TextField(branches, r, "to_bus", true, &b.to, branches_source)}) {
+      if (!st.ok()) return st;
+    }
     double in_service = 1;
     for (auto st : {Field(branches, r, "r_ohm", true, 0, &b.r_ohm, branches_source),
                     Field(branches, r, "x_ohm", true, 0, &b.x_ohm, branches_source),
