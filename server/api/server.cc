@@ -1,5 +1,6 @@
 #include "api/server.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/tls_certificate_provider.h>
@@ -7,10 +8,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "api/dispatch.h"
+#include "api/parse_guard.h"
 #include "core/common/status_macros.h"
+#include "spdlog/spdlog.h"
 
 namespace tsodso::api {
 namespace {
@@ -25,6 +29,18 @@ absl::Status Readable(const std::string& path, const char* what) {
     return absl::FailedPreconditionError(absl::StrCat(what, " '", path, "' is not a PEM file"));
   }
   return absl::OkStatus();
+}
+
+// protobuf's log lines go to the gateway's log. A request whose string is
+// not UTF-8 makes protobuf log an error each time; the gateway answers and
+// audits that request itself (api/parse_guard.h), so a caller cannot fill
+// the log with it: those lines are debug.
+void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+  const bool bad_request = message.find("invalid UTF-8 data when parsing") != std::string::npos;
+  spdlog::level::level_enum to = spdlog::level::info;
+  if (level >= google::protobuf::LOGLEVEL_ERROR) to = bad_request ? spdlog::level::debug : spdlog::level::err;
+  if (level == google::protobuf::LOGLEVEL_WARNING) to = spdlog::level::warn;
+  spdlog::log(to, "protobuf {}:{}: {}", file, line, message);
 }
 
 }  // namespace
@@ -68,23 +84,31 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
         AuditLater(*pool, {who, method, outcome, "", ""});
       }));
 
+  [[maybe_unused]] static const bool routed = (google::protobuf::SetLogHandler(&ProtobufLog), true);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   std::unique_ptr<GatewayServer> server(new GatewayServer(ctx));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, creds, &server->port_);
-  builder.RegisterService(&server->registry_);
-  builder.RegisterService(&server->operator_);
-  builder.RegisterService(&server->flexibility_);
-  builder.RegisterService(&server->validation_);
-  builder.RegisterService(&server->schedules_);
-  builder.RegisterService(&server->prequalification_);
-  builder.RegisterService(&server->curtailment_);
-  builder.RegisterService(&server->forecasts_);
+  // Each service behind the guard that answers a request protobuf cannot
+  // parse (api/parse_guard.h).
+  auto guarded = [&](grpc::Service& typed, const char* name) {
+    const auto* descriptor = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    builder.RegisterService(
+        server->guarded_.emplace_back(std::make_unique<ParseGuardedService>(typed, *descriptor)).get());
+  };
+  guarded(server->registry_, v1::RegistryService::service_full_name());
+  guarded(server->operator_, v1::OperatorService::service_full_name());
+  guarded(server->flexibility_, v1::FlexibilityService::service_full_name());
+  guarded(server->validation_, v1::BidValidationService::service_full_name());
+  guarded(server->schedules_, v1::ScheduleService::service_full_name());
+  guarded(server->prequalification_, v1::PrequalificationService::service_full_name());
+  guarded(server->curtailment_, v1::CurtailmentService::service_full_name());
+  guarded(server->forecasts_, v1::ForecastService::service_full_name());
+  guarded(server->feed_, v1::FeedService::service_full_name());
   // A year of 15-minute flexibility without vertices is ~7 MB.
   builder.SetMaxSendMessageSize(64 * 1024 * 1024);
-  builder.RegisterService(&server->feed_);
   const KeepaliveOptions& ka = options.keepalive;
   // A second daemon started by mistake on the same port must fail, not
   // share the port and split the clients between two processes.

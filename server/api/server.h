@@ -6,9 +6,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "api/identity.h"
+#include "api/parse_guard.h"
 #include "api/services.h"
 
 namespace tsodso::api {
@@ -68,6 +70,7 @@ class GatewayServer {
   CurtailmentServiceImpl curtailment_;
   ForecastServiceImpl forecasts_;
   FeedServiceImpl feed_;
+  std::vector<std::unique_ptr<ParseGuardedService>> guarded_;  // what the server registers
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

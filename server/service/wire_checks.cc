@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include <google/protobuf/unknown_field_set.h>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -17,6 +19,12 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
+using google::protobuf::UnknownField;
+using google::protobuf::UnknownFieldSet;
+
+// The field number of a refusal (EncodeRefusal): the largest protobuf
+// allows, which no tsodso.v1 message uses.
+constexpr int kRefusalField = 536'870'911;
 
 // google.protobuf.Timestamp: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
 constexpr int64_t kTimestampMinSeconds = -62'135'596'800;
@@ -214,6 +222,62 @@ absl::Status CheckCount(absl::string_view field, size_t count, size_t max) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", count, " entries are more than the limit of ", max));
 }
 
-absl::Status CheckRequest(const google::protobuf::Message& request) { return CheckMessage(request, ""); }
+absl::Status CheckRequest(const google::protobuf::Message& request) {
+  const UnknownFieldSet& unknown = request.GetReflection()->GetUnknownFields(request);
+  for (int i = 0; i < unknown.field_count(); ++i) {
+    const UnknownField& f = unknown.field(i);
+    if (f.number() == kRefusalField && f.type() == UnknownField::TYPE_LENGTH_DELIMITED) {
+      return absl::InvalidArgumentError(f.length_delimited());
+    }
+  }
+  return CheckMessage(request, "");
+}
+
+namespace {
+
+// Find the first string of `fields` (a `type` message read without its
+// schema) that is not UTF-8, descending into nested messages.
+absl::Status FindInvalidUtf8(const google::protobuf::Descriptor& type, const UnknownFieldSet& fields,
+                             const std::string& path) {
+  absl::flat_hash_map<int, int> seen;  // entries of each repeated field so far
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const UnknownField& u = fields.field(i);
+    const FieldDescriptor* f = type.FindFieldByNumber(u.number());
+    const int index = seen[u.number()]++;
+    // A value of the wrong wire type is kept as an unknown field by the
+    // parser; it does not make the message unparsable.
+    if (f == nullptr || u.type() != UnknownField::TYPE_LENGTH_DELIMITED) continue;
+    std::string where = path.empty() ? f->name() : absl::StrCat(path, ".", f->name());
+    if (f->is_repeated()) absl::StrAppend(&where, "[", index, "]");
+    if (f->type() == FieldDescriptor::TYPE_STRING && !IsValidUtf8(u.length_delimited())) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": is not valid UTF-8"));
+    }
+    if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+      UnknownFieldSet nested;
+      if (!nested.ParseFromString(u.length_delimited())) continue;
+      if (absl::Status st = FindInvalidUtf8(*f->message_type(), nested, where); !st.ok()) return st;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DiagnoseUnparsable(const google::protobuf::Descriptor& type, absl::string_view bytes) {
+  UnknownFieldSet fields;
+  if (fields.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    if (absl::Status st = FindInvalidUtf8(type, fields, ""); !st.ok()) return st;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("the request (", bytes.size(), " bytes) is not a valid ",
+                                                 type.full_name(), " message: its protobuf encoding is malformed"));
+}
+
+std::string EncodeRefusal(const absl::Status& refusal) {
+  UnknownFieldSet fields;
+  fields.AddLengthDelimited(kRefusalField, std::string(refusal.message()));
+  std::string bytes;
+  fields.SerializeToString(&bytes);
+  return bytes;
+}
 
 }  // namespace tsodso::service

@@ -18,6 +18,7 @@
 #include <google/protobuf/timestamp.pb.h>
 
 #include <cstddef>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -55,7 +56,23 @@ absl::Status CheckDuration(absl::string_view field, const google::protobuf::Dura
 absl::Status CheckCount(absl::string_view field, size_t count, size_t max);
 
 // Check every string, Timestamp, Duration and repeated field of `request`,
-// nested messages included; return the first problem, naming its path.
+// nested messages included; return the first problem, naming its path. A
+// request that stands for one protobuf could not parse (EncodeRefusal)
+// answers with that refusal.
 absl::Status CheckRequest(const google::protobuf::Message& request);
+
+// Say why `bytes` do not parse as a `type` message, as INVALID_ARGUMENT:
+// the path of a string field that is not UTF-8 (proto3 requires it, and
+// protobuf's parser refuses the whole message for it), or that the encoding
+// itself is malformed.
+absl::Status DiagnoseUnparsable(const google::protobuf::Descriptor& type, absl::string_view bytes);
+
+// The encoding of a request that carries nothing but `refusal` (as an
+// unknown field of a number no request uses), which CheckRequest answers
+// with. gRPC parses a request before any handler runs and ends a call whose
+// request does not parse without a word (UNIMPLEMENTED in gRPC 1.51); the
+// server hands its handlers this request instead (api/parse_guard.h), so
+// that the refusal is answered, audited and counted like any other.
+std::string EncodeRefusal(const absl::Status& refusal);
 
 }  // namespace tsodso::service

@@ -5,14 +5,31 @@
 
 #include <atomic>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lib/client.h"
+#include "store/pg.h"
 #include "support/feed_collector.h"
 #include "support/gateway_process.h"
 #include "support/pg_cluster.h"
 
 namespace tsodso::testing {
+
+// The integer in the first row and column of `sql` (a count) on `db`; -1,
+// with a failed expectation, when it cannot be read.
+inline int64_t QueryCount(store::PgConnection& db, std::string_view sql, const std::vector<store::Param>& params = {}) {
+  auto r = db.Exec(sql, params);
+  EXPECT_TRUE(r.ok()) << sql << ": " << r.status();
+  return r.ok() ? r->Int64(0, 0) : -1;
+}
+
+// The same on a connection of its own to `dsn`.
+inline int64_t QueryCount(const std::string& dsn, std::string_view sql, const std::vector<store::Param>& params = {}) {
+  auto conn = store::PgConnection::Open(dsn);
+  EXPECT_TRUE(conn.ok()) << conn.status();
+  return conn.ok() ? QueryCount(**conn, sql, params) : -1;
+}
 
 inline v1::PublishNoticeRequest NoticeRequest(const std::string& text, std::vector<std::string> pccs = {},
                                               std::string key = "") {

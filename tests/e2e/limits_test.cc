@@ -22,12 +22,6 @@ std::unique_ptr<store::PgConnection> Db(const std::string& dsn) {
   return conn.ok() ? std::move(*conn) : nullptr;
 }
 
-int64_t Scalar(store::PgConnection& db, const std::string& sql) {
-  auto r = db.Exec(sql);
-  EXPECT_TRUE(r.ok()) << r.status();
-  return r.ok() ? r->Int64(0, 0) : -1;
-}
-
 // Wait until `ready` holds, polling; false on timeout.
 template <typename Ready>
 bool WaitUntil(Ready ready, int timeout_ms) {
@@ -61,7 +55,9 @@ class EventCounterLock {
 };
 
 // Sessions of the test database waiting for a lock.
-int64_t LockWaiters(store::PgConnection& db) { return Scalar(db, "SELECT count(*) FROM pg_locks WHERE NOT granted"); }
+int64_t LockWaiters(store::PgConnection& db) {
+  return QueryCount(db, "SELECT count(*) FROM pg_locks WHERE NOT granted");
+}
 
 std::unique_ptr<client::Client> ClientWithTimeout(const GatewayProcess& gw, const std::string& who, int timeout_ms) {
   const DemoCerts& certs = DemoCerts::Get();
@@ -123,8 +119,8 @@ TEST(LimitsTest, AStatementPastTheTimeoutAnswersDeadlineExceededAndCommitsNothin
     // Storage details stay in the log.
     EXPECT_EQ(std::string(r.status().message()).find("SQLSTATE"), std::string::npos) << r.status();
   }
-  EXPECT_EQ(Scalar(*db, "SELECT count(*) FROM events"), 0);
-  EXPECT_EQ(Scalar(*db, "SELECT count(*) FROM notices"), 0);
+  EXPECT_EQ(QueryCount(*db, "SELECT count(*) FROM events"), 0);
+  EXPECT_EQ(QueryCount(*db, "SELECT count(*) FROM notices"), 0);
   EXPECT_NE(gw->Log().find("statement timeout"), std::string::npos);
   EXPECT_FALSE(Publish(*op, "after the lock").empty());
 }
@@ -160,11 +156,11 @@ TEST(LimitsTest, ACallWhoseDeadlinePassesInTheQueueIsNotStartedAndCommitsNothing
   const std::string refused =
       "SELECT count(*) FROM audit_log WHERE method LIKE '%PublishNotice' AND outcome IN ('CANCELLED', "
       "'DEADLINE_EXCEEDED')";
-  ASSERT_TRUE(WaitUntil([&] { return Scalar(*db, refused) == 1; }, 10000)) << gw->Log();
+  ASSERT_TRUE(WaitUntil([&] { return QueryCount(*db, refused) == 1; }, 10000)) << gw->Log();
   EXPECT_NE(gw->Log().find("before it ran; nothing was done"), std::string::npos) << gw->Log();
-  EXPECT_EQ(Scalar(*db, "SELECT count(*) FROM notices WHERE text LIKE 'second%'"), 0);
-  EXPECT_EQ(Scalar(*db, "SELECT count(*) FROM notices"), 2);
-  EXPECT_EQ(Scalar(*db, "SELECT count(*) FROM events"), 2);
+  EXPECT_EQ(QueryCount(*db, "SELECT count(*) FROM notices WHERE text LIKE 'second%'"), 0);
+  EXPECT_EQ(QueryCount(*db, "SELECT count(*) FROM notices"), 2);
+  EXPECT_EQ(QueryCount(*db, "SELECT count(*) FROM events"), 2);
 }
 
 TEST(LimitsTest, ConnectionsPastTheirMaximumAgeAreReplacedWithoutTheClientNoticing) {

@@ -11,14 +11,7 @@
 namespace tsodso::testing {
 namespace {
 
-int64_t EventCount(const std::string& dsn) {
-  auto conn = store::PgConnection::Open(dsn);
-  EXPECT_TRUE(conn.ok()) << conn.status();
-  if (!conn.ok()) return -1;
-  auto r = (*conn)->Exec("SELECT count(*) FROM events");
-  EXPECT_TRUE(r.ok()) << r.status();
-  return r.ok() ? r->Int64(0, 0) : -1;
-}
+int64_t EventCount(const std::string& dsn) { return QueryCount(dsn, "SELECT count(*) FROM events"); }
 
 TEST(OperationsTest, PublishNoticeIsDeniedToTsoAndAggregatorsAndChangesNothing) {
   GatewayOptions opts;

@@ -163,11 +163,8 @@ bool Within(int seconds, const std::function<bool()>& ok) {
 // The audit records of `method` by `party` with `outcome`.
 int64_t Audited(const std::string& dsn, const std::string& party, const std::string& method,
                 const std::string& outcome) {
-  auto conn = store::PgConnection::Open(dsn);
-  if (!conn.ok()) return -1;
-  auto r = (*conn)->Exec("SELECT count(*) FROM audit_log WHERE party_id = $1 AND method = $2 AND outcome = $3",
-                         {party, method, outcome});
-  return r.ok() ? r->Int64(0, 0) : -1;
+  return QueryCount(dsn, "SELECT count(*) FROM audit_log WHERE party_id = $1 AND method = $2 AND outcome = $3",
+                    {party, method, outcome});
 }
 
 TEST(RevocationTest, ARevokedCertificateIsRefusedAndItsOpenStreamCutWithoutARestart) {

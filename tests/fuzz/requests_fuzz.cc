@@ -28,6 +28,7 @@
 #include "core/validation/traffic_light.h"
 #include "fuzz_world.h"
 #include "service/wire.h"
+#include "service/wire_checks.h"
 
 namespace tsodso::fuzz {
 namespace {
@@ -54,9 +55,21 @@ enum Kind : uint8_t {
   kKinds
 };
 
+// Parse as gRPC does; bytes it refuses are diagnosed and answered as the
+// gateway's parse guard does (api/parse_guard.h): always INVALID_ARGUMENT,
+// and the stand-in request carries exactly that refusal.
 template <typename Message>
 bool Parse(const uint8_t* data, size_t size, Message* out) {
-  if (!out->ParseFromArray(data, static_cast<int>(size))) return false;
+  if (!out->ParseFromArray(data, static_cast<int>(size))) {
+    const absl::Status refusal = service::DiagnoseUnparsable(
+        *out->GetDescriptor(), absl::string_view(reinterpret_cast<const char*>(data), size));
+    if (refusal.code() != absl::StatusCode::kInvalidArgument) __builtin_trap();
+    Message stand_in;
+    if (!stand_in.ParseFromString(service::EncodeRefusal(refusal)) || service::CheckRequest(stand_in) != refusal) {
+      __builtin_trap();
+    }
+    return false;
+  }
   // The audit record's digest of the request.
   (void)service::DeterministicBytes(*out);
   return true;

@@ -190,5 +190,44 @@ TEST(CheckRequestTest, AppliesTheLimitsOfEachField) {
   EXPECT_TRUE(StatusIs(CheckRequest(subscribe), kInvalid, {"topics: 1001 entries are more than the limit of 1000"}));
 }
 
+// Bytes protobuf's parser refuses are diagnosed from the wire: the path of
+// the string that is not UTF-8, or a malformed encoding.
+TEST(DiagnoseUnparsableTest, NamesTheStringThatIsNotUtf8) {
+  v1::ValidateMeritOrderRequest mol;
+  mol.set_validation_id("mol-1");
+  mol.add_bids()->add_resource_ids("IT001E00000001");
+  v1::Bid* bad = mol.add_bids();
+  bad->add_resource_ids("IT001E00000002");
+  bad->add_resource_ids("IT001\xC3\x28");
+  const std::string bytes = mol.SerializeAsString();
+  ASSERT_FALSE(v1::ValidateMeritOrderRequest().ParseFromString(bytes));
+  EXPECT_TRUE(StatusIs(DiagnoseUnparsable(*mol.GetDescriptor(), bytes), kInvalid,
+                       {"bids[1].resource_ids[1]: is not valid UTF-8"}));
+
+  v1::PublishNoticeRequest notice;
+  notice.set_text("Congestione \xE2\x80");  // cut inside a character
+  EXPECT_TRUE(StatusIs(DiagnoseUnparsable(*notice.GetDescriptor(), notice.SerializeAsString()), kInvalid,
+                       {"text: is not valid UTF-8"}));
+}
+
+TEST(DiagnoseUnparsableTest, SaysWhenTheEncodingIsMalformed) {
+  v1::SubscribeRequest subscribe;
+  subscribe.add_topics(v1::TOPIC_NOTICE);
+  // A length-delimited field that claims 255 bytes and has none.
+  const std::string bytes = subscribe.SerializeAsString() + std::string("\x0a\xff\x01", 3);
+  EXPECT_TRUE(StatusIs(DiagnoseUnparsable(*subscribe.GetDescriptor(), bytes), kInvalid,
+                       {"is not a valid tsodso.v1.SubscribeRequest message: its protobuf encoding is malformed"}));
+}
+
+TEST(EncodeRefusalTest, CheckRequestAnswersWithTheRefusal) {
+  const absl::Status refusal = absl::InvalidArgumentError("text: is not valid UTF-8");
+  v1::PublishNoticeRequest stand_in;
+  ASSERT_TRUE(stand_in.ParseFromString(EncodeRefusal(refusal)));
+  EXPECT_EQ(CheckRequest(stand_in), refusal);
+  // The refusal is an unknown field: it shows nowhere in the request.
+  EXPECT_EQ(stand_in.ByteSizeLong(), EncodeRefusal(refusal).size());
+  EXPECT_TRUE(stand_in.text().empty());
+}
+
 }  // namespace
 }  // namespace tsodso::service
