@@ -62,7 +62,7 @@ set(LIBPQ_FILES server/store/pg.cc)
 set(CORE_EXTERNAL "^([a-z_0-9]+|absl/.*|openssl/.*|(Clp|Coin)[A-Za-z]*\\.hpp)$")
 # The client's own folders, and all it may take from server/.
 set(CLIENT_OWN lib cli)
-set(CLIENT_FROM_SERVER core/common/csv.h core/capability/polygon.h)
+set(CLIENT_FROM_SERVER core/common/csv.h core/common/text_file.h core/capability/polygon.h)
 
 if(NOT ROOT)
   message(FATAL_ERROR "CheckLayers.cmake: pass -DROOT=<source tree>")

@@ -6,7 +6,7 @@
 #include "cli/format.h"
 #include "cli/time_input.h"
 #include "core/common/csv.h"
-#include "lib/text_file.h"
+#include "core/common/text_file.h"
 
 namespace tsodso::cli {
 namespace {
@@ -15,7 +15,7 @@ using core::Field;
 using core::TextField;
 
 absl::StatusOr<core::Csv> ReadCsvFile(const std::string& path) {
-  auto text = client::ReadTextFile(path);
+  auto text = core::ReadTextFile(path);
   // A file given on the command line that cannot be read is a bad argument.
   if (!text.ok()) return absl::InvalidArgumentError(text.status().message());
   return core::ParseCsv(*text);

@@ -3,14 +3,14 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include "absl/strings/str_cat.h"
-#include "lib/text_file.h"
+#include "core/common/text_file.h"
 
 namespace tsodso::client {
 namespace {
 
 absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* option) {
   if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(option, ": no file given"));
-  return ReadTextFile(path, option);
+  return core::ReadTextFile(path, option);
 }
 
 // Raw health-check call: the generated health stubs are not shipped by

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "app/flex_config.h"
-#include "app/text_file.h"
+#include "core/common/text_file.h"
 #include "core/profiles/synthetic.h"
 
 namespace tsodso::app {
@@ -22,8 +22,8 @@ bool Write(const std::string& path, const std::string& text) {
 }  // namespace
 
 int MakeProfiles(const std::string& weather_csv, const std::string& load_csv, const std::string& out_dir, int year) {
-  auto weather = ReadTextFile(weather_csv, "--weather");
-  auto load = ReadTextFile(load_csv, "--load");
+  auto weather = core::ReadTextFile(weather_csv, "--weather");
+  auto load = core::ReadTextFile(load_csv, "--load");
   for (const auto* text : {&weather, &load}) {
     if (!text->ok()) {
       std::fprintf(stderr, "%s\n", std::string(text->status().message()).c_str());

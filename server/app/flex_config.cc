@@ -9,9 +9,9 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "app/text_file.h"
 #include "app/yaml_reader.h"
 #include "core/common/status_macros.h"
+#include "core/common/text_file.h"
 #include "core/profiles/profile.h"
 
 namespace tsodso::app {
@@ -95,7 +95,7 @@ absl::StatusOr<core::FlexScenario> LoadScenario(const std::string& path, const s
                          double max_value) -> absl::StatusOr<std::shared_ptr<core::YearProfile>> {
     const std::string full = resolve(file);
     if (auto it = cache->find(full); it != cache->end()) return it->second;
-    auto text = ReadTextFile(full, absl::StrCat(path, ": ", where));
+    auto text = core::ReadTextFile(full, absl::StrCat(path, ": ", where));
     if (!text.ok()) return text.status();
     auto profile = core::YearProfile::FromCsv(*text, full, 0.0, max_value);
     if (!profile.ok()) return profile.status();
@@ -159,7 +159,7 @@ absl::StatusOr<core::FlexScenario> LoadScenario(const std::string& path, const s
         return load.Error("load.peak_mvar", absl::StrCat(peak_q, " must be positive with q_profile"));
       }
       const std::string full = resolve(q_file);
-      auto text = ReadTextFile(full, absl::StrCat(path, ": load.q_profile"));
+      auto text = core::ReadTextFile(full, absl::StrCat(path, ": load.q_profile"));
       if (!text.ok()) return text.status();
       auto q = core::YearProfile::FromCsv(*text, full, -1.0, 1.0);
       if (!q.ok()) return q.status();

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "app/text_file.h"
+#include "core/common/text_file.h"
 #include "core/common/time.h"
 #include "core/forecast/backtest.h"
 #include "core/forecast/series.h"
@@ -44,7 +44,7 @@ int ForecastBacktest(const BacktestArgs& args) {
   }
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(kLoadZone, &zone)) return Fail(1, std::string("cannot load time zone ") + kLoadZone);
-  auto text = ReadTextFile(args.history, "--history");
+  auto text = core::ReadTextFile(args.history, "--history");
   if (!text.ok()) return Fail(2, std::string(text.status().message()));
   auto history = core::SeriesFromCsv(*text, args.history, args.column);
   if (!history.ok()) return Fail(1, std::string(history.status().message()));

@@ -6,10 +6,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "app/text_file.h"
 #include "app/yaml_reader.h"
 #include "core/common/csv.h"
 #include "core/common/status_macros.h"
+#include "core/common/text_file.h"
 #include "core/grid/grid_csv.h"
 
 namespace tsodso::app {
@@ -82,15 +82,15 @@ absl::StatusOr<ModelFiles> ReadModelFiles(const std::string& dir, double nominal
 }
 
 absl::StatusOr<core::RadialGrid> BuildGrid(const std::string& dir, const ModelFiles& f) {
-  auto buses = ReadTextFile(f.buses);
+  auto buses = core::ReadTextFile(f.buses);
   if (!buses.ok()) return buses.status();
-  auto branches = ReadTextFile(f.branches);
+  auto branches = core::ReadTextFile(f.branches);
   if (!branches.ok()) return branches.status();
   return core::GridFromTables({std::move(*buses), f.buses}, {std::move(*branches), f.branches}, f.description, dir);
 }
 
 absl::StatusOr<std::vector<core::DerPlacement>> ReadPlacement(const std::string& path) {
-  auto text = ReadTextFile(path);
+  auto text = core::ReadTextFile(path);
   if (!text.ok()) return text.status();
   const core::Csv csv = core::ParseCsv(*text);
   std::vector<core::DerPlacement> out;
@@ -108,7 +108,7 @@ absl::StatusOr<std::vector<core::DerPlacement>> ReadPlacement(const std::string&
 // p_max_mw, q_min_mvar, q_max_mvar (the connection agreement).
 absl::Status ReadAssets(const std::string& path, const std::string& pcc_id, const core::RadialGrid& grid,
                         std::map<std::string, core::RegisteredAsset>& assets) {
-  auto text = ReadTextFile(path);
+  auto text = core::ReadTextFile(path);
   if (!text.ok()) return text.status();
   const core::Csv csv = core::ParseCsv(*text);
   for (size_t i = 0; i < csv.rows.size(); ++i) {

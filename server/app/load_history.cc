@@ -4,7 +4,7 @@
 #include <map>
 #include <mutex>
 
-#include "app/text_file.h"
+#include "core/common/text_file.h"
 #include "core/common/time.h"
 #include "core/forecast/pcc_forecast.h"
 
@@ -57,7 +57,7 @@ core::LoadHistorySource MakeLoadHistorySource(const ForecastConfig& config) {
     if (ec) return absl::UnavailableError("load history of " + pcc + ": cannot read " + file->second);
     auto cached = cache->find(file->second);
     if (cached == cache->end() || cached->second.mtime != mtime) {
-      auto text = ReadTextFile(file->second);
+      auto text = core::ReadTextFile(file->second);
       if (!text.ok()) return text.status();
       auto series = core::SeriesFromCsv(*text, file->second, config.history_column);
       if (!series.ok()) return series.status();

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_join.h"
-#include "app/text_file.h"
+#include "core/common/text_file.h"
 #include "spdlog/spdlog.h"
 
 namespace tsodso::app {
@@ -33,7 +33,7 @@ void RecheckCertificates(api::CertificateCheck& certificates, api::ServiceContex
 ConfigReloader::ConfigReloader(const GatewayConfig& running, api::CertificateCheck& certificates,
                                api::ServiceContext& ctx, feed::FeedHub& hub)
     : path_(running.source), certificates_(certificates), ctx_(ctx), hub_(hub) {
-  auto text = ReadTextFile(path_);
+  auto text = core::ReadTextFile(path_);
   if (text.ok()) running_yaml_ = *text;
 }
 
@@ -62,7 +62,7 @@ std::vector<std::string> ConfigReloader::RestartOnlyChanges(const std::string& r
 
 absl::Status ConfigReloader::Reload() {
   spdlog::info("SIGHUP: reading {} again", path_);
-  auto text = ReadTextFile(path_);
+  auto text = core::ReadTextFile(path_);
   auto config = LoadConfig(path_);
   if (!text.ok() || !config.ok()) {
     const absl::Status st = text.ok() ? config.status() : text.status();

@@ -14,7 +14,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "app/forecast_commands.h"
-#include "app/text_file.h"
+#include "core/common/text_file.h"
 #include "core/forecast/backtest.h"
 #include "core/forecast/load_forecast.h"
 #include "core/forecast/series.h"
@@ -71,7 +71,7 @@ Series WeeklySeries(absl::Time from, absl::Time to) {
 
 // The Terna North zone load, as the backtest reads it (empty on failure).
 Series ReadTernaLoad() {
-  auto text = app::ReadTextFile(kTernaLoad);
+  auto text = core::ReadTextFile(kTernaLoad);
   EXPECT_TRUE(text.ok()) << text.status();
   auto series = SeriesFromCsv(text.ok() ? *text : "", kTernaLoad, "total_load_mw");
   EXPECT_TRUE(series.ok()) << series.status();
@@ -87,7 +87,7 @@ TEST(ForecastSeries, ReadsTheTernaLoadAndThePccProfile) {
   EXPECT_TRUE(FindGaps(terna).empty());
   EXPECT_DOUBLE_EQ(terna.At(Utc(2023, 12, 31, 23, 14)), 11254.19);
 
-  auto pcc_text = app::ReadTextFile(kPccLoad);
+  auto pcc_text = core::ReadTextFile(kPccLoad);
   ASSERT_TRUE(pcc_text.ok()) << pcc_text.status();
   auto pcc = SeriesFromCsv(*pcc_text, kPccLoad, "load_pu");
   ASSERT_TRUE(pcc.ok()) << pcc.status();

@@ -1,11 +1,11 @@
-#include "lib/text_file.h"
+#include "core/common/text_file.h"
 
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 
-namespace tsodso::client {
+namespace tsodso::core {
 
 absl::StatusOr<std::string> ReadTextFile(const std::string& path, const std::string& from) {
   std::ifstream in(path);
@@ -15,4 +15,4 @@ absl::StatusOr<std::string> ReadTextFile(const std::string& path, const std::str
   return text.str();
 }
 
-}  // namespace tsodso::client
+}  // namespace tsodso::core
