@@ -83,6 +83,15 @@ absl::Status ReadDatabase(YamlSection& top, Reading& r) {
   return absl::OkStatus();
 }
 
+absl::Status ReadCompute(YamlSection& top, Reading& r) {
+  if (!top.Has("compute")) return absl::OkStatus();
+  YamlSection compute = top.Sub("compute");
+  TSODSO_RETURN_IF_ERROR(compute.CheckIsMap());
+  TSODSO_RETURN_IF_ERROR(compute.Int("workers", &r.cfg.compute.workers, 1, 256));
+  TSODSO_RETURN_IF_ERROR(compute.Int("queue_max", &r.cfg.compute.queue_max, 1, 1000000));
+  return compute.Finish();
+}
+
 absl::Status ReadFeed(YamlSection& top, Reading& r) {
   if (!top.Has("feed")) return absl::OkStatus();
   YamlSection feed = top.Sub("feed");
@@ -311,6 +320,7 @@ constexpr TopLevelKey kTopLevel[] = {
     {"shutdown_grace_ms", ReadShutdownGrace},
     {"tls", ReadTls},
     {"database", ReadDatabase},
+    {"compute", ReadCompute},
     {"feed", ReadFeed},
     {"keepalive", ReadKeepalive},
     {"flexibility", ReadFlexibility},

@@ -24,6 +24,15 @@ struct DatabaseConfig {
   std::string embedded_bin_dir;
 };
 
+// The workers that compute answers on request (grid-limited flexibility,
+// forecast views), apart from the database workers.
+struct ComputeConfig {
+  int workers = 2;
+  // Calls waiting for a compute worker; beyond it a call is refused at once
+  // with RESOURCE_EXHAUSTED.
+  int queue_max = 64;
+};
+
 struct FlexibilityConfig {
   std::string der_classes;  // path; empty: flexibility is off
   int publish_interval_s = 900;
@@ -69,6 +78,7 @@ struct GatewayConfig {
   std::string log_level = "info";
   api::ServerOptions server;
   DatabaseConfig database;
+  ComputeConfig compute;
   int heartbeat_interval_ms = 5000;
   api::FeedOptions feed;
   int shutdown_grace_ms = 5000;

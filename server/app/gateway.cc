@@ -148,7 +148,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   absl::LoadTimeZone(config.schedules.time_zone, &ctx.schedule_horizon.zone);  // checked with the configuration
   // Two threads for CPU-heavy answers (grid-aware areas on request); a
   // grid-limited area takes seconds, so a few dozen waiting is plenty.
-  runtime::ComputePool compute("compute pool", 2, 64);
+  runtime::ComputePool compute("compute pool", config.compute.workers, config.compute.queue_max);
   ctx.compute = &compute;
   // With several replicas on one database, one publishes at a time.
   store::LeaderLock leader(*dsn, store::kPublisherLockKey, session);

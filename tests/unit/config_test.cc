@@ -333,6 +333,8 @@ TEST_F(ConfigTest, LimitsHaveDefaultsAndAreRead) {
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ(defaults->database.statement_timeout_ms, 30000);
   EXPECT_EQ(defaults->database.queue_max, 4096);
+  EXPECT_EQ(defaults->compute.workers, 2);
+  EXPECT_EQ(defaults->compute.queue_max, 64);
   EXPECT_EQ(defaults->feed.max_streams_per_party, 16u);
   EXPECT_EQ(defaults->server.keepalive.max_connection_age_ms, 1800000);
   EXPECT_EQ(defaults->server.keepalive.max_connection_age_grace_ms, 60000);
@@ -341,12 +343,15 @@ TEST_F(ConfigTest, LimitsHaveDefaultsAndAreRead) {
       Replace(Replace(kBase, "heartbeat_interval_ms: 1000", "heartbeat_interval_ms: 1000\n  max_streams_per_party: 3"),
               "  dsn: \"host=/from/file dbname=tsodso\"",
               "  dsn: \"host=/from/file dbname=tsodso\"\n  statement_timeout_ms: 0\n  queue_max: 10") +
-          "keepalive:\n  max_connection_age_ms: 0\n  max_connection_age_grace_ms: 5000\n",
+          "keepalive:\n  max_connection_age_ms: 0\n  max_connection_age_grace_ms: 5000\n" +
+          "compute:\n  workers: 6\n  queue_max: 200\n",
       "limits.yaml");
   auto set = LoadConfig(path);
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_EQ(set->database.statement_timeout_ms, 0);
   EXPECT_EQ(set->database.queue_max, 10);
+  EXPECT_EQ(set->compute.workers, 6);
+  EXPECT_EQ(set->compute.queue_max, 200);
   EXPECT_EQ(set->feed.max_streams_per_party, 3u);
   EXPECT_EQ(set->server.keepalive.max_connection_age_ms, 0);
   EXPECT_EQ(set->server.keepalive.max_connection_age_grace_ms, 5000);
@@ -355,6 +360,8 @@ TEST_F(ConfigTest, LimitsHaveDefaultsAndAreRead) {
       Write(Replace(kBase, "heartbeat_interval_ms: 1000", "heartbeat_interval_ms: 1000\n  max_streams_per_party: 0"),
             "bad_streams.yaml");
   EXPECT_TRUE(StatusIs(LoadConfig(bad), absl::StatusCode::kInvalidArgument, {bad, "'feed.max_streams_per_party'"}));
+  const std::string no_workers = Write(std::string(kBase) + "compute:\n  workers: 0\n", "no_workers.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(no_workers), absl::StatusCode::kInvalidArgument, {no_workers, "'compute.workers'"}));
 }
 
 TEST_F(ConfigTest, EnvironmentOverridesDatabaseDsn) {
