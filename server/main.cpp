@@ -75,8 +75,10 @@ int main(int argc, char** argv) {
   backtest->add_option("--history", backtest_args.history, "measured load (CSV with utc_start and a value column)")
       ->required();
   backtest->add_option("--column", backtest_args.column, "value column")->capture_default_str();
-  backtest->add_option("--from", backtest_args.from, "first scored instant, UTC (2024-09-01T00:00:00Z)")->required();
-  backtest->add_option("--to", backtest_args.to, "end of the scored period, UTC")->required();
+  backtest->add_option("--from", backtest_args.from, "first scored instant, UTC (2024-09-01T00:00:00Z)");
+  backtest->add_option("--to", backtest_args.to, "end of the scored period, UTC");
+  backtest->add_flag("--leave-one-month-out", backtest_args.leave_one_month_out,
+                     "score every month of the history with the band fitted on the other months");
   backtest->add_option("--kind", backtest_args.kind, "day-ahead or intraday")->capture_default_str();
   backtest->add_option("--scale-peak-mw", backtest_args.scale_peak_mw, "scale the history's shape to this peak");
   try {

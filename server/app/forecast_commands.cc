@@ -32,9 +32,15 @@ std::string Row(const char* name, const core::ForecastScores& s) {
 
 int ForecastBacktest(const BacktestArgs& args) {
   absl::Time from, to;
-  if (!core::ParseUtc(args.from, &from)) return Fail(2, "--from: '" + args.from + "' is not a UTC time");
-  if (!core::ParseUtc(args.to, &to)) return Fail(2, "--to: '" + args.to + "' is not a UTC time");
-  if (from >= to) return Fail(2, "--from: " + args.from + " is not before --to " + args.to);
+  if (args.leave_one_month_out) {
+    if (!args.from.empty() || !args.to.empty()) {
+      return Fail(2, "--leave-one-month-out: scores the whole history; --from and --to do not apply");
+    }
+  } else {
+    if (!core::ParseUtc(args.from, &from)) return Fail(2, "--from: '" + args.from + "' is not a UTC time");
+    if (!core::ParseUtc(args.to, &to)) return Fail(2, "--to: '" + args.to + "' is not a UTC time");
+    if (from >= to) return Fail(2, "--from: " + args.from + " is not before --to " + args.to);
+  }
   core::BacktestOptions options;
   if (!core::ParseForecastKind(args.kind, &options.kind)) {
     return Fail(2, "--kind: '" + args.kind + "' is neither day-ahead nor intraday");
@@ -65,7 +71,8 @@ int ForecastBacktest(const BacktestArgs& args) {
   }
 
   const absl::Time started = absl::Now();
-  auto result = core::RunBacktest(*history, from, to, options, zone);
+  auto result = args.leave_one_month_out ? core::RunLeaveOneMonthOut(*history, options, zone)
+                                         : core::RunBacktest(*history, from, to, options, zone);
   if (!result.ok()) return Fail(1, std::string(result.status().message()));
   const std::string issued =
       options.kind == core::ForecastKind::kDayAhead
@@ -74,15 +81,23 @@ int ForecastBacktest(const BacktestArgs& args) {
                             absl::ToInt64Minutes(options.gate_time_of_day) % 60, kLoadZone)
           : absl::StrFormat("every %s for %s ahead", absl::FormatDuration(options.intraday_every),
                             absl::FormatDuration(options.intraday_horizon));
-  std::printf("backtest  %s, %s .. %s: %zu forecasts issued %s, %zu intervals scored (%.2f s)\n",
-              std::string(core::ForecastKindName(options.kind)).c_str(), args.from.c_str(), args.to.c_str(),
-              result->issues, issued.c_str(), result->method.points, absl::ToDoubleSeconds(absl::Now() - started));
+  const std::string scored = args.leave_one_month_out
+                                 ? std::string("leave one month out, the band of each month fitted on the others")
+                                 : args.from + " .. " + args.to;
+  std::printf("backtest  %s, %s: %zu forecasts issued %s, %zu intervals scored (%.2f s)\n",
+              std::string(core::ForecastKindName(options.kind)).c_str(), scored.c_str(), result->issues, issued.c_str(),
+              result->method.points, absl::ToDoubleSeconds(absl::Now() - started));
   std::printf("mean load %.3f\n\n", result->method.mean_actual);
   std::printf("%-22s %9s %7s %7s %9s %9s %9s %10s\n", "forecaster", "MAE", "MAE %", "MAPE %", "pinball", "pinball",
               "pinball", "P10-P90");
   std::printf("%-22s %9s %7s %7s %9s %9s %9s %10s\n", "", "", "", "", "P10", "P50", "P90", "coverage");
   std::printf("%s", Row("similar-day", result->method).c_str());
   std::printf("%s", Row("seasonal naive (-1 wk)", result->seasonal_naive).c_str());
+  std::printf("\n%-8s %8s %9s %9s %10s\n", "month", "points", "MAE", "MAE naive", "coverage");
+  for (const core::MonthScores& m : result->months) {
+    std::printf("%-8s %8zu %9.3f %9.3f %8.1f %%\n", absl::FormatCivilTime(m.month).c_str(), m.method.points,
+                m.method.mae, m.seasonal_naive.mae, m.method.coverage_pct);
+  }
   return 0;
 }
 

@@ -345,6 +345,29 @@ TEST(ForecastBacktest, BeatsSeasonalNaiveOnTheTernaLoad) {
   }
 }
 
+// Every held-out month of the Terna North zone, each scored with the band
+// fitted on the other months: P10-P90 coverage within 70-90 % and MAE
+// below seasonal naive, day-ahead and intraday.
+TEST(ForecastBacktest, BandHoldsOnEveryHeldOutMonth) {
+  Series history = ReadTernaLoad();
+  ASSERT_TRUE(ScaleToPeak(history, 180).ok());
+  const absl::TimeZone zone = Rome();
+  for (ForecastKind kind : {ForecastKind::kDayAhead, ForecastKind::kIntraday}) {
+    SCOPED_TRACE(ForecastKindName(kind));
+    BacktestOptions options;
+    options.kind = kind;
+    auto result = RunLeaveOneMonthOut(history, options, zone);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->months.size(), 10u);  // January to October
+    for (const MonthScores& m : result->months) {
+      SCOPED_TRACE(absl::FormatCivilTime(m.month));
+      EXPECT_GE(m.method.coverage_pct, 70.0);
+      EXPECT_LE(m.method.coverage_pct, 90.0);
+      EXPECT_LT(m.method.mae, m.seasonal_naive.mae);
+    }
+  }
+}
+
 TEST(ForecastBacktest, CommandRejectsBadArgumentsWithExitCode2) {
   app::BacktestArgs args;
   args.history = kTernaLoad;
@@ -358,6 +381,9 @@ TEST(ForecastBacktest, CommandRejectsBadArgumentsWithExitCode2) {
   args.from = "2024-11-02T00:00:00Z";
   EXPECT_EQ(app::ForecastBacktest(args), 2);
   args.from = "2024-09-01T00:00:00Z";
+  args.leave_one_month_out = true;
+  EXPECT_EQ(app::ForecastBacktest(args), 2);  // the whole history, no window
+  args.leave_one_month_out = false;
   args.history = "/nonexistent/load.csv";
   EXPECT_EQ(app::ForecastBacktest(args), 2);
 }

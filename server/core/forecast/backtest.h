@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "core/forecast/load_forecast.h"
 #include "core/forecast/series.h"
@@ -34,11 +35,19 @@ struct ForecastScores {
   double coverage_pct = std::numeric_limits<double>::quiet_NaN();
 };
 
+// The scores of the intervals of one local calendar month.
+struct MonthScores {
+  absl::CivilMonth month;
+  ForecastScores method;
+  ForecastScores seasonal_naive;
+};
+
 struct BacktestResult {
   ForecastKind kind = ForecastKind::kDayAhead;
   size_t issues = 0;
   ForecastScores method;
   ForecastScores seasonal_naive;
+  std::vector<MonthScores> months;
 };
 
 // Return the pinball (quantile) loss of `forecast` as quantile q of `actual`.
@@ -51,10 +60,18 @@ ForecastScores Score(const std::vector<double>& actuals, const std::vector<Quant
 // Replay [from, to): day-ahead issues at the gate before each local day
 // that meets the window and forecasts that whole day; intraday issues every
 // `intraday_every` from `from`. Every forecast reads only the history known
-// at its issue; intervals within [from, to) with a measurement and a
-// baseline value are scored, for the method and the seasonal-naive
-// baseline alike.
+// at its issue, and its band the errors known at the start of its local
+// day, as ForecastLoad does; intervals within [from, to) with a
+// measurement and a baseline value are scored, for the method and the
+// seasonal-naive baseline alike.
 absl::StatusOr<BacktestResult> RunBacktest(const Series& history, absl::Time from, absl::Time to,
                                            const BacktestOptions& options, const absl::TimeZone& zone);
+
+// Leave one month out: replay every issue the history can serve (the
+// median reads only the history known at its issue), and score each local
+// calendar month with the band fitted on the errors of all the other
+// months. `months` holds one entry per month; the totals pool them.
+absl::StatusOr<BacktestResult> RunLeaveOneMonthOut(const Series& history, const BacktestOptions& options,
+                                                   const absl::TimeZone& zone);
 
 }  // namespace tsodso::core
