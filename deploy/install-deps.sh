@@ -14,10 +14,12 @@ PACKAGES=(
   util-linux procps tzdata
   docker-compose
 )
+# Tools the tests use and the container image's build stage does without:
 # clang, libFuzzer and llvm-symbolizer for the fuzz targets (tests/fuzz.sh);
-# the container image's build stage does without them.
-if [[ ${TSODSO_NO_FUZZ_TOOLS:-} != 1 ]]; then
-  PACKAGES+=(clang libclang-rt-dev llvm)
+# Node.js and npm, which install Buf for the contract check
+# (tests/contract.sh).
+if [[ ${TSODSO_NO_TEST_TOOLS:-} != 1 ]]; then
+  PACKAGES+=(clang libclang-rt-dev llvm nodejs npm)
 fi
 
 missing=()
