@@ -17,9 +17,10 @@ PACKAGES=(
 # Tools the tests use and the container image's build stage does without:
 # clang, libFuzzer and llvm-symbolizer for the fuzz targets (tests/fuzz.sh);
 # Node.js and npm, which install Buf for the contract check
-# (tests/contract.sh).
+# (tests/contract.sh); Prometheus and promtool for the alert rules
+# (tests/alerts.sh).
 if [[ ${TSODSO_NO_TEST_TOOLS:-} != 1 ]]; then
-  PACKAGES+=(clang libclang-rt-dev llvm nodejs npm)
+  PACKAGES+=(clang libclang-rt-dev llvm nodejs npm prometheus)
 fi
 
 missing=()
