@@ -10,6 +10,7 @@
 #include "app/gateway.h"
 #include "app/grid_commands.h"
 #include "app/grid_files.h"
+#include "runtime/log.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
 
   auto logger = spdlog::stderr_color_mt("tsodso");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  tsodso::runtime::log::SetFormat(tsodso::runtime::log::Format::kText);
 
   auto config = tsodso::app::LoadConfig(config_path);
   if (!config.ok()) {
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
   }
   if (!listen.empty()) config->server.listen_address = listen;
   spdlog::set_level(spdlog::level::from_str(config->log_level));
+  tsodso::runtime::log::SetFormat(config->log_format);
   if (check_only) {
     auto catalog = tsodso::app::LoadFlexCatalog(config->flexibility);
     if (!catalog.ok()) {

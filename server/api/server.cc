@@ -1,6 +1,7 @@
 #include "api/server.h"
 
 #include <google/protobuf/stubs/logging.h>
+#include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/tls_certificate_provider.h>
@@ -41,6 +42,15 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line, c
   if (level >= google::protobuf::LOGLEVEL_ERROR) to = bad_request ? spdlog::level::debug : spdlog::level::err;
   if (level == google::protobuf::LOGLEVEL_WARNING) to = spdlog::level::warn;
   spdlog::log(to, "protobuf {}:{}: {}", file, line, message);
+}
+
+// gRPC's own log lines (handshake failures, transport errors) go to the
+// gateway's log too, in its format, instead of straight to stderr.
+void GrpcLog(gpr_log_func_args* args) {
+  spdlog::level::level_enum to = spdlog::level::debug;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) to = spdlog::level::err;
+  if (args->severity == GPR_LOG_SEVERITY_INFO) to = spdlog::level::info;
+  spdlog::log(to, "grpc {}:{}: {}", args->file, args->line, args->message);
 }
 
 }  // namespace
@@ -84,7 +94,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
         AuditLater(*pool, {who, method, outcome, "", ""});
       }));
 
-  [[maybe_unused]] static const bool routed = (google::protobuf::SetLogHandler(&ProtobufLog), true);
+  [[maybe_unused]] static const bool routed =
+      (google::protobuf::SetLogHandler(&ProtobufLog), gpr_set_log_function(&GrpcLog), true);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 

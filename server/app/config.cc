@@ -42,6 +42,15 @@ absl::Status ReadLogLevel(YamlSection& top, Reading& r) {
   return absl::OkStatus();
 }
 
+absl::Status ReadLogFormat(YamlSection& top, Reading& r) {
+  std::string name = "text";
+  TSODSO_RETURN_IF_ERROR(top.String("log_format", &name));
+  if (!runtime::log::ParseFormat(name, &r.cfg.log_format)) {
+    return top.Error("log_format", absl::StrCat("'", name, "' is not one of text, json"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadShutdownGrace(YamlSection& top, Reading& r) {
   return top.Int("shutdown_grace_ms", &r.cfg.shutdown_grace_ms, 0, 600000);
 }
@@ -317,6 +326,7 @@ constexpr TopLevelKey kTopLevel[] = {
     {"listen", ReadListen},
     {"data_dir", ReadDataDir},
     {"log_level", ReadLogLevel},
+    {"log_format", ReadLogFormat},
     {"shutdown_grace_ms", ReadShutdownGrace},
     {"tls", ReadTls},
     {"database", ReadDatabase},

@@ -9,6 +9,7 @@
 #include "api/server.h"
 #include "core/registry/party_registry.h"
 #include "core/schedules/schedule.h"
+#include "runtime/log.h"
 
 namespace tsodso::app {
 
@@ -76,6 +77,8 @@ struct GatewayConfig {
   std::string source;  // the file it was read from
   std::string data_dir;
   std::string log_level = "info";
+  // Lines as text or as one JSON object each (runtime/log.h).
+  runtime::log::Format log_format = runtime::log::Format::kText;
   api::ServerOptions server;
   DatabaseConfig database;
   ComputeConfig compute;

@@ -108,6 +108,7 @@ void GatewayProcess::WriteConfig() {
   out << "listen: \"127.0.0.1:" << options_.port << "\"\n"
       << "data_dir: \"" << data_dir_ << "\"\n"
       << "log_level: " << options_.log_level << "\n"
+      << "log_format: " << options_.log_format << "\n"
       << "shutdown_grace_ms: " << options_.shutdown_grace_ms << "\n"
       << "tls:\n"
       << "  cert: \"" << certs.File("server.crt") << "\"\n"

@@ -48,6 +48,7 @@ struct GatewayOptions {
   std::string crl_dir;
   int tls_refresh_interval_s = 0;
   std::string log_level = "info";
+  std::string log_format = "text";
   // Parties of the demo registry left out of the configuration.
   std::vector<std::string> omitted_parties;
   // Further portfolios of agg-1 at PS_SUD, named agg1-sud-bench-<i> for i
@@ -94,7 +95,6 @@ class GatewayProcess {
   std::vector<std::string> CliAs(const std::string& who) const;
 
  private:
-
   GatewayOptions options_;
   std::unique_ptr<TempDir> dir_;
   std::string config_path_;
