@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libssl-dev openssl libpq-dev postgresql-15
-  libspdlog-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
+  libspdlog-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
   coinor-libclp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf

@@ -8,9 +8,13 @@
 
 #include <ctime>
 #include <filesystem>
+#include <mutex>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/time.h"
+#include "runtime/metrics.h"
 #include "spdlog/spdlog.h"
 
 namespace tsodso::api {
@@ -64,20 +68,55 @@ std::shared_ptr<X509_CRL> ReadCrl(const std::string& path) {
   return crl == nullptr ? nullptr : std::shared_ptr<X509_CRL>(crl, X509_CRL_free);
 }
 
+// The earliest notAfter of the certificates of a PEM bundle.
+std::optional<absl::Time> EarliestExpiry(const std::vector<X509Ptr>& certs) {
+  std::optional<absl::Time> earliest;
+  for (const X509Ptr& c : certs) {
+    const absl::Time t = ToTime(X509_get0_notAfter(c.get()));
+    if (!earliest || t < *earliest) earliest = t;
+  }
+  return earliest;
+}
+
+void ObserveExpiry(const char* which, std::optional<absl::Time> not_after) {
+  if (!not_after) return;
+  runtime::Metrics::Get()
+      .certificate_not_after.Add({{"certificate", which}})
+      .Set(static_cast<double>(absl::ToUnixSeconds(*not_after)));
+}
+
+// One gauge per CRL file in force; those of files gone are removed.
+void ObserveCrls(const std::vector<std::pair<std::string, absl::Time>>& next_updates) {
+  static std::mutex mu;
+  static std::vector<prometheus::Gauge*> shown;
+  std::lock_guard lock(mu);
+  auto& family = runtime::Metrics::Get().crl_next_update;
+  for (prometheus::Gauge* g : shown) family.Remove(g);
+  shown.clear();
+  for (const auto& [file, next] : next_updates) {
+    prometheus::Gauge& g = family.Add({{"crl", file}});
+    g.Set(static_cast<double>(absl::ToUnixSeconds(next)));
+    shown.push_back(&g);
+  }
+}
+
 }  // namespace
 
-CertificateCheck::CertificateCheck(std::string crl_dir, std::string ca_file)
-    : crl_dir_(std::move(crl_dir)), ca_file_(std::move(ca_file)) {}
+CertificateCheck::CertificateCheck(std::string crl_dir, std::string ca_file, std::string server_cert_file)
+    : crl_dir_(std::move(crl_dir)), ca_file_(std::move(ca_file)), server_cert_file_(std::move(server_cert_file)) {}
 
 CertificateCheck::~CertificateCheck() = default;
 
 absl::StatusOr<size_t> CertificateCheck::Reload() {
+  const std::vector<X509Ptr> cas = ReadCertificates(ca_file_);
+  ObserveExpiry("ca", EarliestExpiry(cas));
+  if (!server_cert_file_.empty()) ObserveExpiry("server", EarliestExpiry(ReadCertificates(server_cert_file_)));
   if (crl_dir_.empty()) return 0;
   std::error_code ec;
   fs::directory_iterator it(crl_dir_, ec);
   if (ec) return absl::FailedPreconditionError(absl::StrCat("tls.crl_dir '", crl_dir_, "': ", ec.message()));
-  const std::vector<X509Ptr> cas = ReadCertificates(ca_file_);
   std::vector<std::shared_ptr<X509_CRL>> crls;
+  std::vector<std::pair<std::string, absl::Time>> next_updates;
   for (const fs::directory_entry& entry : it) {
     if (!entry.is_regular_file()) continue;
     const std::string path = entry.path().string();
@@ -100,8 +139,12 @@ absl::StatusOr<size_t> CertificateCheck::Reload() {
       spdlog::warn("tls.crl_dir: '{}' is not signed by a CA of tls.client_ca; ignored", path);
       continue;
     }
+    if (const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get()); next != nullptr) {
+      next_updates.emplace_back(entry.path().filename().string(), ToTime(next));
+    }
     crls.push_back(std::move(crl));
   }
+  ObserveCrls(next_updates);
   const size_t n = crls.size();
   std::unique_lock lock(mu_);
   crls_ = std::move(crls);

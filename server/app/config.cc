@@ -101,6 +101,17 @@ absl::Status ReadCompute(YamlSection& top, Reading& r) {
   return compute.Finish();
 }
 
+absl::Status ReadMetrics(YamlSection& top, Reading& r) {
+  if (!top.Has("metrics")) return absl::OkStatus();
+  YamlSection metrics = top.Sub("metrics");
+  TSODSO_RETURN_IF_ERROR(metrics.CheckIsMap());
+  TSODSO_RETURN_IF_ERROR(metrics.String("listen", &r.cfg.metrics.listen));
+  if (!r.cfg.metrics.listen.empty() && r.cfg.metrics.listen.find(':') == std::string::npos) {
+    return metrics.Error("listen", absl::StrCat("'", r.cfg.metrics.listen, "' is not HOST:PORT"));
+  }
+  return metrics.Finish();
+}
+
 absl::Status ReadFeed(YamlSection& top, Reading& r) {
   if (!top.Has("feed")) return absl::OkStatus();
   YamlSection feed = top.Sub("feed");
@@ -331,6 +342,7 @@ constexpr TopLevelKey kTopLevel[] = {
     {"tls", ReadTls},
     {"database", ReadDatabase},
     {"compute", ReadCompute},
+    {"metrics", ReadMetrics},
     {"feed", ReadFeed},
     {"keepalive", ReadKeepalive},
     {"flexibility", ReadFlexibility},

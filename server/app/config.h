@@ -34,6 +34,12 @@ struct ComputeConfig {
   int queue_max = 64;
 };
 
+struct MetricsConfig {
+  // HOST:PORT of the Prometheus listener (app/metrics_endpoint.h); empty:
+  // no listener.
+  std::string listen;
+};
+
 struct FlexibilityConfig {
   std::string der_classes;  // path; empty: flexibility is off
   int publish_interval_s = 900;
@@ -82,6 +88,7 @@ struct GatewayConfig {
   api::ServerOptions server;
   DatabaseConfig database;
   ComputeConfig compute;
+  MetricsConfig metrics;
   int heartbeat_interval_ms = 5000;
   api::FeedOptions feed;
   int shutdown_grace_ms = 5000;

@@ -17,6 +17,7 @@
 #include "app/forecast_publisher.h"
 #include "app/grid_files.h"
 #include "app/load_history.h"
+#include "app/metrics_endpoint.h"
 #include "app/reload.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"
@@ -127,8 +128,8 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   ctx.SetDirectory(std::make_shared<const service::Directory>(service::Directory{config.registry, config.portfolios}));
   // Expiry and revocation are checked on every handshake, every call's
   // identity and, every refresh interval, every open stream.
-  auto certificates =
-      std::make_shared<api::CertificateCheck>(config.server.tls.crl_dir, config.server.tls.client_ca_file);
+  auto certificates = std::make_shared<api::CertificateCheck>(
+      config.server.tls.crl_dir, config.server.tls.client_ca_file, config.server.tls.cert_file);
   if (auto crls = certificates->Reload(); !crls.ok()) {
     spdlog::critical("cannot start: {}", std::string(crls.status().message()));
     tailer.Stop();
@@ -161,13 +162,26 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     tailer.Stop();
     return 1;
   }
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (!config.metrics.listen.empty()) {
+    auto started = MetricsEndpoint::Start(config.metrics.listen);
+    if (!started.ok()) {
+      spdlog::critical("cannot start: {}", std::string(started.status().message()));
+      (*server)->Shutdown(absl::ZeroDuration());
+      tailer.Stop();
+      return 1;
+    }
+    metrics = std::move(*started);
+    spdlog::info("metrics for Prometheus on http://{}/metrics (port {})", config.metrics.listen, metrics->port());
+  }
   publisher.Start();
   forecasts.Start();
   spdlog::info("tsodso-gatewayd listening on port {} (config {}, {} parties, {} PCCs)", (*server)->port(),
                config.source, config.registry->parties().size(), config.registry->pccs().size());
   if (!options.ready_file.empty()) {
     const std::string tmp = options.ready_file + ".tmp";
-    std::ofstream(tmp) << "{\"port\": " << (*server)->port() << ", \"pid\": " << getpid() << "}\n";
+    std::ofstream(tmp) << "{\"port\": " << (*server)->port() << ", \"pid\": " << getpid()
+                       << ", \"metrics_port\": " << (metrics ? metrics->port() : 0) << "}\n";
     fs::rename(tmp, options.ready_file);
   }
 

@@ -15,7 +15,6 @@
 #include <thread>
 
 namespace tsodso::testing {
-namespace {
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
@@ -56,7 +55,18 @@ int WaitExit(pid_t pid, int timeout_ms) {
   }
 }
 
-}  // namespace
+int HttpGet(const std::string& url, std::string* body) {
+  return RunCommand({"/usr/bin/python3", "-c",
+                     "import sys, urllib.request\n"
+                     "try:\n"
+                     "    sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())\n"
+                     "except Exception as e:\n"
+                     "    sys.stdout.write(str(e)); sys.exit(1)\n",
+                     url},
+                    body, nullptr, 10000) == 0
+             ? 200
+             : -1;
+}
 
 std::string BinPath(const std::string& name) { return std::string(TSODSO_BIN_DIR) + "/" + name; }
 
@@ -180,6 +190,7 @@ void GatewayProcess::WriteConfig() {
   if (!options_.grid_model_dir.empty()) {
     out << "grid:\n  pccs:\n    PS_SUD: \"" << options_.grid_model_dir << "\"\n";
   }
+  if (!options_.metrics_listen.empty()) out << "metrics:\n  listen: \"" << options_.metrics_listen << "\"\n";
   if (!options_.forecast_history.empty()) {
     out << "forecast:\n  history:\n    PS_SUD: \"" << options_.forecast_history << "\"\n";
   }
@@ -200,6 +211,9 @@ absl::Status GatewayProcess::Start() {
     if (pos != std::string::npos) {
       port_ = std::atoi(text.c_str() + pos + 8);
       options_.port = port_;  // a restart comes back on the same port
+      if (auto m = text.find("\"metrics_port\": "); m != std::string::npos) {
+        metrics_port_ = std::atoi(text.c_str() + m + 16);
+      }
       std::ofstream(log_path_, std::ios::app) << ReadAll(run_log);
       return absl::OkStatus();
     }

@@ -49,6 +49,8 @@ struct GatewayOptions {
   int tls_refresh_interval_s = 0;
   std::string log_level = "info";
   std::string log_format = "text";
+  // metrics.listen; empty: no metrics listener.
+  std::string metrics_listen;
   // Parties of the demo registry left out of the configuration.
   std::vector<std::string> omitted_parties;
   // Further portfolios of agg-1 at PS_SUD, named agg1-sud-bench-<i> for i
@@ -84,6 +86,8 @@ class GatewayProcess {
   // Resident memory of the daemon in KiB, from /proc; -1 when unknown.
   int64_t RssKib() const;
   int port() const { return port_; }
+  // The metrics listener's port (0: none).
+  int metrics_port() const { return metrics_port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string Log() const;
   const std::string& config_path() const { return config_path_; }
@@ -102,6 +106,7 @@ class GatewayProcess {
   std::string log_path_;
   pid_t pid_ = -1;
   int port_ = 0;
+  int metrics_port_ = 0;
 };
 
 // Run a command, capture stdout (and stderr into *err), return its exit
@@ -110,5 +115,15 @@ int RunCommand(const std::vector<std::string>& argv, std::string* out, std::stri
                int timeout_ms = 30000);
 
 std::string BinPath(const std::string& name);
+
+// Start argv[0] (a path) with stdout and stderr to files, stdin from
+// /dev/null; it dies with the test binary.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path);
+// Wait for pid up to timeout_ms; return its exit code, or -1 on timeout.
+int WaitExit(pid_t pid, int timeout_ms);
+std::string ReadAll(const std::string& path);
+// GET `url` over plain HTTP; return 200 with the body, or -1 with the
+// error in *body.
+int HttpGet(const std::string& url, std::string* body);
 
 }  // namespace tsodso::testing

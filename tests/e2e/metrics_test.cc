@@ -1,0 +1,64 @@
+// The gateway's metrics as its operators see them: a real Prometheus
+// (Debian's package) scrapes the daemon's metrics listener, with the alert
+// rules of deploy/prometheus/ loaded, and the test asks Prometheus's HTTP
+// API what it saw.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "e2e/e2e_util.h"
+#include "support/prometheus_process.h"
+
+namespace tsodso::testing {
+namespace {
+
+class MetricsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GatewayOptions opts;
+    opts.dsn = PgCluster::Get().NewDatabase();
+    opts.metrics_listen = "127.0.0.1:0";
+    gw_ = StartGateway(opts);
+    ASSERT_NE(gw_, nullptr);
+    ASSERT_GT(gw_->metrics_port(), 0) << gw_->Log();
+    target_ = absl::StrCat("127.0.0.1:", gw_->metrics_port());
+  }
+
+  std::string Scrape() {
+    std::string body;
+    EXPECT_EQ(HttpGet(absl::StrCat("http://", target_, "/metrics"), &body), 200) << body;
+    return body;
+  }
+
+  std::unique_ptr<GatewayProcess> gw_;
+  std::string target_;
+};
+
+TEST_F(MetricsTest, TheListenerServesPrometheusTextFormat) {
+  const std::string body = Scrape();
+  for (const char* family : {"# TYPE tsodso_tls_certificate_not_after_timestamp_seconds gauge",
+                             "tsodso_tls_certificate_not_after_timestamp_seconds{certificate=\"server\"}",
+                             "tsodso_tls_certificate_not_after_timestamp_seconds{certificate=\"ca\"}"}) {
+    EXPECT_NE(body.find(family), std::string::npos) << family << "\n" << body;
+  }
+}
+
+TEST_F(MetricsTest, ARealPrometheusScrapesTheGateway) {
+  PrometheusProcess prometheus({target_});
+  ASSERT_TRUE(prometheus.Start().ok());
+  auto up = prometheus.WaitFor("up{job=\"tsodso-gateway\"}", [](double v) { return v == 1; });
+  ASSERT_EQ(up, 1) << prometheus.Log();
+  // The demo server certificate is valid for a year or more from now.
+  auto days = prometheus.WaitFor(
+      "(tsodso_tls_certificate_not_after_timestamp_seconds{certificate=\"server\"} - time()) / 86400",
+      [](double v) { return v > 0; });
+  ASSERT_TRUE(days.has_value()) << prometheus.Log();
+  EXPECT_GT(*days, 30);
+  // The alert rules loaded and evaluate: nothing of this healthy gateway
+  // fires but the absent publisher (no flexibility is configured here).
+  EXPECT_EQ(prometheus.Query("count(ALERTS{alertname=\"TsodsoGatewayDown\"})"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace tsodso::testing
