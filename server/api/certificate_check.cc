@@ -12,6 +12,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "core/common/time.h"
 #include "runtime/metrics.h"
@@ -151,25 +152,38 @@ absl::StatusOr<size_t> CertificateCheck::Reload() {
   return n;
 }
 
+constexpr char kReasonPayload[] = "type.tsodso.dev/certificate-refusal-reason";
+
+absl::Status CertificateRefusal(const char* reason, std::string message) {
+  absl::Status st = absl::UnauthenticatedError(std::move(message));
+  st.SetPayload(kReasonPayload, absl::Cord(reason));
+  return st;
+}
+
+std::string RefusalReason(const absl::Status& refusal) {
+  const auto reason = refusal.GetPayload(kReasonPayload);
+  return reason ? std::string(*reason) : "other";
+}
+
 absl::StatusOr<absl::Time> CertificateCheck::Check(const std::string& pem, absl::Time now) const {
   X509Ptr cert = ParsePem(pem);
-  if (!cert) return absl::UnauthenticatedError("client certificate could not be parsed");
+  if (!cert) return CertificateRefusal("unreadable", "client certificate could not be parsed");
   const absl::Time not_before = ToTime(X509_get0_notBefore(cert.get()));
   const absl::Time not_after = ToTime(X509_get0_notAfter(cert.get()));
   if (now < not_before) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("client certificate is not valid before ", core::Rfc3339(not_before)));
+    return CertificateRefusal("not_yet_valid",
+                              absl::StrCat("client certificate is not valid before ", core::Rfc3339(not_before)));
   }
   if (now >= not_after) {
-    return absl::UnauthenticatedError(absl::StrCat("client certificate expired at ", core::Rfc3339(not_after)));
+    return CertificateRefusal("expired", absl::StrCat("client certificate expired at ", core::Rfc3339(not_after)));
   }
   std::shared_lock lock(mu_);
   for (const std::shared_ptr<X509_CRL>& crl : crls_) {
     X509_REVOKED* revoked = nullptr;
     if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_issuer_name(cert.get())) == 0 &&
         X509_CRL_get0_by_cert(crl.get(), &revoked, cert.get()) == 1) {
-      return absl::UnauthenticatedError(
-          absl::StrCat("client certificate (serial ", SerialHex(cert.get()), ") has been revoked"));
+      return CertificateRefusal(
+          "revoked", absl::StrCat("client certificate (serial ", SerialHex(cert.get()), ") has been revoked"));
     }
   }
   return not_after;
@@ -179,6 +193,9 @@ bool CertificateCheckVerifier::Verify(grpc::experimental::TlsCustomVerificationC
                                       std::function<void(grpc::Status)>, grpc::Status* sync_status) {
   const grpc::string_ref pem = request->peer_cert();
   auto checked = check_->Check(std::string(pem.data(), pem.size()), absl::Now());
+  if (!checked.ok()) {
+    runtime::Metrics::Get().handshakes_refused.Add({{"reason", RefusalReason(checked.status())}}).Increment();
+  }
   *sync_status = checked.ok()
                      ? grpc::Status::OK
                      : grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(checked.status().message()));

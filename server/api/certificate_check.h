@@ -20,6 +20,13 @@ typedef struct X509_crl_st X509_CRL;
 
 namespace tsodso::api {
 
+// A refusal of a certificate: UNAUTHENTICATED with `message`, carrying a
+// short `reason` (expired, not_yet_valid, revoked, unreadable,
+// no_certificate, unregistered) that metrics count by.
+absl::Status CertificateRefusal(const char* reason, std::string message);
+// The reason a CertificateRefusal carries; "other" for any other status.
+std::string RefusalReason(const absl::Status& refusal);
+
 class CertificateCheck {
  public:
   // `crl_dir` empty: nothing is revoked. `ca_file`: the CA bundle whose

@@ -55,6 +55,13 @@ TEST_F(MetricsTest, ARealPrometheusScrapesTheGateway) {
       [](double v) { return v > 0; });
   ASSERT_TRUE(days.has_value()) << prometheus.Log();
   EXPECT_GT(*days, 30);
+  // Counters move as the gateway is driven: a certificate that names no
+  // party is refused, and counted by reason.
+  EXPECT_FALSE(gw_->ClientAs("unregistered")->WhoAmI().ok());
+  EXPECT_FALSE(gw_->ClientAs("unregistered")->WhoAmI().ok());
+  auto refused = prometheus.WaitFor("sum(tsodso_identities_refused_total{reason=\"unregistered\"})",
+                                    [](double v) { return v >= 2; });
+  EXPECT_EQ(refused, 2) << prometheus.Log();
   // The alert rules loaded and evaluate: nothing of this healthy gateway
   // fires but the absent publisher (no flexibility is configured here).
   EXPECT_EQ(prometheus.Query("count(ALERTS{alertname=\"TsodsoGatewayDown\"})"), std::nullopt);
