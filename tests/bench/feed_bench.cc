@@ -1,7 +1,7 @@
 // The gateway's feed against a bare gRPC fan-out server, side by side in
 // one run, for docs/PERFORMANCE.md (tests/bench/run.sh).
 //
-//   tsodso_feed_bench [--quick] [--only gateway|bare]
+//   tsodso_feed_bench [--quick] [--only gateway|bare] [--streams N,M,...]
 //
 // Both servers run as processes of their own under the same mutual TLS
 // with the demo certificates: the real daemon (GatewayProcess, on a
@@ -48,6 +48,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -699,7 +700,7 @@ void PrintTable(const Results& g, const Results& b) {
   }
 }
 
-int Run(bool quick, const std::string& only) {
+int Run(bool quick, const std::string& only, const std::vector<int>& streams) {
   Plan plan;
   if (quick) {
     plan.streams = {1, 100};
@@ -709,6 +710,7 @@ int Run(bool quick, const std::string& only) {
     plan.fixed_seconds = 2;
     plan.fixed = {{100, 100}};
   }
+  if (!streams.empty()) plan.streams = streams;
   std::printf("machine: %u cores; %s\n", std::thread::hardware_concurrency(), quick ? "quick pass" : "full run");
   Results gateway_results;
   Results bare_results;
@@ -747,16 +749,20 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   bool quick = false;
   std::string only;
+  std::vector<int> streams;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--quick") {
       quick = true;
     } else if (arg == "--only" && i + 1 < argc) {
       only = argv[++i];
+    } else if (arg == "--streams" && i + 1 < argc) {
+      std::stringstream list(argv[++i]);
+      for (std::string n; std::getline(list, n, ',');) streams.push_back(std::atoi(n.c_str()));
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--only gateway|bare]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--only gateway|bare] [--streams N,M,...]\n", argv[0]);
       return 2;
     }
   }
-  return tsodso::Run(quick, only);
+  return tsodso::Run(quick, only, streams);
 }
