@@ -98,6 +98,21 @@ bool SubscribeReactor::Begin(core::SubscriptionFilter filter) {
     std::lock_guard lock(mu_);
     fetching_ = true;
   }
+  // A subscriber that resumes at the head has nothing to read from the log
+  // and goes live at once, so that thousands of clients coming back after a
+  // restart cost the database nothing. A resume point beyond the head takes
+  // the replay's path, which refuses it.
+  if (filter_.resume_after_seq == ctx_.hub->head() && ctx_.hub->TryGoLive(this, filter_.resume_after_seq)) {
+    {
+      std::lock_guard lock(mu_);
+      fetching_ = false;
+      first_page_ = false;
+      replay_more_ = false;
+      live_ = true;
+    }
+    Pump();
+    return true;
+  }
   ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
   return true;
 }
