@@ -328,20 +328,16 @@ class Load {
   friend class Call;
 
   void Ended(StreamState& s, const grpc::Status& status) {
-    {
-      std::lock_guard lock(s.mu);
-      s.call = nullptr;
-    }
     if (!stopping_) {
       if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++s.cuts;
       // Resume after the last seq received, as soon as the server is back.
       new Call(*this, s, true);
       return;
     }
-    if (active_.fetch_sub(1) == 1) {
-      std::lock_guard lock(mu_);
-      cv_.notify_all();
-    }
+    // Under the lock: Close() may return, and the load go away, as soon as
+    // it sees the count at 0.
+    std::lock_guard lock(mu_);
+    if (active_.fetch_sub(1) == 1) cv_.notify_all();
   }
 
   const Server& server_;
@@ -389,8 +385,17 @@ void Call::OnReadDone(bool ok) {
 }
 
 void Call::OnDone(const grpc::Status& status) {
-  load_.Ended(state_, status);
+  Load& load = load_;
+  StreamState& state = state_;
+  {
+    std::lock_guard lock(state.mu);
+    state.call = nullptr;
+  }
+  // The context holds a reference to the channel: it goes before the load
+  // can see the stream ended, so that the last reference, and the channel's
+  // teardown, stays with the load's owner instead of a gRPC callback thread.
   delete this;
+  load.Ended(state, status);
 }
 
 // The operator's PublishNotice from 8 threads on one connection.
@@ -533,7 +538,20 @@ void Finish(Results& r, Load& load, Publishers& pub, const std::string& phase) {
   load.Close();
 }
 
+// Wait until the server is idle again (below 5 % of a core over 200 ms,
+// at most 30 s), so that what a run leaves behind (the gateway audits every
+// ended stream) is not counted against the next one.
+void Settle(const Server& server) {
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < deadline) {
+    const double before = server.Cpu();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (server.Cpu() - before < 0.01) return;
+  }
+}
+
 Throughput MaxRate(Results& r, Server& server, Publishers& pub, int streams, int events) {
+  Settle(server);
   Load load(server);
   load.Open(streams, pub.head());
   if (!WaitLive(pub, load, pub.head())) Fail(r, "streams did not go live");
@@ -558,6 +576,7 @@ Throughput MaxRate(Results& r, Server& server, Publishers& pub, int streams, int
 }
 
 Throughput FixedRate(Results& r, Server& server, Publishers& pub, int streams, double rate, double seconds) {
+  Settle(server);
   Load load(server);
   load.Open(streams, pub.head());
   if (!WaitLive(pub, load, pub.head())) Fail(r, "streams did not go live");
@@ -601,6 +620,7 @@ double IdleMemory(Results& r, Server& server, Publishers& pub, int streams) {
 // subscribers through a kill -9 and a restart.
 void Restart(Results& r, Gateway& gw, std::unique_ptr<Publishers>& pub, int streams) {
   testing::GatewayProcess& p = gw.process();
+  Settle(gw);
   const int64_t head = pub->head();
   pub.reset();
   p.Terminate();
