@@ -12,8 +12,9 @@
 
 namespace tsodso::api {
 
-grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
-                                                              const Rpc& rpc, const v1::SubscribeRequest& request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeReactor::Create(ServiceContext& ctx,
+                                                                     grpc::CallbackServerContext* call, const Rpc& rpc,
+                                                                     const v1::SubscribeRequest& request) {
   auto party = CallerParty(*call, *ctx.identities);
   if (party.ok()) {
     if (absl::Status allowed = CheckAccess(rpc, **party); !allowed.ok()) party = allowed;
@@ -96,6 +97,21 @@ bool SubscribeReactor::Begin(core::SubscriptionFilter filter) {
   {
     std::lock_guard lock(mu_);
     fetching_ = true;
+  }
+  // A subscriber that resumes at the head has nothing to read from the log
+  // and goes live at once, so that thousands of clients coming back after a
+  // restart cost the database nothing. A resume point beyond the head takes
+  // the replay's path, which refuses it.
+  if (filter_.resume_after_seq == ctx_.hub->head() && ctx_.hub->TryGoLive(this, filter_.resume_after_seq)) {
+    {
+      std::lock_guard lock(mu_);
+      fetching_ = false;
+      first_page_ = false;
+      replay_more_ = false;
+      live_ = true;
+    }
+    Pump();
+    return true;
   }
   ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
   return true;
@@ -202,14 +218,12 @@ void SubscribeReactor::Pump() {
   {
     std::lock_guard lock(mu_);
     if (writing_ || finish_sent_) return;
-    while (!finishing_ && action == Action::kNone) {
-      feed::EventPtr next = queue_.Pop();
-      if (!next) break;
-      if (auto st = service::ToProto(*next, &in_flight_); !st.ok()) {
-        FinishLocked(st);
-        break;
+    if (!finishing_) {
+      if (feed::EventPtr next = queue_.Pop()) {
+        in_flight_seq_ = next->seq;
+        in_flight_bytes_ = service::EncodeWireEvent(*next);
+        action = Action::kWrite;
       }
-      action = Action::kWrite;
     }
     if (finishing_) {
       finish_sent_ = true;
@@ -217,11 +231,15 @@ void SubscribeReactor::Pump() {
       action = Action::kFinish;
     } else if (action == Action::kNone && heartbeat_due_) {
       heartbeat_due_ = false;
-      in_flight_.Clear();
-      in_flight_.mutable_heartbeat()->set_head_seq(heartbeat_head_);
+      in_flight_seq_ = 0;
+      in_flight_bytes_ = service::EncodeHeartbeat(heartbeat_head_);
       action = Action::kWrite;
     }
-    if (action == Action::kWrite) writing_ = true;
+    if (action == Action::kWrite) {
+      writing_ = true;
+      grpc::Slice slice(in_flight_bytes_);
+      in_flight_ = grpc::ByteBuffer(&slice, 1);
+    }
     if (!finishing_ && !live_ && !fetching_ && replay_more_ && queue_.size() <= queue_.low_water()) {
       fetching_ = true;
       fetch = true;
@@ -246,11 +264,10 @@ void SubscribeReactor::OnWriteDone(bool ok) {
     writing_ = false;
     if (!ok) {
       FinishLocked(absl::CancelledError("client went away"));
-    } else if (in_flight_.seq() > 0) {
-      last_written_seq_ = in_flight_.seq();
+    } else if (in_flight_seq_ > 0) {
+      last_written_seq_ = in_flight_seq_;
       ++events_sent_;
-      const std::string bytes = service::DeterministicBytes(in_flight_);
-      EVP_DigestUpdate(digest_, bytes.data(), bytes.size());
+      EVP_DigestUpdate(digest_, in_flight_bytes_.data(), in_flight_bytes_.size());
     }
   }
   Pump();

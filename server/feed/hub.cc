@@ -22,15 +22,13 @@ void FeedHub::SendHeartbeats() {
 absl::Status FeedHub::Register(std::shared_ptr<Subscriber> subscriber, const std::string& owner, size_t max_per_owner) {
   std::lock_guard lock(mu_);
   if (closed_) return absl::UnavailableError("gateway is shutting down");
-  if (max_per_owner > 0) {
-    const auto open = static_cast<size_t>(
-        std::count_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.owner == owner; }));
-    if (open >= max_per_owner) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(owner, " has ", open, " subscriptions open, the most allowed per party"));
-    }
+  size_t& open = per_owner_[owner];
+  if (max_per_owner > 0 && open >= max_per_owner) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(owner, " has ", open, " subscriptions open, the most allowed per party"));
   }
   entries_.push_back(Entry{std::move(subscriber), owner, false});
+  ++open;
   return absl::OkStatus();
 }
 
@@ -48,9 +46,13 @@ bool FeedHub::TryGoLive(Subscriber* subscriber, int64_t scanned_seq) {
 
 void FeedHub::Unregister(Subscriber* subscriber) {
   std::lock_guard lock(mu_);
-  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
-                                [subscriber](const Entry& e) { return e.subscriber.get() == subscriber; }),
-                 entries_.end());
+  auto it = std::find_if(entries_.begin(), entries_.end(),
+                         [subscriber](const Entry& e) { return e.subscriber.get() == subscriber; });
+  if (it == entries_.end()) return;
+  if (auto owner = per_owner_.find(it->owner); owner != per_owner_.end() && --owner->second == 0) {
+    per_owner_.erase(owner);
+  }
+  entries_.erase(it);
 }
 
 void FeedHub::SetHead(int64_t seq) {

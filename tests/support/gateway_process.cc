@@ -287,6 +287,17 @@ std::vector<std::string> GatewayProcess::CliAs(const std::string& who) const {
           certs.File(who + ".key"), "--ca",     certs.File("ca.crt")};
 }
 
+std::shared_ptr<grpc::Channel> OwnConnection(const std::string& address, const std::string& who,
+                                             grpc::ChannelArguments args) {
+  const DemoCerts& certs = DemoCerts::Get();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadAll(certs.File("ca.crt"));
+  ssl.pem_private_key = ReadAll(certs.File(who + ".key"));
+  ssl.pem_cert_chain = ReadAll(certs.File(who + ".crt"));
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
+}
+
 int RunCommand(const std::vector<std::string>& argv, std::string* out, std::string* err, int timeout_ms) {
   char out_tmpl[] = "/tmp/tsodso-cmd-out-XXXXXX";
   char err_tmpl[] = "/tmp/tsodso-cmd-err-XXXXXX";

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
+
 #include "absl/status/status.h"
 #include "lib/client.h"
 #include "support/temp_dir.h"
@@ -108,6 +110,12 @@ class GatewayProcess {
   int port_ = 0;
   int metrics_port_ = 0;
 };
+
+// A channel to `address` as the demo certificate `who` on a connection of
+// its own (gRPC otherwise shares one among channels with the same target
+// and arguments); `args` adds channel arguments.
+std::shared_ptr<grpc::Channel> OwnConnection(const std::string& address, const std::string& who,
+                                             grpc::ChannelArguments args = {});
 
 // Run a command, capture stdout (and stderr into *err), return its exit
 // code; kill it after timeout_ms (exit code -1).
