@@ -194,6 +194,7 @@ absl::StatusOr<int> FlexPublisher::PublishDue() {
       return static_cast<int>(drafts.size());
     });
     if (!n.ok()) return n.status();
+    if (*n > 0) spdlog::info("published the DERs' own flexibility of {} PCC(s) ahead of the grid-limited", *n);
     published += *n;
   }
   while (!task_.stop_requested()) {
@@ -203,6 +204,7 @@ absl::StatusOr<int> FlexPublisher::PublishDue() {
     if (!lease->has_value()) break;
     auto done = PublishClaimed(*catalog, **lease);
     if (!done.ok()) return done.status();  // the claim lapses; a replica takes the PCC then
+    if (*done) spdlog::info("published flexibility of {} (cycle {})", (*lease)->pcc_id, (*lease)->cycle + 1);
     published += *done;
   }
   return published;
@@ -241,8 +243,6 @@ void FlexPublisher::Tick() {
   if (!n.ok()) {
     spdlog::warn("flexibility not published: {}; retrying", std::string(n.status().message()));
     next_try_ = absl::Now() + absl::Seconds(10);
-  } else if (*n > 0) {
-    spdlog::info("published flexibility: {} event(s)", *n);
   }
 }
 
