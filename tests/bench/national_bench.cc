@@ -13,7 +13,8 @@
 // replica, the national cycle extrapolated from the PCCs done, and the
 // cores and 2-core machines that 2,000 PCCs every 15 minutes need. Exits
 // non-zero when a daemon fails or a PCC's events do not match its cycles
-// (each PCC published at most once per cycle, none missing).
+// (each PCC published at most once per cycle, none missing); asserts no
+// timing.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -119,9 +120,10 @@ std::optional<Run> RunReplicas(const std::vector<testing::ExtraPcc>& pccs, int r
                  static_cast<long long>(mismatched->Int64(0, 0)), static_cast<long long>(twice->Int64(0, 0)));
     return std::nullopt;
   }
+  // Which replica gets which PCC is a matter of timing: a short run on a
+  // loaded machine may leave one without any, which is no error.
   if (static_cast<int>(run.by_replica.size()) != replicas) {
-    std::fprintf(stderr, "%d replica(s) ran but %zu published\n", replicas, run.by_replica.size());
-    return std::nullopt;
+    std::fprintf(stderr, "note: %d replica(s) ran but %zu published\n", replicas, run.by_replica.size());
   }
   return run;
 }
