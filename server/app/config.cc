@@ -157,6 +157,7 @@ absl::Status ReadFlexibility(YamlSection& top, Reading& r) {
   TSODSO_RETURN_IF_ERROR(fx.Path("der_classes", &f.der_classes, r.base, true));
   TSODSO_RETURN_IF_ERROR(fx.Int("publish_interval_s", &f.publish_interval_s, 10, 86400));
   TSODSO_RETURN_IF_ERROR(fx.Int("horizon_hours", &f.horizon_hours, 1, 24 * 7));
+  TSODSO_RETURN_IF_ERROR(fx.Int("lease_period_s", &f.lease_period_s, 3, 3600));
   YAML::Node per_pcc = fx.Get("pccs");
   if (!per_pcc.IsMap() || per_pcc.size() == 0) {
     return fx.Error("flexibility.pccs", "must map PCC ids to {scenario name: file}");

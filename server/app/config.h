@@ -44,6 +44,9 @@ struct FlexibilityConfig {
   std::string der_classes;  // path; empty: flexibility is off
   int publish_interval_s = 900;
   int horizon_hours = 24;
+  // Replicas share the PCCs: a PCC a replica claimed and stopped renewing
+  // (it died) goes to another after this long.
+  int lease_period_s = 30;
   // PCC id -> scenario name -> scenario file ("current" is the live one).
   std::map<std::string, std::map<std::string, std::string>> scenarios;
 };

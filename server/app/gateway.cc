@@ -151,9 +151,10 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   // grid-limited area takes seconds, so a few dozen waiting is plenty.
   runtime::ComputePool compute("compute pool", config.compute.workers, config.compute.queue_max);
   ctx.compute = &compute;
-  // With several replicas on one database, one publishes at a time.
+  // With several replicas on one database, they share the PCCs'
+  // flexibility through it; forecasts are issued by one at a time.
+  FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids);
   store::LeaderLock leader(*dsn, store::kPublisherLockKey, session);
-  FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids, &leader);
   ctx.load_history = MakeLoadHistorySource(config.forecast);
   ForecastPublisher forecasts(config.forecast, flex, pool, ctx.grids, ctx.load_history, &leader);
   auto server = api::GatewayServer::Start(config.server, ctx);

@@ -149,8 +149,9 @@ void GatewayProcess::WriteConfig() {
   out << "pccs:\n"
       << "  - {id: PS_SUD, name: \"Milano PS Sud\", voltage_levels_kv: [220, 23]}\n"
       << "  - {id: PS_OVEST, name: \"Milano PS Ovest\", voltage_levels_kv: [220, 23]}\n"
-      << "  - {id: PS_EST, name: \"Milano PS Est\", voltage_levels_kv: [132, 15]}\n"
-      << "parties:\n";
+      << "  - {id: PS_EST, name: \"Milano PS Est\", voltage_levels_kv: [132, 15]}\n";
+  for (const ExtraPcc& p : options_.extra_pccs) out << "  - {id: " << p.id << ", name: \"" << p.id << "\"}\n";
+  out << "parties:\n";
   const std::vector<std::pair<std::string, std::string>> parties = {
       {"tso-terna", "{id: tso-terna, role: TSO, identity: \"urn:tsodso:party:tso-terna\", pccs: \"*\"}"},
       {"agg-1", "{id: agg-1, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-1\", pccs: [PS_SUD]}"},
@@ -174,25 +175,36 @@ void GatewayProcess::WriteConfig() {
     out << "  - {id: agg1-sud-bench-" << i << ", aggregator: agg-1, pcc: PS_SUD, p_min_mw: -15, p_max_mw: 15, "
         << "q_min_mvar: -5, q_max_mvar: 5}\n";
   }
-  if (options_.flexibility) {
+  if (options_.flexibility || !options_.extra_pccs.empty()) {
     const std::string config = std::string(TSODSO_SOURCE_DIR) + "/config/";
     out << "flexibility:\n"
         << "  der_classes: \"" << config << "der-classes.yaml\"\n"
-        << "  publish_interval_s: 900\n"
-        << "  horizon_hours: 24\n"
-        << "  pccs:\n"
-        << "    PS_SUD:\n"
-        << "      current: \""
-        << (options_.flexibility_current.empty() ? config + "ps-sud/as-is.yaml" : options_.flexibility_current)
-        << "\"\n"
-        << "      \"2030\": \"" << config << "ps-sud/2030.yaml\"\n";
-  }
-  if (!options_.grid_model_dir.empty()) {
-    out << "grid:\n  pccs:\n    PS_SUD: \"" << options_.grid_model_dir << "\"\n";
+        << "  publish_interval_s: " << options_.flexibility_interval_s << "\n"
+        << "  horizon_hours: 24\n";
+    if (options_.lease_period_s > 0) out << "  lease_period_s: " << options_.lease_period_s << "\n";
+    out << "  pccs:\n";
+    if (options_.flexibility) {
+      out << "    PS_SUD:\n"
+          << "      current: \""
+          << (options_.flexibility_current.empty() ? config + "ps-sud/as-is.yaml" : options_.flexibility_current)
+          << "\"\n"
+          << "      \"2030\": \"" << config << "ps-sud/2030.yaml\"\n";
+    }
+    for (const ExtraPcc& p : options_.extra_pccs) out << "    " << p.id << ": {current: \"" << p.scenario << "\"}\n";
   }
   if (!options_.metrics_listen.empty()) out << "metrics:\n  listen: \"" << options_.metrics_listen << "\"\n";
-  if (!options_.forecast_history.empty()) {
-    out << "forecast:\n  history:\n    PS_SUD: \"" << options_.forecast_history << "\"\n";
+  bool grid_section = false;
+  const auto grid_line = [&](const std::string& pcc, const std::string& dir) {
+    if (dir.empty()) return;
+    if (!grid_section) out << "grid:\n  pccs:\n";
+    grid_section = true;
+    out << "    " << pcc << ": \"" << dir << "\"\n";
+  };
+  grid_line("PS_SUD", options_.grid_model_dir);
+  for (const ExtraPcc& p : options_.extra_pccs) grid_line(p.id, p.grid_model_dir);
+  if (!options_.forecast_history.empty() || !options_.forecasts) {
+    out << "forecast:\n  enabled: " << (options_.forecasts ? "true" : "false") << "\n";
+    if (!options_.forecast_history.empty()) out << "  history:\n    PS_SUD: \"" << options_.forecast_history << "\"\n";
   }
 }
 
@@ -202,7 +214,9 @@ absl::Status GatewayProcess::Start() {
   unlink(ready.c_str());
   // Keep earlier runs' output: a restart appends.
   const std::string run_log = log_path_ + ".run";
-  pid_ = Spawn({BinPath("tsodso-gatewayd"), "--config", config_path_, "--ready-file", ready}, run_log, run_log);
+  std::vector<std::string> argv = {BinPath("tsodso-gatewayd"), "--config", config_path_, "--ready-file", ready};
+  if (options_.cpu >= 0) argv.insert(argv.begin(), {"/usr/bin/taskset", "-c", std::to_string(options_.cpu)});
+  pid_ = Spawn(argv, run_log, run_log);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(ready);

@@ -28,6 +28,14 @@ class DemoCerts {
   std::unique_ptr<TempDir> dir_;
 };
 
+// A PCC beyond the demo's three, with its flexibility scenario and, when
+// given, its network model directory.
+struct ExtraPcc {
+  std::string id;
+  std::string scenario;
+  std::string grid_model_dir;
+};
+
 struct GatewayOptions {
   std::string dsn;  // empty: the daemon's own private cluster in data_dir
   int port = 0;     // 0: any free port
@@ -38,6 +46,17 @@ struct GatewayOptions {
   // Publish PS Sud flexibility from the repository's config/ scenarios.
   bool flexibility = false;
   std::string flexibility_current;  // scenario file for "current"; default config/ps-sud/as-is.yaml
+  // flexibility.publish_interval_s and flexibility.lease_period_s (0: the
+  // daemon's default).
+  int flexibility_interval_s = 900;
+  int lease_period_s = 0;
+  // Further PCCs with flexibility (and networks): for many-PCC tests and
+  // benchmarks. They are published even without `flexibility`.
+  std::vector<ExtraPcc> extra_pccs;
+  // forecast.enabled.
+  bool forecasts = true;
+  // Run the daemon on this CPU only (taskset); -1: any.
+  int cpu = -1;
   // Validate PS Sud's merit order lists on this network model directory
   // (e.g. config/grids/ps-sud); empty: no network model.
   std::string grid_model_dir;
@@ -90,6 +109,7 @@ class GatewayProcess {
   int port() const { return port_; }
   // The metrics listener's port (0: none).
   int metrics_port() const { return metrics_port_; }
+  pid_t pid() const { return pid_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string Log() const;
   const std::string& config_path() const { return config_path_; }
