@@ -190,7 +190,8 @@ absl::Status GatewayProcess::Start() {
   unlink(ready.c_str());
   // Keep earlier runs' output: a restart appends.
   const std::string run_log = log_path_ + ".run";
-  pid_ = Spawn({BinPath("tsodso-gatewayd"), "--config", config_path_, "--ready-file", ready}, run_log, run_log);
+  const std::string daemon = options_.daemon.empty() ? BinPath("tsodso-gatewayd") : options_.daemon;
+  pid_ = Spawn({daemon, "--config", config_path_, "--ready-file", ready}, run_log, run_log);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(ready);

@@ -27,6 +27,9 @@ class DemoCerts {
 };
 
 struct GatewayOptions {
+  // The daemon binary; empty: this build's tsodso-gatewayd. Benchmarks set
+  // it to another build's daemon to measure both in one run.
+  std::string daemon;
   std::string dsn;  // empty: the daemon's own private cluster in data_dir
   int port = 0;     // 0: any free port
   int heartbeat_ms = 300;
@@ -94,7 +97,6 @@ class GatewayProcess {
   std::vector<std::string> CliAs(const std::string& who) const;
 
  private:
-
   GatewayOptions options_;
   std::unique_ptr<TempDir> dir_;
   std::string config_path_;
