@@ -31,9 +31,9 @@ core::PccModel TenThousandDers(unsigned seed) {
     core::DerKind kind;
     int units;
   };
-  const Kind kinds[] = {{"pv", core::DerKind::kInverter, 5000},       {"wind", core::DerKind::kInverter, 200},
-                        {"chp", core::DerKind::kSynchronous, 300},    {"hydro", core::DerKind::kRunOfRiverHydro, 100},
-                        {"bess", core::DerKind::kStorage, 400},       {"ev_v2g", core::DerKind::kV2g, 1500},
+  const Kind kinds[] = {{"pv", core::DerKind::kInverter, 5000},        {"wind", core::DerKind::kInverter, 200},
+                        {"chp", core::DerKind::kSynchronous, 300},     {"hydro", core::DerKind::kRunOfRiverHydro, 100},
+                        {"bess", core::DerKind::kStorage, 400},        {"ev_v2g", core::DerKind::kV2g, 1500},
                         {"ev_home", core::DerKind::kEvCharging, 2500}};
   core::PccModel m;
   m.pcc_id = "BENCH";
@@ -44,8 +44,7 @@ core::PccModel TenThousandDers(unsigned seed) {
     g.name = k.name;
     g.der_class.name = k.name;
     g.der_class.kind = k.kind;
-    g.der_class.p_min_pu =
-        (k.kind == core::DerKind::kSynchronous || k.kind == core::DerKind::kRunOfRiverHydro) ? 0.2 : 0;
+    g.der_class.p_min_pu = (k.kind == core::DerKind::kSynchronous || k.kind == core::DerKind::kRunOfRiverHydro) ? 0.2 : 0;
     g.units = k.units;
     for (int i = 0; i < k.units; ++i) g.sn_mva += kw(rng) / 1000;
     g.profile = Shape(phase += 0.13);
