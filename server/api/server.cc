@@ -88,10 +88,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
         grpc::experimental::ExternalCertificateVerifier::Create<CertificateCheckVerifier>(ctx.certificates));
   }
   auto creds = grpc::experimental::TlsServerCredentials(creds_options);
-  store::DbPool* pool = ctx.pool;
+  store::GroupCommit* groups = ctx.groups;
   creds->SetAuthMetadataProcessor(std::make_shared<PartyAuthProcessor>(
-      ctx.identities, [pool](const std::string& who, const std::string& method, const std::string& outcome) {
-        AuditLater(*pool, {who, method, outcome, "", ""});
+      ctx.identities, [groups](const std::string& who, const std::string& method, const std::string& outcome) {
+        AuditLater(*groups, {who, method, outcome, "", ""});
       }));
 
   [[maybe_unused]] static const bool routed =

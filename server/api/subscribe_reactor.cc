@@ -368,7 +368,7 @@ void SubscribeReactor::OnDone() {
       spdlog::info("{} subscription ended: {} after {} events (last seq {})", party_->id,
                    finish_status_.ok() ? "OK" : finish_status_.ToString(), events_sent_, last_written_seq_);
     }
-    AuditLater(*ctx_.pool, {party_->id, rpc_.path, outcome, request_digest_,
+    AuditLater(*ctx_.groups, {party_->id, rpc_.path, outcome, request_digest_,
                             absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))});
   }
   std::shared_ptr<SubscribeReactor> last = std::move(self_);

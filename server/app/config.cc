@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "app/yaml_reader.h"
 #include "core/common/status_macros.h"
+#include "store/group_commit.h"
 
 namespace tsodso::app {
 namespace fs = std::filesystem;
@@ -84,6 +85,8 @@ absl::Status ReadDatabase(YamlSection& top, Reading& r) {
     TSODSO_RETURN_IF_ERROR(db.String("dsn", &r.cfg.database.dsn));
     TSODSO_RETURN_IF_ERROR(db.Int("pool_size", &r.cfg.database.pool_size, 1, 64));
     TSODSO_RETURN_IF_ERROR(db.Int("queue_max", &r.cfg.database.queue_max, 1, 1000000));
+    TSODSO_RETURN_IF_ERROR(
+        db.Int("group_commit_max", &r.cfg.database.group_commit_max, 1, store::GroupCommit::kMaxMembers));
     TSODSO_RETURN_IF_ERROR(db.Int("statement_timeout_ms", &r.cfg.database.statement_timeout_ms, 0, 86400000));
     TSODSO_RETURN_IF_ERROR(db.Path("embedded_bin_dir", &r.cfg.database.embedded_bin_dir, r.base, false));
     TSODSO_RETURN_IF_ERROR(db.Finish());

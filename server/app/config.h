@@ -20,6 +20,9 @@ struct DatabaseConfig {
   // Calls waiting for a database worker; beyond it a call is refused at
   // once with RESOURCE_EXHAUSTED.
   int queue_max = 4096;
+  // Most unary calls that share one transaction (group commit); 1: every
+  // call commits alone.
+  int group_commit_max = 64;
   // Longest a statement may run on the gateway's connections (0: no limit).
   int statement_timeout_ms = 30000;
   std::string embedded_bin_dir;

@@ -26,6 +26,7 @@
 #include "store/audit_store.h"
 #include "store/db_pool.h"
 #include "store/embedded_postgres.h"
+#include "store/group_commit.h"
 #include "store/migrations.h"
 
 namespace tsodso::app {
@@ -95,6 +96,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
 
   const store::SessionOptions session{.statement_timeout_ms = config.database.statement_timeout_ms};
   store::DbPool pool(*dsn, config.database.pool_size, static_cast<size_t>(config.database.queue_max), session);
+  store::GroupCommit groups(pool, config.database.group_commit_max, static_cast<size_t>(config.database.queue_max));
   feed::FeedHub hub;
   feed::EventTailer tailer(*dsn, hub, {.session = session});
   if (auto st = tailer.Start(); !st.ok()) {
@@ -139,6 +141,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   ctx.identities =
       std::make_shared<api::PartyResolver>(config.registry, config.server.tls.identity_source, certificates);
   ctx.pool = &pool;
+  ctx.groups = &groups;
   ctx.hub = &hub;
   ctx.feed = config.feed;
   ctx.flex = &flex;

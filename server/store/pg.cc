@@ -217,6 +217,14 @@ absl::Status PgConnection::ExecScript(std::string_view sql) {
   return out;
 }
 
+absl::Status Commit(PgConnection& conn) {
+  auto r = conn.Exec("COMMIT");
+  if (!r.ok()) return r.status();
+  // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK.
+  if (r->CommandStatus() == "ROLLBACK") return absl::AbortedError("transaction was rolled back at COMMIT");
+  return absl::OkStatus();
+}
+
 int PgConnection::socket() const { return PQsocket(conn_); }
 
 absl::StatusOr<std::vector<std::string>> PgConnection::DrainNotifications() {

@@ -214,7 +214,8 @@ absl::Status GatewayProcess::Start() {
   unlink(ready.c_str());
   // Keep earlier runs' output: a restart appends.
   const std::string run_log = log_path_ + ".run";
-  std::vector<std::string> argv = {BinPath("tsodso-gatewayd"), "--config", config_path_, "--ready-file", ready};
+  const std::string daemon = options_.daemon.empty() ? BinPath("tsodso-gatewayd") : options_.daemon;
+  std::vector<std::string> argv = {daemon, "--config", config_path_, "--ready-file", ready};
   if (options_.cpu >= 0) argv.insert(argv.begin(), {"/usr/bin/taskset", "-c", std::to_string(options_.cpu)});
   pid_ = Spawn(argv, run_log, run_log);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

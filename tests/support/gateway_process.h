@@ -37,6 +37,9 @@ struct ExtraPcc {
 };
 
 struct GatewayOptions {
+  // The daemon binary; empty: this build's tsodso-gatewayd. Benchmarks set
+  // it to another build's daemon to measure both in one run.
+  std::string daemon;
   std::string dsn;  // empty: the daemon's own private cluster in data_dir
   int port = 0;     // 0: any free port
   int heartbeat_ms = 300;
