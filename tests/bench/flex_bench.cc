@@ -8,8 +8,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "app/flex_config.h"
 #include "app/grid_files.h"
 #include "core/flexibility/engine.h"
@@ -210,18 +212,44 @@ const GridPcc& Synthetic() {
 // A winter weekday: the load near its peak, CHP flat out, PV over the day.
 const absl::Time kGridDay = absl::FromCivil(absl::CivilDay(2025, 1, 15), absl::UTCTimeZone());
 
+// How a day's areas are computed, side by side in one run.
+enum class DayMethod {
+  kBefore,    // one area at a time from scratch, every rating in the LP (as before)
+  kOnDemand,  // one area at a time from scratch, ratings added when an optimum breaks them
+  kWarm,      // one solver for the day: each LP starts from the last ISP's basis
+  kNextCycle  // the next publication: the horizon one ISP later, with the last one's cache
+};
+
 // The grid-limited area of every ISP of one day, as the publisher computes
-// it for a PCC. Arg 0: PS Sud or the synthetic network.
+// it for a PCC. Args: the network (0 PS Sud, 1 synthetic), the method.
 void BM_GridLimitedDay(benchmark::State& state) {
   const GridPcc& pcc = state.range(0) == 0 ? PsSud() : Synthetic();
+  const auto method = static_cast<DayMethod>(state.range(1));
   const absl::Duration isp = pcc.scenario.interval;
-  int within = 0, failed = 0;
+  core::GridAreaOptions options;
+  options.rating_rows_on_demand = method != DayMethod::kBefore;
+  int within = 0, failed = 0, computed = 0;
   double p_up = 0;
   for (auto _ : state) {
-    within = failed = 0;
+    core::GridLimitedCache cache;
+    absl::Time from = kGridDay;
+    if (method == DayMethod::kNextCycle) {
+      state.PauseTiming();
+      core::GridLimitedSeries last(pcc.network, pcc.scenario.model, isp, options, {}, &cache);
+      for (absl::Time t = from; t < from + absl::Hours(24); t += isp) benchmark::DoNotOptimize(last.At(t));
+      from += isp;
+      state.ResumeTiming();
+    }
+    within = failed = computed = 0;
     p_up = 0;
-    for (absl::Time t = kGridDay; t < kGridDay + absl::Hours(24); t += isp) {
-      auto g = core::GridLimitedAt(pcc.network, pcc.scenario.model, t, isp);
+    const size_t hits = cache.hits();
+    std::optional<core::GridLimitedSeries> series;
+    for (absl::Time t = from; t < from + absl::Hours(24); t += isp) {
+      if (!series || method == DayMethod::kBefore || method == DayMethod::kOnDemand) {
+        series.emplace(pcc.network, pcc.scenario.model, isp, options, std::vector<core::PlacedBaseline>{},
+                       method == DayMethod::kNextCycle ? &cache : nullptr);
+      }
+      auto g = series->At(t);
       if (!g.ok()) {
         ++failed;
         continue;
@@ -229,14 +257,22 @@ void BM_GridLimitedDay(benchmark::State& state) {
       within += g->within_limits;
       p_up += g->p_up_mw;
     }
+    computed = 96 - static_cast<int>(cache.hits() - hits);
   }
   state.counters["buses"] = static_cast<double>(pcc.network.grid->bus_count());
   state.counters["within"] = within;
   state.counters["failed"] = failed;
+  state.counters["computed"] = computed;
   state.counters["p_up_sum"] = p_up;
-  state.SetLabel(state.range(0) == 0 ? "PS Sud, as-is, 96 ISPs" : "synthetic, 2030, 96 ISPs");
+  const char* methods[] = {"before", "rows on demand", "warm start", "next cycle, cached"};
+  state.SetLabel(
+      absl::StrCat(state.range(0) == 0 ? "PS Sud, as-is" : "synthetic, 2030", ", ", methods[state.range(1)]));
 }
-BENCHMARK(BM_GridLimitedDay)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GridLimitedDay)
+    ->ArgsProduct({{0, 1}, {0, 1, 2, 3}})
+    ->ArgNames({"net", "method"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace tsodso
