@@ -25,6 +25,11 @@ fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
+  # Node.js from another source (NodeSource) ships its own npm, which
+  # Debian's npm package conflicts with: an npm on the PATH will do.
+  if [[ $p == npm ]] && command -v npm >/dev/null; then
+    continue
+  fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
