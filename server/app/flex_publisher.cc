@@ -6,6 +6,7 @@
 #include "app/grid_files.h"
 #include "core/common/status_macros.h"
 #include "core/common/time.h"
+#include "runtime/metrics.h"
 #include "service/wire.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
@@ -204,7 +205,10 @@ absl::StatusOr<int> FlexPublisher::PublishDue() {
     if (!lease->has_value()) break;
     auto done = PublishClaimed(*catalog, **lease);
     if (!done.ok()) return done.status();  // the claim lapses; a replica takes the PCC then
-    if (*done) spdlog::info("published flexibility of {} (cycle {})", (*lease)->pcc_id, (*lease)->cycle + 1);
+    if (*done) {
+      spdlog::info("published flexibility of {} (cycle {})", (*lease)->pcc_id, (*lease)->cycle + 1);
+      runtime::Metrics::Get().Published("flexibility", (*lease)->pcc_id, absl::ToDoubleSeconds(work_.interval));
+    }
     published += *done;
   }
   return published;

@@ -1,5 +1,8 @@
 #include "runtime/metrics.h"
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
 namespace tsodso::runtime {
 namespace {
 
@@ -24,6 +27,11 @@ const prometheus::Histogram::BucketBoundaries& Metrics::DurationBuckets() {
   static const prometheus::Histogram::BucketBoundaries buckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                                   0.25,   0.5,   1,      2.5,   5,    10,    30,   60};
   return buckets;
+}
+
+void Metrics::Published(const std::string& kind, const std::string& pcc, double interval_s) {
+  last_publish.Add({{"kind", kind}, {"pcc", pcc}}).Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+  publish_interval.Add({{"kind", kind}}).Set(interval_s);
 }
 
 Metrics::Metrics()

@@ -20,6 +20,7 @@
 #include <prometheus/registry.h>
 
 #include <memory>
+#include <string>
 
 namespace tsodso::runtime {
 
@@ -29,6 +30,11 @@ class Metrics {
   static Metrics& Get();
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  // Record that this replica published `kind` figures (flexibility,
+  // forecast_day_ahead, forecast_intraday) of `pcc` now, due every
+  // `interval_s` seconds.
+  void Published(const std::string& kind, const std::string& pcc, double interval_s);
 
   // Buckets for durations from 0.5 ms to 60 s.
   static const prometheus::Histogram::BucketBoundaries& DurationBuckets();

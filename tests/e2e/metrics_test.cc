@@ -64,7 +64,29 @@ TEST_F(MetricsTest, ARealPrometheusScrapesTheGateway) {
   EXPECT_EQ(refused, 2) << prometheus.Log();
   // The alert rules loaded and evaluate: nothing of this healthy gateway
   // fires but the absent publisher (no flexibility is configured here).
-  EXPECT_EQ(prometheus.Query("count(ALERTS{alertname=\"TsodsoGatewayDown\"})"), std::nullopt);
+  EXPECT_EQ(prometheus.Query("count(ALERTS{alertname=\"TsodsoGatewayDown\",alertstate=\"firing\"})"), std::nullopt);
+}
+
+// A publishing gateway shows what the alert rules watch: the publisher
+// lock held, and each PCC's last publication and its period.
+TEST(MetricsPublishingTest, PrometheusSeesThePublisherAndItsLastPublication) {
+  GatewayOptions opts;
+  opts.dsn = PgCluster::Get().NewDatabase();
+  opts.metrics_listen = "127.0.0.1:0";
+  opts.flexibility = true;
+  auto gw = StartGateway(opts);
+  ASSERT_NE(gw, nullptr);
+  PrometheusProcess prometheus({absl::StrCat("127.0.0.1:", gw->metrics_port())});
+  ASSERT_TRUE(prometheus.Start().ok());
+  auto published = prometheus.WaitFor(
+      "time() - max(tsodso_last_publish_timestamp_seconds{kind=\"flexibility\",pcc=\"PS_SUD\"})",
+      [](double age) { return age >= 0 && age < 600; }, 120000);
+  ASSERT_TRUE(published.has_value()) << prometheus.Log() << gw->Log();
+  EXPECT_EQ(prometheus.Query("max(tsodso_publish_interval_seconds{kind=\"flexibility\"})"), 900);
+  EXPECT_EQ(prometheus.WaitFor("sum(tsodso_publisher_lock_held)", [](double v) { return v == 1; }), 1);
+  EXPECT_EQ(
+      prometheus.Query("count(ALERTS{alertname=~\"TsodsoNoPublisher|TsodsoPublicationLate\",alertstate=\"firing\"})"),
+      std::nullopt);
 }
 
 }  // namespace

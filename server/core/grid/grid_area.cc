@@ -482,6 +482,10 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(double load_scale, const 
       continue;
     }
     if (status != 0) {
+      // The saved basis belongs to the rows as they were before this area:
+      // the next area starts from scratch rather than from a basis that no
+      // longer lines up.
+      st.basis.clear();
       return absl::InternalError(absl::StrCat("grid-aware area: Clp stopped with status ", status,
                                               " (secondary status ", model.secondaryStatus(), ") in direction ", i,
                                               " of ", o.directions, " (", angle * 180 / M_PI, " degrees)"));
