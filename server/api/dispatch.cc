@@ -7,6 +7,8 @@
 #include "absl/strings/match.h"
 #include "core/audit/audit_chain.h"
 #include "core/common/status_macros.h"
+#include "runtime/log.h"
+#include "runtime/metrics.h"
 #include "service/wire.h"
 #include "service/wire_checks.h"
 #include "spdlog/spdlog.h"
@@ -17,6 +19,8 @@ namespace {
 // Run `body`, turning an exception into INTERNAL (logged): no exception
 // leaves an RPC.
 absl::Status Guarded(const Rpc& rpc, const std::string& party_id, const std::function<absl::Status()>& body) {
+  // Every line the call writes names its party and method.
+  runtime::log::Scope scope({{"party", party_id}, {"method", rpc.path}});
   try {
     return body();
   } catch (const std::exception& e) {
@@ -38,9 +42,37 @@ absl::Status MayStart(grpc::CallbackServerContext* call) {
   return absl::OkStatus();
 }
 
-// Finish a unary call with `st` as the caller may see it.
+std::string Outcome(const absl::Status& st) {
+  return st.ok() ? "OK" : GrpcCodeName(static_cast<grpc::StatusCode>(st.code()));
+}
+
+// "tsodso.v1.OperatorService" of "/tsodso.v1.OperatorService/PublishNotice".
+std::string ServiceOf(const Rpc& rpc) {
+  const size_t end = rpc.path.rfind('/');
+  return end == std::string::npos || end == 0 ? rpc.path : rpc.path.substr(1, end - 1);
+}
+
+// A unary call started: counted in flight until Finish.
+absl::Time Started(const Rpc& rpc) {
+  runtime::Metrics::Get().grpc_in_flight.Add({{"service", ServiceOf(rpc)}, {"method", rpc.name}}).Increment();
+  return absl::Now();
+}
+
+// Finish a unary call with `st` as the caller may see it; count it, and
+// log it at debug (no request body).
 void Finish(grpc::ServerUnaryReactor* reactor, google::protobuf::Message* response, const Rpc& rpc,
-            const std::string& party_id, absl::Status st) {
+            const std::string& party_id, absl::Time started, absl::Status st) {
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
+  const std::string code = Outcome(st);
+  runtime::Metrics& m = runtime::Metrics::Get();
+  const std::string service = ServiceOf(rpc);
+  m.grpc_in_flight.Add({{"service", service}, {"method", rpc.name}}).Decrement();
+  m.grpc_requests.Add({{"service", service}, {"method", rpc.name}, {"code", code}}).Increment();
+  m.grpc_duration.Add({{"service", service}, {"method", rpc.name}}, runtime::Metrics::DurationBuckets())
+      .Observe(seconds);
+  runtime::log::Log(spdlog::level::debug,
+                    {{"party", party_id}, {"method", rpc.path}, {"code", code}, {"duration_ms", seconds * 1000}},
+                    "call finished");
   if (!st.ok()) {
     response->Clear();
     spdlog::info("{} by {}: {}", rpc.name, party_id, st.ToString());
@@ -57,10 +89,6 @@ std::shared_ptr<const core::Party> Identify(ServiceContext& ctx, grpc::CallbackS
   if (party.ok()) return *party;
   reactor->Finish(ToGrpcStatus(party.status()));
   return nullptr;
-}
-
-std::string Outcome(const absl::Status& st) {
-  return st.ok() ? "OK" : GrpcCodeName(static_cast<grpc::StatusCode>(st.code()));
 }
 
 // A call's audit record for its outcome: the response's digest when it was
@@ -120,7 +148,8 @@ grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerCont
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   const std::shared_ptr<const core::Party> party = Identify(ctx, call, reactor);
   if (party == nullptr) return reactor;
-  const absl::Time now = service::ToStoreResolution(absl::Now());
+  const absl::Time started = Started(rpc);
+  const absl::Time now = service::ToStoreResolution(started);
   // Digested here, not in the group, whose work is serialised.
   const std::string digest = core::Sha256Hex(service::DeterministicBytes(*request));
   store::GroupMember member;
@@ -136,7 +165,7 @@ grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerCont
     return Guarded(rpc, p->id, [&] { return body(service::Caller{*p, now, rpc.path, digest}, db); });
   };
   member.audit = AuditOf(rpc, party, digest, response);
-  member.done = [=, &rpc, p = party](const absl::Status& st) { Finish(reactor, response, rpc, p->id, st); };
+  member.done = [=, &rpc, p = party](const absl::Status& st) { Finish(reactor, response, rpc, p->id, started, st); };
   ctx.groups->Submit(std::move(member));
   return reactor;
 }
@@ -147,7 +176,8 @@ grpc::ServerUnaryReactor* RunComputed(ServiceContext& ctx, grpc::CallbackServerC
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   const std::shared_ptr<const core::Party> party = Identify(ctx, call, reactor);
   if (party == nullptr) return reactor;
-  const absl::Time now = service::ToStoreResolution(absl::Now());
+  const absl::Time started = Started(rpc);
+  const absl::Time now = service::ToStoreResolution(started);
   auto task = [=, &ctx, &rpc, p = party, body = std::move(body)](runtime::Stateless&) {
     const std::string digest = core::Sha256Hex(service::DeterministicBytes(*request));
     const absl::Status st = Guarded(rpc, p->id, [&]() -> absl::Status {
@@ -161,11 +191,11 @@ grpc::ServerUnaryReactor* RunComputed(ServiceContext& ctx, grpc::CallbackServerC
     store::GroupMember member;
     member.ready = [st] { return st; };
     member.audit = AuditOf(rpc, p, digest, response);
-    member.done = [=, &rpc](const absl::Status& audited) { Finish(reactor, response, rpc, p->id, audited); };
+    member.done = [=, &rpc](const absl::Status& audited) { Finish(reactor, response, rpc, p->id, started, audited); };
     ctx.groups->Submit(std::move(member));
   };
   if (absl::Status queued = ctx.compute->Post(std::move(task)); !queued.ok()) {
-    Finish(reactor, response, rpc, party->id, queued);
+    Finish(reactor, response, rpc, party->id, started, queued);
   }
   return reactor;
 }

@@ -41,7 +41,7 @@ Metrics::Metrics()
       grpc_duration(Histogram(*registry_, "tsodso_grpc_request_duration_seconds",
                               "Time from a call's arrival to its status, by service and method (unary calls).")),
       grpc_in_flight(Gauge(*registry_, "tsodso_grpc_in_flight_requests",
-                           "Calls started and not yet finished, open streams included.")),
+                           "Unary calls started and not yet answered (streams: tsodso_feed_streams).")),
       handshakes_refused(Counter(*registry_, "tsodso_tls_handshakes_refused_total",
                                  "TLS handshakes the gateway's certificate check refused, by reason.")),
       identities_refused(Counter(*registry_, "tsodso_identities_refused_total",

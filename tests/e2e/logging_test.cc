@@ -31,6 +31,7 @@ TEST(LoggingTest, JsonFormatWritesOneObjectPerLine) {
   ASSERT_GT(lines.size(), 5u);
   int refused = 0;
   int from_grpc = 0;  // the refused handshake, as gRPC reports it
+  int accessed = 0;
   for (const std::string& line : lines) {
     ASSERT_TRUE(nlohmann::json::accept(line)) << "not JSON: " << line;
     const nlohmann::json j = nlohmann::json::parse(line);
@@ -41,9 +42,17 @@ TEST(LoggingTest, JsonFormatWritesOneObjectPerLine) {
       ++refused;
     }
     if (j["message"].get<std::string>().rfind("grpc ", 0) == 0) ++from_grpc;
+    // The access log (debug): party, method, code and duration, no body.
+    if (j["message"] == "call finished" && j.value("method", "") == "/tsodso.v1.OperatorService/PublishNotice" &&
+        j.value("code", "") == "OK") {
+      EXPECT_TRUE(j.contains("party") && j["duration_ms"].is_number()) << line;
+      EXPECT_EQ(line.find("logged"), std::string::npos) << "a request body in the access log: " << line;
+      ++accessed;
+    }
   }
   EXPECT_GE(refused, 1) << gw->Log();
   EXPECT_GE(from_grpc, 1) << gw->Log();
+  EXPECT_EQ(accessed, 1) << gw->Log();
 }
 
 }  // namespace

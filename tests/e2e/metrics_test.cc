@@ -62,6 +62,19 @@ TEST_F(MetricsTest, ARealPrometheusScrapesTheGateway) {
   auto refused = prometheus.WaitFor("sum(tsodso_identities_refused_total{reason=\"unregistered\"})",
                                     [](double v) { return v >= 2; });
   EXPECT_EQ(refused, 2) << prometheus.Log();
+  // Calls are counted by service, method and code, and timed.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(gw_->ClientAs("operator")->PublishNotice(NoticeRequest(absl::StrCat("counted ", i))).ok());
+  }
+  EXPECT_FALSE(gw_->ClientAs("tso")->PublishNotice(NoticeRequest("refused")).ok());
+  const std::string notices =
+      "tsodso_grpc_requests_total{service=\"tsodso.v1.OperatorService\",method=\"PublishNotice\"";
+  EXPECT_EQ(prometheus.WaitFor("sum(" + notices + ",code=\"OK\"})", [](double v) { return v == 3; }), 3);
+  EXPECT_EQ(prometheus.WaitFor("sum(" + notices + ",code=\"PERMISSION_DENIED\"})", [](double v) { return v == 1; }), 1);
+  EXPECT_EQ(prometheus.WaitFor("sum(tsodso_grpc_request_duration_seconds_count{method=\"PublishNotice\"})",
+                               [](double v) { return v == 4; }),
+            4);
+  EXPECT_EQ(prometheus.Query("sum(tsodso_grpc_in_flight_requests{method=\"PublishNotice\"})"), 0);
   // The alert rules loaded and evaluate: nothing of this healthy gateway
   // fires but the absent publisher (no flexibility is configured here).
   EXPECT_EQ(prometheus.Query("count(ALERTS{alertname=\"TsodsoGatewayDown\",alertstate=\"firing\"})"), std::nullopt);
