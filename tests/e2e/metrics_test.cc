@@ -75,6 +75,10 @@ TEST_F(MetricsTest, ARealPrometheusScrapesTheGateway) {
                                [](double v) { return v == 4; }),
             4);
   EXPECT_EQ(prometheus.Query("sum(tsodso_grpc_in_flight_requests{method=\"PublishNotice\"})"), 0);
+  // The database pool: its workers, and the transactions they ran.
+  EXPECT_EQ(prometheus.Query("tsodso_db_workers"), 3);
+  EXPECT_GE(prometheus.Query("tsodso_db_transaction_duration_seconds_count").value_or(0), 1);
+  EXPECT_EQ(prometheus.Query("tsodso_db_queue_depth"), 0);
   // The alert rules loaded and evaluate: nothing of this healthy gateway
   // fires but the absent publisher (no flexibility is configured here).
   EXPECT_EQ(prometheus.Query("count(ALERTS{alertname=\"TsodsoGatewayDown\",alertstate=\"firing\"})"), std::nullopt);
