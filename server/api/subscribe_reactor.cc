@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/dispatch.h"
+#include "runtime/metrics.h"
 #include "service/curtailment.h"
 #include "service/wire.h"
 #include "service/wire_checks.h"
@@ -94,8 +95,10 @@ bool SubscribeReactor::Begin(core::SubscriptionFilter filter) {
     return false;
   }
   spdlog::info("{} subscribed (resume after {})", party_->id, filter_.resume_after_seq);
+  runtime::Metrics::Get().feed_streams.Add({{"role", core::RoleName(party_->role)}}).Increment();
   {
     std::lock_guard lock(mu_);
+    counted_ = true;
     fetching_ = true;
   }
   // A subscriber that resumes at the head has nothing to read from the log
@@ -352,11 +355,26 @@ absl::Status SubscribeReactor::StillEntitled() {
 }
 
 void SubscribeReactor::OnDone() {
+  bool counted = false;
+  absl::StatusCode ended = absl::StatusCode::kOk;
   {
     std::lock_guard lock(mu_);
     done_ = true;  // call_ is gone once this returns
+    counted = counted_;
+    ended = finish_status_.code();
   }
   ctx_.hub->Unregister(this);
+  runtime::Metrics& metrics = runtime::Metrics::Get();
+  if (counted) metrics.feed_streams.Add({{"role", core::RoleName(party_->role)}}).Decrement();
+  // A subscription the gateway ended, by why: the subscriber fell behind,
+  // its party had too many open (refused at once), its certificate or
+  // party no longer holds, or the gateway stopped. The client's own cancel
+  // is no cut.
+  const char* cut = nullptr;
+  if (ended == absl::StatusCode::kResourceExhausted) cut = counted ? "slow" : "limit";
+  if (ended == absl::StatusCode::kUnauthenticated) cut = "unentitled";
+  if (ended == absl::StatusCode::kUnavailable) cut = "shutdown";
+  if (cut != nullptr) metrics.feed_subscribers_cut.Add({{"reason", cut}}).Increment();
   if (party_ != nullptr) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -369,7 +387,7 @@ void SubscribeReactor::OnDone() {
                    finish_status_.ok() ? "OK" : finish_status_.ToString(), events_sent_, last_written_seq_);
     }
     AuditLater(*ctx_.groups, {party_->id, rpc_.path, outcome, request_digest_,
-                            absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))});
+                              absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))});
   }
   std::shared_ptr<SubscribeReactor> last = std::move(self_);
 }

@@ -81,7 +81,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   int64_t scanned_seq_ = 0;       // highest seq considered for this subscriber
   int64_t last_written_seq_ = 0;  // highest seq the client has been sent
   bool first_page_ = true;
-  bool done_ = false;  // OnDone has run: call_ must not be used
+  bool done_ = false;     // OnDone has run: call_ must not be used
+  bool counted_ = false;  // in tsodso_feed_streams
   bool fetching_ = false;
   bool replay_more_ = true;
   bool live_ = false;

@@ -54,7 +54,7 @@ Metrics::Metrics()
       feed_queue_depth(Histogram(*registry_, "tsodso_feed_stream_queue_depth",
                                  "A stream's queued events, observed at each event queued to it.")),
       feed_subscribers_cut(Counter(*registry_, "tsodso_feed_subscribers_cut_total",
-                                   "Subscriptions the gateway ended, by reason (slow, unentitled, shutdown).")),
+                                   "Subscriptions the gateway ended, by reason (slow, limit, unentitled, shutdown).")),
       feed_replay_pages(Counter(*registry_, "tsodso_feed_replay_pages_total",
                                 "Pages of the event log read to replay subscriptions.")),
       feed_resumes(Counter(*registry_, "tsodso_feed_resumes_total",

@@ -62,7 +62,10 @@ TEST_F(MetricsTest, ARealPrometheusScrapesTheGateway) {
   auto refused = prometheus.WaitFor("sum(tsodso_identities_refused_total{reason=\"unregistered\"})",
                                     [](double v) { return v >= 2; });
   EXPECT_EQ(refused, 2) << prometheus.Log();
-  // Calls are counted by service, method and code, and timed.
+  // Calls are counted by service, method and code, and timed; the feed
+  // shows its open streams by role, its head and what it committed.
+  auto tso = std::make_unique<FeedCollector>(*gw_, "tso", All());
+  EXPECT_EQ(prometheus.WaitFor("sum(tsodso_feed_streams{role=\"TSO\"})", [](double v) { return v == 1; }), 1);
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(gw_->ClientAs("operator")->PublishNotice(NoticeRequest(absl::StrCat("counted ", i))).ok());
   }
@@ -75,6 +78,14 @@ TEST_F(MetricsTest, ARealPrometheusScrapesTheGateway) {
                                [](double v) { return v == 4; }),
             4);
   EXPECT_EQ(prometheus.Query("sum(tsodso_grpc_in_flight_requests{method=\"PublishNotice\"})"), 0);
+  ASSERT_TRUE(tso->WaitForEvents(3));
+  EXPECT_EQ(prometheus.WaitFor("tsodso_feed_head_seq", [](double v) { return v == 3; }), 3);
+  EXPECT_EQ(
+      prometheus.WaitFor("sum(tsodso_feed_events_committed_total{topic=\"NOTICE\"})", [](double v) { return v == 3; }),
+      3);
+  tso.reset();  // the client ends its stream: no cut, and no stream left
+  EXPECT_EQ(prometheus.WaitFor("sum(tsodso_feed_streams)", [](double v) { return v == 0; }), 0);
+  EXPECT_EQ(prometheus.Query("sum(tsodso_feed_subscribers_cut_total)"), std::nullopt);
   // The database pool: its workers, and the transactions they ran.
   EXPECT_EQ(prometheus.Query("tsodso_db_workers"), 3);
   EXPECT_GE(prometheus.Query("tsodso_db_transaction_duration_seconds_count").value_or(0), 1);
