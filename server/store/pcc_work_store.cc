@@ -23,11 +23,14 @@ constexpr char kClaim[] =
 constexpr char kRenew[] =
     "UPDATE pcc_work SET lease_until = now() + $4::bigint * interval '1 millisecond' "
     "WHERE pcc_id = $1 AND cycle = $2 AND leased_by = $3 RETURNING 1";
-// A run far behind (every replica was down) starts the cadence afresh
-// rather than publishing the missed cycles back to back.
+// A run that fell behind (every replica down, or too loaded for its PCCs)
+// skips the slots it missed and keeps the cadence: the next cycle is due at
+// the first slot after now, never at once, so no PCC is published twice
+// back to back.
 constexpr char kComplete[] =
     "UPDATE pcc_work SET cycle = cycle + 1, "
-    "  due_at = GREATEST(due_at + $4::bigint * interval '1 millisecond', now()), "
+    "  due_at = due_at + $4::bigint * interval '1 millisecond' * "
+    "    (floor(GREATEST(0, extract(epoch FROM now() - due_at) * 1000) / $4::bigint) + 1), "
     "  leased_by = NULL, lease_until = NULL, published_by = $3, published_at = now() "
     "WHERE pcc_id = $1 AND cycle = $2 RETURNING 1";
 // Rows in PCC order, so that two replicas' claims cannot deadlock.

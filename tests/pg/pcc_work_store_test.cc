@@ -57,6 +57,15 @@ TEST_F(PccWorkStoreTest, EachDuePccGoesToOneReplicaAndIsDueAgainAfterAnInterval)
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->pcc_id, "P2");
   EXPECT_EQ(again->cycle, 1);
+  // A PCC far behind (due 40 minutes ago) skips the slots it missed: due
+  // at the next slot of its cadence, not at once again.
+  Sql("UPDATE pcc_work SET due_at = now() - interval '40 minutes' WHERE pcc_id = 'P2'");
+  ASSERT_TRUE(Complete(b, *again));
+  EXPECT_FALSE(Claim(a, pccs).has_value());
+  EXPECT_EQ(Sql("SELECT count(*) FROM pcc_work WHERE pcc_id = 'P2' AND due_at > now() + interval '4 minutes' "
+                "AND due_at <= now() + interval '5 minutes'")
+                .Int64(0, 0),
+            1);
 }
 
 TEST_F(PccWorkStoreTest, ALapsedLeaseGoesToAnotherAndTheCyclePublishesOnce) {
