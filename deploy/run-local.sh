@@ -81,6 +81,11 @@ start_gateway() {
   fi
   PORT=$(sed -n 's/.*"port": \([0-9]*\).*/\1/p' "$ready")
   echo "run-local: gateway $n listening on 127.0.0.1:$PORT (log: $log)"
+  local metrics_port
+  metrics_port=$(sed -n 's/.*"metrics_port": \([0-9]*\).*/\1/p' "$ready")
+  if [[ -n $metrics_port && $metrics_port != 0 ]]; then
+    echo "run-local: gateway $n metrics for Prometheus at http://127.0.0.1:$metrics_port/metrics"
+  fi
 }
 
 start_gateway 1
@@ -89,7 +94,7 @@ TSO_SERVER=$TSODSO_SERVER
 if ((REPLICAS == 2)); then
   # The second replica uses the first one's private PostgreSQL.
   export TSODSO_DATABASE_DSN="host=$VAR/gateway/postgres port=5432 user=tsodso dbname=tsodso"
-  start_gateway 2 --listen 127.0.0.1:50052
+  start_gateway 2 --listen 127.0.0.1:50052 --metrics-listen 127.0.0.1:9465
   unset TSODSO_DATABASE_DSN
   TSO_SERVER=127.0.0.1:$PORT
   echo "run-local: the TSO follows the feed through gateway 2; the others talk to gateway 1"

@@ -10,6 +10,7 @@
 #include "app/gateway.h"
 #include "app/grid_commands.h"
 #include "app/grid_files.h"
+#include "runtime/log.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -22,10 +23,14 @@ int main(int argc, char** argv) {
   tsodso::app::RunOptions run;
   CLI::Option* config_opt = app.add_option("--config,-c", config_path, "gateway configuration file (YAML)");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
-  app.add_option("--ready-file", run.ready_file, "write {\"port\", \"pid\"} as JSON here once listening");
+  app.add_option("--ready-file", run.ready_file, "write {\"port\", \"pid\", \"metrics_port\"} as JSON here once listening");
   std::string listen;
   app.add_option("--listen", listen,
                  "HOST:PORT to listen on instead of the configuration's `listen` (containers, replicas)");
+  std::string metrics_listen;
+  app.add_option("--metrics-listen", metrics_listen,
+                 "HOST:PORT of the Prometheus listener instead of the configuration's `metrics.listen`; "
+                 "\"off\": none");
   app.fallthrough();  // `audit verify --config F` as well as `--config F audit verify`
   CLI::App* audit = app.add_subcommand("audit", "audit trail commands");
   CLI::App* verify = audit->add_subcommand("verify", "check the hash chain of the audit log");
@@ -99,7 +104,7 @@ int main(int argc, char** argv) {
 
   auto logger = spdlog::stderr_color_mt("tsodso");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  tsodso::runtime::log::SetFormat(tsodso::runtime::log::Format::kText);
 
   auto config = tsodso::app::LoadConfig(config_path);
   if (!config.ok()) {
@@ -108,7 +113,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!listen.empty()) config->server.listen_address = listen;
+  if (!metrics_listen.empty()) config->metrics.listen = metrics_listen == "off" ? "" : metrics_listen;
   spdlog::set_level(spdlog::level::from_str(config->log_level));
+  tsodso::runtime::log::SetFormat(config->log_format);
   if (check_only) {
     auto catalog = tsodso::app::LoadFlexCatalog(config->flexibility);
     if (!catalog.ok()) {

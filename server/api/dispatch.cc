@@ -1,11 +1,14 @@
 #include "api/dispatch.h"
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "core/audit/audit_chain.h"
 #include "core/common/status_macros.h"
+#include "runtime/log.h"
+#include "runtime/metrics.h"
 #include "service/wire.h"
 #include "service/wire_checks.h"
 #include "spdlog/spdlog.h"
@@ -16,6 +19,8 @@ namespace {
 // Run `body`, turning an exception into INTERNAL (logged): no exception
 // leaves an RPC.
 absl::Status Guarded(const Rpc& rpc, const std::string& party_id, const std::function<absl::Status()>& body) {
+  // Every line the call writes names its party and method.
+  runtime::log::Scope scope({{"party", party_id}, {"method", rpc.path}});
   try {
     return body();
   } catch (const std::exception& e) {
@@ -37,9 +42,37 @@ absl::Status MayStart(grpc::CallbackServerContext* call) {
   return absl::OkStatus();
 }
 
-// Finish a unary call with `st` as the caller may see it.
+std::string Outcome(const absl::Status& st) {
+  return st.ok() ? "OK" : GrpcCodeName(static_cast<grpc::StatusCode>(st.code()));
+}
+
+// "tsodso.v1.OperatorService" of "/tsodso.v1.OperatorService/PublishNotice".
+std::string ServiceOf(const Rpc& rpc) {
+  const size_t end = rpc.path.rfind('/');
+  return end == std::string::npos || end == 0 ? rpc.path : rpc.path.substr(1, end - 1);
+}
+
+// A unary call started: counted in flight until Finish.
+absl::Time Started(const Rpc& rpc) {
+  runtime::Metrics::Get().grpc_in_flight.Add({{"service", ServiceOf(rpc)}, {"method", rpc.name}}).Increment();
+  return absl::Now();
+}
+
+// Finish a unary call with `st` as the caller may see it; count it, and
+// log it at debug (no request body).
 void Finish(grpc::ServerUnaryReactor* reactor, google::protobuf::Message* response, const Rpc& rpc,
-            const std::string& party_id, absl::Status st) {
+            const std::string& party_id, absl::Time started, absl::Status st) {
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
+  const std::string code = Outcome(st);
+  runtime::Metrics& m = runtime::Metrics::Get();
+  const std::string service = ServiceOf(rpc);
+  m.grpc_in_flight.Add({{"service", service}, {"method", rpc.name}}).Decrement();
+  m.grpc_requests.Add({{"service", service}, {"method", rpc.name}, {"code", code}}).Increment();
+  m.grpc_duration.Add({{"service", service}, {"method", rpc.name}}, runtime::Metrics::DurationBuckets())
+      .Observe(seconds);
+  runtime::log::Log(spdlog::level::debug,
+                    {{"party", party_id}, {"method", rpc.path}, {"code", code}, {"duration_ms", seconds * 1000}},
+                    "call finished");
   if (!st.ok()) {
     response->Clear();
     spdlog::info("{} by {}: {}", rpc.name, party_id, st.ToString());
@@ -58,8 +91,18 @@ std::shared_ptr<const core::Party> Identify(ServiceContext& ctx, grpc::CallbackS
   return nullptr;
 }
 
-std::string Outcome(const absl::Status& st) {
-  return st.ok() ? "OK" : GrpcCodeName(static_cast<grpc::StatusCode>(st.code()));
+// A call's audit record for its outcome: the response's digest when it was
+// answered, none when it was refused. A call that met an unavailable
+// database cannot be audited.
+std::function<std::optional<store::AuditEntry>(const absl::Status&)> AuditOf(
+    const Rpc& rpc, std::shared_ptr<const core::Party> party, std::string request_digest,
+    const google::protobuf::Message* response) {
+  return [&rpc, party = std::move(party), request_digest = std::move(request_digest),
+          response](const absl::Status& st) -> std::optional<store::AuditEntry> {
+    if (st.code() == absl::StatusCode::kUnavailable) return std::nullopt;
+    return store::AuditEntry{party->id, rpc.path, Outcome(st), request_digest,
+                             st.ok() ? core::Sha256Hex(service::DeterministicBytes(*response)) : ""};
+  };
 }
 
 }  // namespace
@@ -89,12 +132,14 @@ absl::Status ForCaller(const absl::Status& st) {
   }
 }
 
-void AuditLater(store::DbPool& pool, store::AuditEntry entry) {
-  pool.Post([entry = std::move(entry)](absl::StatusOr<store::PgConnection*> conn) {
-    absl::Status st = conn.ok() ? store::AppendAuditNow(**conn, entry) : conn.status();
+void AuditLater(store::GroupCommit& groups, store::AuditEntry entry) {
+  store::GroupMember member;
+  member.audit = [entry](const absl::Status&) { return std::optional<store::AuditEntry>(entry); };
+  member.done = [entry](const absl::Status& st) {
     if (!st.ok())
       spdlog::error("audit of {} by {} failed: {}", entry.method, entry.party_id, std::string(st.message()));
-  });
+  };
+  groups.Submit(std::move(member));
 }
 
 grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerContext* call, const Rpc& rpc,
@@ -103,34 +148,25 @@ grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerCont
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   const std::shared_ptr<const core::Party> party = Identify(ctx, call, reactor);
   if (party == nullptr) return reactor;
-  const absl::Time now = service::ToStoreResolution(absl::Now());
-  ctx.pool->Post([=, &rpc, p = party, body = std::move(body)](absl::StatusOr<store::PgConnection*> conn) {
-    const absl::Status st = Guarded(rpc, p->id, [&]() -> absl::Status {
-      if (!conn.ok()) return conn.status();
-      store::PgConnection& db = **conn;
-      const service::Caller caller{*p, now, rpc.path, core::Sha256Hex(service::DeterministicBytes(*request))};
-      absl::Status done = CheckAccess(rpc, *p);
-      if (done.ok()) done = MayStart(call);
-      if (done.ok()) done = service::CheckRequest(*request);
-      if (done.ok()) {
-        // The change and its audit record commit together.
-        done = store::InTransaction(db, [&]() -> absl::Status {
-          TSODSO_RETURN_IF_ERROR(body(caller, db));
-          return store::AppendAudit(db, {p->id, rpc.path, "OK", caller.request_digest,
-                                         core::Sha256Hex(service::DeterministicBytes(*response))});
-        });
-      }
-      // A refused call is audited in a transaction of its own.
-      if (!done.ok() && done.code() != absl::StatusCode::kUnavailable) {
-        auto audited = store::AppendAuditNow(db, {p->id, rpc.path, Outcome(done), caller.request_digest, ""});
-        if (!audited.ok()) {
-          spdlog::error("audit of refused {} by {} failed: {}", rpc.name, p->id, std::string(audited.message()));
-        }
-      }
-      return done;
+  const absl::Time started = Started(rpc);
+  const absl::Time now = service::ToStoreResolution(started);
+  // Digested here, not in the group, whose work is serialised.
+  const std::string digest = core::Sha256Hex(service::DeterministicBytes(*request));
+  store::GroupMember member;
+  member.ready = [=, &rpc, p = party]() -> absl::Status {
+    return Guarded(rpc, p->id, [&]() -> absl::Status {
+      TSODSO_RETURN_IF_ERROR(CheckAccess(rpc, *p));
+      TSODSO_RETURN_IF_ERROR(MayStart(call));
+      return service::CheckRequest(*request);
     });
-    Finish(reactor, response, rpc, p->id, st);
-  });
+  };
+  // The change commits with its audit record and the rest of its group.
+  member.body = [=, &rpc, p = party, body = std::move(body)](store::PgConnection& db) -> absl::Status {
+    return Guarded(rpc, p->id, [&] { return body(service::Caller{*p, now, rpc.path, digest}, db); });
+  };
+  member.audit = AuditOf(rpc, party, digest, response);
+  member.done = [=, &rpc, p = party](const absl::Status& st) { Finish(reactor, response, rpc, p->id, started, st); };
+  ctx.groups->Submit(std::move(member));
   return reactor;
 }
 
@@ -140,7 +176,8 @@ grpc::ServerUnaryReactor* RunComputed(ServiceContext& ctx, grpc::CallbackServerC
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   const std::shared_ptr<const core::Party> party = Identify(ctx, call, reactor);
   if (party == nullptr) return reactor;
-  const absl::Time now = service::ToStoreResolution(absl::Now());
+  const absl::Time started = Started(rpc);
+  const absl::Time now = service::ToStoreResolution(started);
   auto task = [=, &ctx, &rpc, p = party, body = std::move(body)](runtime::Stateless&) {
     const std::string digest = core::Sha256Hex(service::DeterministicBytes(*request));
     const absl::Status st = Guarded(rpc, p->id, [&]() -> absl::Status {
@@ -149,17 +186,16 @@ grpc::ServerUnaryReactor* RunComputed(ServiceContext& ctx, grpc::CallbackServerC
       TSODSO_RETURN_IF_ERROR(service::CheckRequest(*request));
       return body(service::Caller{*p, now, rpc.path, digest});
     });
-    // An answer that cannot be audited is not given (UNAVAILABLE).
-    store::AuditEntry entry{p->id, rpc.path, Outcome(st), digest,
-                            st.ok() ? core::Sha256Hex(service::DeterministicBytes(*response)) : ""};
-    ctx.pool->Post([=, &rpc](absl::StatusOr<store::PgConnection*> conn) {
-      absl::Status audited = conn.ok() ? store::AppendAuditNow(**conn, entry) : conn.status();
-      if (!audited.ok()) spdlog::error("audit of {} by {} failed: {}", rpc.name, p->id, std::string(audited.message()));
-      Finish(reactor, response, rpc, p->id, st.ok() ? audited : st);
-    });
+    // The answer's audit record joins a group; an answer that cannot be
+    // audited is not given (UNAVAILABLE).
+    store::GroupMember member;
+    member.ready = [st] { return st; };
+    member.audit = AuditOf(rpc, p, digest, response);
+    member.done = [=, &rpc](const absl::Status& audited) { Finish(reactor, response, rpc, p->id, started, audited); };
+    ctx.groups->Submit(std::move(member));
   };
   if (absl::Status queued = ctx.compute->Post(std::move(task)); !queued.ok()) {
-    Finish(reactor, response, rpc, party->id, queued);
+    Finish(reactor, response, rpc, party->id, started, queued);
   }
   return reactor;
 }

@@ -29,9 +29,9 @@ namespace tsodso::api {
 // the gateway's log.
 absl::Status ForCaller(const absl::Status& st);
 
-// Append an audit record on a database worker without waiting for it; a
+// Append an audit record with the next group without waiting for it; a
 // record that cannot be written is logged.
-void AuditLater(store::DbPool& pool, store::AuditEntry entry);
+void AuditLater(store::GroupCommit& groups, store::AuditEntry entry);
 
 using UnaryBody = std::function<absl::Status(const service::Caller&, store::PgConnection&)>;
 using ComputedBody = std::function<absl::Status(const service::Caller&)>;

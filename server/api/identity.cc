@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/metrics.h"
 #include "spdlog/spdlog.h"
 
 namespace tsodso::api {
@@ -52,7 +53,7 @@ std::shared_ptr<const CallerIdentity> PartyResolver::Resolve(const grpc::AuthCon
   if (pems.empty()) {
     static const auto* const kNoCertificate =
         new std::shared_ptr<const CallerIdentity>(std::make_shared<CallerIdentity>(CallerIdentity{
-            nullptr, "(no certificate)", absl::UnauthenticatedError("a client certificate is required")}));
+            nullptr, "(no certificate)", CertificateRefusal("no_certificate", "a client certificate is required")}));
     return *kNoCertificate;
   }
   return ResolvePem(absl::string_view(pems.front().data(), pems.front().size()));
@@ -77,7 +78,8 @@ std::shared_ptr<const CallerIdentity> PartyResolver::Identify(const std::string&
   auto identity = IdentityFromPem(pem, source_);
   if (!identity.ok()) {
     return std::make_shared<CallerIdentity>(
-        CallerIdentity{nullptr, "(unreadable certificate)", absl::UnauthenticatedError(identity.status().message())});
+        CallerIdentity{nullptr, "(unreadable certificate)",
+                       CertificateRefusal("unreadable", std::string(identity.status().message()))});
   }
   absl::Time not_after = absl::InfiniteFuture();
   if (check_ != nullptr) {
@@ -95,8 +97,8 @@ std::shared_ptr<const CallerIdentity> PartyResolver::Identify(const std::string&
     spdlog::warn("refusing calls from certificate identity '{}': not in the party registry", *identity);
     return std::make_shared<CallerIdentity>(
         CallerIdentity{nullptr, absl::StrCat("(unregistered) ", *identity),
-                       absl::UnauthenticatedError(absl::StrCat("certificate identity '", *identity,
-                                                               "' is not registered with this gateway"))});
+                       CertificateRefusal("unregistered", absl::StrCat("certificate identity '", *identity,
+                                                                       "' is not registered with this gateway"))});
   }
   // The party stays valid while any call holds it, even after the registry
   // is replaced.
@@ -134,6 +136,7 @@ grpc::Status PartyAuthProcessor::Process(const InputMetadata& metadata, grpc::Au
                                          OutputMetadata*) {
   std::shared_ptr<const CallerIdentity> caller = resolver_->Resolve(*context);
   if (caller->party != nullptr) return grpc::Status::OK;
+  runtime::Metrics::Get().identities_refused.Add({{"reason", RefusalReason(caller->refusal)}}).Increment();
   if (on_refusal_) {
     std::string method = "(unknown method)";
     if (auto it = metadata.find(":path"); it != metadata.end()) method.assign(it->second.data(), it->second.size());

@@ -28,6 +28,12 @@ std::string ReadAll(grpc_byte_buffer* buffer) {
   return bytes;
 }
 
+// The encoding of the request that stands in for `bytes`, which do not
+// parse as an `input` message.
+std::string StandIn(const google::protobuf::Descriptor& input, const std::string& bytes) {
+  return service::EncodeRefusal(service::DiagnoseUnparsable(input, bytes));
+}
+
 class ParseGuard final : public MethodHandler {
  public:
   ParseGuard(MethodHandler* typed, const google::protobuf::Descriptor& input, RpcMethod::RpcType type)
@@ -54,7 +60,7 @@ class ParseGuard final : public MethodHandler {
       static_cast<grpc::RpcAllocatorState*>(*handler_data)->~RpcAllocatorState();
       *handler_data = nullptr;
     }
-    const std::string refusal = service::EncodeRefusal(service::DiagnoseUnparsable(input_, bytes));
+    const std::string refusal = StandIn(input_, bytes);
     grpc_slice slice = grpc_slice_from_copied_buffer(refusal.data(), refusal.size());
     grpc_byte_buffer* stand_in = grpc_raw_byte_buffer_create(&slice, 1);
     grpc_slice_unref(slice);
@@ -74,6 +80,15 @@ RpcMethod::RpcType TypeOf(const google::protobuf::MethodDescriptor& m) {
 }
 
 }  // namespace
+
+void ParseGuarded(const grpc::ByteBuffer& bytes, google::protobuf::Message& request) {
+  std::vector<grpc::Slice> slices;
+  std::string all;
+  if (bytes.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) all.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  if (!request.ParseFromString(all)) request.ParseFromString(StandIn(*request.GetDescriptor(), all));
+}
 
 ParseGuardedService::ParseGuardedService(grpc::Service& typed, const google::protobuf::ServiceDescriptor& descriptor) {
   // The generated service adds its methods in the order of the descriptor.

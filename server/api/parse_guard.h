@@ -22,6 +22,12 @@
 
 namespace tsodso::api {
 
+// Parse the request a raw method received (one that takes and sends
+// grpc::ByteBuffer, to write bytes encoded once) into `request` as the guard
+// does for a typed method: bytes protobuf cannot parse become the request
+// that carries the refusal, which the handler's request check answers.
+void ParseGuarded(const grpc::ByteBuffer& bytes, google::protobuf::Message& request);
+
 class ParseGuardedService final : public grpc::Service {
  public:
   // `typed` is the generated service `descriptor` describes, all of its

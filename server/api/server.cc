@@ -1,6 +1,7 @@
 #include "api/server.h"
 
 #include <google/protobuf/stubs/logging.h>
+#include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/tls_certificate_provider.h>
@@ -43,6 +44,15 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line, c
   spdlog::log(to, "protobuf {}:{}: {}", file, line, message);
 }
 
+// gRPC's own log lines (handshake failures, transport errors) go to the
+// gateway's log too, in its format, instead of straight to stderr.
+void GrpcLog(gpr_log_func_args* args) {
+  spdlog::level::level_enum to = spdlog::level::debug;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) to = spdlog::level::err;
+  if (args->severity == GPR_LOG_SEVERITY_INFO) to = spdlog::level::info;
+  spdlog::log(to, "grpc {}:{}: {}", args->file, args->line, args->message);
+}
+
 }  // namespace
 
 GatewayServer::GatewayServer(ServiceContext& ctx)
@@ -78,13 +88,14 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Server
         grpc::experimental::ExternalCertificateVerifier::Create<CertificateCheckVerifier>(ctx.certificates));
   }
   auto creds = grpc::experimental::TlsServerCredentials(creds_options);
-  store::DbPool* pool = ctx.pool;
+  store::GroupCommit* groups = ctx.groups;
   creds->SetAuthMetadataProcessor(std::make_shared<PartyAuthProcessor>(
-      ctx.identities, [pool](const std::string& who, const std::string& method, const std::string& outcome) {
-        AuditLater(*pool, {who, method, outcome, "", ""});
+      ctx.identities, [groups](const std::string& who, const std::string& method, const std::string& outcome) {
+        AuditLater(*groups, {who, method, outcome, "", ""});
       }));
 
-  [[maybe_unused]] static const bool routed = (google::protobuf::SetLogHandler(&ProtobufLog), true);
+  [[maybe_unused]] static const bool routed =
+      (google::protobuf::SetLogHandler(&ProtobufLog), gpr_set_log_function(&GrpcLog), true);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 

@@ -10,6 +10,7 @@
 #include "runtime/worker_pool.h"
 #include "service/context.h"
 #include "store/db_pool.h"
+#include "store/group_commit.h"
 
 namespace tsodso::api {
 
@@ -28,6 +29,9 @@ struct ServiceContext : service::Context {
   std::shared_ptr<const CertificateCheck> certificates;
   // Database work, one connection per worker.
   store::DbPool* pool = nullptr;
+  // Unary calls' transactions, shared by the calls that arrive together
+  // (on `pool`'s workers).
+  store::GroupCommit* groups = nullptr;
   // Answers that take CPU time but no database (RunComputed).
   runtime::ComputePool* compute = nullptr;
   feed::FeedHub* hub = nullptr;

@@ -114,11 +114,14 @@ class CurtailmentServiceImpl final : public v1::CurtailmentService::CallbackServ
   ServiceContext& ctx_;
 };
 
-class FeedServiceImpl final : public v1::FeedService::CallbackService {
+// Raw, so that the stream writes each event's bytes as encoded once from
+// the log (service::EncodeWireEvent) instead of parsing and serializing a
+// message per event per stream; the request is parsed as the guard would.
+class FeedServiceImpl final : public v1::FeedService::WithRawCallbackMethod_Subscribe<v1::FeedService::Service> {
  public:
   explicit FeedServiceImpl(ServiceContext& ctx) : ctx_(ctx) {}
-  grpc::ServerWriteReactor<v1::Event>* Subscribe(grpc::CallbackServerContext* call,
-                                                 const v1::SubscribeRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* call,
+                                                        const grpc::ByteBuffer* request) override;
 
  private:
   ServiceContext& ctx_;

@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/dispatch.h"
+#include "runtime/metrics.h"
 #include "service/curtailment.h"
 #include "service/wire.h"
 #include "service/wire_checks.h"
@@ -12,8 +13,9 @@
 
 namespace tsodso::api {
 
-grpc::ServerWriteReactor<v1::Event>* SubscribeReactor::Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
-                                                              const Rpc& rpc, const v1::SubscribeRequest& request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeReactor::Create(ServiceContext& ctx,
+                                                                     grpc::CallbackServerContext* call, const Rpc& rpc,
+                                                                     const v1::SubscribeRequest& request) {
   auto party = CallerParty(*call, *ctx.identities);
   if (party.ok()) {
     if (absl::Status allowed = CheckAccess(rpc, **party); !allowed.ok()) party = allowed;
@@ -93,9 +95,26 @@ bool SubscribeReactor::Begin(core::SubscriptionFilter filter) {
     return false;
   }
   spdlog::info("{} subscribed (resume after {})", party_->id, filter_.resume_after_seq);
+  runtime::Metrics::Get().feed_streams.Add({{"role", core::RoleName(party_->role)}}).Increment();
   {
     std::lock_guard lock(mu_);
+    counted_ = true;
     fetching_ = true;
+  }
+  // A subscriber that resumes at the head has nothing to read from the log
+  // and goes live at once, so that thousands of clients coming back after a
+  // restart cost the database nothing. A resume point beyond the head takes
+  // the replay's path, which refuses it.
+  if (filter_.resume_after_seq == ctx_.hub->head() && ctx_.hub->TryGoLive(this, filter_.resume_after_seq)) {
+    {
+      std::lock_guard lock(mu_);
+      fetching_ = false;
+      first_page_ = false;
+      replay_more_ = false;
+      live_ = true;
+    }
+    Pump();
+    return true;
   }
   ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
   return true;
@@ -202,14 +221,12 @@ void SubscribeReactor::Pump() {
   {
     std::lock_guard lock(mu_);
     if (writing_ || finish_sent_) return;
-    while (!finishing_ && action == Action::kNone) {
-      feed::EventPtr next = queue_.Pop();
-      if (!next) break;
-      if (auto st = service::ToProto(*next, &in_flight_); !st.ok()) {
-        FinishLocked(st);
-        break;
+    if (!finishing_) {
+      if (feed::EventPtr next = queue_.Pop()) {
+        in_flight_seq_ = next->seq;
+        in_flight_bytes_ = service::EncodeWireEvent(*next);
+        action = Action::kWrite;
       }
-      action = Action::kWrite;
     }
     if (finishing_) {
       finish_sent_ = true;
@@ -217,11 +234,15 @@ void SubscribeReactor::Pump() {
       action = Action::kFinish;
     } else if (action == Action::kNone && heartbeat_due_) {
       heartbeat_due_ = false;
-      in_flight_.Clear();
-      in_flight_.mutable_heartbeat()->set_head_seq(heartbeat_head_);
+      in_flight_seq_ = 0;
+      in_flight_bytes_ = service::EncodeHeartbeat(heartbeat_head_);
       action = Action::kWrite;
     }
-    if (action == Action::kWrite) writing_ = true;
+    if (action == Action::kWrite) {
+      writing_ = true;
+      grpc::Slice slice(in_flight_bytes_);
+      in_flight_ = grpc::ByteBuffer(&slice, 1);
+    }
     if (!finishing_ && !live_ && !fetching_ && replay_more_ && queue_.size() <= queue_.low_water()) {
       fetching_ = true;
       fetch = true;
@@ -246,11 +267,10 @@ void SubscribeReactor::OnWriteDone(bool ok) {
     writing_ = false;
     if (!ok) {
       FinishLocked(absl::CancelledError("client went away"));
-    } else if (in_flight_.seq() > 0) {
-      last_written_seq_ = in_flight_.seq();
+    } else if (in_flight_seq_ > 0) {
+      last_written_seq_ = in_flight_seq_;
       ++events_sent_;
-      const std::string bytes = service::DeterministicBytes(in_flight_);
-      EVP_DigestUpdate(digest_, bytes.data(), bytes.size());
+      EVP_DigestUpdate(digest_, in_flight_bytes_.data(), in_flight_bytes_.size());
     }
   }
   Pump();
@@ -335,11 +355,26 @@ absl::Status SubscribeReactor::StillEntitled() {
 }
 
 void SubscribeReactor::OnDone() {
+  bool counted = false;
+  absl::StatusCode ended = absl::StatusCode::kOk;
   {
     std::lock_guard lock(mu_);
     done_ = true;  // call_ is gone once this returns
+    counted = counted_;
+    ended = finish_status_.code();
   }
   ctx_.hub->Unregister(this);
+  runtime::Metrics& metrics = runtime::Metrics::Get();
+  if (counted) metrics.feed_streams.Add({{"role", core::RoleName(party_->role)}}).Decrement();
+  // A subscription the gateway ended, by why: the subscriber fell behind,
+  // its party had too many open (refused at once), its certificate or
+  // party no longer holds, or the gateway stopped. The client's own cancel
+  // is no cut.
+  const char* cut = nullptr;
+  if (ended == absl::StatusCode::kResourceExhausted) cut = counted ? "slow" : "limit";
+  if (ended == absl::StatusCode::kUnauthenticated) cut = "unentitled";
+  if (ended == absl::StatusCode::kUnavailable) cut = "shutdown";
+  if (cut != nullptr) metrics.feed_subscribers_cut.Add({{"reason", cut}}).Increment();
   if (party_ != nullptr) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -351,8 +386,8 @@ void SubscribeReactor::OnDone() {
       spdlog::info("{} subscription ended: {} after {} events (last seq {})", party_->id,
                    finish_status_.ok() ? "OK" : finish_status_.ToString(), events_sent_, last_written_seq_);
     }
-    AuditLater(*ctx_.pool, {party_->id, rpc_.path, outcome, request_digest_,
-                            absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))});
+    AuditLater(*ctx_.groups, {party_->id, rpc_.path, outcome, request_digest_,
+                              absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))});
   }
   std::shared_ptr<SubscribeReactor> last = std::move(self_);
 }

@@ -21,15 +21,15 @@ namespace tsodso::api {
 // Owned by itself (self_) and by whoever still holds a shared_ptr to it:
 // the hub while registered, database tasks while running. gRPC's last call
 // is OnDone, which drops the self-reference; nothing touches gRPC after it.
-class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
+class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
                                public feed::Subscriber,
                                public std::enable_shared_from_this<SubscribeReactor> {
  public:
   // Start the subscription `rpc` asks for. An aggregator that comes back
   // without having acknowledged a curtailment notice it has seen gets it
   // again, as a new event behind its replay.
-  static grpc::ServerWriteReactor<v1::Event>* Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
-                                                     const Rpc& rpc, const v1::SubscribeRequest& request);
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Create(ServiceContext& ctx, grpc::CallbackServerContext* call,
+                                                            const Rpc& rpc, const v1::SubscribeRequest& request);
   SubscribeReactor(ServiceContext& ctx, grpc::CallbackServerContext* call, const Rpc& rpc,
                    std::shared_ptr<const core::Party> party, std::string request_digest);
   ~SubscribeReactor() override;
@@ -72,14 +72,17 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Event>,
 
   std::mutex mu_;
   feed::SubscriberQueue queue_;
-  v1::Event in_flight_;
+  grpc::ByteBuffer in_flight_;
+  std::string in_flight_bytes_;  // what in_flight_ holds, for the digest
+  int64_t in_flight_seq_ = 0;    // 0 for a heartbeat
   bool writing_ = false;
   bool heartbeat_due_ = false;
   int64_t heartbeat_head_ = 0;
   int64_t scanned_seq_ = 0;       // highest seq considered for this subscriber
   int64_t last_written_seq_ = 0;  // highest seq the client has been sent
   bool first_page_ = true;
-  bool done_ = false;  // OnDone has run: call_ must not be used
+  bool done_ = false;     // OnDone has run: call_ must not be used
+  bool counted_ = false;  // in tsodso_feed_streams
   bool fetching_ = false;
   bool replay_more_ = true;
   bool live_ = false;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "app/yaml_reader.h"
 #include "core/common/status_macros.h"
+#include "store/group_commit.h"
 
 namespace tsodso::app {
 namespace fs = std::filesystem;
@@ -38,6 +39,15 @@ absl::Status ReadLogLevel(YamlSection& top, Reading& r) {
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
   if (!kLevels.count(r.cfg.log_level)) {
     return top.Error("log_level", absl::StrCat("'", r.cfg.log_level, "' is not one of ", absl::StrJoin(kLevels, ", ")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadLogFormat(YamlSection& top, Reading& r) {
+  std::string name = "text";
+  TSODSO_RETURN_IF_ERROR(top.String("log_format", &name));
+  if (!runtime::log::ParseFormat(name, &r.cfg.log_format)) {
+    return top.Error("log_format", absl::StrCat("'", name, "' is not one of text, json"));
   }
   return absl::OkStatus();
 }
@@ -75,6 +85,8 @@ absl::Status ReadDatabase(YamlSection& top, Reading& r) {
     TSODSO_RETURN_IF_ERROR(db.String("dsn", &r.cfg.database.dsn));
     TSODSO_RETURN_IF_ERROR(db.Int("pool_size", &r.cfg.database.pool_size, 1, 64));
     TSODSO_RETURN_IF_ERROR(db.Int("queue_max", &r.cfg.database.queue_max, 1, 1000000));
+    TSODSO_RETURN_IF_ERROR(
+        db.Int("group_commit_max", &r.cfg.database.group_commit_max, 1, store::GroupCommit::kMaxMembers));
     TSODSO_RETURN_IF_ERROR(db.Int("statement_timeout_ms", &r.cfg.database.statement_timeout_ms, 0, 86400000));
     TSODSO_RETURN_IF_ERROR(db.Path("embedded_bin_dir", &r.cfg.database.embedded_bin_dir, r.base, false));
     TSODSO_RETURN_IF_ERROR(db.Finish());
@@ -90,6 +102,17 @@ absl::Status ReadCompute(YamlSection& top, Reading& r) {
   TSODSO_RETURN_IF_ERROR(compute.Int("workers", &r.cfg.compute.workers, 1, 256));
   TSODSO_RETURN_IF_ERROR(compute.Int("queue_max", &r.cfg.compute.queue_max, 1, 1000000));
   return compute.Finish();
+}
+
+absl::Status ReadMetrics(YamlSection& top, Reading& r) {
+  if (!top.Has("metrics")) return absl::OkStatus();
+  YamlSection metrics = top.Sub("metrics");
+  TSODSO_RETURN_IF_ERROR(metrics.CheckIsMap());
+  TSODSO_RETURN_IF_ERROR(metrics.String("listen", &r.cfg.metrics.listen));
+  if (!r.cfg.metrics.listen.empty() && r.cfg.metrics.listen.find(':') == std::string::npos) {
+    return metrics.Error("listen", absl::StrCat("'", r.cfg.metrics.listen, "' is not HOST:PORT"));
+  }
+  return metrics.Finish();
 }
 
 absl::Status ReadFeed(YamlSection& top, Reading& r) {
@@ -137,6 +160,7 @@ absl::Status ReadFlexibility(YamlSection& top, Reading& r) {
   TSODSO_RETURN_IF_ERROR(fx.Path("der_classes", &f.der_classes, r.base, true));
   TSODSO_RETURN_IF_ERROR(fx.Int("publish_interval_s", &f.publish_interval_s, 10, 86400));
   TSODSO_RETURN_IF_ERROR(fx.Int("horizon_hours", &f.horizon_hours, 1, 24 * 7));
+  TSODSO_RETURN_IF_ERROR(fx.Int("lease_period_s", &f.lease_period_s, 3, 3600));
   YAML::Node per_pcc = fx.Get("pccs");
   if (!per_pcc.IsMap() || per_pcc.size() == 0) {
     return fx.Error("flexibility.pccs", "must map PCC ids to {scenario name: file}");
@@ -317,10 +341,12 @@ constexpr TopLevelKey kTopLevel[] = {
     {"listen", ReadListen},
     {"data_dir", ReadDataDir},
     {"log_level", ReadLogLevel},
+    {"log_format", ReadLogFormat},
     {"shutdown_grace_ms", ReadShutdownGrace},
     {"tls", ReadTls},
     {"database", ReadDatabase},
     {"compute", ReadCompute},
+    {"metrics", ReadMetrics},
     {"feed", ReadFeed},
     {"keepalive", ReadKeepalive},
     {"flexibility", ReadFlexibility},

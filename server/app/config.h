@@ -9,6 +9,7 @@
 #include "api/server.h"
 #include "core/registry/party_registry.h"
 #include "core/schedules/schedule.h"
+#include "runtime/log.h"
 
 namespace tsodso::app {
 
@@ -19,6 +20,9 @@ struct DatabaseConfig {
   // Calls waiting for a database worker; beyond it a call is refused at
   // once with RESOURCE_EXHAUSTED.
   int queue_max = 4096;
+  // Most unary calls that share one transaction (group commit); 1: every
+  // call commits alone.
+  int group_commit_max = 64;
   // Longest a statement may run on the gateway's connections (0: no limit).
   int statement_timeout_ms = 30000;
   std::string embedded_bin_dir;
@@ -33,10 +37,19 @@ struct ComputeConfig {
   int queue_max = 64;
 };
 
+struct MetricsConfig {
+  // HOST:PORT of the Prometheus listener (app/metrics_endpoint.h); empty:
+  // no listener.
+  std::string listen;
+};
+
 struct FlexibilityConfig {
   std::string der_classes;  // path; empty: flexibility is off
   int publish_interval_s = 900;
   int horizon_hours = 24;
+  // Replicas share the PCCs: a PCC a replica claimed and stopped renewing
+  // (it died) goes to another after this long.
+  int lease_period_s = 30;
   // PCC id -> scenario name -> scenario file ("current" is the live one).
   std::map<std::string, std::map<std::string, std::string>> scenarios;
 };
@@ -76,9 +89,12 @@ struct GatewayConfig {
   std::string source;  // the file it was read from
   std::string data_dir;
   std::string log_level = "info";
+  // Lines as text or as one JSON object each (runtime/log.h).
+  runtime::log::Format log_format = runtime::log::Format::kText;
   api::ServerOptions server;
   DatabaseConfig database;
   ComputeConfig compute;
+  MetricsConfig metrics;
   int heartbeat_interval_ms = 5000;
   api::FeedOptions feed;
   int shutdown_grace_ms = 5000;

@@ -81,7 +81,8 @@ absl::StatusOr<std::map<std::string, core::DerClass>> LoadDerClasses(const std::
 
 absl::StatusOr<core::FlexScenario> LoadScenario(const std::string& path, const std::string& pcc_id,
                                                 const std::string& name,
-                                                const std::map<std::string, core::DerClass>& classes) {
+                                                const std::map<std::string, core::DerClass>& classes,
+                                                ProfileCache* profiles) {
   core::FlexScenario sc;
   sc.name = name;
   sc.source = path;
@@ -89,12 +90,16 @@ absl::StatusOr<core::FlexScenario> LoadScenario(const std::string& path, const s
   sc.model.pcc_id = pcc_id;
   const fs::path base = fs::absolute(path).parent_path();
   auto resolve = [&](const std::string& p) { return fs::path(p).is_relative() ? (base / p).string() : p; };
-  // Profiles shared by several groups are read once.
-  auto cache = std::make_shared<std::map<std::string, std::shared_ptr<core::YearProfile>>>();
+  // Profiles shared by several groups (or scenarios) are read once.
+  ProfileCache own;
+  ProfileCache* cache = profiles != nullptr ? profiles : &own;
   auto csv_profile = [&](const std::string& file, const std::string& where,
                          double max_value) -> absl::StatusOr<std::shared_ptr<core::YearProfile>> {
     const std::string full = resolve(file);
-    if (auto it = cache->find(full); it != cache->end()) return it->second;
+    if (auto it = cache->find(full); it != cache->end()) {
+      if (std::find(sc.inputs.begin(), sc.inputs.end(), full) == sc.inputs.end()) sc.inputs.push_back(full);
+      return it->second;
+    }
     auto text = core::ReadTextFile(full, absl::StrCat(path, ": ", where));
     if (!text.ok()) return text.status();
     auto profile = core::YearProfile::FromCsv(*text, full, 0.0, max_value);

@@ -2,6 +2,7 @@
 
 #include "core/common/status_macros.h"
 #include "core/common/time.h"
+#include "runtime/metrics.h"
 #include "service/wire.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
@@ -83,6 +84,9 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
   if (!stored.ok()) return stored.status();
   spdlog::info("{} forecast of {} issued for {} .. {} (event #{})", core::ForecastKindName(kind), pcc,
                core::Rfc3339(from), core::Rfc3339(to), stored->front().seq);
+  const bool day_ahead = kind == core::ForecastKind::kDayAhead;
+  runtime::Metrics::Get().Published(day_ahead ? "forecast_day_ahead" : "forecast_intraday", pcc,
+                                    day_ahead ? 86400 : 900);
   return absl::OkStatus();
 }
 

@@ -17,6 +17,7 @@
 #include "app/forecast_publisher.h"
 #include "app/grid_files.h"
 #include "app/load_history.h"
+#include "app/metrics_endpoint.h"
 #include "app/reload.h"
 #include "feed/hub.h"
 #include "feed/tailer.h"
@@ -25,6 +26,7 @@
 #include "store/audit_store.h"
 #include "store/db_pool.h"
 #include "store/embedded_postgres.h"
+#include "store/group_commit.h"
 #include "store/migrations.h"
 
 namespace tsodso::app {
@@ -94,6 +96,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
 
   const store::SessionOptions session{.statement_timeout_ms = config.database.statement_timeout_ms};
   store::DbPool pool(*dsn, config.database.pool_size, static_cast<size_t>(config.database.queue_max), session);
+  store::GroupCommit groups(pool, config.database.group_commit_max, static_cast<size_t>(config.database.queue_max));
   feed::FeedHub hub;
   feed::EventTailer tailer(*dsn, hub, {.session = session});
   if (auto st = tailer.Start(); !st.ok()) {
@@ -127,8 +130,8 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   ctx.SetDirectory(std::make_shared<const service::Directory>(service::Directory{config.registry, config.portfolios}));
   // Expiry and revocation are checked on every handshake, every call's
   // identity and, every refresh interval, every open stream.
-  auto certificates =
-      std::make_shared<api::CertificateCheck>(config.server.tls.crl_dir, config.server.tls.client_ca_file);
+  auto certificates = std::make_shared<api::CertificateCheck>(
+      config.server.tls.crl_dir, config.server.tls.client_ca_file, config.server.tls.cert_file);
   if (auto crls = certificates->Reload(); !crls.ok()) {
     spdlog::critical("cannot start: {}", std::string(crls.status().message()));
     tailer.Stop();
@@ -138,6 +141,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   ctx.identities =
       std::make_shared<api::PartyResolver>(config.registry, config.server.tls.identity_source, certificates);
   ctx.pool = &pool;
+  ctx.groups = &groups;
   ctx.hub = &hub;
   ctx.feed = config.feed;
   ctx.flex = &flex;
@@ -150,9 +154,10 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   // grid-limited area takes seconds, so a few dozen waiting is plenty.
   runtime::ComputePool compute("compute pool", config.compute.workers, config.compute.queue_max);
   ctx.compute = &compute;
-  // With several replicas on one database, one publishes at a time.
+  // With several replicas on one database, they share the PCCs'
+  // flexibility through it; forecasts are issued by one at a time.
+  FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids);
   store::LeaderLock leader(*dsn, store::kPublisherLockKey, session);
-  FlexPublisher publisher(config.flexibility, flex, pool, ctx.grids, &leader);
   ctx.load_history = MakeLoadHistorySource(config.forecast);
   ForecastPublisher forecasts(config.forecast, flex, pool, ctx.grids, ctx.load_history, &leader);
   auto server = api::GatewayServer::Start(config.server, ctx);
@@ -161,13 +166,26 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     tailer.Stop();
     return 1;
   }
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (!config.metrics.listen.empty()) {
+    auto started = MetricsEndpoint::Start(config.metrics.listen);
+    if (!started.ok()) {
+      spdlog::critical("cannot start: {}", std::string(started.status().message()));
+      (*server)->Shutdown(absl::ZeroDuration());
+      tailer.Stop();
+      return 1;
+    }
+    metrics = std::move(*started);
+    spdlog::info("metrics for Prometheus on http://{}/metrics (port {})", config.metrics.listen, metrics->port());
+  }
   publisher.Start();
   forecasts.Start();
   spdlog::info("tsodso-gatewayd listening on port {} (config {}, {} parties, {} PCCs)", (*server)->port(),
                config.source, config.registry->parties().size(), config.registry->pccs().size());
   if (!options.ready_file.empty()) {
     const std::string tmp = options.ready_file + ".tmp";
-    std::ofstream(tmp) << "{\"port\": " << (*server)->port() << ", \"pid\": " << getpid() << "}\n";
+    std::ofstream(tmp) << "{\"port\": " << (*server)->port() << ", \"pid\": " << getpid()
+                       << ", \"metrics_port\": " << (metrics ? metrics->port() : 0) << "}\n";
     fs::rename(tmp, options.ready_file);
   }
 

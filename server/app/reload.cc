@@ -13,7 +13,7 @@ namespace {
 
 // The keys a reload applies; every other top-level key needs a restart.
 const std::set<std::string>& ReloadableKeys() {
-  static const std::set<std::string> keys = {"log_level", "pccs", "parties", "portfolios"};
+  static const std::set<std::string> keys = {"log_level", "log_format", "pccs", "parties", "portfolios"};
   return keys;
 }
 
@@ -74,6 +74,7 @@ absl::Status ConfigReloader::Reload() {
     spdlog::warn("reload: {} changed; left as it was until the next start", absl::StrJoin(restart_only, ", "));
   }
   spdlog::set_level(spdlog::level::from_str(config->log_level));
+  runtime::log::SetFormat(config->log_format);
   ctx_.SetDirectory(
       std::make_shared<const service::Directory>(service::Directory{config->registry, config->portfolios}));
   ctx_.identities->ReplaceRegistry(config->registry);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -76,6 +77,9 @@ class FeedHub {
 
   mutable std::mutex mu_;
   std::vector<Entry> entries_;
+  // Subscribers registered per owner, so that a registration does not scan
+  // thousands of entries.
+  std::unordered_map<std::string, size_t> per_owner_;
   int64_t head_ = 0;
   bool closed_ = false;
 

@@ -84,6 +84,23 @@ absl::Status ToProto(const core::StoredEvent& event, v1::Event* out) {
   return absl::OkStatus();
 }
 
+std::string EncodeWireEvent(const core::StoredEvent& event) {
+  v1::Event header;
+  header.set_seq(event.seq);
+  ToProto(event.published_at, header.mutable_published_at());
+  header.set_topic(static_cast<v1::Topic>(event.envelope.topic));
+  header.set_pcc_id(event.envelope.pcc_id);
+  std::string out = DeterministicBytes(header);
+  out += event.payload;
+  return out;
+}
+
+std::string EncodeHeartbeat(int64_t head_seq) {
+  v1::Event event;
+  event.mutable_heartbeat()->set_head_seq(head_seq);
+  return DeterministicBytes(event);
+}
+
 core::MeritOrderList FromProto(const v1::ValidateMeritOrderRequest& request) {
   core::MeritOrderList out;
   out.validation_id = request.validation_id();

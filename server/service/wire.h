@@ -13,10 +13,10 @@
 #include "core/flexibility/engine.h"
 #include "core/forecast/pcc_forecast.h"
 #include "core/notices/notice.h"
+#include "core/pcc/grid_check.h"
 #include "core/pcc/pcc_network.h"
 #include "core/prequalification/prequalification.h"
 #include "core/registry/party_registry.h"
-#include "core/pcc/grid_check.h"
 #include "core/schedules/schedule.h"
 #include "core/validation/traffic_light.h"
 #include "service/flexibility_view.h"
@@ -48,6 +48,14 @@ std::string EncodeNoticePayload(const core::Notice& notice);
 
 // Build the wire event from a stored event.
 absl::Status ToProto(const core::StoredEvent& event, v1::Event* out);
+// Encode the wire event of a stored event without parsing its payload: the
+// log row's fields, then the stored payload as it is. Byte for byte the
+// deterministic encoding of ToProto's event: protobuf writes fields in
+// number order, and a payload holds only fields 10 and up, so the two
+// encodings concatenate. The feed sends these bytes and digests them.
+std::string EncodeWireEvent(const core::StoredEvent& event);
+// Encode a heartbeat as the feed sends it.
+std::string EncodeHeartbeat(int64_t head_seq);
 
 // Fill a wire interval; vertices and the class breakdown only when asked.
 void ToProto(const core::FlexInterval& interval, bool with_vertices, const std::vector<core::ClassFlex>* by_class,

@@ -6,11 +6,12 @@ namespace tsodso::store {
 namespace {
 
 constexpr char kLockHead[] = "SELECT last_id, last_hash FROM audit_head FOR UPDATE";
-// The record and the head it moves, in one round trip.
+// The records and the head they move, in one round trip.
 constexpr char kInsert[] =
     "WITH record AS (INSERT INTO audit_log (id, at_us, party_id, method, outcome, request_digest, response_digest, "
-    "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)) "
-    "UPDATE audit_head SET last_id = $1, last_hash = $9";
+    "prev_hash, hash) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], "
+    "$6::text[], $7::text[], $8::text[], $9::text[])) "
+    "UPDATE audit_head SET last_id = $10, last_hash = $11";
 constexpr char kReadHead[] = "SELECT last_id, last_hash FROM audit_head";
 constexpr char kReadPage[] =
     "SELECT id, at_us, party_id, method, outcome, request_digest, response_digest, prev_hash, hash "
@@ -19,12 +20,16 @@ constexpr int kVerifyPage = 5000;
 
 }  // namespace
 
-absl::Status AppendAudit(PgConnection& conn, const AuditEntry& entry) {
+absl::StatusOr<AuditBatch> AuditBatch::Lock(PgConnection& conn) {
   auto head = conn.Exec(kLockHead);
   if (!head.ok()) return head.status();
+  return AuditBatch(head->Int64(0, 0), head->Text(0, 1));
+}
+
+void AuditBatch::Add(const AuditEntry& entry) {
   core::AuditRecord r;
-  r.id = head->Int64(0, 0) + 1;
-  r.prev_hash = head->Text(0, 1);
+  r.id = last_id_ + 1;
+  r.prev_hash = last_hash_;
   // Microsecond precision: what PostgreSQL and the hash both keep.
   r.at = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
   r.party_id = entry.party_id;
@@ -33,10 +38,37 @@ absl::Status AppendAudit(PgConnection& conn, const AuditEntry& entry) {
   r.request_digest = entry.request_digest;
   r.response_digest = entry.response_digest;
   r.hash = core::ChainHash(r);
+  last_id_ = r.id;
+  last_hash_ = r.hash;
+  records_.push_back(std::move(r));
+}
+
+absl::Status AuditBatch::Write(PgConnection& conn) const {
+  if (records_.empty()) return absl::OkStatus();
+  std::vector<std::string> ids, ats, parties, methods, outcomes, requests, responses, prevs, hashes;
+  for (const core::AuditRecord& r : records_) {
+    ids.push_back(absl::StrCat(r.id));
+    ats.push_back(absl::StrCat(absl::ToUnixMicros(r.at)));
+    parties.push_back(r.party_id);
+    methods.push_back(r.method);
+    outcomes.push_back(r.outcome);
+    requests.push_back(r.request_digest);
+    responses.push_back(r.response_digest);
+    prevs.push_back(r.prev_hash);
+    hashes.push_back(r.hash);
+  }
   return conn
-      .Exec(kInsert, {r.id, absl::ToUnixMicros(r.at), r.party_id, r.method, r.outcome, r.request_digest,
-                      r.response_digest, r.prev_hash, r.hash})
+      .Exec(kInsert, {ArrayLiteral(ids), ArrayLiteral(ats), ArrayLiteral(parties), ArrayLiteral(methods),
+                      ArrayLiteral(outcomes), ArrayLiteral(requests), ArrayLiteral(responses), ArrayLiteral(prevs),
+                      ArrayLiteral(hashes), last_id_, last_hash_})
       .status();
+}
+
+absl::Status AppendAudit(PgConnection& conn, const AuditEntry& entry) {
+  absl::StatusOr<AuditBatch> batch = AuditBatch::Lock(conn);
+  if (!batch.ok()) return batch.status();
+  batch->Add(entry);
+  return batch->Write(conn);
 }
 
 absl::Status AppendAuditNow(PgConnection& conn, const AuditEntry& entry) {

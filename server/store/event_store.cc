@@ -6,17 +6,19 @@
 namespace tsodso::store {
 namespace {
 
-constexpr char kTakeSeqs[] =
-    "UPDATE event_seq SET last_seq = last_seq + $1 "
-    "RETURNING last_seq, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint";
-// Every row and the notification in one round trip: the counter row taken
-// just before stays locked until COMMIT, so the fewer round trips after it
+// The counter's row lock, held until COMMIT, and the time the events are
+// published at.
+constexpr char kLockCounter[] =
+    "SELECT last_seq, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint FROM event_seq FOR UPDATE";
+// Every row, the counter's move and the notification in one round trip:
+// the counter stays locked until COMMIT, so the fewer round trips after it
 // the more publishers commit per second.
-constexpr char kInsertAndNotify[] =
+constexpr char kWrite[] =
     "WITH ins AS (INSERT INTO events (seq, published_at, topic, pcc_id, recipient_party_id, audience, payload) "
     "SELECT s, to_timestamp($2::bigint / 1000000.0), t, p, r, a, decode(h, 'hex') "
-    "FROM unnest($1::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS u(s, t, p, r, a, h)) "
-    "SELECT pg_notify($8, $9)";
+    "FROM unnest($1::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS u(s, t, p, r, a, h)), "
+    "counter AS (UPDATE event_seq SET last_seq = $8) "
+    "SELECT pg_notify($9, $10)";
 constexpr char kReadAfter[] =
     "SELECT seq, (extract(epoch FROM published_at) * 1000000)::bigint, topic, pcc_id, recipient_party_id, "
     "audience, payload FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
@@ -24,30 +26,50 @@ constexpr char kHead[] = "SELECT last_seq FROM event_seq";
 
 }  // namespace
 
+absl::StatusOr<EventBatch> EventBatch::Lock(PgConnection& conn) {
+  auto locked = conn.Exec(kLockCounter);
+  if (!locked.ok()) return locked.status();
+  return EventBatch(locked->Int64(0, 0), absl::FromUnixMicros(locked->Int64(0, 1)));
+}
+
+std::vector<core::StoredEvent> EventBatch::Add(const std::vector<core::EventDraft>& drafts) {
+  std::vector<core::StoredEvent> out;
+  out.reserve(drafts.size());
+  for (const core::EventDraft& d : drafts) {
+    const int64_t seq = last_seq_ + static_cast<int64_t>(events_.size()) + 1;
+    events_.push_back(core::StoredEvent{seq, published_at_, d.envelope, d.payload});
+    out.push_back(events_.back());
+  }
+  return out;
+}
+
+absl::Status EventBatch::Write(PgConnection& conn) const {
+  if (events_.empty()) return absl::OkStatus();
+  std::vector<std::string> seqs, topics, pccs, recipients, audiences, payloads;
+  for (const core::StoredEvent& e : events_) {
+    seqs.push_back(absl::StrCat(e.seq));
+    topics.push_back(absl::StrCat(static_cast<int>(e.envelope.topic)));
+    pccs.push_back(e.envelope.pcc_id);
+    recipients.push_back(e.envelope.recipient_party_id);
+    audiences.push_back(absl::StrCat(static_cast<int64_t>(e.envelope.audience)));
+    payloads.push_back(absl::BytesToHexString(e.payload));
+  }
+  const int64_t last = events_.back().seq;
+  return conn
+      .Exec(kWrite, {ArrayLiteral(seqs), absl::ToUnixMicros(published_at_), ArrayLiteral(topics), ArrayLiteral(pccs),
+                     ArrayLiteral(recipients), ArrayLiteral(audiences), ArrayLiteral(payloads), last, kEventChannel,
+                     absl::StrCat(last)})
+      .status();
+}
+
 absl::StatusOr<std::vector<core::StoredEvent>> AppendEvents(PgConnection& conn,
                                                             const std::vector<core::EventDraft>& drafts) {
-  std::vector<core::StoredEvent> out;
-  if (drafts.empty()) return out;
-  auto taken = conn.Exec(kTakeSeqs, {static_cast<int64_t>(drafts.size())});
-  if (!taken.ok()) return taken.status();
-  const int64_t last = taken->Int64(0, 0);
-  const int64_t micros = taken->Int64(0, 1);
-  int64_t seq = last - static_cast<int64_t>(drafts.size());
-  std::vector<std::string> seqs, topics, pccs, recipients, audiences, payloads;
-  for (const core::EventDraft& d : drafts) {
-    ++seq;
-    seqs.push_back(absl::StrCat(seq));
-    topics.push_back(absl::StrCat(static_cast<int>(d.envelope.topic)));
-    pccs.push_back(d.envelope.pcc_id);
-    recipients.push_back(d.envelope.recipient_party_id);
-    audiences.push_back(absl::StrCat(static_cast<int64_t>(d.envelope.audience)));
-    payloads.push_back(absl::BytesToHexString(d.payload));
-    out.push_back(core::StoredEvent{seq, absl::FromUnixMicros(micros), d.envelope, d.payload});
-  }
-  auto r = conn.Exec(kInsertAndNotify,
-                     {ArrayLiteral(seqs), micros, ArrayLiteral(topics), ArrayLiteral(pccs), ArrayLiteral(recipients),
-                      ArrayLiteral(audiences), ArrayLiteral(payloads), kEventChannel, absl::StrCat(last)});
-  if (!r.ok()) return r.status();
+  if (drafts.empty()) return std::vector<core::StoredEvent>();
+  if (EventBatch* group = conn.event_batch(); group != nullptr) return group->Add(drafts);
+  absl::StatusOr<EventBatch> batch = EventBatch::Lock(conn);
+  if (!batch.ok()) return batch.status();
+  std::vector<core::StoredEvent> out = batch->Add(drafts);
+  if (absl::Status written = batch->Write(conn); !written.ok()) return written;
   return out;
 }
 

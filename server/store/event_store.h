@@ -2,6 +2,7 @@
 // in sequence order.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -14,9 +15,37 @@ namespace tsodso::store {
 // last new seq as payload; all replicas LISTEN on it.
 inline constexpr char kEventChannel[] = "tsodso_events";
 
+// Events numbered inside one transaction that holds the event counter's row
+// lock: from Lock until COMMIT no other transaction takes numbers, so
+// numbers are handed out in commit order, and a rollback gives them back.
+class EventBatch {
+ public:
+  // Inside an open transaction: lock the counter and number after it.
+  static absl::StatusOr<EventBatch> Lock(PgConnection& conn);
+
+  // Number `drafts` after the events already in the batch.
+  std::vector<core::StoredEvent> Add(const std::vector<core::EventDraft>& drafts);
+  size_t size() const { return events_.size(); }
+  // Forget every event after the first `n` (their numbers are handed out
+  // again).
+  void Truncate(size_t n) { events_.resize(std::min(n, events_.size())); }
+  // Store the events, move the counter past them and announce the last one
+  // on kEventChannel (delivered at COMMIT). Nothing to do when empty.
+  absl::Status Write(PgConnection& conn) const;
+
+ private:
+  EventBatch(int64_t last_seq, absl::Time published_at) : last_seq_(last_seq), published_at_(published_at) {}
+
+  int64_t last_seq_;  // the counter when locked
+  absl::Time published_at_;
+  std::vector<core::StoredEvent> events_;
+};
+
 // Append drafts inside an open transaction, numbering them after every
 // committed event. Call it last in the transaction: the counter row it
-// locks is held until COMMIT.
+// locks is held until COMMIT. On a connection that runs a group
+// transaction (PgConnection::event_batch), the drafts join the group's
+// batch instead, written with it before its COMMIT.
 absl::StatusOr<std::vector<core::StoredEvent>> AppendEvents(PgConnection& conn,
                                                             const std::vector<core::EventDraft>& drafts);
 

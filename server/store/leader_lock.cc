@@ -1,5 +1,7 @@
 #include "store/leader_lock.h"
 
+#include "runtime/metrics.h"
+
 namespace tsodso::store {
 namespace {
 
@@ -16,6 +18,13 @@ LeaderLock::LeaderLock(std::string dsn, int64_t key, SessionOptions session)
 
 bool LeaderLock::Hold() {
   std::lock_guard lock(mu_);
+  const bool held = TryHold();
+  static prometheus::Gauge& shown = runtime::Metrics::Get().publisher_lock_held.Add({});
+  shown.Set(held ? 1 : 0);
+  return held;
+}
+
+bool LeaderLock::TryHold() {
   if (conn_ == nullptr || !conn_->healthy()) {
     // A new session holds nothing.
     held_ = false;

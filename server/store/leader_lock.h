@@ -26,9 +26,12 @@ class LeaderLock {
   // Return whether this process holds the lock, taking it when it is free.
   // Checks that the session is alive, so a holder that lost its database
   // connection stops acting as one.
+  // Sets tsodso_publisher_lock_held.
   bool Hold();
 
  private:
+  // Hold() with mu_ held; Hold() reports the outcome as a metric.
+  bool TryHold();
   const std::string dsn_;
   const int64_t key_;
   const SessionOptions session_;

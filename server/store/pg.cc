@@ -1,5 +1,9 @@
 #include "store/pg.h"
 
+#include <cstring>
+
+#include "runtime/metrics.h"
+
 #include <cstdlib>
 
 #include <libpq-fe.h>
@@ -144,6 +148,7 @@ bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
 absl::Status PgConnection::EnsureConnected() {
   if (healthy()) return absl::OkStatus();
+  runtime::Metrics::Get().db_reconnects.Add({}).Increment();
   PQreset(conn_);
   prepared_.clear();  // a new session knows none of them
   if (!healthy()) {
@@ -159,6 +164,13 @@ absl::Status PgConnection::ErrorFrom(PGresult* res, std::string_view sql) {
   if (message.empty()) message = Trimmed(PQerrorMessage(conn_));
   absl::StatusCode code = state ? CodeForSqlState(state) : absl::StatusCode::kUnavailable;
   if (!healthy()) code = absl::StatusCode::kUnavailable;
+  // By SQLSTATE class (08 connection, 23 constraint, 40 rollback, 57
+  // operator intervention, ...); "none" when the server sent none (the
+  // connection is gone).
+  runtime::Metrics& metrics = runtime::Metrics::Get();
+  const std::string sqlstate_class = state != nullptr && std::strlen(state) >= 2 ? std::string(state, 2) : "none";
+  metrics.db_errors.Add({{"sqlstate_class", sqlstate_class}}).Increment();
+  if (state != nullptr && std::string_view(state) == "57014") metrics.db_statement_timeouts.Add({}).Increment();
   std::string first_line(sql.substr(0, sql.find('\n')));
   return absl::Status(code, absl::StrCat("database at host ", host_, ": ", message, state ? " [SQLSTATE " : "",
                                          state ? state : "", state ? "]" : "", " in: ", first_line.substr(0, 80)));
@@ -215,6 +227,14 @@ absl::Status PgConnection::ExecScript(std::string_view sql) {
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) out = ErrorFrom(res, sql);
   if (res) PQclear(res);
   return out;
+}
+
+absl::Status Commit(PgConnection& conn) {
+  auto r = conn.Exec("COMMIT");
+  if (!r.ok()) return r.status();
+  // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK.
+  if (r->CommandStatus() == "ROLLBACK") return absl::AbortedError("transaction was rolled back at COMMIT");
+  return absl::OkStatus();
 }
 
 int PgConnection::socket() const { return PQsocket(conn_); }

@@ -18,6 +18,8 @@ typedef struct pg_result PGresult;
 
 namespace tsodso::store {
 
+class EventBatch;
+
 // One statement parameter: text, bytes (sent in binary, for bytea) or NULL.
 struct Param {
   std::optional<std::string> value;
@@ -94,6 +96,11 @@ class PgConnection {
   int socket() const;
   absl::StatusOr<std::vector<std::string>> DrainNotifications();
 
+  // The event batch of the group transaction running on this connection,
+  // which AppendEvents numbers into; null outside a group.
+  EventBatch* event_batch() const { return event_batch_; }
+  void set_event_batch(EventBatch* batch) { event_batch_ = batch; }
+
  private:
   PgConnection(PGconn* conn, std::string dsn, std::string host, SessionOptions session);
   absl::Status ErrorFrom(PGresult* res, std::string_view sql);
@@ -111,6 +118,7 @@ class PgConnection {
   // SQL text -> name of its prepared statement on this session; emptied
   // when the session is replaced by a reconnection.
   std::unordered_map<std::string, std::string> prepared_;
+  EventBatch* event_batch_ = nullptr;
 };
 
 // Name the host (or socket directory) a DSN points at, for error messages.
@@ -125,6 +133,12 @@ enum class PingResult {
 };
 // Ask the server at `dsn` whether it accepts connections (PQping).
 PingResult Ping(const std::string& dsn, int timeout_s = 2);
+
+// COMMIT the open transaction. A COMMIT that fails because the connection
+// died reports UNAVAILABLE (the outcome is unknown); one that PostgreSQL
+// answers with ROLLBACK (the transaction had failed, or a deferred check
+// failed at COMMIT) reports ABORTED.
+absl::Status Commit(PgConnection& conn);
 
 // Run `body` inside BEGIN ... COMMIT; roll back when it fails. A COMMIT that
 // fails because the connection died reports UNAVAILABLE: the outcome is
@@ -146,11 +160,7 @@ absl::Status InTransaction(PgConnection& conn, Body&& body) {
     (void)conn.Exec("ROLLBACK");
     return st;
   }
-  auto r = conn.Exec("COMMIT");
-  if (!r.ok()) return r.status();
-  // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK.
-  if (r->CommandStatus() == "ROLLBACK") return absl::AbortedError("transaction was rolled back at COMMIT");
-  return absl::OkStatus();
+  return Commit(conn);
 }
 
 }  // namespace tsodso::store

@@ -9,14 +9,16 @@
 // docs/PERFORMANCE.md.
 //
 //   tsodso_schedule_bench [--clients 1,8,64] [--seconds 6] [--count N]
-//                         [--pool_size 4]
+//                         [--pool_size 4] [--before DAEMON]
 //
+// --before DAEMON runs a second gateway, another build's daemon binary, on a
+// database of its own through the same phases, so that two builds are
+// compared in one run.
 // --count N makes every client submit N schedules instead of running for a
 // time (the ctest entry uses it to prove the benchmark runs). The exit code
 // is non-zero when any submission fails or the stored rows or the audit
 // chain do not match what was acknowledged.
 #include <google/protobuf/util/time_util.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,6 +40,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/phase.h"
 #include "store/audit_store.h"
 #include "store/migrations.h"
 #include "store/pg.h"
@@ -63,10 +66,13 @@ struct Args {
   double seconds = 6;
   int count = 0;  // > 0: a fixed number of submissions per client
   int pool_size = 4;
+  std::string before;  // another build's daemon, run side by side
 };
 
 [[noreturn]] void Usage(const std::string& why) {
-  std::cerr << why << "\nusage: tsodso_schedule_bench [--clients 1,8,64] [--seconds S] [--count N] [--pool_size N]\n";
+  std::cerr << why
+            << "\nusage: tsodso_schedule_bench [--clients 1,8,64] [--seconds S] [--count N] [--pool_size N] [--before "
+               "DAEMON]\n";
   std::exit(2);
 }
 
@@ -88,6 +94,9 @@ Args ParseArgs(int argc, char** argv) {
       ok = absl::SimpleAtod(value, &a.seconds) && a.seconds > 0;
     } else if (flag == "--count") {
       ok = absl::SimpleAtoi(value, &a.count) && a.count >= 1;
+    } else if (flag == "--before") {
+      a.before = value;
+      ok = !value.empty() && access(value.c_str(), X_OK) == 0;
     } else if (flag == "--pool_size") {
       ok = absl::SimpleAtoi(value, &a.pool_size) && a.pool_size >= 1 && a.pool_size <= 64;
     } else {
@@ -164,98 +173,6 @@ absl::Status PlainInsert(store::PgConnection& db, const v1::SubmitScheduleReques
   });
 }
 
-// Busy and total jiffies of the whole machine, from /proc/stat.
-std::pair<int64_t, int64_t> CpuJiffies() {
-  std::ifstream stat("/proc/stat");
-  std::string cpu;
-  int64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-  stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
-  const int64_t busy = user + nice + system + irq + softirq + steal;
-  return {busy, busy + idle + iowait};
-}
-
-// User and system CPU time of this process so far.
-double SelfCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-struct PhaseResult {
-  int64_t done = 0;
-  double seconds = 0;
-  double cpu_busy = 0;  // share of all cores busy during the phase, 0..1
-  // CPU time per submission of this process (the clients) and of the rest
-  // of the machine (gateway and PostgreSQL), ms.
-  double client_cpu_ms = 0;
-  double server_cpu_ms = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-  std::string error;  // the first failure, if any
-  double rate() const { return seconds > 0 ? done / seconds : 0; }
-};
-
-// Run `submit(client)` from `clients` threads at once, for a fixed count
-// each or until the time is up; a submission's latency is its call.
-PhaseResult RunPhase(int clients, const Args& args, const std::function<absl::Status(int)>& submit) {
-  std::vector<std::vector<double>> latencies(clients);
-  std::mutex mu;
-  PhaseResult out;
-  std::atomic<bool> go{false};
-  std::atomic<bool> failed{false};
-  std::atomic<int> ready{0};
-  using Clock = std::chrono::steady_clock;
-  const auto budget = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(args.seconds));
-  Clock::time_point start;
-  std::vector<std::thread> threads;
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      ready.fetch_add(1);
-      while (!go.load()) std::this_thread::yield();
-      const auto deadline = start + budget;
-      for (int i = 0; args.count > 0 ? i < args.count : Clock::now() < deadline; ++i) {
-        if (failed.load()) return;
-        const auto t0 = Clock::now();
-        absl::Status st = submit(c);
-        const auto t1 = Clock::now();
-        if (!st.ok()) {
-          std::lock_guard lock(mu);
-          if (out.error.empty()) out.error = absl::StrCat("client ", c, ": ", st.ToString());
-          failed.store(true);
-          return;
-        }
-        latencies[c].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-      }
-    });
-  }
-  while (ready.load() < clients) std::this_thread::yield();
-  const auto cpu_before = CpuJiffies();
-  const double self_before = SelfCpuSeconds();
-  start = Clock::now();
-  go.store(true);
-  for (auto& t : threads) t.join();
-  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const auto cpu_after = CpuJiffies();
-  const double self_seconds = SelfCpuSeconds() - self_before;
-  if (cpu_after.second > cpu_before.second) {
-    out.cpu_busy = static_cast<double>(cpu_after.first - cpu_before.first) / (cpu_after.second - cpu_before.second);
-  }
-  std::vector<double> all;
-  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  out.done = static_cast<int64_t>(all.size());
-  if (out.done > 0) {
-    const double busy_seconds = static_cast<double>(cpu_after.first - cpu_before.first) / sysconf(_SC_CLK_TCK);
-    out.client_cpu_ms = 1000 * self_seconds / out.done;
-    out.server_cpu_ms = 1000 * std::max(0.0, busy_seconds - self_seconds) / out.done;
-  }
-  if (!all.empty()) {
-    std::sort(all.begin(), all.end());
-    out.p50_ms = all[all.size() / 2];
-    out.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  }
-  return out;
-}
-
 std::string Machine() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line, model = "unknown CPU";
@@ -273,26 +190,80 @@ std::string Show(store::PgConnection& db, const std::string& sql) {
   return r.ok() && r->rows() > 0 ? r->Text(0, 0) : "?";
 }
 
-int Run(const Args& args) {
-  const int max_clients = *std::max_element(args.clients.begin(), args.clients.end());
-  testing::PgCluster& cluster = testing::PgCluster::Get();
-  const std::string gateway_dsn = cluster.NewDatabase();
-  const std::string plain_dsn = cluster.NewDatabase();
-  if (gateway_dsn.empty() || plain_dsn.empty()) return 1;
+// A gateway under test: its daemon, its own database, a client per bench
+// client, the revision each portfolio is at, what it acknowledged.
+struct GatewaySide {
+  std::string dsn;
+  std::unique_ptr<testing::GatewayProcess> process;
+  std::vector<std::unique_ptr<client::Client>> clients;
+  std::vector<int64_t> revision;
+  int64_t acknowledged = 0;
+};
 
+// Start `daemon` (empty: this build's) on a fresh database of the cluster
+// with one client per bench client.
+std::unique_ptr<GatewaySide> StartGateway(const Args& args, int max_clients, const std::string& daemon) {
+  auto side = std::make_unique<GatewaySide>();
+  side->dsn = testing::PgCluster::Get().NewDatabase();
+  if (side->dsn.empty()) return nullptr;
   testing::GatewayOptions options;
-  options.dsn = gateway_dsn;
+  options.daemon = daemon;
+  options.dsn = side->dsn;
   options.pool_size = args.pool_size;
   options.extra_agg1_portfolios = max_clients;
-  testing::GatewayProcess gateway(options);
-  if (auto st = gateway.Start(); !st.ok()) {
-    std::cerr << "gateway: " << st << "\n";
-    return 1;
+  side->process = std::make_unique<testing::GatewayProcess>(options);
+  if (auto st = side->process->Start(); !st.ok()) {
+    std::cerr << "gateway " << (daemon.empty() ? "(this build)" : daemon) << ": " << st << "\n";
+    return nullptr;
   }
-  std::vector<std::unique_ptr<client::Client>> clients;
   for (int c = 0; c < max_clients; ++c) {
-    clients.push_back(gateway.ClientAs("agg1"));
-    if (clients.back() == nullptr) return 1;
+    side->clients.push_back(side->process->ClientAs("agg1"));
+    if (side->clients.back() == nullptr) return nullptr;
+  }
+  side->revision.assign(max_clients, 0);
+  return side;
+}
+
+// Check that `side`'s database holds exactly the acknowledged schedules and
+// that its audit chain verifies; stop its daemon. False on any mismatch.
+bool CheckAndStop(GatewaySide& side, const std::string& name) {
+  bool ok = true;
+  auto check = store::PgConnection::Open(side.dsn);
+  if (!check.ok()) {
+    std::cerr << name << " database: " << check.status() << "\n";
+    return false;
+  }
+  const std::string schedules =
+      Show(**check, "SELECT count(*) FROM schedules WHERE portfolio_id LIKE 'agg1-sud-bench-%'");
+  const std::string intervals =
+      Show(**check, "SELECT count(*) FROM schedule_intervals WHERE portfolio_id LIKE 'agg1-sud-bench-%'");
+  auto chain = store::VerifyAuditLog(**check);
+  std::cout << name << " database: " << schedules << " schedules, " << intervals << " intervals stored; "
+            << side.acknowledged << " acknowledged; audit chain "
+            << (chain.ok() ? absl::StrCat("verified, ", chain->records, " records") : chain.status().ToString())
+            << "\n";
+  if (schedules != absl::StrCat(side.acknowledged) || intervals != absl::StrCat(side.acknowledged * kIntervals) ||
+      !chain.ok()) {
+    std::cerr << name << ": stored rows or audit chain do not match what was acknowledged\n";
+    ok = false;
+  }
+  if (side.process->Terminate() != 0) {
+    std::cerr << name << " did not stop cleanly:\n" << side.process->Log() << "\n";
+    ok = false;
+  }
+  return ok;
+}
+
+int Run(const Args& args) {
+  const int max_clients = *std::max_element(args.clients.begin(), args.clients.end());
+  const std::string plain_dsn = testing::PgCluster::Get().NewDatabase();
+  if (plain_dsn.empty()) return 1;
+  std::unique_ptr<GatewaySide> gateway = StartGateway(args, max_clients, "");
+  if (gateway == nullptr) return 1;
+  std::unique_ptr<GatewaySide> before;
+  if (!args.before.empty()) {
+    before = StartGateway(args, max_clients, args.before);
+    if (before == nullptr) return 1;
   }
 
   // The plain side: the gateway's schema in a fresh database of the same
@@ -332,14 +303,16 @@ int Run(const Args& args) {
             << "gateway: database.pool_size " << args.pool_size << "; "
             << (args.count > 0 ? absl::StrCat(args.count, " schedules per client")
                                : absl::StrCat(args.seconds, " s per phase"))
-            << "; " << kIntervals << " intervals per schedule\n\n";
+            << "; " << kIntervals << " intervals per schedule" << (before ? "; before: " + args.before : std::string())
+            << "\n\n";
 
   // Revisions rise per portfolio across phases; the same request is built
   // for both sides.
-  std::vector<int64_t> gateway_revision(max_clients, 0);
   std::vector<int64_t> plain_revision(max_clients, 0);
-  auto via_gateway = [&](int c) -> absl::Status {
-    return clients[c]->SubmitSchedule(Schedule(Portfolio(c), ++gateway_revision[c])).status();
+  auto via = [](GatewaySide& side) {
+    return [&side](int c) -> absl::Status {
+      return side.clients[c]->SubmitSchedule(Schedule(Portfolio(c), ++side.revision[c])).status();
+    };
   };
   auto via_libpq = [&](int c) -> absl::Status {
     return PlainInsert(*conns[c], Schedule(Portfolio(c), ++plain_revision[c]), false);
@@ -347,33 +320,40 @@ int Run(const Args& args) {
   auto via_libpq_hot_row = [&](int c) -> absl::Status {
     return PlainInsert(*conns[c], Schedule(Portfolio(c), ++plain_revision[c]), true);
   };
+  // One untimed call per client first (TLS handshakes, first connections
+  // and plans are not what is measured), then the timed phase.
+  auto measure = [&](int n, const std::function<absl::Status(int)>& call, int64_t* acknowledged) {
+    bench::PhaseResult warm = bench::RunPhase(n, 0, 1, call);
+    bench::PhaseResult timed = warm.error.empty() ? bench::RunPhase(n, args.seconds, args.count, call) : warm;
+    if (acknowledged != nullptr) *acknowledged += warm.done + (timed.error.empty() ? timed.done : 0);
+    return timed;
+  };
 
-  int64_t acknowledged = 0;
   bool failed = false;
   std::printf(
-      "| clients | gateway schedules/s | plain schedules/s | ratio | gateway p50 / p99 ms | plain p50 / p99 ms | "
+      "| clients |%s gateway schedules/s | plain schedules/s |%s ratio | gateway p50 / p99 ms | plain p50 / p99 ms | "
       "plain + one hot row, schedules/s | CPU busy, gateway / plain | CPU ms per schedule, gateway: clients + "
-      "server | plain: clients + server |\n");
-  std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      "server | plain: clients + server |\n",
+      before ? " before schedules/s |" : "", before ? " before ratio |" : "");
+  std::printf("|---:|%s---:|---:|%s---:|---:|---:|---:|---:|---:|---:|\n", before ? "---:|" : "",
+              before ? "---:|" : "");
   for (int n : args.clients) {
-    // One untimed submission per client first: TLS handshakes, first
-    // connections and plans are not what is measured.
-    Args once = args;
-    once.count = 1;
-    PhaseResult warm_gateway = RunPhase(n, once, via_gateway);
-    PhaseResult warm_plain = RunPhase(n, once, via_libpq);
-    PhaseResult gw = warm_gateway.error.empty() ? RunPhase(n, args, via_gateway) : warm_gateway;
-    PhaseResult plain = warm_plain.error.empty() ? RunPhase(n, args, via_libpq) : warm_plain;
-    PhaseResult hot = plain.error.empty() ? RunPhase(n, args, via_libpq_hot_row) : plain;
-    acknowledged += warm_gateway.done + (gw.error.empty() ? gw.done : 0);
+    bench::PhaseResult old;
+    if (before) old = measure(n, via(*before), &before->acknowledged);
+    bench::PhaseResult gw = measure(n, via(*gateway), &gateway->acknowledged);
+    bench::PhaseResult plain = measure(n, via_libpq, nullptr);
+    bench::PhaseResult hot = plain.error.empty() ? measure(n, via_libpq_hot_row, nullptr) : plain;
+    auto ratio = [&](const bench::PhaseResult& r) { return plain.rate() > 0 ? r.rate() / plain.rate() : 0.0; };
+    const std::string before_rate = before ? absl::StrFormat(" %.0f |", old.rate()) : "";
+    const std::string before_ratio = before ? absl::StrFormat(" %.2f |", ratio(old)) : "";
     std::printf(
-        "| %d | %.0f | %.0f | %.2f | %.1f / %.1f | %.1f / %.1f | %.0f | %.0f %% / %.0f %% | %.2f + %.2f | %.2f + "
+        "| %d |%s %.0f | %.0f |%s %.2f | %.1f / %.1f | %.1f / %.1f | %.0f | %.0f %% / %.0f %% | %.2f + %.2f | %.2f + "
         "%.2f |\n",
-        n, gw.rate(), plain.rate(), plain.rate() > 0 ? gw.rate() / plain.rate() : 0.0, gw.p50_ms, gw.p99_ms,
+        n, before_rate.c_str(), gw.rate(), plain.rate(), before_ratio.c_str(), ratio(gw), gw.p50_ms, gw.p99_ms,
         plain.p50_ms, plain.p99_ms, hot.rate(), 100 * gw.cpu_busy, 100 * plain.cpu_busy, gw.client_cpu_ms,
         gw.server_cpu_ms, plain.client_cpu_ms, plain.server_cpu_ms);
     std::fflush(stdout);
-    for (const std::string& e : {gw.error, plain.error, hot.error}) {
+    for (const std::string& e : {old.error, gw.error, plain.error, hot.error}) {
       if (!e.empty()) {
         std::cerr << "submission failed: " << e << "\n";
         failed = true;
@@ -383,29 +363,9 @@ int Run(const Args& args) {
   }
 
   // What was acknowledged is what is stored, and the audit chain holds.
-  auto check = store::PgConnection::Open(gateway_dsn);
-  if (!check.ok()) {
-    std::cerr << "gateway database: " << check.status() << "\n";
-    return 1;
-  }
-  const std::string schedules =
-      Show(**check, "SELECT count(*) FROM schedules WHERE portfolio_id LIKE 'agg1-sud-bench-%'");
-  const std::string intervals =
-      Show(**check, "SELECT count(*) FROM schedule_intervals WHERE portfolio_id LIKE 'agg1-sud-bench-%'");
-  auto chain = store::VerifyAuditLog(**check);
-  std::cout << "\ngateway database: " << schedules << " schedules, " << intervals << " intervals stored; "
-            << acknowledged << " acknowledged; audit chain "
-            << (chain.ok() ? absl::StrCat("verified, ", chain->records, " records") : chain.status().ToString())
-            << "\n";
-  if (!failed && (schedules != absl::StrCat(acknowledged) || intervals != absl::StrCat(acknowledged * kIntervals) ||
-                  !chain.ok())) {
-    std::cerr << "stored rows or audit chain do not match what was acknowledged\n";
-    failed = true;
-  }
-  if (gateway.Terminate() != 0) {
-    std::cerr << "gateway did not stop cleanly:\n" << gateway.Log() << "\n";
-    failed = true;
-  }
+  std::cout << "\n";
+  if (!CheckAndStop(*gateway, "gateway")) failed = true;
+  if (before && !CheckAndStop(*before, "before")) failed = true;
   return failed ? 1 : 0;
 }
 

@@ -58,19 +58,6 @@ int DaemonFds(const GatewayProcess& gw) {
   return n;
 }
 
-// A channel with a connection of its own: gRPC otherwise shares one
-// connection among channels with the same target and arguments.
-std::shared_ptr<grpc::Channel> OwnConnection(const GatewayProcess& gw, const std::string& who) {
-  const DemoCerts& certs = DemoCerts::Get();
-  grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = ReadFile(certs.File("ca.crt"));
-  ssl.pem_private_key = ReadFile(certs.File(who + ".key"));
-  ssl.pem_cert_chain = ReadFile(certs.File(who + ".crt"));
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(gw.address(), grpc::SslCredentials(ssl), args);
-}
-
 struct Round {
   double seconds = 0;
   int served = 0;
@@ -84,7 +71,7 @@ Round Storm(const GatewayProcess& gw, int connections) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   std::vector<std::unique_ptr<v1::RegistryService::Stub>> stubs;
   for (int i = 0; i < connections; ++i) {
-    channels.push_back(OwnConnection(gw, kWho[i % 4]));
+    channels.push_back(testing::OwnConnection(gw.address(), kWho[i % 4]));
     stubs.push_back(v1::RegistryService::NewStub(channels.back()));
   }
   std::vector<grpc::ClientContext> contexts(connections);

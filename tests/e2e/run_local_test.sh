@@ -80,6 +80,8 @@ up=$SECONDS
 if await_lines 180; then
   echo "run_local_test: the demo was up after ${up} s and had shown every awaited line after ${SECONDS} s"
 fi
+# What Prometheus would scrape from the first replica while the demo runs.
+metrics=$(python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9464/metrics", timeout=5).read().decode())' 2>&1 || true)
 kill -TERM "$demo" 2>/dev/null || true
 rc=0
 wait "$demo" || rc=$?
@@ -136,6 +138,10 @@ grep -q '^\[tso\] #[0-9]* .* FORECAST pcc=PS_SUD INTRADAY, 24 intervals' "$out" 
   fail "the intraday forecast should span 24 quarter hours"
 grep -q '<svg' "$SRC/var/ps-sud-forecast.svg" || fail "no forecast picture"
 grep -q '^run-local: gateway 2 listening' "$out" || fail "no second replica"
+grep -q '^run-local: gateway 1 metrics for Prometheus at http://127.0.0.1:9464/metrics' "$out" ||
+  fail "run-local does not say where the metrics are"
+grep -q '^tsodso_tls_certificate_not_after_timestamp_seconds{certificate="server"}' <<<"$metrics" ||
+  fail "the first replica's metrics listener did not answer: $metrics"
 for topic in NOTICE FLEXIBILITY BID_LIMITS TRAFFIC_LIGHT PREQUALIFICATION CURTAILMENT FORECAST; do
   grep -q "^\[tso\] #[0-9]* .* $topic pcc=" "$out" || fail "the TSO received no $topic event"
 done

@@ -19,6 +19,7 @@
 #include "core/registry/party_registry.h"
 #include "core/schedules/schedule.h"
 #include "core/validation/merit_order_list.h"
+#include "unit/sample_registry.h"
 
 namespace tsodso::fuzz {
 
@@ -54,22 +55,6 @@ struct World {
   const core::Party& Caller(unsigned index) const { return registry.parties()[index % registry.parties().size()]; }
 };
 
-inline core::PartyRegistry SampleRegistry() {
-  std::vector<core::Pcc> pccs = {
-      {"PS_SUD", "Milano PS Sud", {220, 23}},
-      {"PS_OVEST", "Milano PS Ovest", {220, 23}},
-      {"PS_EST", "Milano PS Est", {132, 15}},
-  };
-  std::vector<core::Party> parties;
-  parties.push_back({"tso-terna", core::Role::kTso, "urn:tsodso:party:tso-terna", {}, true});
-  parties.push_back({"agg-1", core::Role::kAggregator, "urn:tsodso:party:agg-1", {"PS_SUD"}, false});
-  parties.push_back({"agg-2", core::Role::kAggregator, "urn:tsodso:party:agg-2", {"PS_OVEST", "PS_EST"}, false});
-  parties.push_back({"dso-operator", core::Role::kDsoOperator, "urn:tsodso:party:dso-operator", {}, false});
-  auto reg = core::PartyRegistry::Create(std::move(pccs), std::move(parties), "fuzz world");
-  if (!reg.ok()) Die(reg.status().ToString());
-  return std::move(*reg);
-}
-
 inline core::RadialGrid Ieee33() {
   core::GridDescription d;
   d.name = "IEEE 33-bus";
@@ -83,7 +68,7 @@ inline core::RadialGrid Ieee33() {
 
 inline const World& TheWorld() {
   static const World* world = [] {
-    auto* w = new World{.registry = SampleRegistry(), .grid = Ieee33()};
+    auto* w = new World{.registry = testing::SampleRegistry(), .grid = Ieee33()};
     w->portfolios = {{"agg1-sud", "agg-1", "PS_SUD", -10, 20, -5, 5},
                      {"agg2-ovest", "agg-2", "PS_OVEST", -4, 6, -2, 2},
                      {"agg2-est", "agg-2", "PS_EST", 0, 8, 0, 0}};

@@ -15,7 +15,6 @@
 #include <thread>
 
 namespace tsodso::testing {
-namespace {
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
@@ -56,7 +55,18 @@ int WaitExit(pid_t pid, int timeout_ms) {
   }
 }
 
-}  // namespace
+int HttpGet(const std::string& url, std::string* body) {
+  return RunCommand({"/usr/bin/python3", "-c",
+                     "import sys, urllib.request\n"
+                     "try:\n"
+                     "    sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())\n"
+                     "except Exception as e:\n"
+                     "    sys.stdout.write(str(e)); sys.exit(1)\n",
+                     url},
+                    body, nullptr, 10000) == 0
+             ? 200
+             : -1;
+}
 
 std::string BinPath(const std::string& name) { return std::string(TSODSO_BIN_DIR) + "/" + name; }
 
@@ -108,6 +118,7 @@ void GatewayProcess::WriteConfig() {
   out << "listen: \"127.0.0.1:" << options_.port << "\"\n"
       << "data_dir: \"" << data_dir_ << "\"\n"
       << "log_level: " << options_.log_level << "\n"
+      << "log_format: " << options_.log_format << "\n"
       << "shutdown_grace_ms: " << options_.shutdown_grace_ms << "\n"
       << "tls:\n"
       << "  cert: \"" << certs.File("server.crt") << "\"\n"
@@ -138,8 +149,9 @@ void GatewayProcess::WriteConfig() {
   out << "pccs:\n"
       << "  - {id: PS_SUD, name: \"Milano PS Sud\", voltage_levels_kv: [220, 23]}\n"
       << "  - {id: PS_OVEST, name: \"Milano PS Ovest\", voltage_levels_kv: [220, 23]}\n"
-      << "  - {id: PS_EST, name: \"Milano PS Est\", voltage_levels_kv: [132, 15]}\n"
-      << "parties:\n";
+      << "  - {id: PS_EST, name: \"Milano PS Est\", voltage_levels_kv: [132, 15]}\n";
+  for (const ExtraPcc& p : options_.extra_pccs) out << "  - {id: " << p.id << ", name: \"" << p.id << "\"}\n";
+  out << "parties:\n";
   const std::vector<std::pair<std::string, std::string>> parties = {
       {"tso-terna", "{id: tso-terna, role: TSO, identity: \"urn:tsodso:party:tso-terna\", pccs: \"*\"}"},
       {"agg-1", "{id: agg-1, role: AGGREGATOR, identity: \"urn:tsodso:party:agg-1\", pccs: [PS_SUD]}"},
@@ -163,24 +175,36 @@ void GatewayProcess::WriteConfig() {
     out << "  - {id: agg1-sud-bench-" << i << ", aggregator: agg-1, pcc: PS_SUD, p_min_mw: -15, p_max_mw: 15, "
         << "q_min_mvar: -5, q_max_mvar: 5}\n";
   }
-  if (options_.flexibility) {
+  if (options_.flexibility || !options_.extra_pccs.empty()) {
     const std::string config = std::string(TSODSO_SOURCE_DIR) + "/config/";
     out << "flexibility:\n"
         << "  der_classes: \"" << config << "der-classes.yaml\"\n"
-        << "  publish_interval_s: 900\n"
-        << "  horizon_hours: 24\n"
-        << "  pccs:\n"
-        << "    PS_SUD:\n"
-        << "      current: \""
-        << (options_.flexibility_current.empty() ? config + "ps-sud/as-is.yaml" : options_.flexibility_current)
-        << "\"\n"
-        << "      \"2030\": \"" << config << "ps-sud/2030.yaml\"\n";
+        << "  publish_interval_s: " << options_.flexibility_interval_s << "\n"
+        << "  horizon_hours: 24\n";
+    if (options_.lease_period_s > 0) out << "  lease_period_s: " << options_.lease_period_s << "\n";
+    out << "  pccs:\n";
+    if (options_.flexibility) {
+      out << "    PS_SUD:\n"
+          << "      current: \""
+          << (options_.flexibility_current.empty() ? config + "ps-sud/as-is.yaml" : options_.flexibility_current)
+          << "\"\n"
+          << "      \"2030\": \"" << config << "ps-sud/2030.yaml\"\n";
+    }
+    for (const ExtraPcc& p : options_.extra_pccs) out << "    " << p.id << ": {current: \"" << p.scenario << "\"}\n";
   }
-  if (!options_.grid_model_dir.empty()) {
-    out << "grid:\n  pccs:\n    PS_SUD: \"" << options_.grid_model_dir << "\"\n";
-  }
-  if (!options_.forecast_history.empty()) {
-    out << "forecast:\n  history:\n    PS_SUD: \"" << options_.forecast_history << "\"\n";
+  if (!options_.metrics_listen.empty()) out << "metrics:\n  listen: \"" << options_.metrics_listen << "\"\n";
+  bool grid_section = false;
+  const auto grid_line = [&](const std::string& pcc, const std::string& dir) {
+    if (dir.empty()) return;
+    if (!grid_section) out << "grid:\n  pccs:\n";
+    grid_section = true;
+    out << "    " << pcc << ": \"" << dir << "\"\n";
+  };
+  grid_line("PS_SUD", options_.grid_model_dir);
+  for (const ExtraPcc& p : options_.extra_pccs) grid_line(p.id, p.grid_model_dir);
+  if (!options_.forecast_history.empty() || !options_.forecasts) {
+    out << "forecast:\n  enabled: " << (options_.forecasts ? "true" : "false") << "\n";
+    if (!options_.forecast_history.empty()) out << "  history:\n    PS_SUD: \"" << options_.forecast_history << "\"\n";
   }
 }
 
@@ -190,7 +214,10 @@ absl::Status GatewayProcess::Start() {
   unlink(ready.c_str());
   // Keep earlier runs' output: a restart appends.
   const std::string run_log = log_path_ + ".run";
-  pid_ = Spawn({BinPath("tsodso-gatewayd"), "--config", config_path_, "--ready-file", ready}, run_log, run_log);
+  const std::string daemon = options_.daemon.empty() ? BinPath("tsodso-gatewayd") : options_.daemon;
+  std::vector<std::string> argv = {daemon, "--config", config_path_, "--ready-file", ready};
+  if (options_.cpu >= 0) argv.insert(argv.begin(), {"/usr/bin/taskset", "-c", std::to_string(options_.cpu)});
+  pid_ = Spawn(argv, run_log, run_log);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(ready);
@@ -199,6 +226,9 @@ absl::Status GatewayProcess::Start() {
     if (pos != std::string::npos) {
       port_ = std::atoi(text.c_str() + pos + 8);
       options_.port = port_;  // a restart comes back on the same port
+      if (auto m = text.find("\"metrics_port\": "); m != std::string::npos) {
+        metrics_port_ = std::atoi(text.c_str() + m + 16);
+      }
       std::ofstream(log_path_, std::ios::app) << ReadAll(run_log);
       return absl::OkStatus();
     }
@@ -270,6 +300,17 @@ std::vector<std::string> GatewayProcess::CliAs(const std::string& who) const {
   const DemoCerts& certs = DemoCerts::Get();
   return {BinPath("tsodso"),        "--server", address(),           "--cert", certs.File(who + ".crt"), "--key",
           certs.File(who + ".key"), "--ca",     certs.File("ca.crt")};
+}
+
+std::shared_ptr<grpc::Channel> OwnConnection(const std::string& address, const std::string& who,
+                                             grpc::ChannelArguments args) {
+  const DemoCerts& certs = DemoCerts::Get();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadAll(certs.File("ca.crt"));
+  ssl.pem_private_key = ReadAll(certs.File(who + ".key"));
+  ssl.pem_cert_chain = ReadAll(certs.File(who + ".crt"));
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
 }
 
 int RunCommand(const std::vector<std::string>& argv, std::string* out, std::string* err, int timeout_ms) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
+
 #include "absl/status/status.h"
 #include "lib/client.h"
 #include "support/temp_dir.h"
@@ -26,7 +28,18 @@ class DemoCerts {
   std::unique_ptr<TempDir> dir_;
 };
 
+// A PCC beyond the demo's three, with its flexibility scenario and, when
+// given, its network model directory.
+struct ExtraPcc {
+  std::string id;
+  std::string scenario;
+  std::string grid_model_dir;
+};
+
 struct GatewayOptions {
+  // The daemon binary; empty: this build's tsodso-gatewayd. Benchmarks set
+  // it to another build's daemon to measure both in one run.
+  std::string daemon;
   std::string dsn;  // empty: the daemon's own private cluster in data_dir
   int port = 0;     // 0: any free port
   int heartbeat_ms = 300;
@@ -36,6 +49,17 @@ struct GatewayOptions {
   // Publish PS Sud flexibility from the repository's config/ scenarios.
   bool flexibility = false;
   std::string flexibility_current;  // scenario file for "current"; default config/ps-sud/as-is.yaml
+  // flexibility.publish_interval_s and flexibility.lease_period_s (0: the
+  // daemon's default).
+  int flexibility_interval_s = 900;
+  int lease_period_s = 0;
+  // Further PCCs with flexibility (and networks): for many-PCC tests and
+  // benchmarks. They are published even without `flexibility`.
+  std::vector<ExtraPcc> extra_pccs;
+  // forecast.enabled.
+  bool forecasts = true;
+  // Run the daemon on this CPU only (taskset); -1: any.
+  int cpu = -1;
   // Validate PS Sud's merit order lists on this network model directory
   // (e.g. config/grids/ps-sud); empty: no network model.
   std::string grid_model_dir;
@@ -48,6 +72,9 @@ struct GatewayOptions {
   std::string crl_dir;
   int tls_refresh_interval_s = 0;
   std::string log_level = "info";
+  std::string log_format = "text";
+  // metrics.listen; empty: no metrics listener.
+  std::string metrics_listen;
   // Parties of the demo registry left out of the configuration.
   std::vector<std::string> omitted_parties;
   // Further portfolios of agg-1 at PS_SUD, named agg1-sud-bench-<i> for i
@@ -83,6 +110,9 @@ class GatewayProcess {
   // Resident memory of the daemon in KiB, from /proc; -1 when unknown.
   int64_t RssKib() const;
   int port() const { return port_; }
+  // The metrics listener's port (0: none).
+  int metrics_port() const { return metrics_port_; }
+  pid_t pid() const { return pid_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string Log() const;
   const std::string& config_path() const { return config_path_; }
@@ -94,7 +124,6 @@ class GatewayProcess {
   std::vector<std::string> CliAs(const std::string& who) const;
 
  private:
-
   GatewayOptions options_;
   std::unique_ptr<TempDir> dir_;
   std::string config_path_;
@@ -102,7 +131,14 @@ class GatewayProcess {
   std::string log_path_;
   pid_t pid_ = -1;
   int port_ = 0;
+  int metrics_port_ = 0;
 };
+
+// A channel to `address` as the demo certificate `who` on a connection of
+// its own (gRPC otherwise shares one among channels with the same target
+// and arguments); `args` adds channel arguments.
+std::shared_ptr<grpc::Channel> OwnConnection(const std::string& address, const std::string& who,
+                                             grpc::ChannelArguments args = {});
 
 // Run a command, capture stdout (and stderr into *err), return its exit
 // code; kill it after timeout_ms (exit code -1).
@@ -110,5 +146,15 @@ int RunCommand(const std::vector<std::string>& argv, std::string* out, std::stri
                int timeout_ms = 30000);
 
 std::string BinPath(const std::string& name);
+
+// Start argv[0] (a path) with stdout and stderr to files, stdin from
+// /dev/null; it dies with the test binary.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path);
+// Wait for pid up to timeout_ms; return its exit code, or -1 on timeout.
+int WaitExit(pid_t pid, int timeout_ms);
+std::string ReadAll(const std::string& path);
+// GET `url` over plain HTTP; return 200 with the body, or -1 with the
+// error in *body.
+int HttpGet(const std::string& url, std::string* body);
 
 }  // namespace tsodso::testing

@@ -307,12 +307,15 @@ TEST_F(ConfigTest, FlexibilitySectionResolvesPathsAndChecksItsPccs) {
             "nocurrent.yaml");
   EXPECT_TRUE(StatusIs(LoadConfig(no_current), absl::StatusCode::kInvalidArgument,
                        {no_current, "'flexibility.pccs.PS_SUD'", "'current'"}));
-  const std::string bad_interval = Write(std::string(kBase) +
-                                             "flexibility:\n  der_classes: c.yaml\n  publish_interval_s: 1\n  pccs:\n"
-                                             "    PS_SUD: {current: s.yaml}\n",
-                                         "interval.yaml");
-  EXPECT_TRUE(StatusIs(LoadConfig(bad_interval), absl::StatusCode::kInvalidArgument,
-                       {bad_interval, "'flexibility.publish_interval_s'", "1"}));
+  EXPECT_EQ(cfg->flexibility.lease_period_s, 30);
+  for (const auto& [key, bad] :
+       std::vector<std::pair<std::string, std::string>>{{"publish_interval_s", "1"}, {"lease_period_s", "0"}}) {
+    const std::string path = Write(std::string(kBase) + "flexibility:\n  der_classes: c.yaml\n  " + key + ": " + bad +
+                                       "\n  pccs:\n    PS_SUD: {current: s.yaml}\n",
+                                   key + ".yaml");
+    EXPECT_TRUE(
+        StatusIs(LoadConfig(path), absl::StatusCode::kInvalidArgument, {path, "'flexibility." + key + "'", bad}));
+  }
 }
 
 TEST_F(ConfigTest, BadLogLevelIsRejected) {

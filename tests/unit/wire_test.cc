@@ -50,6 +50,29 @@ TEST(ConvertTest, NoticeSurvivesTheStoredPayloadRoundTrip) {
   EXPECT_EQ(n.published_by(), "dso-operator");
 }
 
+TEST(ConvertTest, WireEventIsTheEncodingOfTheConvertedEvent) {
+  core::StoredEvent stored;
+  stored.seq = 4711;
+  stored.published_at = absl::FromUnixMicros(1'700'000'001'654'321);
+  core::LightPeriod light;
+  light.pcc_id = "PS_EST";
+  light.start = absl::FromUnixSeconds(1'700'000'100);
+  light.end = light.start + absl::Minutes(15);
+  for (const auto& [envelope, payload] : std::vector<std::pair<core::Envelope, std::string>>{
+           {{core::Topic::kNotice, "PS_SUD", "", core::kAllRoles}, EncodeNoticePayload(SampleNotice())},
+           {{core::Topic::kNotice, "", "agg-1", core::kAllRoles}, EncodeNoticePayload(SampleNotice())},
+           {{core::Topic::kTrafficLight, "PS_EST", "", core::kAllRoles}, EncodeTrafficLightPayload(light)}}) {
+    stored.envelope = envelope;
+    stored.payload = payload;
+    v1::Event wire;
+    ASSERT_TRUE(ToProto(stored, &wire).ok());
+    EXPECT_EQ(EncodeWireEvent(stored), DeterministicBytes(wire)) << envelope.pcc_id;
+  }
+  v1::Event heartbeat;
+  heartbeat.mutable_heartbeat()->set_head_seq(12);
+  EXPECT_EQ(EncodeHeartbeat(12), DeterministicBytes(heartbeat));
+}
+
 TEST(ConvertTest, PayloadCarriesOnlyTheNotice) {
   v1::Event payload;
   ASSERT_TRUE(payload.ParseFromString(EncodeNoticePayload(SampleNotice())));

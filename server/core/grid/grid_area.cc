@@ -162,12 +162,58 @@ void AddDerRegion(const PlacedDer& der, int d, const Columns& c, double base, Lp
   }
 }
 
+// The rating of the branch into `bus` as the LP has it: |S| <= |V_a|
+// I_rating at the operating voltage, as the polygon inscribed in that circle
+// (it never allows more than the rating), around the operating flow.
+struct RatingRows {
+  int bus = 0;
+  double apothem = 0;  // pu
+  PqPoint flow;        // sending-end P and Q at the operating point, pu
+};
+
+// The unit normals of a rating polygon's sides, counter-clockwise from the
+// P axis.
+std::vector<PqPoint> SideNormals(int sides) {
+  std::vector<PqPoint> normals(sides);
+  for (int j = 0; j < sides; ++j) normals[j] = {std::cos(2 * M_PI * j / sides), std::sin(2 * M_PI * j / sides)};
+  return normals;
+}
+
+// The right-hand side of a rating polygon's side with unit normal `nrm`:
+// nrm . (P, Q) <= this. Clamped at zero: an operating point between the
+// polygon and the circle may stay, but not move further out.
+double RatingBound(const RatingRows& r, PqPoint nrm) {
+  return std::max(0.0, r.apothem - (nrm.p * r.flow.p + nrm.q * r.flow.q));
+}
+
+void AddRatingRows(const RatingRows& r, const std::vector<PqPoint>& normals, const Columns& c, LpRows* rows) {
+  for (const PqPoint& nrm : normals) {
+    const int row = rows->Add(-COIN_DBL_MAX, RatingBound(r, nrm));
+    rows->Set(row, c.P(r.bus), nrm.p);
+    rows->Set(row, c.Q(r.bus), nrm.q);
+  }
+}
+
+// Whether the solution `x` breaks a side of the rating polygon by more than
+// the LP's own feasibility tolerance.
+bool RatingBroken(const RatingRows& r, const std::vector<PqPoint>& normals, const Columns& c, const double* x) {
+  const double p = x[c.P(r.bus)], q = x[c.Q(r.bus)];
+  for (const PqPoint& nrm : normals) {
+    if (nrm.p * p + nrm.q * q > RatingBound(r, nrm) + 1e-7) return true;
+  }
+  return false;
+}
+
 // Build the LP: DistFlow linearised around the AC operating point `flow`
 // (first order in the flows, losses and squared voltages, so it is exact at
 // the operating point), DER regions, voltage bands and inscribed-polygon
-// ratings. The objective is left at zero.
-void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vector<PlacedDer>& ders,
-             const GridAreaOptions& o, ClpSimplex* model) {
+// ratings. Rows come in this order: three per non-slack bus, the two of the
+// PCC exchange, each DER's region in turn, then the ratings of the branches
+// into `rated` (in that order). `ratings` receives every rating the LP must
+// keep, whether in it or not. The objective is left at zero.
+void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vector<PlacedDer>& ders, int sides,
+             const std::vector<int>& rated, ClpSimplex* model, std::vector<int>* der_rows,
+             std::vector<RatingRows>* ratings) {
   const GridModel& m = grid.model();
   const int n = static_cast<int>(grid.bus_count());
   const int nd = static_cast<int>(ders.size());
@@ -176,6 +222,8 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
   const int cols = 3 * n + 2 * nd + 2;
   std::vector<double> col_lo(cols, -COIN_DBL_MAX), col_hi(cols, COIN_DBL_MAX);
   LpRows rows;
+  ratings->clear();
+  std::vector<int> rating_at(n, -1);
 
   std::vector<std::vector<int>> children(n);
   for (int b = 0; b < n; ++b) {
@@ -236,24 +284,13 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
     rows.Set(row_u, c.P(b), 2 * r - zz * lp);
     rows.Set(row_u, c.Q(b), 2 * x - zz * lq);
 
-    // |S| <= |V_a| I_rating at the operating voltage, as the polygon
-    // inscribed in that circle (it never allows more than the rating). The
-    // AC check covers the branches left out.
+    // The AC check covers the branches left out.
     const Branch& br = m.branches[k];
     if (br.rating_a > 0 && der_below[b]) {
-      const double kv = m.buses[grid.BusIndex(br.from)].v_nom_kv;
+      const double kv = m.buses[grid.branch_from(k)].v_nom_kv;
       const double s_max = std::sqrt(ua) * std::sqrt(3.0) * kv * br.rating_a / 1000 / base;
-      const int sides = o.rating_polygon_sides;
-      const double apothem = s_max * std::cos(M_PI / sides);
-      for (int j = 0; j < sides; ++j) {
-        const double th = 2 * M_PI * j / sides;
-        const double ct = std::cos(th), st = std::sin(th);
-        // Clamped at zero: an operating point between the polygon and the
-        // circle may stay, but not move further out.
-        const int row = rows.Add(-COIN_DBL_MAX, std::max(0.0, apothem - (ct * p0 + st * q0)));
-        rows.Set(row, c.P(b), ct);
-        rows.Set(row, c.Q(b), st);
-      }
+      rating_at[b] = static_cast<int>(ratings->size());
+      ratings->push_back({b, s_max * std::cos(M_PI / sides), {p0, q0}});
     }
   }
   // The exchange at the PCC (load convention): flows leaving the slack bus,
@@ -268,7 +305,16 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
   for (int ch : children[s]) rows.Set(row_pq, c.Q(ch), -1);
   for (int d : ders_at[s]) rows.Set(row_pq, c.DerQ(d), 1);
 
-  for (int d = 0; d < nd; ++d) AddDerRegion(ders[d], d, c, base, &rows, &col_lo, &col_hi);
+  der_rows->assign(nd, 0);
+  for (int d = 0; d < nd; ++d) {
+    const int before = static_cast<int>(rows.lo().size());
+    AddDerRegion(ders[d], d, c, base, &rows, &col_lo, &col_hi);
+    (*der_rows)[d] = static_cast<int>(rows.lo().size()) - before;
+  }
+  const std::vector<PqPoint> normals = SideNormals(sides);
+  for (int b : rated) {
+    if (rating_at[b] >= 0) AddRatingRows((*ratings)[rating_at[b]], normals, c, &rows);  // else: no DER below it now
+  }
 
   const std::vector<double> obj(cols, 0.0);
   model->loadProblem(rows.Matrix(cols), col_lo.data(), col_hi.data(), obj.data(), rows.lo().data(), rows.hi().data());
@@ -285,10 +331,57 @@ std::vector<PqPoint> Injections(const std::vector<PqPoint>& base, const std::vec
   return inj;
 }
 
+bool SameMove(const std::vector<PqPoint>& a, const std::vector<PqPoint>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](PqPoint x, PqPoint y) { return x.p == y.p && x.q == y.q; });
+}
+
+// Add the ratings' rows that the LP's solution breaks (all sides of such a
+// branch) and return how many branches that was. `rated` flags the buses
+// whose branch's rows the LP holds, `rated_order` lists them in row order.
+int AddBrokenRatings(const std::vector<RatingRows>& ratings, const std::vector<PqPoint>& normals, const Columns& c,
+                     std::vector<bool>* rated, std::vector<int>* rated_order, ClpSimplex* model) {
+  const double* x = model->primalColumnSolution();
+  LpRows rows;
+  int added = 0;
+  for (const RatingRows& r : ratings) {
+    if ((*rated)[r.bus] || !RatingBroken(r, normals, c, x)) continue;
+    AddRatingRows(r, normals, c, &rows);
+    (*rated)[r.bus] = true;
+    rated_order->push_back(r.bus);
+    ++added;
+  }
+  if (added == 0) return 0;
+  const CoinPackedMatrix m = rows.Matrix(model->numberColumns());
+  CoinPackedMatrix by_row;
+  by_row.reverseOrderedCopyOf(m);
+  model->addRows(by_row.getNumRows(), rows.lo().data(), rows.hi().data(), by_row.getVectorStarts(), by_row.getIndices(),
+                 by_row.getElements());
+  return added;
+}
+
 }  // namespace
 
-absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, double load_scale,
-                                                    const std::vector<PlacedDer>& ders, const GridAreaOptions& o) {
+// What stays from one area to the next: the LP with its last basis, and
+// which rows it had, so that the next area's LP can start from that basis.
+struct GridAreaSolver::State {
+  ClpSimplex model;
+  std::vector<unsigned char> basis;  // statuses at the end of the last area (columns, then rows)
+  std::vector<int> der_buses;        // the DERs of the last area
+  std::vector<int> der_rows;         // rows of each DER's region in the last area's LP
+  std::vector<int> rated;            // buses whose branch's rating rows the LP holds, in row order
+};
+
+GridAreaSolver::GridAreaSolver(const RadialGrid& grid, const GridAreaOptions& options)
+    : grid_(grid), options_(options), state_(std::make_unique<State>()) {
+  state_->model.setLogLevel(0);
+}
+
+GridAreaSolver::~GridAreaSolver() = default;
+
+absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(double load_scale, const std::vector<PlacedDer>& ders) {
+  const RadialGrid& grid = grid_;
+  const GridAreaOptions& o = options_;
   if (absl::Status s = CheckInputs(grid, load_scale, ders, o); !s.ok()) return s;
   const GridModel& m = grid.model();
   const int n = static_cast<int>(grid.bus_count());
@@ -316,21 +409,72 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
     return result;
   }
 
-  ClpSimplex model;
-  model.setLogLevel(0);
-  BuildLp(grid, *flow0, ders, o, &model);
+  State& st = *state_;
+  ClpSimplex& model = st.model;
+  const int sides = o.rating_polygon_sides;
+  std::vector<int> der_buses(nd);
+  for (int d = 0; d < nd; ++d) der_buses[d] = ders[d].bus;
+  if (der_buses != st.der_buses) st.rated.clear();  // other DERs, other branches to watch
+  std::vector<RatingRows> ratings;
+  std::vector<int> der_rows;
+  BuildLp(grid, *flow0, ders, sides, st.rated, &model, &der_rows, &ratings);
+  if (!o.rating_rows_on_demand) {
+    st.rated.clear();
+    for (const RatingRows& r : ratings) st.rated.push_back(r.bus);
+    BuildLp(grid, *flow0, ders, sides, st.rated, &model, &der_rows, &ratings);
+  }
+  // Start from the last area's basis: the same network around a nearby
+  // operating point, so its optimum is a few pivots away. A DER region
+  // whose number of edges changed starts with its rows' slacks basic.
+  bool warm = false;
+  if (!st.basis.empty() && der_buses == st.der_buses) {
+    const int cols = model.numberColumns();
+    const int fixed_rows = 3 * (n - 1) + 2;
+    std::vector<unsigned char> basis(cols + model.numberRows(), 1 /* basic */);
+    std::copy_n(st.basis.begin(), cols + fixed_rows, basis.begin());
+    int from = cols + fixed_rows, to = cols + fixed_rows;
+    for (int d = 0; d < nd; ++d) {
+      if (der_rows[d] == st.der_rows[d]) std::copy_n(st.basis.begin() + from, der_rows[d], basis.begin() + to);
+      from += st.der_rows[d];
+      to += der_rows[d];
+    }
+    std::copy(st.basis.begin() + from, st.basis.end(), basis.begin() + to);
+    model.copyinStatus(basis.data());
+    warm = true;
+  }
+  st.der_buses = der_buses;
+  st.der_rows = der_rows;
   const Columns c{n};
 
+  // Solve, then add the rows of every rating the optimum breaks and solve
+  // again (rows added keep the basis dual feasible) until none is broken:
+  // the optimum is then that of the LP with every rating in it.
+  const std::vector<PqPoint> normals = SideNormals(sides);
+  std::vector<bool> rated(n, false);
+  for (int b : st.rated) rated[b] = true;
+  auto solve = [&](bool first) {
+    if (first) {
+      model.dual();
+    } else {
+      model.primal(0, 1 | 2 | 4);
+    }
+    while (model.status() == 0 && AddBrokenRatings(ratings, normals, c, &rated, &st.rated, &model) > 0) model.dual();
+  };
+
+  std::vector<PqPoint> last_move;
   for (int i = 0; i < o.directions; ++i) {
     const double angle = 2 * M_PI * i / o.directions;
     model.setObjectiveCoefficient(c.PccP(nd), std::cos(angle));
     model.setObjectiveCoefficient(c.PccQ(nd), std::sin(angle));
-    // The first solve starts from scratch; later ones start from the last
-    // basis, which stays primal feasible when only the objective changes.
-    if (i == 0) {
-      model.dual();
-    } else {
-      model.primal();
+    // The first solve starts from the last area's basis (or from scratch);
+    // later ones start from the last direction's basis, which stays primal
+    // feasible when only the objective changes.
+    solve(i == 0);
+    if (model.status() != 0 && model.status() != 1 && warm) {
+      // Numerical trouble from a basis made for another operating point:
+      // start again from scratch.
+      model.allSlackBasis(true);
+      solve(true);
     }
     const int status = model.status();
     if (status == 1) {
@@ -338,6 +482,10 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
       continue;
     }
     if (status != 0) {
+      // The saved basis belongs to the rows as they were before this area:
+      // the next area starts from scratch rather than from a basis that no
+      // longer lines up.
+      st.basis.clear();
       return absl::InternalError(absl::StrCat("grid-aware area: Clp stopped with status ", status,
                                               " (secondary status ", model.secondaryStatus(), ") in direction ", i,
                                               " of ", o.directions, " (", angle * 180 / M_PI, " degrees)"));
@@ -346,6 +494,13 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
     const double* x = model.primalColumnSolution();
     std::vector<PqPoint> move(nd);
     for (int d = 0; d < nd; ++d) move[d] = {x[c.DerP(d)] * base, x[c.DerQ(d)] * base};
+    // The optimum of the last direction again (its vertex reaches this
+    // direction too): the AC check would give the same point.
+    if (!result.points.empty() && SameMove(move, last_move)) {
+      result.points.push_back(result.points.back());
+      continue;
+    }
+    last_move = move;
     auto setpoints_at = [&](double t) {
       std::vector<PqPoint> sp(nd);
       for (int d = 0; d < nd; ++d) sp[d] = {operating[d].p + t * move[d].p, operating[d].q + t * move[d].q};
@@ -381,6 +536,8 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
     point.exchange = {flow->slack_mva.real(), flow->slack_mva.imag()};
     result.points.push_back(std::move(point));
   }
+  const unsigned char* status = model.statusArray();
+  st.basis.assign(status, status + model.numberColumns() + model.numberRows());
 
   GridAreaPoint here;
   here.exchange = result.operating;
@@ -390,6 +547,11 @@ absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, doub
   for (const GridAreaPoint& p : result.points) exchanges.push_back(p.exchange);
   result.area = ConvexPolygon::Hull(std::move(exchanges));
   return result;
+}
+
+absl::StatusOr<GridAreaResult> ComputeGridAwareArea(const RadialGrid& grid, double load_scale,
+                                                    const std::vector<PlacedDer>& ders, const GridAreaOptions& o) {
+  return GridAreaSolver(grid, o).Compute(load_scale, ders);
 }
 
 }  // namespace tsodso::core

@@ -5,6 +5,7 @@
 // checked and, where needed, pulled in by the AC power flow.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,10 @@ struct GridAreaOptions : LimitTolerances {
   int directions = 16;            // search directions, evenly spaced
   int max_shrink_steps = 20;      // bisection steps pulling a vertex towards the operating point
   int rating_polygon_sides = 16;  // inscribed polygon standing for |S| <= S_rating in the LP
+  // Put a branch's rating rows into the LP only once an optimum breaks
+  // them (the optimum is the same; most ratings never bind). False: every
+  // rating from the start.
+  bool rating_rows_on_demand = true;
 };
 
 // One AC-verified point of the area: the DER setpoints and the exchange the
@@ -44,6 +49,30 @@ struct GridAreaResult {
   int lps_infeasible = 0;  // directions Clp found infeasible (numerical trouble only: the operating point is feasible)
   int vertices_pulled_in = 0;         // LP optima the AC check moved towards the operating point
   std::vector<GridAreaPoint> points;  // one per solved direction, then the operating point
+};
+
+// Computes grid-aware areas one after another on one network (the ISPs of a
+// horizon, in order): each area's LP starts from the last one's basis and
+// holds the rating rows earlier optima needed, so that a nearby operating
+// point costs a few pivots instead of a solve from scratch. The result is
+// that of ComputeGridAwareArea within the LP's tolerances: where several
+// DER setpoints reach the same optimum, another of them may be taken.
+// Not thread-safe: one per thread.
+class GridAreaSolver {
+ public:
+  explicit GridAreaSolver(const RadialGrid& grid, const GridAreaOptions& options = {});
+  ~GridAreaSolver();
+  GridAreaSolver(const GridAreaSolver&) = delete;
+  GridAreaSolver& operator=(const GridAreaSolver&) = delete;
+
+  // Return the area as ComputeGridAwareArea does.
+  absl::StatusOr<GridAreaResult> Compute(double load_scale, const std::vector<PlacedDer>& ders);
+
+ private:
+  struct State;
+  const RadialGrid& grid_;
+  GridAreaOptions options_;
+  std::unique_ptr<State> state_;
 };
 
 // Return the set of PCC exchanges reachable by DER setpoints within each

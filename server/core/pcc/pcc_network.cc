@@ -100,26 +100,41 @@ GridState GridStateAt(const PccNetwork& network, const PccModel& model, absl::Ti
   return s;
 }
 
-absl::StatusOr<GridLimitedFlex> GridLimitedAt(const PccNetwork& network, const PccModel& model, absl::Time start,
-                                              absl::Duration step, const GridAreaOptions& options,
-                                              const std::vector<PlacedBaseline>& placed) {
-  const GridState state = GridStateAt(network, model, start, step);
-  std::vector<PlacedDer> ders;
-  for (size_t bus = 0; bus < state.der_regions.size(); ++bus) {
-    if (state.der_regions[bus].empty()) continue;
-    ders.push_back({static_cast<int>(bus), state.der_regions[bus], state.der_operating[bus]});
+namespace {
+
+// Append the bytes of `x` to a cache key.
+template <typename T>
+void Put(std::string& key, const T& x) {
+  key.append(reinterpret_cast<const char*>(&x), sizeof x);
+}
+
+// Return the inputs of an area as a cache key: every figure it depends on,
+// bit for bit, so that equal keys mean equal areas.
+std::string AreaKey(const RadialGrid* grid, double load_scale, const std::vector<PlacedDer>& ders,
+                    const GridAreaOptions& o) {
+  std::string key;
+  Put(key, grid);
+  Put(key, load_scale);
+  Put(key, o.directions);
+  Put(key, o.max_shrink_steps);
+  Put(key, o.rating_polygon_sides);
+  Put(key, o.voltage_tolerance_pu);
+  Put(key, o.loading_tolerance);
+  for (const PlacedDer& d : ders) {
+    Put(key, d.bus);
+    Put(key, d.operating);
+    Put(key, d.region.vertices().size());
+    for (const PqPoint& v : d.region.vertices()) Put(key, v);
   }
-  // A schedule is a fixed injection: a region of one point.
-  for (const auto& [bus, injection] : ScheduledInjections(placed, start, step)) {
-    ders.push_back({bus, ConvexPolygon::Hull({injection}), injection});
-  }
-  auto area = ComputeGridAwareArea(*network.grid, state.load_scale, ders, options);
-  if (!area.ok()) return area.status();
+  return key;
+}
+
+GridLimitedFlex FlexOf(const GridAreaResult& area) {
   GridLimitedFlex out;
-  out.operating = area->operating;
-  out.within_limits = area->operating_within_limits;
+  out.operating = area.operating;
+  out.within_limits = area.operating_within_limits;
   if (!out.within_limits) return out;
-  out.area = area->area;
+  out.area = area.area;
   const Range p = RangeOnLine(out.area, /*along_p=*/true, out.operating.q);
   const Range q = RangeOnLine(out.area, /*along_p=*/false, out.operating.p);
   if (!p.empty()) {
@@ -131,6 +146,65 @@ absl::StatusOr<GridLimitedFlex> GridLimitedAt(const PccNetwork& network, const P
     out.q_down_mvar = std::max(0.0, q.hi - out.operating.q);
   }
   return out;
+}
+
+}  // namespace
+
+const GridLimitedFlex* GridLimitedCache::Find(const std::string& key) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return nullptr;
+  it->second.used = ++clock_;
+  ++hits_;
+  return &it->second.flex;
+}
+
+void GridLimitedCache::Put(const std::string& key, GridLimitedFlex flex) {
+  entries_[key] = {std::move(flex), ++clock_};
+  while (entries_.size() > capacity_) {
+    auto oldest = std::min_element(entries_.begin(), entries_.end(),
+                                   [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
+    entries_.erase(oldest);
+  }
+}
+
+GridLimitedSeries::GridLimitedSeries(const PccNetwork& network, const PccModel& model, absl::Duration step,
+                                     const GridAreaOptions& options, const std::vector<PlacedBaseline>& placed,
+                                     GridLimitedCache* cache)
+    : network_(network),
+      model_(model),
+      step_(step),
+      options_(options),
+      placed_(placed),
+      cache_(cache),
+      solver_(*network.grid, options) {}
+
+absl::StatusOr<GridLimitedFlex> GridLimitedSeries::At(absl::Time start) {
+  const GridState state = GridStateAt(network_, model_, start, step_);
+  std::vector<PlacedDer> ders;
+  for (size_t bus = 0; bus < state.der_regions.size(); ++bus) {
+    if (state.der_regions[bus].empty()) continue;
+    ders.push_back({static_cast<int>(bus), state.der_regions[bus], state.der_operating[bus]});
+  }
+  // A schedule is a fixed injection: a region of one point.
+  for (const auto& [bus, injection] : ScheduledInjections(placed_, start, step_)) {
+    ders.push_back({bus, ConvexPolygon::Hull({injection}), injection});
+  }
+  std::string key;
+  if (cache_ != nullptr) {
+    key = AreaKey(network_.grid.get(), state.load_scale, ders, options_);
+    if (const GridLimitedFlex* hit = cache_->Find(key)) return *hit;
+  }
+  auto area = solver_.Compute(state.load_scale, ders);
+  if (!area.ok()) return area.status();
+  GridLimitedFlex out = FlexOf(*area);
+  if (cache_ != nullptr) cache_->Put(key, out);
+  return out;
+}
+
+absl::StatusOr<GridLimitedFlex> GridLimitedAt(const PccNetwork& network, const PccModel& model, absl::Time start,
+                                              absl::Duration step, const GridAreaOptions& options,
+                                              const std::vector<PlacedBaseline>& placed) {
+  return GridLimitedSeries(network, model, step, options, placed).At(start);
 }
 
 }  // namespace tsodso::core

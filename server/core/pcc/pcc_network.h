@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -91,9 +92,58 @@ struct GridLimitedFlex {
 // (an area takes tens of milliseconds per interval).
 inline constexpr absl::Duration kMaxGridLimitedWindow = absl::Hours(48);
 
-// Return the grid-limited flexibility of [start, start + step), with the
-// portfolios' schedules (`placed`) fixed at their buses: they move the
-// operating point, not what the DERs may do around it.
+// Grid-limited figures by their inputs (the network, the load scale, every
+// DER's region and operating point, the options), so that an interval
+// whose inputs did not change since it was last computed is not computed
+// again: from one publication to the next, the horizon moves by one ISP.
+// Keeps the `capacity` most recently used entries. Not thread-safe.
+class GridLimitedCache {
+ public:
+  explicit GridLimitedCache(size_t capacity = 4 * 96) : capacity_(capacity) {}
+  const GridLimitedFlex* Find(const std::string& key);
+  void Put(const std::string& key, GridLimitedFlex flex);
+  size_t hits() const { return hits_; }
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    GridLimitedFlex flex;
+    uint64_t used = 0;
+  };
+  size_t capacity_;
+  uint64_t clock_ = 0;
+  size_t hits_ = 0;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+// The grid-limited flexibility of one PCC's intervals, computed one after
+// another (best in time order): each area's LP starts from the last one's
+// (GridAreaSolver), and with a cache, an interval whose inputs are in it is
+// not computed again. The portfolios' schedules (`placed`) are fixed at
+// their buses: they move the operating point, not what the DERs may do
+// around it. `network`, `model` and `cache` must outlive it. Not
+// thread-safe: one per thread.
+class GridLimitedSeries {
+ public:
+  GridLimitedSeries(const PccNetwork& network, const PccModel& model, absl::Duration step,
+                    const GridAreaOptions& options = {}, const std::vector<PlacedBaseline>& placed = {},
+                    GridLimitedCache* cache = nullptr);
+
+  // Return the grid-limited flexibility of [start, start + step).
+  absl::StatusOr<GridLimitedFlex> At(absl::Time start);
+
+ private:
+  const PccNetwork& network_;
+  const PccModel& model_;
+  absl::Duration step_;
+  GridAreaOptions options_;
+  std::vector<PlacedBaseline> placed_;
+  GridLimitedCache* cache_;
+  GridAreaSolver solver_;
+};
+
+// Return the grid-limited flexibility of [start, start + step) on its own
+// (GridLimitedSeries for one interval).
 absl::StatusOr<GridLimitedFlex> GridLimitedAt(const PccNetwork& network, const PccModel& model, absl::Time start,
                                               absl::Duration step, const GridAreaOptions& options = {},
                                               const std::vector<PlacedBaseline>& placed = {});

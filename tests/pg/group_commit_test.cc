@@ -1,0 +1,322 @@
+// Group commit: calls that arrive together share one transaction, a failing
+// call is rolled back alone, a failed COMMIT fails the whole group (and a
+// retry with the same idempotency key then succeeds), and the event log and
+// the audit chain stay as if every call had committed on its own.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "pg_fixture.h"
+#include "store/audit_store.h"
+#include "store/db_pool.h"
+#include "store/event_store.h"
+#include "store/group_commit.h"
+#include "store/idempotency.h"
+
+namespace tsodso::store {
+namespace {
+
+constexpr char kMethod[] = "/test.Group/Publish";
+// Every member writes a row here, with the transaction it ran in.
+constexpr char kCreateTable[] = "CREATE TABLE group_rows (key text PRIMARY KEY, txid bigint NOT NULL)";
+constexpr char kInsertRow[] = "INSERT INTO group_rows (key, txid) VALUES ($1, txid_current()) RETURNING txid";
+// A check PostgreSQL runs at COMMIT: while `fail_commit` holds a row,
+// every COMMIT of a transaction that wrote to group_rows fails.
+constexpr char kFailCommitTrigger[] =
+    "CREATE TABLE fail_commit (why text);"
+    "CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "  IF EXISTS (SELECT 1 FROM fail_commit) THEN RAISE EXCEPTION 'commit refused by the test'; END IF; "
+    "  RETURN NULL; END $$;"
+    "CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON group_rows DEFERRABLE INITIALLY DEFERRED "
+    "FOR EACH ROW EXECUTE FUNCTION refuse_commit();";
+
+// What one member was answered.
+struct Answer {
+  std::string key;
+  absl::Status status;
+  std::vector<int64_t> seqs;
+  int64_t txid = 0;
+  bool replayed = false;
+};
+
+class GroupCommitTest : public ::tsodso::testing::PgTest {
+ protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    Sql(kCreateTable);
+    pool_ = std::make_unique<DbPool>(dsn_, 4);
+    groups_ = std::make_unique<GroupCommit>(*pool_, GroupCommit::kMaxMembers, 4096);
+  }
+  void TearDown() override {
+    pool_->Shutdown();
+    groups_.reset();
+    pool_.reset();
+  }
+
+  // Submit a member that does what a publishing call does: claim its
+  // idempotency key, write its row, append `events` events and remember
+  // its answer (the seqs, then its transaction). With `fail`, it fails
+  // (FAILED_PRECONDITION) once it has written all that.
+  std::future<Answer> Submit(const std::string& key, int events = 1, bool fail = false) {
+    auto promise = std::make_shared<std::promise<Answer>>();
+    auto answer = std::make_shared<Answer>();
+    answer->key = key;
+    GroupMember m;
+    m.body = [=](PgConnection& db) -> absl::Status {
+      const IdempotencyKey id{"party", kMethod, key};
+      auto earlier = ClaimIdempotencyKey(db, id, "digest of " + key);
+      if (!earlier.ok()) return earlier.status();
+      if (earlier->has_value()) {
+        answer->replayed = true;
+        return absl::OkStatus();
+      }
+      auto row = db.Exec(kInsertRow, {key});
+      if (!row.ok()) return row.status();
+      answer->txid = row->Int64(0, 0);
+      std::vector<core::EventDraft> drafts;
+      for (int i = 0; i < events; ++i) drafts.push_back({core::Envelope{}, absl::StrCat(key, "/", i)});
+      auto stored = AppendEvents(db, drafts);
+      if (!stored.ok()) return stored.status();
+      answer->seqs.clear();
+      for (const core::StoredEvent& e : *stored) answer->seqs.push_back(e.seq);
+      if (auto st = RememberResponse(db, id, "digest of " + key, absl::StrJoin(answer->seqs, ",")); !st.ok()) return st;
+      if (fail) return absl::FailedPreconditionError(absl::StrCat(key, " changed its mind"));
+      return absl::OkStatus();
+    };
+    m.audit = [key](const absl::Status& st) {
+      return std::optional<AuditEntry>(
+          AuditEntry{"party", kMethod, st.ok() ? "OK" : std::string(absl::StatusCodeToString(st.code())), key, ""});
+    };
+    m.done = [promise, answer](const absl::Status& st) {
+      answer->status = st;
+      promise->set_value(*answer);
+    };
+    groups_->Submit(std::move(m));
+    return promise->get_future();
+  }
+
+  // Hold the event counter's lock from another session: the next group
+  // waits for it before it takes its members, so every call submitted
+  // meanwhile joins that one group.
+  void HoldCounter() {
+    holder_ = Connect();
+    ASSERT_TRUE(holder_->Exec("BEGIN").ok());
+    ASSERT_TRUE(holder_->Exec("SELECT last_seq FROM event_seq FOR UPDATE").ok());
+  }
+  void ReleaseCounter(size_t expect_queued) {
+    for (int i = 0; i < 500 && groups_->queued() < expect_queued; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(groups_->queued(), expect_queued);
+    ASSERT_TRUE(holder_->Exec("ROLLBACK").ok());
+  }
+
+  // The log holds events 1..n, without gaps, and the counter says n.
+  void ExpectLogOf(int64_t n) {
+    EXPECT_EQ(Count("events"), n);
+    EXPECT_EQ(Sql("SELECT coalesce(max(seq), 0) FROM events").Int64(0, 0), n);
+    EXPECT_EQ(Sql("SELECT last_seq FROM event_seq").Int64(0, 0), n);
+  }
+
+  std::unique_ptr<DbPool> pool_;
+  std::unique_ptr<GroupCommit> groups_;
+  std::unique_ptr<PgConnection> holder_;
+};
+
+TEST_F(GroupCommitTest, SixtyFourConcurrentWritersShareTransactionsAndTheLogStaysGapFreeAndOrdered) {
+  constexpr int kWriters = 64;
+  constexpr int kCallsEach = 15;
+  std::mutex mu;
+  std::vector<Answer> answers;
+  std::atomic<int> writers_done{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kCallsEach; ++i) {
+        Answer a = Submit(absl::StrCat("w", w, "-", i), 1 + (w + i) % 3).get();
+        std::lock_guard lock(mu);
+        answers.push_back(std::move(a));
+      }
+      ++writers_done;
+    });
+  }
+  // A reader meanwhile: what becomes visible always continues exactly
+  // where it last ended.
+  std::vector<std::string> reader_errors;
+  std::thread reader([&] {
+    auto conn = Connect();
+    int64_t last = 0;
+    while (true) {
+      const bool finished = writers_done.load() == kWriters;
+      auto batch = ReadEventsAfter(*conn, last, 1000);
+      if (!batch.ok()) {
+        reader_errors.push_back(batch.status().ToString());
+        return;
+      }
+      for (const core::StoredEvent& e : *batch) {
+        if (e.seq != last + 1) reader_errors.push_back(absl::StrCat("after seq ", last, " came ", e.seq));
+        last = e.seq;
+      }
+      if (finished && batch->empty()) return;
+    }
+  });
+  for (auto& t : writers) t.join();
+  reader.join();
+  EXPECT_TRUE(reader_errors.empty()) << absl::StrJoin(reader_errors, "\n");
+
+  std::set<int64_t> seqs;
+  std::map<int64_t, int> calls_per_transaction;
+  for (const Answer& a : answers) {
+    ASSERT_TRUE(a.status.ok()) << a.status;
+    EXPECT_FALSE(a.replayed);
+    for (int64_t s : a.seqs) EXPECT_TRUE(seqs.insert(s).second) << "seq " << s << " handed out twice";
+    ++calls_per_transaction[a.txid];
+  }
+  const int64_t n = static_cast<int64_t>(seqs.size());
+  ASSERT_EQ(answers.size(), static_cast<size_t>(kWriters * kCallsEach));
+  EXPECT_EQ(*seqs.begin(), 1);
+  EXPECT_EQ(*seqs.rbegin(), n);
+  ExpectLogOf(n);
+  // Every stored event is the one its call was told it has.
+  auto all = ReadEventsAfter(*conn_, 0, 100000);
+  ASSERT_TRUE(all.ok()) << all.status();
+  std::map<int64_t, std::string> owner;
+  for (const core::StoredEvent& e : *all) owner[e.seq] = e.payload.substr(0, e.payload.find('/'));
+  for (const Answer& a : answers) {
+    for (int64_t s : a.seqs) EXPECT_EQ(owner[s], a.key) << "seq " << s;
+  }
+
+  // Calls were grouped: fewer transactions than calls, the events of one
+  // transaction written by one statement (one xmin), the counter moved once
+  // per transaction.
+  int shared = 0;
+  for (const auto& [txid, calls] : calls_per_transaction) shared += calls > 1 ? calls : 0;
+  const GroupCommitStats stats = groups_->stats();
+  std::cout << "[ figures  ] " << answers.size() << " calls in " << calls_per_transaction.size()
+            << " transactions; largest group " << stats.largest << "\n";
+  EXPECT_GT(shared, kWriters) << "too few calls shared a transaction";
+  EXPECT_LT(calls_per_transaction.size(), answers.size() / 4);
+  EXPECT_EQ(stats.members, static_cast<int64_t>(answers.size()));
+  EXPECT_EQ(stats.groups, static_cast<int64_t>(calls_per_transaction.size()));
+  EXPECT_GT(stats.largest, 1);
+  EXPECT_EQ(Sql("SELECT count(DISTINCT xmin::text) FROM events").Int64(0, 0),
+            static_cast<int64_t>(calls_per_transaction.size()));
+
+  auto chain = VerifyAuditLog(*conn_);
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  EXPECT_EQ(chain->records, static_cast<int64_t>(answers.size()));
+}
+
+TEST_F(GroupCommitTest, AFailingCallIsRolledBackAloneAndItsNeighboursCommit) {
+  HoldCounter();
+  // The first and a middle one fail after writing their rows, events and
+  // answers: the first without a savepoint before it, the middle one with.
+  std::vector<std::future<Answer>> calls;
+  calls.push_back(Submit("first-fails", 2, true));
+  calls.push_back(Submit("second", 1));
+  calls.push_back(Submit("third-fails", 2, true));
+  calls.push_back(Submit("fourth", 2));
+  calls.push_back(Submit("fifth", 1));
+  ReleaseCounter(calls.size());
+  std::vector<Answer> a;
+  for (auto& c : calls) a.push_back(c.get());
+
+  EXPECT_EQ(a[0].status.code(), absl::StatusCode::kFailedPrecondition) << a[0].status;
+  EXPECT_EQ(a[2].status.code(), absl::StatusCode::kFailedPrecondition) << a[2].status;
+  for (int i : {1, 3, 4}) ASSERT_TRUE(a[i].status.ok()) << i << ": " << a[i].status;
+  // One transaction for all that committed, numbered in their order.
+  EXPECT_EQ(a[1].txid, a[3].txid);
+  EXPECT_EQ(a[3].txid, a[4].txid);
+  EXPECT_EQ(a[1].seqs, std::vector<int64_t>({1}));
+  EXPECT_EQ(a[3].seqs, std::vector<int64_t>({2, 3}));
+  EXPECT_EQ(a[4].seqs, std::vector<int64_t>({4}));
+  ExpectLogOf(4);
+  EXPECT_EQ(Sql("SELECT string_agg(key, ',' ORDER BY key) FROM group_rows").Text(0, 0), "fifth,fourth,second");
+  EXPECT_EQ(Count("idempotency_keys"), 3);
+  EXPECT_EQ(groups_->stats().groups, 1);
+
+  // Every call is audited, the refusals with their outcome, in call order.
+  EXPECT_EQ(Sql("SELECT string_agg(request_digest || ' ' || outcome, ',' ORDER BY id) FROM audit_log").Text(0, 0),
+            "first-fails FAILED_PRECONDITION,second OK,third-fails FAILED_PRECONDITION,fourth OK,fifth OK");
+  auto chain = VerifyAuditLog(*conn_);
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  EXPECT_EQ(chain->records, 5);
+
+  // A failed key was given back: asked again, the call runs.
+  Answer again = Submit("third-fails", 1).get();
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_FALSE(again.replayed);
+  EXPECT_EQ(again.seqs, std::vector<int64_t>({5}));
+}
+
+TEST_F(GroupCommitTest, AFailedCommitFailsEveryCallOfTheGroupAndARetryWithTheSameKeySucceeds) {
+  ASSERT_TRUE(conn_->ExecScript(kFailCommitTrigger).ok());
+  Sql("INSERT INTO fail_commit VALUES ('disk full')");
+  const std::vector<std::string> keys = {"a", "b", "c", "d"};
+  HoldCounter();
+  std::vector<std::future<Answer>> calls;
+  for (const std::string& k : keys) calls.push_back(Submit(k, 1));
+  ReleaseCounter(keys.size());
+  for (auto& c : calls) {
+    Answer a = c.get();
+    EXPECT_FALSE(a.status.ok());
+    EXPECT_NE(a.status.message().find("commit refused by the test"), std::string::npos) << a.status;
+  }
+  // Nothing of the group was stored; each refusal is audited.
+  EXPECT_EQ(Count("group_rows"), 0);
+  EXPECT_EQ(Count("idempotency_keys"), 0);
+  ExpectLogOf(0);
+  EXPECT_EQ(Sql("SELECT count(*) FROM audit_log WHERE outcome <> 'OK'").Int64(0, 0), 4);
+
+  // The callers retry with their keys and are answered as first asked.
+  Sql("DELETE FROM fail_commit");
+  std::set<int64_t> seqs;
+  HoldCounter();
+  calls.clear();
+  for (const std::string& k : keys) calls.push_back(Submit(k, 1));
+  ReleaseCounter(keys.size());
+  for (auto& c : calls) {
+    Answer a = c.get();
+    ASSERT_TRUE(a.status.ok()) << a.status;
+    EXPECT_FALSE(a.replayed);
+    seqs.insert(a.seqs.begin(), a.seqs.end());
+  }
+  EXPECT_EQ(seqs, std::set<int64_t>({1, 2, 3, 4}));
+  ExpectLogOf(4);
+  EXPECT_EQ(Count("group_rows"), 4);
+  auto chain = VerifyAuditLog(*conn_);
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  EXPECT_EQ(chain->records, 8);
+}
+
+TEST_F(GroupCommitTest, OneMemberPerGroupCommitsEachCallAlone) {
+  pool_->Shutdown();
+  groups_.reset();
+  pool_ = std::make_unique<DbPool>(dsn_, 2);
+  groups_ = std::make_unique<GroupCommit>(*pool_, 1, 4096);
+  HoldCounter();
+  std::vector<std::future<Answer>> calls;
+  for (const char* k : {"x", "y", "z"}) calls.push_back(Submit(k, 1));
+  ReleaseCounter(3);
+  std::set<int64_t> txids;
+  for (auto& c : calls) {
+    Answer a = c.get();
+    ASSERT_TRUE(a.status.ok()) << a.status;
+    txids.insert(a.txid);
+  }
+  EXPECT_EQ(txids.size(), 3u);
+  EXPECT_EQ(groups_->stats().largest, 1);
+  ExpectLogOf(3);
+}
+
+}  // namespace
+}  // namespace tsodso::store
