@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "core/common/time.h"
@@ -31,7 +32,11 @@ double Quantile(std::vector<double>& values, double q) {
 // value for "any".
 constexpr int kCells = (kBandDayTypes + 1) * (kSeasons + 1) * (kLeadBuckets + 1);
 
-int CellIndex(int type, int season, int lead) { return (type * (kSeasons + 1) + season) * (kLeadBuckets + 1) + lead; }
+constexpr int CellIndex(int type, int season, int lead) {
+  return (type * (kSeasons + 1) + season) * (kLeadBuckets + 1) + lead;
+}
+constexpr int kEverything = CellIndex(kBandDayTypes, kSeasons, kLeadBuckets);
+constexpr int kNoFold = -1;
 
 // Return the cells that hold an error of this issue and interval, most
 // specific first: its day type, season and lead; its day type and lead;
@@ -95,41 +100,96 @@ double ErrorScale::At(absl::Time issued_at) const {
 
 absl::StatusOr<LoadBand> LoadBand::Fit(const std::vector<ForecastError>& errors, const ErrorScale& scale,
                                        const absl::TimeZone& zone, absl::Time issued_at) {
-  std::vector<std::vector<double>> standardized(kCells);
+  std::vector<Standardized> all;
+  std::map<absl::CivilMonth, int> months;
+  std::map<absl::CivilDay, int> days;
   double scale_sum = 0;
-  size_t scaled = 0;
   for (const ForecastError& e : errors) {
     const double r = RelativeError(e);
     const double s = std::max(scale.At(e.issued_at), kMinScale);
     if (std::isnan(r) || std::isnan(s)) continue;
     scale_sum += s;
-    ++scaled;
-    for (int cell : CellsOf(e.issued_at, e.start, zone)) standardized[cell].push_back(r / s);
+    const absl::CivilDay day = absl::ToCivilDay(e.start, zone);
+    const auto month = months.emplace(absl::CivilMonth(day), static_cast<int>(months.size())).first;
+    const auto day_index = days.emplace(day, static_cast<int>(days.size())).first;
+    all.push_back({r / s, CellsOf(e.issued_at, e.start, zone), month->second, day_index->second});
   }
-  std::vector<double>& everything = standardized[CellIndex(kBandDayTypes, kSeasons, kLeadBuckets)];
-  if (everything.empty()) {
+  if (all.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "history: no past forecast error can be measured before issued_at ", Rfc3339(issued_at), " (too few days)"));
   }
+  const auto fit_cells = [&](int left_out) {
+    return FitCells(all, left_out, static_cast<int>(days.size()), static_cast<int>(months.size()));
+  };
   LoadBand band(zone);
-  band.mean_scale_ = scale_sum / static_cast<double>(scaled);
-  band.cells_.resize(kCells);
-  for (int cell = 0; cell < kCells; ++cell) {
-    std::vector<double>& values = standardized[cell];
-    if (values.size() < kMinCellErrors && &values != &everything) continue;
-    band.cells_[cell] = Offsets{Quantile(values, kLowQuantile), Quantile(values, kHighQuantile)};
+  band.mean_scale_ = scale_sum / static_cast<double>(all.size());
+  band.cells_ = fit_cells(kNoFold);
+  if (months.size() < 2) return band;
+  // Conformalized quantile regression (Y. Romano, E. Patterson and
+  // E. Candes, "Conformalized Quantile Regression", NeurIPS 2019) with the
+  // months as folds: how far each error fell beyond the band fitted
+  // without its own month, per tail. The 90 % quantile of that distance
+  // widens (or narrows) every cell, so that a month the band has not seen
+  // is covered as the months it has seen were when left out in turn.
+  std::vector<double> below, above;
+  below.reserve(all.size());
+  above.reserve(all.size());
+  for (int fold = 0; fold < static_cast<int>(months.size()); ++fold) {
+    const std::vector<std::optional<Offsets>> cells = fit_cells(fold);
+    for (const Standardized& x : all) {
+      if (x.month != fold) continue;
+      const Offsets o = Lookup(cells, x.cells);
+      below.push_back(o.low - x.z);
+      above.push_back(x.z - o.high);
+    }
+  }
+  const double widen_low = Quantile(below, kHighQuantile);
+  const double widen_high = Quantile(above, kHighQuantile);
+  for (std::optional<Offsets>& cell : band.cells_) {
+    if (!cell.has_value()) continue;
+    cell->low -= widen_low;
+    cell->high += widen_high;
   }
   return band;
 }
 
-QuantilePoint LoadBand::At(absl::Time issued_at, absl::Time start, double p50, double scale) const {
-  Offsets offsets;
-  for (int cell : CellsOf(issued_at, start, zone_)) {
-    if (cells_[cell].has_value()) {
-      offsets = *cells_[cell];
-      break;
+std::vector<std::optional<LoadBand::Offsets>> LoadBand::FitCells(const std::vector<Standardized>& errors, int left_out,
+                                                                 int days, int months) {
+  std::vector<std::vector<double>> values(kCells);
+  // Whether a cell holds an error of a day, of a month; how many of each.
+  std::vector<char> has_day(static_cast<size_t>(kCells) * days, 0), has_month(static_cast<size_t>(kCells) * months, 0);
+  std::vector<size_t> day_count(kCells, 0), month_count(kCells, 0);
+  for (const Standardized& x : errors) {
+    if (x.month == left_out) continue;
+    for (int cell : x.cells) {
+      values[cell].push_back(x.z);
+      char& day = has_day[static_cast<size_t>(cell) * days + x.day];
+      day_count[cell] += day == 0;
+      day = 1;
+      char& month = has_month[static_cast<size_t>(cell) * months + x.month];
+      month_count[cell] += month == 0;
+      month = 1;
     }
   }
+  std::vector<std::optional<Offsets>> cells(kCells);
+  for (int cell = 0; cell < kCells; ++cell) {
+    const bool enough =
+        values[cell].size() >= kMinCellErrors && day_count[cell] >= kMinCellDays && month_count[cell] >= kMinCellMonths;
+    if (values[cell].empty() || (!enough && cell != kEverything)) continue;
+    cells[cell] = Offsets{Quantile(values[cell], kLowQuantile), Quantile(values[cell], kHighQuantile)};
+  }
+  return cells;
+}
+
+LoadBand::Offsets LoadBand::Lookup(const std::vector<std::optional<Offsets>>& cells, const std::array<int, 4>& of) {
+  for (int cell : of) {
+    if (cells[cell].has_value()) return *cells[cell];
+  }
+  return {};
+}
+
+QuantilePoint LoadBand::At(absl::Time issued_at, absl::Time start, double p50, double scale) const {
+  const Offsets offsets = Lookup(cells_, CellsOf(issued_at, start, zone_));
   const double size = std::abs(p50) * (std::isnan(scale) ? mean_scale_ : std::max(scale, kMinScale));
   // A median outside its own band would contradict itself; widen the band.
   return {start, std::min(p50 + offsets.low * size, p50), p50, std::max(p50 + offsets.high * size, p50)};

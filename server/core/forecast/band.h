@@ -3,6 +3,7 @@
 // its season and the lead time (docs/FORECASTING.md).
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <vector>
@@ -55,13 +56,19 @@ class ErrorScale {
 
 class LoadBand {
  public:
-  // A cell with fewer errors borrows those of its day type over all
-  // seasons, then those of its lead time over all day types.
+  // A cell with fewer errors, fewer days or fewer months borrows those of
+  // its day type over all seasons, then those of its lead time over all
+  // day types. Errors of one day move together (a day's level is off as a
+  // whole), and one or two months carry their own weather, so a cell's
+  // quantiles need many days of several months to speak for a season.
   static constexpr size_t kMinCellErrors = 48;
+  static constexpr size_t kMinCellDays = 20;
+  static constexpr size_t kMinCellMonths = 3;
 
   // Fit P10 and P90 of the relative errors (actual - P50) / |P50|, each
   // divided by the error scale at its issue, per day type, season and lead
-  // time. FAILED_PRECONDITION without any error.
+  // time, then widen them by a conformal calibration with the months as
+  // folds. FAILED_PRECONDITION without any error.
   static absl::StatusOr<LoadBand> Fit(const std::vector<ForecastError>& errors, const ErrorScale& scale,
                                       const absl::TimeZone& zone, absl::Time issued_at);
 
@@ -74,7 +81,22 @@ class LoadBand {
   struct Offsets {
     double low = 0, high = 0;
   };
+  // An error divided by its scale, with its cells and the indexes of its
+  // local month (a fold of the calibration) and local day.
+  struct Standardized {
+    double z = 0;
+    std::array<int, 4> cells{};
+    int month = 0;
+    int day = 0;
+  };
   explicit LoadBand(absl::TimeZone zone) : zone_(zone) {}
+
+  // Return the offsets of every cell with enough errors, leaving out the
+  // month `left_out` (-1: none); `days` and `months` bound the indexes.
+  static std::vector<std::optional<Offsets>> FitCells(const std::vector<Standardized>& errors, int left_out, int days,
+                                                      int months);
+  // Return the offsets of the most specific of `of` that has them.
+  static Offsets Lookup(const std::vector<std::optional<Offsets>>& cells, const std::array<int, 4>& of);
 
   absl::TimeZone zone_;
   double mean_scale_ = 0;

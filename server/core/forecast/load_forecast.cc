@@ -236,11 +236,38 @@ absl::StatusOr<double> SimilarAt(const Table& table, absl::Time t, absl::Time is
   return similar;
 }
 
-// Day-ahead: the similar-day average plus the level correction.
+// Return the gain of the level correction for a day-ahead forecast: the
+// least-squares coefficient, through the origin and clipped to [0, 1], of
+// the similar-day average's errors on the same window one to
+// `persistence_days` days earlier on the level correction of their own
+// issue. A level measured against few similar days is mostly their noise,
+// which the next day does not repeat; the gain falls accordingly.
+double LevelGain(const Table& table, absl::Time issued_at, absl::Time from, absl::Time to, size_t known) {
+  const ForecastMethod& method = table.method();
+  const Series& series = table.series();
+  double cross = 0, square = 0;
+  for (int k = 1; k <= method.persistence_days; ++k) {
+    const absl::Duration back = absl::Hours(24 * k);
+    const absl::Time t = issued_at - back;
+    if (t - method.level_window < series.start) break;
+    const double level = table.MeanBias(t - method.level_window, t, known);
+    for (size_t i = table.IndexAtOrAfter(from - back); i < known && series.TimeAt(i) < to - back; ++i) {
+      const double residual = table.Bias(i);
+      if (std::isnan(residual)) continue;
+      cross += level * residual;
+      square += level * level;
+    }
+  }
+  return square > 0 ? std::clamp(cross / square, 0.0, 1.0) : 1.0;
+}
+
+// Day-ahead: the similar-day average plus the level correction times its
+// gain.
 absl::StatusOr<std::vector<double>> DayAhead(const Table& table, absl::Time issued_at, absl::Time from, absl::Time to,
                                              size_t known) {
   const ForecastMethod& method = table.method();
-  const double level = table.MeanBias(issued_at - method.level_window, issued_at, known);
+  const double level =
+      table.MeanBias(issued_at - method.level_window, issued_at, known) * LevelGain(table, issued_at, from, to, known);
   std::vector<double> out;
   for (absl::Time t = from; t < to; t += table.series().step) {
     auto similar = SimilarAt(table, t, issued_at, known);
