@@ -110,6 +110,7 @@ absl::StatusOr<FlexPublisher::PccFigures> FlexPublisher::DerFigures(store::PgCon
   auto placed = store::ReadPlacedSchedules(db, pcc, from, to, now, net != nullptr ? *grids_ : core::GridCatalog{}, net);
   if (!placed.ok()) return placed.status();
   const core::PccBaseline baseline = core::SumBaselines(*placed);
+  const runtime::ComputeTimer timer("flexibility");
   auto horizon = core::ComputeRange(scenario.model, from, to, scenario.interval, false, &baseline);
   return PccFigures{&scenario, net, std::move(*placed), std::move(horizon)};
 }
@@ -122,6 +123,8 @@ absl::StatusOr<bool> FlexPublisher::PublishClaimed(const core::FlexCatalog& cata
   if (!p.ok()) return p.status();
   // Beside what the DERs could do, what the DSO's network lets them do.
   std::vector<std::optional<core::GridLimitedFlex>> grid;
+  std::optional<runtime::ComputeTimer> timer;
+  if (p->network != nullptr) timer.emplace("grid_limited");
   absl::Time renewed = absl::Now();
   for (const core::FlexInterval& f : p->network != nullptr ? p->horizon : std::vector<core::FlexInterval>{}) {
     if (task_.stop_requested()) return absl::CancelledError("stopping");
@@ -145,6 +148,7 @@ absl::StatusOr<bool> FlexPublisher::PublishClaimed(const core::FlexCatalog& cata
     }
     grid.push_back(g.ok() ? std::optional(std::move(*g)) : std::nullopt);
   }
+  timer.reset();
   const core::EventDraft draft = FlexibilityEvent(
       *sc, service::EncodeFlexibilityPayload(*sc, p->horizon, now, p->network != nullptr ? &grid : nullptr));
   // The cycle moves on in the transaction that appends its event: of two

@@ -54,8 +54,12 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
   });
   if (!placed.ok()) return placed.status();
   const core::PccBaseline baseline = core::SumBaselines(*placed);
-  auto intervals =
-      core::ForecastPcc(scenario.model, history->series, baseline, net, now, from, to, kind, zone_, options, *placed);
+  absl::StatusOr<std::vector<core::PccForecastInterval>> intervals;
+  {
+    const runtime::ComputeTimer timer("forecast");
+    intervals =
+        core::ForecastPcc(scenario.model, history->series, baseline, net, now, from, to, kind, zone_, options, *placed);
+  }
   if (!intervals.ok()) return intervals.status();
 
   v1::Forecast f;
