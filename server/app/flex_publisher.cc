@@ -1,6 +1,7 @@
 #include "app/flex_publisher.h"
 
 #include <filesystem>
+#include <optional>
 
 #include "app/flex_config.h"
 #include "app/grid_files.h"
@@ -124,7 +125,15 @@ absl::StatusOr<bool> FlexPublisher::PublishClaimed(const core::FlexCatalog& cata
   // Beside what the DERs could do, what the DSO's network lets them do.
   std::vector<std::optional<core::GridLimitedFlex>> grid;
   std::optional<runtime::ComputeTimer> timer;
-  if (p->network != nullptr) timer.emplace("grid_limited");
+  std::optional<core::GridLimitedSeries> series;
+  if (p->network != nullptr) {
+    timer.emplace("grid_limited");
+    // The horizon's intervals and a few more: the last cycle's, less the
+    // one that has passed, are the hits.
+    const size_t intervals = static_cast<size_t>(absl::Hours(config_.horizon_hours) / sc->interval) + 4;
+    core::GridLimitedCache& cache = grid_caches_.try_emplace(lease.pcc_id, intervals).first->second;
+    series.emplace(*p->network, sc->model, sc->interval, core::GridAreaOptions{}, p->placed, &cache);
+  }
   absl::Time renewed = absl::Now();
   for (const core::FlexInterval& f : p->network != nullptr ? p->horizon : std::vector<core::FlexInterval>{}) {
     if (task_.stop_requested()) return absl::CancelledError("stopping");
@@ -139,7 +148,7 @@ absl::StatusOr<bool> FlexPublisher::PublishClaimed(const core::FlexCatalog& cata
       }
       renewed = absl::Now();
     }
-    auto g = core::GridLimitedAt(*p->network, sc->model, f.start, sc->interval, {}, p->placed);
+    auto g = series->At(f.start);
     // An interval whose area fails goes out without it; the others and
     // the DERs' own figures still do.
     if (!g.ok()) {
