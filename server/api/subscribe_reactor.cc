@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/dispatch.h"
 #include "feed/feed_metrics.h"
+#include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "service/curtailment.h"
 #include "service/wire.h"
@@ -95,7 +96,8 @@ bool SubscribeReactor::Begin(core::SubscriptionFilter filter) {
     Pump();
     return false;
   }
-  spdlog::info("{} subscribed (resume after {})", party_->id, filter_.resume_after_seq);
+  runtime::log::Log(spdlog::level::info, {{"party", party_->id}, {"seq", filter_.resume_after_seq}},
+                    "{} subscribed (resume after {})", party_->id, filter_.resume_after_seq);
   runtime::Metrics::Get().feed_streams.Add({{"role", core::RoleName(party_->role)}}).Increment();
   if (filter_.resume_after_seq > 0) feed::FeedMetrics::Get().resumes.Increment();
   {
@@ -390,8 +392,10 @@ void SubscribeReactor::OnDone() {
       std::lock_guard lock(mu_);
       EVP_DigestFinal_ex(digest_, md, &len);
       outcome = GrpcCodeName(static_cast<grpc::StatusCode>(finish_status_.code()));
-      spdlog::info("{} subscription ended: {} after {} events (last seq {})", party_->id,
-                   finish_status_.ok() ? "OK" : finish_status_.ToString(), events_sent_, last_written_seq_);
+      runtime::log::Log(spdlog::level::info,
+                        {{"party", party_->id}, {"method", rpc_.path}, {"code", outcome}, {"seq", last_written_seq_}},
+                        "{} subscription ended: {} after {} events (last seq {})", party_->id,
+                        finish_status_.ok() ? "OK" : finish_status_.ToString(), events_sent_, last_written_seq_);
     }
     AuditLater(*ctx_.groups, {party_->id, rpc_.path, outcome, request_digest_,
                               absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))});

@@ -7,6 +7,7 @@
 #include "app/grid_files.h"
 #include "core/common/status_macros.h"
 #include "core/common/time.h"
+#include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "service/wire.h"
 #include "spdlog/spdlog.h"
@@ -152,8 +153,8 @@ absl::StatusOr<bool> FlexPublisher::PublishClaimed(const core::FlexCatalog& cata
     // An interval whose area fails goes out without it; the others and
     // the DERs' own figures still do.
     if (!g.ok()) {
-      spdlog::error("grid-limited flexibility of {} at {}: {}", lease.pcc_id, core::Rfc3339(f.start),
-                    std::string(g.status().message()));
+      runtime::log::Log(spdlog::level::err, {{"pcc", lease.pcc_id}}, "grid-limited flexibility of {} at {}: {}",
+                        lease.pcc_id, core::Rfc3339(f.start), std::string(g.status().message()));
     }
     grid.push_back(g.ok() ? std::optional(std::move(*g)) : std::nullopt);
   }
@@ -219,7 +220,8 @@ absl::StatusOr<int> FlexPublisher::PublishDue() {
     auto done = PublishClaimed(*catalog, **lease);
     if (!done.ok()) return done.status();  // the claim lapses; a replica takes the PCC then
     if (*done) {
-      spdlog::info("published flexibility of {} (cycle {})", (*lease)->pcc_id, (*lease)->cycle + 1);
+      runtime::log::Log(spdlog::level::info, {{"pcc", (*lease)->pcc_id}}, "published flexibility of {} (cycle {})",
+                        (*lease)->pcc_id, (*lease)->cycle + 1);
       runtime::Metrics::Get().Published("flexibility", (*lease)->pcc_id, absl::ToDoubleSeconds(work_.interval));
     }
     published += *done;
