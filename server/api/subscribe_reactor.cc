@@ -5,6 +5,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/dispatch.h"
+#include "feed/feed_metrics.h"
+#include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "service/curtailment.h"
 #include "service/wire.h"
@@ -94,8 +96,10 @@ bool SubscribeReactor::Begin(core::SubscriptionFilter filter) {
     Pump();
     return false;
   }
-  spdlog::info("{} subscribed (resume after {})", party_->id, filter_.resume_after_seq);
+  runtime::log::Log(spdlog::level::info, {{"party", party_->id}, {"seq", filter_.resume_after_seq}},
+                    "{} subscribed (resume after {})", party_->id, filter_.resume_after_seq);
   runtime::Metrics::Get().feed_streams.Add({{"role", core::RoleName(party_->role)}}).Increment();
+  if (filter_.resume_after_seq > 0) feed::FeedMetrics::Get().resumes.Increment();
   {
     std::lock_guard lock(mu_);
     counted_ = true;
@@ -155,6 +159,7 @@ void SubscribeReactor::ReplayPage(absl::StatusOr<store::PgConnection*> conn) {
     if (failure.ok()) {
       auto page = store::ReadEventsAfter(**conn, from, ctx_.feed.replay_page);
       if (page.ok()) {
+        feed::FeedMetrics::Get().replay_pages.Increment();
         events = std::move(*page);
       } else {
         failure = page.status();
@@ -224,6 +229,7 @@ void SubscribeReactor::Pump() {
     if (!finishing_) {
       if (feed::EventPtr next = queue_.Pop()) {
         in_flight_seq_ = next->seq;
+        in_flight_topic_ = next->envelope.topic;
         in_flight_bytes_ = service::EncodeWireEvent(*next);
         action = Action::kWrite;
       }
@@ -270,6 +276,7 @@ void SubscribeReactor::OnWriteDone(bool ok) {
     } else if (in_flight_seq_ > 0) {
       last_written_seq_ = in_flight_seq_;
       ++events_sent_;
+      feed::FeedMetrics::Get().Delivered(in_flight_topic_).Increment();
       EVP_DigestUpdate(digest_, in_flight_bytes_.data(), in_flight_bytes_.size());
     }
   }
@@ -290,7 +297,9 @@ void SubscribeReactor::OnEvent(const feed::EventPtr& event) {
     if (finishing_ || event->seq <= scanned_seq_) return;
     scanned_seq_ = event->seq;
     if (!core::ShouldDeliver(*party_, filter_, event->envelope)) return;
-    if (!queue_.PushLive(event)) {
+    const bool queued = queue_.PushLive(event);
+    feed::FeedMetrics::Get().queue_depth.Observe(static_cast<double>(queue_.size()));
+    if (!queued) {
       spdlog::warn("{}: subscriber fell behind ({} events queued); ending its stream", party_->id, queue_.size());
       FinishLocked(absl::ResourceExhaustedError(
           absl::StrCat("subscriber fell behind: more than ", queue_.capacity(), " events queued; ", ResumeHint())));
@@ -383,8 +392,10 @@ void SubscribeReactor::OnDone() {
       std::lock_guard lock(mu_);
       EVP_DigestFinal_ex(digest_, md, &len);
       outcome = GrpcCodeName(static_cast<grpc::StatusCode>(finish_status_.code()));
-      spdlog::info("{} subscription ended: {} after {} events (last seq {})", party_->id,
-                   finish_status_.ok() ? "OK" : finish_status_.ToString(), events_sent_, last_written_seq_);
+      runtime::log::Log(spdlog::level::info,
+                        {{"party", party_->id}, {"method", rpc_.path}, {"code", outcome}, {"seq", last_written_seq_}},
+                        "{} subscription ended: {} after {} events (last seq {})", party_->id,
+                        finish_status_.ok() ? "OK" : finish_status_.ToString(), events_sent_, last_written_seq_);
     }
     AuditLater(*ctx_.groups, {party_->id, rpc_.path, outcome, request_digest_,
                               absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), len))});

@@ -75,6 +75,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   grpc::ByteBuffer in_flight_;
   std::string in_flight_bytes_;  // what in_flight_ holds, for the digest
   int64_t in_flight_seq_ = 0;    // 0 for a heartbeat
+  core::Topic in_flight_topic_ = core::Topic::kNotice;
   bool writing_ = false;
   bool heartbeat_due_ = false;
   int64_t heartbeat_head_ = 0;

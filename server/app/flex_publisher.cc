@@ -1,11 +1,13 @@
 #include "app/flex_publisher.h"
 
 #include <filesystem>
+#include <optional>
 
 #include "app/flex_config.h"
 #include "app/grid_files.h"
 #include "core/common/status_macros.h"
 #include "core/common/time.h"
+#include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "service/wire.h"
 #include "spdlog/spdlog.h"
@@ -110,6 +112,7 @@ absl::StatusOr<FlexPublisher::PccFigures> FlexPublisher::DerFigures(store::PgCon
   auto placed = store::ReadPlacedSchedules(db, pcc, from, to, now, net != nullptr ? *grids_ : core::GridCatalog{}, net);
   if (!placed.ok()) return placed.status();
   const core::PccBaseline baseline = core::SumBaselines(*placed);
+  const runtime::ComputeTimer timer("flexibility");
   auto horizon = core::ComputeRange(scenario.model, from, to, scenario.interval, false, &baseline);
   return PccFigures{&scenario, net, std::move(*placed), std::move(horizon)};
 }
@@ -122,6 +125,16 @@ absl::StatusOr<bool> FlexPublisher::PublishClaimed(const core::FlexCatalog& cata
   if (!p.ok()) return p.status();
   // Beside what the DERs could do, what the DSO's network lets them do.
   std::vector<std::optional<core::GridLimitedFlex>> grid;
+  std::optional<runtime::ComputeTimer> timer;
+  std::optional<core::GridLimitedSeries> series;
+  if (p->network != nullptr) {
+    timer.emplace("grid_limited");
+    // The horizon's intervals and a few more: the last cycle's, less the
+    // one that has passed, are the hits.
+    const size_t intervals = static_cast<size_t>(absl::Hours(config_.horizon_hours) / sc->interval) + 4;
+    core::GridLimitedCache& cache = grid_caches_.try_emplace(lease.pcc_id, intervals).first->second;
+    series.emplace(*p->network, sc->model, sc->interval, core::GridAreaOptions{}, p->placed, &cache);
+  }
   absl::Time renewed = absl::Now();
   for (const core::FlexInterval& f : p->network != nullptr ? p->horizon : std::vector<core::FlexInterval>{}) {
     if (task_.stop_requested()) return absl::CancelledError("stopping");
@@ -136,15 +149,16 @@ absl::StatusOr<bool> FlexPublisher::PublishClaimed(const core::FlexCatalog& cata
       }
       renewed = absl::Now();
     }
-    auto g = core::GridLimitedAt(*p->network, sc->model, f.start, sc->interval, {}, p->placed);
+    auto g = series->At(f.start);
     // An interval whose area fails goes out without it; the others and
     // the DERs' own figures still do.
     if (!g.ok()) {
-      spdlog::error("grid-limited flexibility of {} at {}: {}", lease.pcc_id, core::Rfc3339(f.start),
-                    std::string(g.status().message()));
+      runtime::log::Log(spdlog::level::err, {{"pcc", lease.pcc_id}}, "grid-limited flexibility of {} at {}: {}",
+                        lease.pcc_id, core::Rfc3339(f.start), std::string(g.status().message()));
     }
     grid.push_back(g.ok() ? std::optional(std::move(*g)) : std::nullopt);
   }
+  timer.reset();
   const core::EventDraft draft = FlexibilityEvent(
       *sc, service::EncodeFlexibilityPayload(*sc, p->horizon, now, p->network != nullptr ? &grid : nullptr));
   // The cycle moves on in the transaction that appends its event: of two
@@ -206,7 +220,8 @@ absl::StatusOr<int> FlexPublisher::PublishDue() {
     auto done = PublishClaimed(*catalog, **lease);
     if (!done.ok()) return done.status();  // the claim lapses; a replica takes the PCC then
     if (*done) {
-      spdlog::info("published flexibility of {} (cycle {})", (*lease)->pcc_id, (*lease)->cycle + 1);
+      runtime::log::Log(spdlog::level::info, {{"pcc", (*lease)->pcc_id}}, "published flexibility of {} (cycle {})",
+                        (*lease)->pcc_id, (*lease)->cycle + 1);
       runtime::Metrics::Get().Published("flexibility", (*lease)->pcc_id, absl::ToDoubleSeconds(work_.interval));
     }
     published += *done;

@@ -60,6 +60,10 @@ class FlexPublisher {
   std::shared_ptr<const core::GridCatalog> grids_;
   const store::PccWorkOptions work_;
   std::map<std::string, std::filesystem::file_time_type> mtimes_;
+  // Each PCC's grid-limited figures by their inputs: from one cycle to the
+  // next the horizon moves by an interval, and only the new one (and any
+  // whose inputs changed) is computed. Touched by the task only.
+  std::map<std::string, core::GridLimitedCache> grid_caches_;
   // Set once this replica's PCCs are in the work table.
   bool registered_ = false;
   // After a failure, no new try before this (touched by the task only).

@@ -2,6 +2,7 @@
 
 #include "core/common/status_macros.h"
 #include "core/common/time.h"
+#include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "service/wire.h"
 #include "spdlog/spdlog.h"
@@ -54,8 +55,12 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
   });
   if (!placed.ok()) return placed.status();
   const core::PccBaseline baseline = core::SumBaselines(*placed);
-  auto intervals =
-      core::ForecastPcc(scenario.model, history->series, baseline, net, now, from, to, kind, zone_, options, *placed);
+  absl::StatusOr<std::vector<core::PccForecastInterval>> intervals;
+  {
+    const runtime::ComputeTimer timer("forecast");
+    intervals =
+        core::ForecastPcc(scenario.model, history->series, baseline, net, now, from, to, kind, zone_, options, *placed);
+  }
   if (!intervals.ok()) return intervals.status();
 
   v1::Forecast f;
@@ -82,8 +87,9 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
         return store::AppendEvents(db, {{env, service::EncodeForecastPayload(f)}});
       });
   if (!stored.ok()) return stored.status();
-  spdlog::info("{} forecast of {} issued for {} .. {} (event #{})", core::ForecastKindName(kind), pcc,
-               core::Rfc3339(from), core::Rfc3339(to), stored->front().seq);
+  runtime::log::Log(spdlog::level::info, {{"pcc", pcc}, {"seq", stored->front().seq}},
+                    "{} forecast of {} issued for {} .. {} (event #{})", core::ForecastKindName(kind), pcc,
+                    core::Rfc3339(from), core::Rfc3339(to), stored->front().seq);
   const bool day_ahead = kind == core::ForecastKind::kDayAhead;
   runtime::Metrics::Get().Published(day_ahead ? "forecast_day_ahead" : "forecast_intraday", pcc,
                                     day_ahead ? 86400 : 900);
@@ -137,8 +143,9 @@ absl::StatusOr<int> ForecastPublisher::IssueDue(absl::Time now) {
           st.code() == absl::StatusCode::kFailedPrecondition || st.code() == absl::StatusCode::kInvalidArgument;
       if (!st.ok() && !refused) return st;
       if (!st.ok()) {
-        spdlog::error("{} forecast of {} for {} .. {}: {}", core::ForecastKindName(due.kind), pcc,
-                      core::Rfc3339(due.from), core::Rfc3339(due.to), std::string(st.message()));
+        runtime::log::Log(spdlog::level::err, {{"pcc", pcc}}, "{} forecast of {} for {} .. {}: {}",
+                          core::ForecastKindName(due.kind), pcc, core::Rfc3339(due.from), core::Rfc3339(due.to),
+                          std::string(st.message()));
       }
       issued_for_[key] = due.to - absl::Seconds(1);
       if (st.ok()) ++issued;

@@ -1,10 +1,9 @@
 #include "feed/hub.h"
 
 #include <algorithm>
-#include <array>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/metrics.h"
+#include "feed/feed_metrics.h"
 
 namespace tsodso::feed {
 
@@ -67,34 +66,14 @@ int64_t FeedHub::head() const {
   return head_;
 }
 
-namespace {
-
-// tsodso_feed_events_committed_total of each topic, made once: a dispatch
-// counts without a lookup.
-prometheus::Counter& Committed(core::Topic topic) {
-  static const auto* counters = [] {
-    auto* by_topic = new std::array<prometheus::Counter*, 9>{};
-    for (int t = 1; t <= 8; ++t) {
-      (*by_topic)[t] =
-          &runtime::Metrics::Get().feed_events_committed.Add({{"topic", core::TopicName(static_cast<core::Topic>(t))}});
-    }
-    (*by_topic)[0] = &runtime::Metrics::Get().feed_events_committed.Add({{"topic", "other"}});
-    return by_topic;
-  }();
-  const int t = static_cast<int>(topic);
-  return *(*counters)[t >= 1 && t <= 8 ? t : 0];
-}
-
-}  // namespace
-
 void FeedHub::Dispatch(const std::vector<EventPtr>& events) {
-  static prometheus::Gauge& head_seq = runtime::Metrics::Get().feed_head_seq.Add({});
+  const FeedMetrics& metrics = FeedMetrics::Get();
   std::lock_guard lock(mu_);
   for (const EventPtr& ev : events) {
     if (ev->seq <= head_) continue;
     head_ = ev->seq;
-    head_seq.Set(static_cast<double>(head_));
-    Committed(ev->envelope.topic).Increment();
+    metrics.head_seq.Set(static_cast<double>(head_));
+    metrics.Committed(ev->envelope.topic).Increment();
     for (Entry& e : entries_) {
       if (e.live) e.subscriber->OnEvent(ev);
     }

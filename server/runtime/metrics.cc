@@ -34,6 +34,14 @@ void Metrics::Published(const std::string& kind, const std::string& pcc, double 
   publish_interval.Add({{"kind", kind}}).Set(interval_s);
 }
 
+ComputeTimer::ComputeTimer(const char* kind)
+    : histogram_(Metrics::Get().compute_duration.Add({{"kind", kind}}, Metrics::DurationBuckets())),
+      start_(std::chrono::steady_clock::now()) {}
+
+ComputeTimer::~ComputeTimer() {
+  histogram_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+}
+
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       grpc_requests(Counter(*registry_, "tsodso_grpc_requests_total",

@@ -19,6 +19,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -76,6 +77,21 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& certificate_not_after;  // {certificate}
   prometheus::Family<prometheus::Gauge>& crl_next_update;        // {crl}
   prometheus::Family<prometheus::Counter>& audit_records;        // {}
+};
+
+// Observes the time from its construction to its destruction in
+// tsodso_compute_duration_seconds{kind} (flexibility, grid_limited,
+// forecast, validation).
+class ComputeTimer {
+ public:
+  explicit ComputeTimer(const char* kind);
+  ~ComputeTimer();
+  ComputeTimer(const ComputeTimer&) = delete;
+  ComputeTimer& operator=(const ComputeTimer&) = delete;
+
+ private:
+  prometheus::Histogram& histogram_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace tsodso::runtime

@@ -1,5 +1,7 @@
 #include "service/flexibility_view.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
 #include "core/common/time.h"
@@ -66,13 +68,18 @@ absl::StatusOr<FlexView> FlexibilityView(const Context& ctx, store::DbPool& pool
   view.scenario = scenario->name;
   view.interval = scenario->interval;
   view.breakdown = !aggregator && core::BreakdownAllowed(scenario->model, &view.breakdown_note);
+  // Interval after interval, each area's linear program starts from the
+  // one before.
+  std::optional<core::GridLimitedSeries> series;
+  if (query.include_grid_limited)
+    series.emplace(*net, scenario->model, scenario->interval, core::GridAreaOptions{}, placed);
   for (core::FlexInterval& f :
        core::ComputeRange(scenario->model, first, query.to, scenario->interval, query.include_vertices, &baseline)) {
     FlexViewInterval& out = view.intervals.emplace_back();
     if (view.breakdown) out.by_class = core::ByClass(scenario->model, f);
     if (query.include_grid_limited) {
       if (ctx.stopping.stop_requested()) return absl::UnavailableError(kStoppingMessage);
-      auto grid = core::GridLimitedAt(*net, scenario->model, f.start, scenario->interval, {}, placed);
+      auto grid = series->At(f.start);
       // A failure here is the DSO's own model, never the caller's request.
       if (!grid.ok()) return absl::InternalError(absl::StrCat("grid-limited area: ", grid.status().ToString()));
       out.grid_limited = std::move(*grid);

@@ -5,6 +5,7 @@
 #include "core/common/status_macros.h"
 #include "core/pcc/validation_inputs.h"
 #include "core/validation/merit_order_list.h"
+#include "runtime/metrics.h"
 #include "service/once.h"
 #include "service/traffic_lights.h"
 #include "service/wire.h"
@@ -32,8 +33,11 @@ absl::StatusOr<v1::MeritOrderValidation> ValidateMeritOrder(store::PgConnection&
         for (const core::Bid& b : mol.bids)
           resource_ids.insert(resource_ids.end(), b.resource_ids.begin(), b.resource_ids.end());
         TSODSO_ASSIGN_OR_RETURN(const auto qualifications, store::ReadQualifications(db, resource_ids));
-        const std::vector<core::MolLine> lines =
-            core::ValidateList(mol, core::BookOf(*ctx.grids, qualifications), inputs);
+        std::vector<core::MolLine> lines;
+        {
+          const runtime::ComputeTimer timer("validation");
+          lines = core::ValidateList(mol, core::BookOf(*ctx.grids, qualifications), inputs);
+        }
 
         v1::MeritOrderValidation answer;
         answer.set_validation_id(mol.validation_id);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
+#include "runtime/metrics.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 
@@ -41,6 +42,12 @@ std::optional<AuditEntry> AuditOf(const GroupMember& m, const absl::Status& outc
   } catch (...) {
     return std::nullopt;
   }
+}
+
+// tsodso_audit_records_total: records in a committed transaction.
+prometheus::Counter& AuditRecords() {
+  static prometheus::Counter& counter = runtime::Metrics::Get().audit_records.Add({});
+  return counter;
 }
 
 void Answer(const GroupMember& m, const absl::Status& outcome) {
@@ -202,6 +209,7 @@ void GroupCommit::Run(absl::StatusOr<PgConnection*> conn) {
   }
 
   if (group.ok()) {
+    AuditRecords().Increment(static_cast<double>(entries.size()));
     {
       std::lock_guard lock(mu_);
       ++stats_.groups;
@@ -215,14 +223,21 @@ void GroupCommit::Run(absl::StatusOr<PgConnection*> conn) {
   // failure, and audited so in a transaction of their own, unless the
   // database cannot be reached.
   if (group.code() != absl::StatusCode::kUnavailable) {
+    size_t refused = 0;
     absl::Status audited = InTransaction(db, [&]() -> absl::Status {
       TSODSO_ASSIGN_OR_RETURN(AuditBatch refusals, AuditBatch::Lock(db));
+      refused = 0;
       for (const GroupMember& m : members) {
-        if (std::optional<AuditEntry> entry = AuditOf(m, group)) refusals.Add(*entry);
+        if (std::optional<AuditEntry> entry = AuditOf(m, group)) {
+          refusals.Add(*entry);
+          ++refused;
+        }
       }
       return refusals.Write(db);
     });
-    if (!audited.ok()) {
+    if (audited.ok()) {
+      AuditRecords().Increment(static_cast<double>(refused));
+    } else {
       spdlog::error("audit of {} calls whose group failed ({}) failed: {}", members.size(),
                     std::string(group.message()), std::string(audited.message()));
     }

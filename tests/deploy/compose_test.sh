@@ -23,7 +23,7 @@ normalized=$(mktemp)
 trap 'rm -f "$normalized"' EXIT
 # The file's defaults, as a newcomer gets them: the variables that choose
 # another PostgreSQL image or host port (the stack test sets them) unset.
-compose() { env -u TSODSO_POSTGRES_IMAGE -u TSODSO_GATEWAY_PORT docker-compose -f "$COMPOSE" "$@"; }
+compose() { env -u TSODSO_POSTGRES_IMAGE -u TSODSO_GATEWAY_PORT -u TSODSO_PROMETHEUS_PORT docker-compose -f "$COMPOSE" "$@"; }
 compose config -q || fail "docker-compose config -q rejects $COMPOSE"
 compose config >"$normalized"
 echo "ok    docker-compose config -q"
@@ -49,8 +49,8 @@ def check(ok, what):
 
 
 app_services = ["certs", "gateway", "tso", "agg1", "agg2", "operator"]
-check(sorted(services) == sorted(app_services + ["postgres"]),
-      f"services are postgres + {', '.join(app_services)} (got {', '.join(sorted(services))})")
+check(sorted(services) == sorted(app_services + ["postgres", "prometheus"]),
+      f"services are postgres, prometheus + {', '.join(app_services)} (got {', '.join(sorted(services))})")
 
 # The database: Debian-based PostgreSQL 15, data in a named volume, healthy
 # only when it accepts connections to the gateway's database.
@@ -111,6 +111,26 @@ check(any(isinstance(p, dict) and str(p.get("target")) == "50051" and str(p.get(
           for p in gw.get("ports", [])),
       "gateway publishes port 50051 on the host's 50051")
 check(gw.get("restart") == "unless-stopped", "gateway restarts unless stopped")
+
+# Prometheus: Debian's package in its own image, the demo's scrape
+# configuration and the gateway's alert rules, which must agree.
+prom = services.get("prometheus", {})
+prom_build = prom.get("build", {})
+check(os.path.realpath(prom_build.get("context", "")) == os.path.realpath(src)
+      and prom_build.get("dockerfile") == "deploy/containers/prometheus/Dockerfile",
+      "prometheus is built from deploy/containers/prometheus/Dockerfile with the repository as context")
+check(prom.get("image") not in images, "prometheus runs an image of its own")
+check(any(isinstance(p, dict) and str(p.get("target")) == "9090" and str(p.get("published")) == "9090"
+          for p in prom.get("ports", [])),
+      "prometheus publishes port 9090 on the host's 9090")
+check("--metrics-listen" in gw.get("command", []) and "0.0.0.0:9464" in gw.get("command", []),
+      "gateway serves its metrics on 0.0.0.0:9464")
+with open(os.path.join(src, "deploy", "prometheus", "prometheus.yml")) as f:
+    prom_config = yaml.safe_load(f)
+targets = [t for job in prom_config.get("scrape_configs", []) for sc in job.get("static_configs", [])
+           for t in sc.get("targets", [])]
+check(targets == ["gateway:9464"], f"prometheus scrapes gateway:9464 (got {targets})")
+check(prom_config.get("rule_files") == ["alerts.yml"], "prometheus loads the alert rules")
 
 for name in ("tso", "agg1", "agg2", "operator"):
     s = services.get(name, {})

@@ -15,6 +15,7 @@
 # with neither a running demo nor another run:
 #   TSODSO_STACK_PROJECT  (default tsodso-stacktest)
 #   TSODSO_STACK_PORT     (default 50151)
+#   TSODSO_STACK_PROMETHEUS_PORT (default 9190)
 #   TSODSO_POSTGRES_IMAGE (default: localhost/tsodso-postgres:15 where
 #                          deploy/containers/prepare-podman.sh made it and
 #                          the official image is absent, else the file's own)
@@ -23,7 +24,9 @@ SRC=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 BUILD=${2:-$SRC/build}
 PROJECT=${TSODSO_STACK_PROJECT:-tsodso-stacktest}
 PORT=${TSODSO_STACK_PORT:-50151}
+PROM_PORT=${TSODSO_STACK_PROMETHEUS_PORT:-9190}
 IMAGE=tsodso-gateway:latest
+PROM_IMAGE=tsodso-prometheus:latest
 LOCAL_POSTGRES=localhost/tsodso-postgres:15
 COMPOSE_FILE=$SRC/deploy/docker-compose.yml
 # Generous bounds: the first image build compiles the whole gateway.
@@ -63,8 +66,8 @@ if [[ -z ${TSODSO_POSTGRES_IMAGE:-} ]] && ! $ENGINE image inspect postgres:15-bo
   $ENGINE image inspect "$LOCAL_POSTGRES" >/dev/null 2>&1; then
   export TSODSO_POSTGRES_IMAGE=$LOCAL_POSTGRES
 fi
-export TSODSO_GATEWAY_PORT=$PORT
-say "project $PROJECT, gateway on host port $PORT, PostgreSQL image ${TSODSO_POSTGRES_IMAGE:-postgres:15-bookworm}"
+export TSODSO_GATEWAY_PORT=$PORT TSODSO_PROMETHEUS_PORT=$PROM_PORT
+say "project $PROJECT, gateway on host port $PORT, Prometheus on $PROM_PORT, PostgreSQL image ${TSODSO_POSTGRES_IMAGE:-postgres:15-bookworm}"
 
 work=$(mktemp -d)
 service_pid=""
@@ -143,6 +146,15 @@ fi
 say "image built in $(($(date +%s) - started)) s ($(grep -Eci 'using cache|CACHED' "$work/build.log" || true) step(s) from the layer cache)"
 [[ $($ENGINE image inspect --format '{{json .Config.Healthcheck}}' "$IMAGE") == *'"health"'* ]] ||
   { echo "FAIL: the image $IMAGE carries no HEALTHCHECK"; exit 1; }
+prom_args=(build -f "$SRC/deploy/containers/prometheus/Dockerfile" -t "$PROM_IMAGE")
+[[ $ENGINE == podman ]] && prom_args+=(--format docker)
+started=$(date +%s)
+if ! timeout "$BUILD_TIMEOUT" $ENGINE "${prom_args[@]}" "$SRC" >"$work/build-prometheus.log" 2>&1; then
+  tail -40 "$work/build-prometheus.log"
+  echo "FAIL: $ENGINE build of deploy/containers/prometheus/Dockerfile failed"
+  exit 1
+fi
+say "$PROM_IMAGE built in $(($(date +%s) - started)) s"
 
 # ------------------------------------------------------------------- up ----
 started=$(date +%s)
@@ -182,7 +194,7 @@ print(s.get("Status", "?"), s.get("ExitCode", "?"), c.get("RestartCount", 0), h.
 # DEMO_TIMEOUT on a loaded machine.
 TOPICS=(NOTICE FLEXIBILITY BID_LIMITS TRAFFIC_LIGHT PREQUALIFICATION CURTAILMENT FORECAST)
 collect() {
-  for s in tso agg1 agg2 operator gateway certs; do logs_of "$s" >"$work/$s.log" || true; done
+  for s in tso agg1 agg2 operator gateway certs prometheus; do logs_of "$s" >"$work/$s.log" || true; done
 }
 demo_complete() {
   collect
@@ -248,6 +260,43 @@ check "the operator sees agg-1's acknowledgement" has operator '^\[operator\]   
 check "agg-2 received its receipt" has agg2 '^\[agg2\] #[0-9]* .* RECEIPT pcc=PS_SUD portfolio agg2-sud-ev'
 check "agg-2 received no order of agg-1" lacks agg2 '^\[agg2\] #[0-9]* .* CURTAILMENT'
 
+# Prometheus, on the host's port, scrapes the gateway and sees the demo's
+# traffic in its counters.
+promql() {  # promql EXPR: the first sample's value, or nothing
+  python3 - "http://127.0.0.1:$PROM_PORT" "$1" <<'PY' 2>/dev/null || true
+import json, sys, urllib.parse, urllib.request
+url = sys.argv[1] + "/api/v1/query?" + urllib.parse.urlencode({"query": sys.argv[2]})
+result = json.load(urllib.request.urlopen(url, timeout=5))["data"]["result"]
+if result:
+    print(result[0]["value"][1])
+PY
+}
+prom_sees() {  # prom_sees EXPR AWK-CONDITION-ON-v: waits up to a minute
+  local v
+  for _ in $(seq 1 30); do
+    v=$(promql "$1")
+    [[ -n $v ]] && awk -v v="$v" "BEGIN { exit !($2) }" && return 0
+    sleep 2
+  done
+  echo "  $1 = ${v:-no sample}" >&2
+  return 1
+}
+check "prometheus is running" test "$(field prometheus 1)" = running
+check "prometheus scrapes the gateway (up == 1)" prom_sees 'up{job="tsodso-gateway"}' 'v == 1'
+check "prometheus sees the gateway's calls" prom_sees 'sum(tsodso_grpc_requests_total{code="OK"})' 'v > 0'
+check "prometheus sees the feed's events" prom_sees 'sum(tsodso_feed_events_delivered_total)' 'v > 0'
+check "prometheus sees this replica hold the publisher lock" prom_sees 'max(tsodso_publisher_lock_held)' 'v == 1'
+prom_rules() {  # the number of alerting rules Prometheus evaluates
+  python3 - "http://127.0.0.1:$PROM_PORT/api/v1/rules?type=alert" <<'PY' 2>/dev/null || echo 0
+import json, sys, urllib.request
+groups = json.load(urllib.request.urlopen(sys.argv[1], timeout=5))["data"]["groups"]
+print(sum(len(g["rules"]) for g in groups))
+PY
+}
+rules_in_file=$(grep -c '^ *- alert:' "$SRC/deploy/prometheus/alerts.yml")
+check "prometheus evaluates the $rules_in_file alert rules of deploy/prometheus/alerts.yml" \
+  test "$(prom_rules)" = "$rules_in_file"
+
 # An operator on the host reaches the gateway on the published port.
 if [[ -x $BUILD/bin/tsodso ]]; then
   $ENGINE cp "$(cid gateway):/opt/tsodso/var/certs" "$work/certs" >/dev/null 2>&1 || true
@@ -258,7 +307,7 @@ if [[ -x $BUILD/bin/tsodso ]]; then
 fi
 
 if ((failures > 0)); then
-  for s in gateway tso agg1 agg2 operator certs; do
+  for s in gateway tso agg1 agg2 operator certs prometheus; do
     echo "---- $s (last 60 lines)"
     tail -60 "$work/$s.log"
   done
@@ -280,6 +329,7 @@ no_network() {
 no_volume() {
   ! $ENGINE volume inspect "${PROJECT}_pgdata" >/dev/null 2>&1 &&
     ! $ENGINE volume inspect "${PROJECT}_certs" >/dev/null 2>&1 &&
+    ! $ENGINE volume inspect "${PROJECT}_promdata" >/dev/null 2>&1 &&
     [[ -z $($ENGINE volume ls -q --filter "label=$label") ]]
 }
 check "down -v left no container" test -z "$($ENGINE ps -aq --filter "label=$label")"

@@ -1,6 +1,7 @@
 // The daemon's log as a log shipper reads it: with `log_format: json`,
 // every line it writes, its own and gRPC's, is one JSON object with time,
-// level and message.
+// level and message, and the fields of what it is about (party, method,
+// code, duration, seq).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,11 @@ TEST(LoggingTest, JsonFormatWritesOneObjectPerLine) {
 
   // A write, a refusal, and a handshake gRPC itself refuses (another CA).
   ASSERT_TRUE(gw->ClientAs("operator")->PublishNotice(NoticeRequest("logged")).ok());
+  {
+    // A subscription that receives it and ends: its lines carry the seq.
+    FeedCollector tso(*gw, "tso", All());
+    ASSERT_TRUE(tso.WaitForEvents(1));
+  }
   EXPECT_FALSE(gw->ClientAs("tso")->PublishNotice(NoticeRequest("refused")).ok());
   EXPECT_FALSE(gw->ClientAs("foreign")->WhoAmI().ok());
   ASSERT_EQ(gw->Terminate(), 0);
@@ -32,6 +38,7 @@ TEST(LoggingTest, JsonFormatWritesOneObjectPerLine) {
   int refused = 0;
   int from_grpc = 0;  // the refused handshake, as gRPC reports it
   int accessed = 0;
+  int ended = 0;
   for (const std::string& line : lines) {
     ASSERT_TRUE(nlohmann::json::accept(line)) << "not JSON: " << line;
     const nlohmann::json j = nlohmann::json::parse(line);
@@ -49,7 +56,14 @@ TEST(LoggingTest, JsonFormatWritesOneObjectPerLine) {
       EXPECT_EQ(line.find("logged"), std::string::npos) << "a request body in the access log: " << line;
       ++accessed;
     }
+    if (j["message"].get<std::string>().find("subscription ended") != std::string::npos) {
+      EXPECT_EQ(j.value("seq", int64_t{-1}), 1) << line;
+      EXPECT_EQ(j.value("code", ""), "CANCELLED") << line;
+      EXPECT_TRUE(j.contains("party")) << line;
+      ++ended;
+    }
   }
+  EXPECT_EQ(ended, 1) << gw->Log();
   EXPECT_GE(refused, 1) << gw->Log();
   EXPECT_GE(from_grpc, 1) << gw->Log();
   EXPECT_EQ(accessed, 1) << gw->Log();

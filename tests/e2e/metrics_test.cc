@@ -83,7 +83,30 @@ TEST_F(MetricsTest, ARealPrometheusScrapesTheGateway) {
   EXPECT_EQ(
       prometheus.WaitFor("sum(tsodso_feed_events_committed_total{topic=\"NOTICE\"})", [](double v) { return v == 3; }),
       3);
-  tso.reset();  // the client ends its stream: no cut, and no stream left
+  // Written to the stream, by topic; each went through the stream's queue
+  // (it went live at once: it asked for nothing before the head).
+  EXPECT_EQ(
+      prometheus.WaitFor("sum(tsodso_feed_events_delivered_total{topic=\"NOTICE\"})", [](double v) { return v == 3; }),
+      3);
+  EXPECT_EQ(prometheus.Query("tsodso_feed_stream_queue_depth_count"), 3);
+  EXPECT_GE(prometheus.Query("tsodso_feed_stream_queue_depth_sum").value_or(0), 3);
+  EXPECT_EQ(prometheus.Query("sum(tsodso_feed_replay_pages_total)").value_or(0), 0);
+  // A subscriber that resumes after the first notice reads the rest from
+  // the log: one resume, one page at least, two more deliveries.
+  v1::SubscribeRequest resume = All();
+  resume.set_resume_after_seq(1);
+  auto resumed = std::make_unique<FeedCollector>(*gw_, "tso", resume);
+  ASSERT_TRUE(resumed->WaitForEvents(2));
+  EXPECT_EQ(prometheus.WaitFor("tsodso_feed_resumes_total", [](double v) { return v == 1; }), 1);
+  EXPECT_GE(prometheus.WaitFor("tsodso_feed_replay_pages_total", [](double v) { return v >= 1; }).value_or(0), 1);
+  EXPECT_EQ(
+      prometheus.WaitFor("sum(tsodso_feed_events_delivered_total{topic=\"NOTICE\"})", [](double v) { return v == 5; }),
+      5);
+  // Every call above was audited: three notices published, one refused,
+  // two unregistered callers turned away.
+  EXPECT_GE(prometheus.WaitFor("tsodso_audit_records_total", [](double v) { return v >= 4; }).value_or(0), 4);
+  resumed.reset();
+  tso.reset();  // the clients end their streams: no cut, and no stream left
   EXPECT_EQ(prometheus.WaitFor("sum(tsodso_feed_streams)", [](double v) { return v == 0; }), 0);
   EXPECT_EQ(prometheus.Query("sum(tsodso_feed_subscribers_cut_total)"), std::nullopt);
   // The database pool: its workers, and the transactions they ran.
@@ -102,6 +125,7 @@ TEST(MetricsPublishingTest, PrometheusSeesThePublisherAndItsLastPublication) {
   opts.dsn = PgCluster::Get().NewDatabase();
   opts.metrics_listen = "127.0.0.1:0";
   opts.flexibility = true;
+  opts.grid_model_dir = std::string(TSODSO_SOURCE_DIR) + "/config/grids/ps-sud";
   auto gw = StartGateway(opts);
   ASSERT_NE(gw, nullptr);
   PrometheusProcess prometheus({absl::StrCat("127.0.0.1:", gw->metrics_port())});
@@ -112,6 +136,24 @@ TEST(MetricsPublishingTest, PrometheusSeesThePublisherAndItsLastPublication) {
   ASSERT_TRUE(published.has_value()) << prometheus.Log() << gw->Log();
   EXPECT_EQ(prometheus.Query("max(tsodso_publish_interval_seconds{kind=\"flexibility\"})"), 900);
   EXPECT_EQ(prometheus.WaitFor("sum(tsodso_publisher_lock_held)", [](double v) { return v == 1; }), 1);
+  // The work behind it was timed, by kind: the DERs' area, the network's
+  // area on top, and the forecasts issued at start.
+  for (const char* kind : {"flexibility", "grid_limited", "forecast"}) {
+    const std::string count = absl::StrCat("tsodso_compute_duration_seconds_count{kind=\"", kind, "\"}");
+    EXPECT_GE(prometheus
+                  .WaitFor(
+                      count, [](double v) { return v >= 1; }, 120000)
+                  .value_or(0),
+              1)
+        << kind;
+    EXPECT_GT(prometheus.Query(absl::StrCat("tsodso_compute_duration_seconds_sum{kind=\"", kind, "\"}")).value_or(0), 0)
+        << kind;
+  }
+  EXPECT_GE(prometheus
+                .WaitFor("count(tsodso_last_publish_timestamp_seconds{kind=~\"forecast_.*\",pcc=\"PS_SUD\"})",
+                         [](double v) { return v >= 1; })
+                .value_or(0),
+            1);
   EXPECT_EQ(
       prometheus.Query("count(ALERTS{alertname=~\"TsodsoNoPublisher|TsodsoPublicationLate\",alertstate=\"firing\"})"),
       std::nullopt);

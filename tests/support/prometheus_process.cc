@@ -69,18 +69,28 @@ absl::Status PrometheusProcess::Start() {
     for (size_t i = 0; i < targets_.size(); ++i) out << (i ? ", " : "") << "\"" << targets_[i] << "\"";
     out << "]\n";
   }
-  port_ = FreePort();
-  pid_ = Spawn({"/usr/bin/prometheus", "--config.file=" + config, "--storage.tsdb.path=" + (*dir_ / "data"),
-                absl::StrCat("--web.listen-address=127.0.0.1:", port_), "--log.level=warn"},
-               *dir_ / "prometheus.log", *dir_ / "prometheus.log");
-  for (int waited = 0; waited < 30000; waited += 200) {
-    std::string body;
-    if (HttpGet(absl::StrCat("http://127.0.0.1:", port_, "/-/ready"), &body) == 200) return absl::OkStatus();
-    if (WaitExit(pid_, 0) >= 0) {
-      pid_ = -1;
+  // A free port may be taken by another process before Prometheus binds
+  // it: then it exits at once, and it is started again on another.
+  for (int attempt = 1;; ++attempt) {
+    port_ = FreePort();
+    pid_ = Spawn({"/usr/bin/prometheus", "--config.file=" + config, "--storage.tsdb.path=" + (*dir_ / "data"),
+                  absl::StrCat("--web.listen-address=127.0.0.1:", port_), "--log.level=warn"},
+                 *dir_ / "prometheus.log", *dir_ / "prometheus.log");
+    bool exited = false;
+    for (int waited = 0; waited < 30000 && !exited; waited += 200) {
+      std::string body;
+      if (HttpGet(absl::StrCat("http://127.0.0.1:", port_, "/-/ready"), &body) == 200) return absl::OkStatus();
+      if (WaitExit(pid_, 0) >= 0) {
+        pid_ = -1;
+        exited = true;
+      } else {
+        SleepMs(200);
+      }
+    }
+    if (!exited) break;
+    if (attempt == 3 || Log().find("address already in use") == std::string::npos) {
       return absl::InternalError("prometheus exited:\n" + Log());
     }
-    SleepMs(200);
   }
   return absl::DeadlineExceededError("prometheus did not become ready:\n" + Log());
 }

@@ -1,5 +1,7 @@
 #include "core/pcc/pcc_network.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -108,8 +110,10 @@ void Put(std::string& key, const T& x) {
   key.append(reinterpret_cast<const char*>(&x), sizeof x);
 }
 
-// Return the inputs of an area as a cache key: every figure it depends on,
-// bit for bit, so that equal keys mean equal areas.
+// Return the inputs of an area as a cache key: the SHA-256 of every figure
+// it depends on, bit for bit, so that equal keys mean equal areas. The
+// inputs themselves run to tens of kilobytes (every DER's region); their
+// digest keeps a PCC's cache at a few hundred kilobytes.
 std::string AreaKey(const RadialGrid* grid, double load_scale, const std::vector<PlacedDer>& ders,
                     const GridAreaOptions& o) {
   std::string key;
@@ -126,7 +130,10 @@ std::string AreaKey(const RadialGrid* grid, double load_scale, const std::vector
     Put(key, d.region.vertices().size());
     for (const PqPoint& v : d.region.vertices()) Put(key, v);
   }
-  return key;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(key.data(), key.size(), digest, &len, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), len);
 }
 
 GridLimitedFlex FlexOf(const GridAreaResult& area) {
