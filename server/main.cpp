@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   tsodso::app::RunOptions run;
   CLI::Option* config_opt = app.add_option("--config,-c", config_path, "gateway configuration file (YAML)");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
-  app.add_option("--ready-file", run.ready_file, "write {\"port\", \"pid\", \"metrics_port\"} as JSON here once listening");
+  app.add_option("--ready-file", run.ready_file,
+                 "write {\"port\", \"pid\", \"metrics_port\"} as JSON here once listening");
   std::string listen;
   app.add_option("--listen", listen,
                  "HOST:PORT to listen on instead of the configuration's `listen` (containers, replicas)");
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
   grid_synth->add_option("--feeders", synth.feeders, "number of feeders")->capture_default_str();
   grid_synth->add_option("--kv", synth.v_nom_kv, "nominal voltage of the new network")->capture_default_str();
   grid_synth->add_option("--peak-mw", synth.peak_load_mw, "total load")->capture_default_str();
+  grid_synth->add_option("--power-factor", synth.power_factor, "power factor of every bus load (0: the feeder's own)")
+      ->capture_default_str();
   grid_synth->add_option("--seed", synth.seed, "seed of the load variation")->capture_default_str();
   grid_synth->add_option("--v-min", synth.v_min_pu, "lower voltage limit, pu")->capture_default_str();
   grid_synth->add_option("--v-max", synth.v_max_pu, "upper voltage limit, pu")->capture_default_str();

@@ -54,6 +54,7 @@ absl::StatusOr<std::map<std::string, core::DerClass>> LoadDerClasses(const std::
         TSODSO_RETURN_IF_ERROR(cs.Double(key, field));
       }
       c.circle_segments = static_cast<int>(segments);
+      TSODSO_RETURN_IF_ERROR(cs.Bool("q_without_car", &c.q_without_car));
       if (cs.Has("vertices")) {
         const YAML::Node vs = cs.Get("vertices");
         if (!vs.IsSequence()) return cs.Error("vertices", "must be a list of [p_pu, q_pu]");

@@ -232,6 +232,36 @@ TEST(FlexCapabilityTest, V2gCircleOfThePluggedInShare) {
   EXPECT_NEAR(Cap(c, 0.8).region.MaxP(), 1.0, kCircle);
 }
 
+// With q_without_car, the chargers' converters offer Q within their whole
+// rating (a car or not); P stays within the plugged-in share.
+TEST(FlexCapabilityTest, V2gReactiveWithinTheChargersRating) {
+  DerClass c;
+  c.name = "v2g";
+  c.kind = DerKind::kV2g;
+  c.plugged_per_charging = 2;
+  c.q_without_car = true;
+  const DerCapability cap = Cap(c, 0.2);
+  EXPECT_TRUE(WithinUnitCircle(cap.region));
+  EXPECT_NEAR(cap.region.MaxP(), 0.4, 1e-12);
+  EXPECT_NEAR(cap.region.MinP(), -0.4, 1e-12);
+  const Range q = RangeOnLine(cap.region, /*along_p=*/false, cap.operating.p);
+  EXPECT_NEAR(q.hi, std::sqrt(1 - 0.2 * 0.2), kCircle);
+  EXPECT_NEAR(q.lo, -std::sqrt(1 - 0.2 * 0.2), kCircle);
+  EXPECT_DOUBLE_EQ(cap.operating.p, -0.2);
+  EXPECT_TRUE(cap.region.Contains(cap.operating));
+  // No car charging: no P, the converter's Q all the same.
+  const DerCapability idle = Cap(c, 0.0);
+  EXPECT_NEAR(idle.region.MaxP(), 0.0, 1e-12);
+  EXPECT_NEAR(idle.region.MinP(), 0.0, 1e-12);
+  EXPECT_NEAR(idle.region.MaxQ(), 1.0, kCircle);
+  EXPECT_NEAR(idle.region.MinQ(), -1.0, kCircle);
+  EXPECT_TRUE(idle.region.Contains(idle.operating));
+  // Other kinds have no such converter setting.
+  DerClass chp = Chp();
+  chp.q_without_car = true;
+  EXPECT_NE(ValidateDerClass(chp, "classes.yaml").message().find("q_without_car"), std::string::npos);
+}
+
 TEST(FlexCapabilityTest, EvChargingIsALoadSegment) {
   DerClass c;
   c.name = "ev_home";

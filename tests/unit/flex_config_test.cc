@@ -42,6 +42,8 @@ TEST_F(FlexConfigTest, RepositoryClassesLoad) {
   ASSERT_TRUE(classes.ok()) << classes.status();
   EXPECT_EQ(classes->count("pv"), 1u);
   EXPECT_NEAR(classes->at("chp").pf_under, 0.98, 1e-12);
+  EXPECT_TRUE(classes->at("ev_v2g").q_without_car);
+  EXPECT_FALSE(classes->at("ev_charging").q_without_car);
 }
 
 TEST_F(FlexConfigTest, BadClassesNameFileClassAndField) {
@@ -55,6 +57,8 @@ TEST_F(FlexConfigTest, BadClassesNameFileClassAndField) {
       {"classes:\n  x: {kind: fusion}\n", {"'x'", "kind", "'fusion'"}},
       {"classes:\n  pv: {kind: inverter, qpf: 0.9}\n", {"'pv'", "unknown key", "'qpf'"}},
       {"classes:\n  pv: {kind: inverter, sn_mva: -3}\n", {"'pv'", "sn_mva", "inventory"}},
+      {"classes:\n  v2g: {kind: v2g, q_without_car: maybe}\n", {"'v2g'", "q_without_car", "true or false"}},
+      {"classes:\n  pv: {kind: inverter, q_without_car: true}\n", {"'pv'", "q_without_car", "v2g"}},
       {"classes:\n  odd: {kind: polygon, vertices: [[0, 0], [0.5, 0.5], [0.5, 0], [0, 0.5]]}\n",
        {"'odd'", "vertices", "not convex"}},
       {"classes:\n  big: {kind: polygon, vertices: [[0, 0], [2, 0], [0, 0.5]]}\n", {"'big'", "vertices[1]", "|S|"}},

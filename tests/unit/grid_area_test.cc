@@ -124,6 +124,20 @@ TEST(GridAreaTest, WithoutBindingLimitsEqualsTheMinkowskiSum) {
   ExpectAllPointsAcFeasible(grid, 1.0, ders, *r);
 }
 
+// The reactive load follows its own factor (a PCC load at another power
+// factor than the model's): the operating exchange moves in Q by the added
+// reactive load, in P only by the change of losses.
+TEST(GridAreaTest, ReactiveLoadScaleMovesTheReactiveExchange) {
+  const core::RadialGrid grid = SmallGrid(0, 0.8, 1.2);
+  auto same = core::GridAreaSolver(grid).Compute(core::LoadScale{1.0, 1.0}, SmallDers());
+  auto more_q = core::GridAreaSolver(grid).Compute(core::LoadScale{1.0, 3.0}, SmallDers());
+  ASSERT_TRUE(same.ok()) << same.status();
+  ASSERT_TRUE(more_q.ok()) << more_q.status();
+  // 0.3 Mvar of reactive load, twice more.
+  EXPECT_NEAR(more_q->operating.q - same->operating.q, 0.6, 0.01);
+  EXPECT_NEAR(more_q->operating.p, same->operating.p, 0.01);
+}
+
 TEST(GridAreaTest, HeadBranchRatingCutsTheArea) {
   // 2 MVA at 10 kV: 115.47 A.
   const double s_max = 2.0;
@@ -282,6 +296,9 @@ TEST(GridAreaTest, BadInputIsAnErrorNamingIt) {
   r = core::ComputeGridAwareArea(grid, std::nan(""), SmallDers());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("load_scale: nan"), std::string::npos) << r.status();
+  r = core::GridAreaSolver(grid).Compute(core::LoadScale{1.0, -1.0}, SmallDers());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("load_scale.q: -1"), std::string::npos) << r.status();
 
   ders = SmallDers();
   ders[0].operating = {5, 0};  // beyond the 4 MW unit

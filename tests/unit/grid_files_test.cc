@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "app/flex_publisher.h"
 #include "core/grid/power_flow.h"
 #include "core/validation/merit_order_list.h"
@@ -19,33 +23,47 @@ namespace {
 
 using ::tsodso::testing::StatusIs;
 
+// PS Sud as the demo configures it: both scenarios and the network.
+class PsSudTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string config = std::string(TSODSO_SOURCE_DIR) + "/config/";
+    app::FlexibilityConfig fc;
+    fc.der_classes = config + "der-classes.yaml";
+    fc.scenarios["PS_SUD"] = {{"current", config + "ps-sud/as-is.yaml"}, {"2030", config + "ps-sud/2030.yaml"}};
+    auto flex = app::LoadFlexCatalog(fc);
+    ASSERT_TRUE(flex.ok()) << flex.status();
+    flex_ = *std::move(flex);
+    auto grids = app::LoadGridCatalog({{"PS_SUD", config + "grids/ps-sud"}}, *flex_);
+    ASSERT_TRUE(grids.ok()) << grids.status();
+    grids_ = *std::move(grids);
+  }
+  const core::PccNetwork& Network() const { return *grids_.Find("PS_SUD"); }
+  const core::PccModel& Model(const std::string& scenario) const { return flex_->Find("PS_SUD", scenario)->model; }
+
+  std::shared_ptr<const core::FlexCatalog> flex_;
+  core::GridCatalog grids_;
+};
+
 // PS Sud as the demo configures it: network, transformer, DER placement,
 // registered resources, and the grid state of an interval.
-TEST(PccNetworkTest, PsSudLoadsWithTransformerPlacementAndResources) {
-  const std::string config = std::string(TSODSO_SOURCE_DIR) + "/config/";
-  app::FlexibilityConfig fc;
-  fc.der_classes = config + "der-classes.yaml";
-  fc.scenarios["PS_SUD"] = {{"current", config + "ps-sud/as-is.yaml"}, {"2030", config + "ps-sud/2030.yaml"}};
-  auto flex = app::LoadFlexCatalog(fc);
-  ASSERT_TRUE(flex.ok()) << flex.status();
-  auto grids = app::LoadGridCatalog({{"PS_SUD", config + "grids/ps-sud"}}, **flex);
-  ASSERT_TRUE(grids.ok()) << grids.status();
-  const core::PccNetwork* net = grids->Find("PS_SUD");
+TEST_F(PsSudTest, LoadsWithTransformerPlacementAndResources) {
+  const core::PccNetwork* net = grids_.Find("PS_SUD");
   ASSERT_NE(net, nullptr);
-  EXPECT_GE(grids->assets.size(), 6u);
-  EXPECT_EQ(grids->assets.at("agg1-chp-01").type, "chp");
-  EXPECT_EQ(grids->assets.at("agg1-chp-01").pcc_id, "PS_SUD");
+  EXPECT_GE(grids_.assets.size(), 6u);
+  EXPECT_EQ(grids_.assets.at("agg1-chp-01").type, "chp");
+  EXPECT_EQ(grids_.assets.at("agg1-chp-01").pcc_id, "PS_SUD");
   // The book for a validation: every asset at its bus, owned only where a
   // qualification stands.
   const core::ResourceBook book =
-      core::BookOf(*grids, {{"agg1-chp-01", core::Qualification{"agg-1", absl::InfiniteFuture(), 1.5, 5}}});
+      core::BookOf(grids_, {{"agg1-chp-01", core::Qualification{"agg-1", absl::InfiniteFuture(), 1.5, 5}}});
   EXPECT_EQ(book.at("agg1-chp-01").aggregator, "agg-1");
   EXPECT_TRUE(book.at("agg1-chp-01").location.prequalified);
   EXPECT_EQ(book.at("agg1-chp-01").location.buses.at(0).first, net->grid->BusIndex("F2-6"));
   EXPECT_FALSE(book.at("agg1-pv-01").location.prequalified);
   EXPECT_EQ(book.at("agg1-pv-01").aggregator, "");
 
-  const core::FlexScenario* sc = (*flex)->Find("PS_SUD", "2030");
+  const core::FlexScenario* sc = flex_->Find("PS_SUD", "2030");
   const absl::Time noon = absl::FromUnixSeconds(1751544000);  // 2025-07-03T12:00Z
   const core::GridState s = core::GridStateAt(*net, sc->model, noon, absl::Minutes(15));
   const core::FlexInterval f = core::ComputeInterval(sc->model, noon, absl::Minutes(15), false);
@@ -170,6 +188,79 @@ TEST(PccNetworkTest, TheDomainTestsPsSudIsTheConfiguredOne) {
     EXPECT_EQ(a.branches[i].r_ohm, b.branches[i].r_ohm) << i;
     EXPECT_EQ(a.branches[i].x_ohm, b.branches[i].x_ohm) << i;
     EXPECT_EQ(a.branches[i].rating_a, b.branches[i].rating_a) << i;
+  }
+}
+
+// One operating point: the network's loads follow the same PCC load, in P
+// and in Q, as the published figures, so that the AC exchange at the PCC is
+// the published operating point plus the network's losses, at every ISP of
+// a day, in both scenarios; and the network's total load is the scenarios'
+// documented peak (180 MW at power factor 0.95, docs/GRID.md).
+TEST_F(PsSudTest, AcExchangeIsThePublishedOperatingPointPlusLosses) {
+  const core::PccNetwork& net = Network();
+  const absl::Duration isp = absl::Minutes(15);
+
+  double model_p = 0, model_q = 0;
+  for (const core::Bus& b : net.grid->model().buses) model_p += b.p_load_mw, model_q += b.q_load_mvar;
+  double peak = 0;
+  const absl::Time year = absl::FromCivil(absl::CivilYear(2025), absl::UTCTimeZone());
+  for (absl::Time t = year; t < year + absl::Hours(24 * 365); t += isp) {
+    peak = std::max(peak, core::PccLoadAt(Model("current"), t, isp).p);
+  }
+  EXPECT_NEAR(peak, 180, 1e-6);
+  EXPECT_NEAR(model_p, peak, 0.01);
+  EXPECT_NEAR(model_q, peak * std::tan(std::acos(0.95)), 0.01);
+
+  for (const char* name : {"current", "2030"}) {
+    const core::PccModel& model = Model(name);
+    // A winter weekday (load near its peak, CHP running) and a summer one
+    // (CHP off, PV at its highest).
+    for (const absl::CivilDay day : {absl::CivilDay(2025, 1, 15), absl::CivilDay(2025, 7, 3)}) {
+      const absl::Time from = absl::FromCivil(day, absl::UTCTimeZone());
+      for (absl::Time t = from; t < from + absl::Hours(24); t += isp) {
+        SCOPED_TRACE(absl::StrCat(name, " ", absl::FormatTime(t)));
+        const core::FlexInterval published = core::ComputeInterval(model, t, isp, false);
+        const core::GridState s = core::GridStateAt(net, model, t, isp);
+        double load_p = 0, load_q = 0;
+        for (size_t i = 0; i < s.injections.size(); ++i) {
+          load_p += net.grid->model().buses[i].p_load_mw * s.load_scale;
+          load_q += net.grid->model().buses[i].q_load_mvar * s.load_scale_q;
+        }
+        const core::PqPoint pcc_load = core::PccLoadAt(model, t, isp);
+        EXPECT_NEAR(load_p, pcc_load.p, 1e-6);
+        EXPECT_NEAR(load_q, pcc_load.q, 1e-6);
+        auto pf = core::SolvePowerFlow(*net.grid, &s.injections);
+        ASSERT_TRUE(pf.ok()) << pf.status();
+        // Constant-power loads: what the slack supplies beyond the
+        // published exchange is the losses, to the sweep's tolerance.
+        EXPECT_NEAR(pf->slack_mva.real(), published.operating.p + pf->loss_p_mw, 1e-4);
+        EXPECT_NEAR(pf->slack_mva.imag(), published.operating.q + pf->loss_q_mvar, 1e-4);
+        // And the losses are a network's, not a second operating point.
+        EXPECT_GE(pf->loss_p_mw, 0);
+        EXPECT_LT(pf->loss_p_mw, 0.05 * pcc_load.p);
+        EXPECT_LT(pf->loss_q_mvar, 0.15 * std::hypot(pcc_load.p, pcc_load.q));
+      }
+    }
+  }
+}
+
+// The grid-limited area starts from the same AC operating point.
+TEST_F(PsSudTest, GridLimitedAreaSharesTheOperatingPoint) {
+  const core::PccNetwork& net = Network();
+  const core::PccModel& model = Model("2030");
+  const absl::Duration isp = absl::Minutes(15);
+  const absl::Time day = absl::FromCivil(absl::CivilDay(2025, 1, 15), absl::UTCTimeZone());
+  for (const absl::Time t : {day + absl::Minutes(4 * 60 + 15), day + absl::Hours(8), day + absl::Hours(18)}) {
+    SCOPED_TRACE(absl::FormatTime(t));
+    const core::GridState s = core::GridStateAt(net, model, t, isp);
+    auto pf = core::SolvePowerFlow(*net.grid, &s.injections);
+    ASSERT_TRUE(pf.ok()) << pf.status();
+    auto g = core::GridLimitedAt(net, model, t, isp);
+    ASSERT_TRUE(g.ok()) << g.status();
+    EXPECT_NEAR(g->operating.p, pf->slack_mva.real(), 1e-6);
+    EXPECT_NEAR(g->operating.q, pf->slack_mva.imag(), 1e-6);
+    const core::FlexInterval published = core::ComputeInterval(model, t, isp, false);
+    EXPECT_NEAR(g->operating.q, published.operating.q + pf->loss_q_mvar, 1e-4);
   }
 }
 

@@ -1,6 +1,8 @@
 // The private grid model and the radial AC power flow.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <fstream>
 
 #include "core/grid/lindistflow.h"
@@ -168,7 +170,7 @@ TEST(GridSynthesisTest, FeedersOfTheTestFeederAtAnotherVoltage) {
   ASSERT_TRUE(pf.ok());
   double load = 0;
   for (const auto& b : model->buses) load += b.p_load_mw;
-  EXPECT_NEAR(load, 60, 60 * 0.1);  // +/-20 % per bus averages out
+  EXPECT_NEAR(load, 60, 1e-9);  // the varied loads are rescaled to the peak
   // The per-unit drops of the base case are kept: V min near 0.913.
   EXPECT_NEAR(pf->min_v_pu, 0.913, 0.01);
   // Every branch is rated with the same headroom over its base current.
@@ -176,6 +178,28 @@ TEST(GridSynthesisTest, FeedersOfTheTestFeederAtAnotherVoltage) {
     EXPECT_GT(model->branches[k].rating_a, 0);
     EXPECT_LE(pf->branch_loading[k], 1 / 1.6 + 1e-9);
   }
+}
+
+// With a power factor, every bus load has it, and the loads still sum to
+// the peak.
+TEST(GridSynthesisTest, LoadsAtOnePowerFactor) {
+  auto base = testing::LoadGridTables(kGrids, 12.66);
+  ASSERT_TRUE(base.ok());
+  core::SynthesisOptions o;
+  o.feeders = 2;
+  o.peak_load_mw = 30;
+  o.power_factor = 0.95;
+  auto model = core::SynthesizeFeeders(*base, o);
+  ASSERT_TRUE(model.ok()) << model.status();
+  double p = 0, q = 0;
+  for (const auto& b : model->buses) {
+    p += b.p_load_mw, q += b.q_load_mvar;
+    EXPECT_NEAR(b.q_load_mvar, b.p_load_mw * std::tan(std::acos(0.95)), 1e-12) << b.id;
+  }
+  EXPECT_NEAR(p, 30, 1e-9);
+  EXPECT_NEAR(q, 30 * std::tan(std::acos(0.95)), 1e-9);
+  o.power_factor = 1.5;
+  EXPECT_NE(core::SynthesizeFeeders(*base, o).status().message().find("power_factor: 1.5"), absl::string_view::npos);
 }
 
 TEST(GridSynthesisTest, ImpossibleOptionsAreRefused) {

@@ -78,6 +78,10 @@ absl::Status ValidateDerClass(const DerClass& c, const std::string& source) {
   }
   if (!(c.energy_hours > 0)) return bad("energy_hours", c.energy_hours, "must be positive");
   if (!(c.plugged_per_charging >= 1)) return bad("plugged_per_charging", c.plugged_per_charging, "must be >= 1");
+  if (c.q_without_car && c.kind != DerKind::kV2g) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": class '", c.name, "': q_without_car: applies to v2g chargers only"));
+  }
   if (c.circle_segments < 8 || c.circle_segments > 1024) {
     return bad("circle_segments", c.circle_segments, "must be between 8 and 1024");
   }
@@ -134,7 +138,15 @@ DerCapability Capability(const DerClass& c, const DerState& s) {
     }
     case DerKind::kV2g: {
       const double plugged = std::min(1.0, x * c.plugged_per_charging);
-      return {ConvexPolygon::InscribedCircle(plugged, c.circle_segments), {-x, 0}};
+      if (!c.q_without_car) return {ConvexPolygon::InscribedCircle(plugged, c.circle_segments), {-x, 0}};
+      // The converter bounds |S|; the plugged-in cars bound P (as the state
+      // of charge does a battery's).
+      const ConvexPolygon disk = ConvexPolygon::InscribedCircle(1.0, c.circle_segments);
+      if (plugged <= 0) {
+        const Range q = RangeOnLine(disk, /*along_p=*/false, 0.0);
+        return {ConvexPolygon::Hull({{0, q.lo}, {0, q.hi}}), {0, 0}};
+      }
+      return {disk.ClippedBy(ConvexPolygon::Rectangle(-plugged, plugged, -1, 1)), {-x, 0}};
     }
     case DerKind::kEvCharging: {
       const double plugged = std::min(1.0, x * c.plugged_per_charging);

@@ -48,6 +48,10 @@ struct DerClass {
   // EV and V2G: plugged-in share of chargers per unit of the average
   // charging share (a plugged car draws power part of the time).
   double plugged_per_charging = 2.0;
+  // V2G: the chargers' grid converters offer Q within their rating whether
+  // or not a car is plugged in, as a PV inverter does at zero P; P needs a
+  // plugged-in car. False: P and Q within the plugged-in share.
+  bool q_without_car = false;
   // Vertices of the polygon that approximates |S| <= Sn (inscribed).
   int circle_segments = 64;
   // Polygon kind: the region's vertices in order (p.u. of Sn, generator

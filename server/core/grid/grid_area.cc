@@ -379,10 +379,14 @@ GridAreaSolver::GridAreaSolver(const RadialGrid& grid, const GridAreaOptions& op
 
 GridAreaSolver::~GridAreaSolver() = default;
 
-absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(double load_scale, const std::vector<PlacedDer>& ders) {
+absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_scale,
+                                                       const std::vector<PlacedDer>& ders) {
   const RadialGrid& grid = grid_;
   const GridAreaOptions& o = options_;
-  if (absl::Status s = CheckInputs(grid, load_scale, ders, o); !s.ok()) return s;
+  if (absl::Status s = CheckInputs(grid, load_scale.p, ders, o); !s.ok()) return s;
+  if (!std::isfinite(load_scale.q) || load_scale.q < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("load_scale.q: ", load_scale.q, " must be finite and >= 0"));
+  }
   const GridModel& m = grid.model();
   const int n = static_cast<int>(grid.bus_count());
   const int nd = static_cast<int>(ders.size());
@@ -392,7 +396,7 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(double load_scale, const 
   // The load profile as extra injections, so the model's loads stay as read.
   std::vector<PqPoint> load_shift(n);
   for (int b = 0; b < n; ++b) {
-    load_shift[b] = {-(load_scale - 1) * m.buses[b].p_load_mw, -(load_scale - 1) * m.buses[b].q_load_mvar};
+    load_shift[b] = {-(load_scale.p - 1) * m.buses[b].p_load_mw, -(load_scale.q - 1) * m.buses[b].q_load_mvar};
   }
   std::vector<PqPoint> operating(nd);
   for (int d = 0; d < nd; ++d) operating[d] = ders[d].operating;

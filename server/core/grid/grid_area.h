@@ -22,6 +22,13 @@ struct PlacedDer {
   PqPoint operating;     // present injection, inside region
 };
 
+// Factors on every bus load of the model: active and reactive, so that the
+// loads can follow a PCC load whose power factor is not the model's.
+struct LoadScale {
+  double p = 1;
+  double q = 1;
+};
+
 // The grid limits' tolerances, and how finely the area is searched.
 struct GridAreaOptions : LimitTolerances {
   int directions = 16;            // search directions, evenly spaced
@@ -66,7 +73,10 @@ class GridAreaSolver {
   GridAreaSolver& operator=(const GridAreaSolver&) = delete;
 
   // Return the area as ComputeGridAwareArea does.
-  absl::StatusOr<GridAreaResult> Compute(double load_scale, const std::vector<PlacedDer>& ders);
+  absl::StatusOr<GridAreaResult> Compute(const LoadScale& load_scale, const std::vector<PlacedDer>& ders);
+  absl::StatusOr<GridAreaResult> Compute(double load_scale, const std::vector<PlacedDer>& ders) {
+    return Compute(LoadScale{load_scale, load_scale}, ders);
+  }
 
  private:
   struct State;

@@ -13,6 +13,9 @@ absl::StatusOr<GridModel> SynthesizeFeeders(const RadialGrid& base, const Synthe
   if (!(o.v_nom_kv > 0) || !(o.peak_load_mw > 0)) {
     return absl::InvalidArgumentError("v_nom_kv and peak_load_mw must be positive");
   }
+  if (!(o.power_factor >= 0 && o.power_factor <= 1)) {
+    return absl::InvalidArgumentError(absl::StrCat("power_factor: ", o.power_factor, " is not in (0, 1] (0: keep)"));
+  }
   const GridModel& b = base.model();
   double base_load = 0;
   for (const Bus& bus : b.buses) base_load += bus.p_load_mw;
@@ -50,6 +53,14 @@ absl::StatusOr<GridModel> SynthesizeFeeders(const RadialGrid& base, const Synthe
       c.rating_a = 0;
       m.branches.push_back(c);
     }
+  }
+  // The variation moves the total; the peak is what the network is for.
+  double varied = 0;
+  for (const Bus& bus : m.buses) varied += bus.p_load_mw;
+  const double tan_phi = o.power_factor > 0 ? std::sqrt(1 - o.power_factor * o.power_factor) / o.power_factor : 0;
+  for (Bus& bus : m.buses) {
+    bus.p_load_mw *= o.peak_load_mw / varied;
+    bus.q_load_mvar = o.power_factor > 0 ? bus.p_load_mw * tan_phi : bus.q_load_mvar * o.peak_load_mw / varied;
   }
   // Size the ratings on the base case: every branch has the same headroom
   // over its own peak current, rounded up to 10 A.

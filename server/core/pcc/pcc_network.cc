@@ -74,13 +74,18 @@ GridState GridStateAt(const PccNetwork& network, const PccModel& model, absl::Ti
   s.injections.assign(n, {});
   s.der_regions.assign(n, {});
   s.der_operating.assign(n, {});
-  double model_load = 0;
-  for (const Bus& b : m.buses) model_load += b.p_load_mw;
-  const PqPoint pcc_load = PccLoadAt(model, start, step);
-  if (model_load > 0 && model.load_mw) s.load_scale = pcc_load.p / model_load;
+  double model_p = 0, model_q = 0;
+  for (const Bus& b : m.buses) model_p += b.p_load_mw, model_q += b.q_load_mvar;
+  if (model.load_mw) {
+    const PqPoint pcc_load = PccLoadAt(model, start, step);
+    if (model_p > 0) s.load_scale = pcc_load.p / model_p;
+    // The reactive load follows the PCC's own, not the model's Q/P ratio:
+    // otherwise the network would exchange another Q than the one published.
+    s.load_scale_q = model_q > 0 ? pcc_load.q / model_q : s.load_scale;
+  }
   for (size_t i = 0; i < n; ++i) {
     s.injections[i].p = -(s.load_scale - 1) * m.buses[i].p_load_mw;
-    s.injections[i].q = -(s.load_scale - 1) * m.buses[i].q_load_mvar;
+    s.injections[i].q = -(s.load_scale_q - 1) * m.buses[i].q_load_mvar;
   }
   std::map<std::string, const DerGroup*> groups;
   for (const DerGroup& g : model.groups) groups[g.name] = &g;
@@ -114,11 +119,12 @@ void Put(std::string& key, const T& x) {
 // it depends on, bit for bit, so that equal keys mean equal areas. The
 // inputs themselves run to tens of kilobytes (every DER's region); their
 // digest keeps a PCC's cache at a few hundred kilobytes.
-std::string AreaKey(const RadialGrid* grid, double load_scale, const std::vector<PlacedDer>& ders,
+std::string AreaKey(const RadialGrid* grid, const LoadScale& load_scale, const std::vector<PlacedDer>& ders,
                     const GridAreaOptions& o) {
   std::string key;
   Put(key, grid);
-  Put(key, load_scale);
+  Put(key, load_scale.p);
+  Put(key, load_scale.q);
   Put(key, o.directions);
   Put(key, o.max_shrink_steps);
   Put(key, o.rating_polygon_sides);
@@ -198,10 +204,10 @@ absl::StatusOr<GridLimitedFlex> GridLimitedSeries::At(absl::Time start) {
   }
   std::string key;
   if (cache_ != nullptr) {
-    key = AreaKey(network_.grid.get(), state.load_scale, ders, options_);
+    key = AreaKey(network_.grid.get(), {state.load_scale, state.load_scale_q}, ders, options_);
     if (const GridLimitedFlex* hit = cache_->Find(key)) return *hit;
   }
-  auto area = solver_.Compute(state.load_scale, ders);
+  auto area = solver_.Compute(LoadScale{state.load_scale, state.load_scale_q}, ders);
   if (!area.ok()) return area.status();
   GridLimitedFlex out = FlexOf(*area);
   if (cache_ != nullptr) cache_->Put(key, out);

@@ -62,8 +62,11 @@ std::vector<int> BusesOf(const GridCatalog& grids, const PccNetwork& network,
 
 // The private grid state of one interval.
 struct GridState {
-  // Every bus load times this factor makes the PCC's load of the interval.
+  // Every bus's active load times `load_scale`, and its reactive load times
+  // `load_scale_q`, make the PCC's load of the interval (P and Q of the
+  // same profile as the published figures).
   double load_scale = 1;
+  double load_scale_q = 1;
   // Per bus (model order), MW / Mvar, generator convention: the DERs'
   // operating injections, minus the load change that the scaling makes.
   // What SolvePowerFlow takes on top of the model's loads.
@@ -74,8 +77,11 @@ struct GridState {
 };
 
 // Return the grid state of [start, start + step): bus loads follow the
-// scenario's PCC load, DER groups sit at their placement with their
-// operating points and regions of the interval.
+// scenario's PCC load in P and in Q (its power factor or its reactive
+// history), so that the network's loads sum to the load behind the
+// published operating point; DER groups sit at their placement with their
+// operating points and regions of the interval. A model without reactive
+// load keeps none.
 GridState GridStateAt(const PccNetwork& network, const PccModel& model, absl::Time start, absl::Duration step);
 
 // What the DSO's network lets the DERs below a PCC do in one interval:
