@@ -124,6 +124,8 @@ std::string AreaKey(const RadialGrid* grid, double load_scale, const std::vector
   Put(key, o.rating_polygon_sides);
   Put(key, o.voltage_tolerance_pu);
   Put(key, o.loading_tolerance);
+  Put(key, o.margins.thermal);
+  Put(key, o.margins.voltage_pu);
   for (const PlacedDer& d : ders) {
     Put(key, d.bus);
     Put(key, d.operating);
