@@ -191,6 +191,17 @@ absl::Status ReadGrid(YamlSection& top, Reading& r) {
     if (!kv.second.IsScalar()) return gs.Error("grid.pccs." + pcc, "must be a directory");
     r.cfg.grid.model_dirs[pcc] = ResolvedPath(kv.second.as<std::string>(), r.base);
   }
+  // A share, not a percentage: 2 would keep twice the rating free.
+  core::SecurityMargins& margins = r.cfg.grid.margins;
+  TSODSO_RETURN_IF_ERROR(gs.Double("thermal_margin", &margins.thermal));
+  if (margins.thermal < 0 || margins.thermal > 0.5) {
+    return gs.Error(gs.Key("thermal_margin"),
+                    absl::StrCat("must be a share of a rating between 0 and 0.5, got ", margins.thermal));
+  }
+  TSODSO_RETURN_IF_ERROR(gs.Double("voltage_margin_pu", &margins.voltage_pu));
+  if (margins.voltage_pu < 0 || margins.voltage_pu > 0.05) {
+    return gs.Error(gs.Key("voltage_margin_pu"), absl::StrCat("must be between 0 and 0.05, got ", margins.voltage_pu));
+  }
   return gs.Finish();
 }
 

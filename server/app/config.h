@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/server.h"
+#include "core/grid/limits.h"
 #include "core/registry/party_registry.h"
 #include "core/schedules/schedule.h"
 #include "runtime/log.h"
@@ -57,6 +58,10 @@ struct FlexibilityConfig {
 struct GridConfig {
   // PCC id -> directory of its DSO-private network model.
   std::map<std::string, std::string> model_dirs;
+  // What validation, grid-limited areas, schedule checks and the outlook
+  // keep free of every rating and voltage band (grid.thermal_margin,
+  // grid.voltage_margin_pu).
+  core::SecurityMargins margins;
 };
 
 struct SchedulesConfig {

@@ -133,7 +133,8 @@ absl::StatusOr<bool> FlexPublisher::PublishClaimed(const core::FlexCatalog& cata
     // one that has passed, are the hits.
     const size_t intervals = static_cast<size_t>(absl::Hours(config_.horizon_hours) / sc->interval) + 4;
     core::GridLimitedCache& cache = grid_caches_.try_emplace(lease.pcc_id, intervals).first->second;
-    series.emplace(*p->network, sc->model, sc->interval, core::GridAreaOptions{}, p->placed, &cache);
+    series.emplace(*p->network, sc->model, sc->interval, core::WithMargins<core::GridAreaOptions>(grids_->margins),
+                   p->placed, &cache);
   }
   absl::Time renewed = absl::Now();
   for (const core::FlexInterval& f : p->network != nullptr ? p->horizon : std::vector<core::FlexInterval>{}) {

@@ -45,6 +45,7 @@ absl::Status ForecastPublisher::Issue(const core::FlexScenario& scenario, core::
                                       absl::Time from, absl::Time to) {
   const std::string& pcc = scenario.model.pcc_id;
   core::PccForecastOptions options;
+  if (grids_) options.limits = core::WithMargins(grids_->margins);
   auto history = history_(scenario, now - core::HistoryRead(options.method), now);
   if (!history.ok()) return history.status();
   // The portfolios' schedules as known now, read once: their sum moves the

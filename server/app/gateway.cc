@@ -119,13 +119,16 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     return 1;
   }
   flex.Set(*catalog);
-  auto grids = LoadGridCatalog(config.grid.model_dirs, **catalog);
+  auto grids = LoadGridCatalog(config.grid.model_dirs, **catalog, config.grid.margins);
   if (!grids.ok()) {
     spdlog::critical("cannot start: network models: {}", std::string(grids.status().message()));
     tailer.Stop();
     return 1;
   }
-  spdlog::info("network models for {} PCC(s), {} registered asset(s)", grids->networks.size(), grids->assets.size());
+  spdlog::info(
+      "network models for {} PCC(s), {} registered asset(s); security margins {}% of ratings, {} pu of "
+      "voltage bands",
+      grids->networks.size(), grids->assets.size(), 100 * grids->margins.thermal, grids->margins.voltage_pu);
   api::ServiceContext ctx;
   ctx.SetDirectory(std::make_shared<const service::Directory>(service::Directory{config.registry, config.portfolios}));
   // Expiry and revocation are checked on every handshake, every call's

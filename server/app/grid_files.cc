@@ -147,13 +147,17 @@ absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal
 }
 
 absl::StatusOr<core::GridCatalog> LoadGridCatalog(const std::map<std::string, std::string>& model_dirs,
-                                                  const core::FlexCatalog& flex) {
+                                                  const core::FlexCatalog& flex, const core::SecurityMargins& margins) {
   core::GridCatalog catalog;
+  catalog.margins = margins;
   for (const auto& [pcc, dir] : model_dirs) {
     auto files = ReadModelFiles(dir, 0);
     if (!files.ok()) return files.status();
     auto grid = BuildGrid(dir, *files);
     if (!grid.ok()) return grid.status();
+    if (absl::Status s = core::CheckLimitOptions(core::WithMargins(margins), grid->model()); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(dir, ": ", s.message()));
+    }
     core::PccNetwork net;
     net.pcc_id = pcc;
     net.grid = std::make_shared<const core::RadialGrid>(std::move(*grid));

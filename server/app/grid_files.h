@@ -25,9 +25,11 @@ absl::StatusOr<core::RadialGrid> LoadGrid(const std::string& dir, double nominal
 // placement (model.yaml `der_placement`: group, bus, share), checked against
 // every flexibility scenario of the PCC, and its DER registry (`resources`:
 // resource_id, bus, type, sn_mva, p_min_mw, p_max_mw, q_min_mvar,
-// q_max_mvar). Errors name the file, row and field.
+// q_max_mvar). Errors name the file, row and field. Every network is held
+// to `margins`, which must leave some of each voltage band open.
 absl::StatusOr<core::GridCatalog> LoadGridCatalog(const std::map<std::string, std::string>& model_dirs,
-                                                  const core::FlexCatalog& flex);
+                                                  const core::FlexCatalog& flex,
+                                                  const core::SecurityMargins& margins = {});
 
 // Check that every PCC with a network has a current flexibility scenario
 // (its operating point) and that every scenario has its DER groups placed

@@ -72,7 +72,8 @@ absl::StatusOr<FlexView> FlexibilityView(const Context& ctx, store::DbPool& pool
   // one before.
   std::optional<core::GridLimitedSeries> series;
   if (query.include_grid_limited)
-    series.emplace(*net, scenario->model, scenario->interval, core::GridAreaOptions{}, placed);
+    series.emplace(*net, scenario->model, scenario->interval,
+                   core::WithMargins<core::GridAreaOptions>(ctx.grids->margins), placed);
   for (core::FlexInterval& f :
        core::ComputeRange(scenario->model, first, query.to, scenario->interval, query.include_vertices, &baseline)) {
     FlexViewInterval& out = view.intervals.emplace_back();

@@ -81,7 +81,8 @@ absl::StatusOr<v1::ScheduleReceipt> SubmitSchedule(store::PgConnection& db, cons
         if (net != nullptr && scenario != nullptr) {
           TSODSO_ASSIGN_OR_RETURN(const auto qualified, store::QualifiedAssetsOf(db, caller.party.id, caller.now));
           breaches =
-              core::ScheduleBreaches(*net, scenario->model, *schedule, core::BusesOf(*ctx.grids, *net, qualified));
+              core::ScheduleBreaches(*net, scenario->model, *schedule, core::BusesOf(*ctx.grids, *net, qualified),
+                                     core::WithMargins(ctx.grids->margins));
         }
 
         TSODSO_ASSIGN_OR_RETURN(const store::ScheduleHead head, store::LockScheduleHead(db, schedule->portfolio_id));

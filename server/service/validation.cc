@@ -36,7 +36,8 @@ absl::StatusOr<v1::MeritOrderValidation> ValidateMeritOrder(store::PgConnection&
         std::vector<core::MolLine> lines;
         {
           const runtime::ComputeTimer timer("validation");
-          lines = core::ValidateList(mol, core::BookOf(*ctx.grids, qualifications), inputs);
+          lines = core::ValidateList(mol, core::BookOf(*ctx.grids, qualifications), inputs,
+                                     core::WithMargins<core::ValidationOptions>(ctx.grids->margins));
         }
 
         v1::MeritOrderValidation answer;

@@ -100,6 +100,28 @@ TEST_F(ConfigTest, GridSectionResolvesModelDirectoriesAndChecksItsPccs) {
   EXPECT_TRUE(StatusIs(LoadConfig(extra), absl::StatusCode::kInvalidArgument, {"'grid.solver'", "unknown key"}));
 }
 
+TEST_F(ConfigTest, SecurityMarginsHaveTheDsoDefaultsAndAreChecked) {
+  auto plain = LoadConfig(Write(std::string(kBase) + "grid:\n  pccs:\n    PS_SUD: g\n"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_DOUBLE_EQ(plain->grid.margins.thermal, 0.02);
+  EXPECT_DOUBLE_EQ(plain->grid.margins.voltage_pu, 0.005);
+  auto set = LoadConfig(
+      Write(std::string(kBase) + "grid:\n  pccs:\n    PS_SUD: g\n  thermal_margin: 0.05\n  voltage_margin_pu: 0\n",
+            "set.yaml"));
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_DOUBLE_EQ(set->grid.margins.thermal, 0.05);
+  EXPECT_DOUBLE_EQ(set->grid.margins.voltage_pu, 0.0);
+  // A percentage where a share is meant.
+  const std::string percent =
+      Write(std::string(kBase) + "grid:\n  pccs:\n    PS_SUD: g\n  thermal_margin: 2\n", "percent.yaml");
+  EXPECT_TRUE(StatusIs(LoadConfig(percent), absl::StatusCode::kInvalidArgument,
+                       {percent, "'grid.thermal_margin'", "between 0 and 0.5", "got 2"}));
+  const std::string negative =
+      Write(std::string(kBase) + "grid:\n  pccs:\n    PS_SUD: g\n  voltage_margin_pu: -0.01\n", "negative.yaml");
+  EXPECT_TRUE(
+      StatusIs(LoadConfig(negative), absl::StatusCode::kInvalidArgument, {"'grid.voltage_margin_pu'", "-0.01"}));
+}
+
 TEST_F(ConfigTest, PortfoliosAndScheduleHorizonAreChecked) {
   auto cfg = LoadConfig(Write(std::string(kBase) +
                               "portfolios:\n  - {id: p1, aggregator: agg, pcc: PS_SUD, p_min_mw: -1, p_max_mw: 2}\n"

@@ -116,6 +116,65 @@ TEST(FlexCapabilityTest, InverterAtFullPowerStaysWithinRating) {
   EXPECT_TRUE(IsConvexRing(full.region.vertices()));
 }
 
+// The reactive limits the figures take at the operating P follow |S| <= Sn
+// exactly: the inscribed polygon has vertices where the circle meets that
+// P (a plain 64-gon puts Q 0.8 % low at 0.95 Sn and 5.7 % low at 0.99 Sn).
+TEST(FlexCapabilityTest, InverterReactiveLimitAtHighOutputIsOnTheCircle) {
+  for (double p : {0.95, 0.99}) {
+    SCOPED_TRACE(p);
+    const DerCapability cap = Cap(Inverter(), p);
+    const Range q = RangeOnLine(cap.region, /*along_p=*/false, cap.operating.p);
+    ASSERT_FALSE(q.empty());
+    EXPECT_NEAR(q.hi, std::sqrt(1 - p * p), 1e-12);
+    EXPECT_NEAR(q.lo, -std::sqrt(1 - p * p), 1e-12);
+    EXPECT_TRUE(WithinUnitCircle(cap.region));
+    EXPECT_TRUE(IsConvexRing(cap.region.vertices()));
+  }
+  // Below 0.9 Sn the power-factor band binds, not the circle.
+  const DerCapability low = Cap(Inverter(), 0.8);
+  EXPECT_NEAR(RangeOnLine(low.region, false, 0.8).hi, kSinAcos09, 1e-12);
+}
+
+TEST(FlexCapabilityTest, V2gAndChpReactiveLimitsAtTheOperatingPointAreOnTheCircle) {
+  DerClass v2g;
+  v2g.name = "v2g";
+  v2g.kind = DerKind::kV2g;
+  v2g.plugged_per_charging = 1.05;
+  for (double share : {0.95, 0.99}) {
+    SCOPED_TRACE(share);
+    // Charging at `share` of the chargers, 1.05 x share of them plugged in
+    // (the radius).
+    const DerCapability cap = Cap(v2g, share);
+    const double r = std::min(1.0, 1.05 * share);
+    const Range q = RangeOnLine(cap.region, false, cap.operating.p);
+    EXPECT_NEAR(q.hi, std::sqrt(r * r - share * share), 1e-12);
+    EXPECT_NEAR(q.lo, -std::sqrt(r * r - share * share), 1e-12);
+    EXPECT_TRUE(WithinUnitCircle(cap.region, r));
+  }
+  // A CHP at full output (P max = 0.8 Sn): its 0.8 over-excited line meets
+  // the circle at (0.8, 0.6).
+  const DerCapability chp = Cap(Chp(), 1.0);
+  EXPECT_NEAR(RangeOnLine(chp.region, false, chp.operating.p).hi, 0.6, 1e-12);
+  EXPECT_TRUE(WithinUnitCircle(chp.region));
+}
+
+TEST(FlexCapabilityTest, CircleThroughAPointKeepsItsVerticesOnTheCircle) {
+  for (double p : {-0.99, -0.5, 0.0, 0.3, 0.95, 0.99, 1.0, 1.5}) {
+    SCOPED_TRACE(p);
+    const ConvexPolygon c = ConvexPolygon::InscribedCircle(2.0, 64, 2 * p);
+    EXPECT_TRUE(IsConvexRing(c.vertices()));
+    for (const PqPoint& v : c.vertices()) EXPECT_NEAR(std::hypot(v.p, v.q), 2.0, 1e-12);
+    if (std::abs(p) < 1) {
+      EXPECT_EQ(c.size(), p == 0.0 ? 64u : 66u);  // P = 0 meets two vertices of the 64-gon
+      const Range q = RangeOnLine(c, false, 2 * p);
+      EXPECT_NEAR(q.hi, 2 * std::sqrt(1 - p * p), 1e-12);
+      EXPECT_NEAR(q.lo, -2 * std::sqrt(1 - p * p), 1e-12);
+    } else {
+      EXPECT_EQ(c.size(), 64u);
+    }
+  }
+}
+
 // Dispatch and water are shares of P max = Sn cos(phi_n) = 0.8 Sn.
 TEST(FlexCapabilityTest, SynchronousChpBetweenPowerFactorLines) {
   const DerCapability cap = Cap(Chp(), 0.75);  // 0.75 of P max = 0.6 p.u. of Sn

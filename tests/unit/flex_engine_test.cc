@@ -145,6 +145,24 @@ TEST(FlexEngineTest, OnePvGroupAndALoadByHand) {
   EXPECT_DOUBLE_EQ(g.operating.p, f.operating.p);
 }
 
+// At 0.95 and 0.99 of Sn a PV's Q is bounded by |S| <= Sn, not by its
+// power factor: the published figures take the circle's exact value.
+TEST(FlexEngineTest, PvReactiveFiguresAtHighOutputFollowTheRatingCircle) {
+  for (double p : {0.95, 0.99}) {
+    SCOPED_TRACE(p);
+    const FlexInterval f = ComputeInterval(Model({Pv(10, p)}, 20), kNoon, kQuarter);
+    EXPECT_NEAR(f.q_up_mvar, 10 * std::sqrt(1 - p * p), 1e-9);
+    EXPECT_NEAR(f.q_down_mvar, 10 * std::sqrt(1 - p * p), 1e-9);
+    EXPECT_NEAR(f.p_down_mw, 10 * p, 1e-9);
+    // The drawn area holds the figures' points (it reaches more Q at lower
+    // P): its Q range at the operating P is the figures'.
+    ExpectAreaMatchesExtents(f, /*exact=*/false);
+    const Range q = RangeOnLine(f.area, /*along_p=*/false, f.operating.p);
+    EXPECT_NEAR(q.lo, f.operating.q - f.q_up_mvar, 1e-9);
+    EXPECT_NEAR(q.hi, f.operating.q + f.q_down_mvar, 1e-9);
+  }
+}
+
 TEST(FlexEngineTest, EvChargingIsImportThatCanStopOrGrow) {
   // 3 MVA of chargers at a charging share of 0.3: 0.9 MW of import; they
   // can stop (0.9 MW up) or charge at the plugged-in share 0.6 (0.9 down).

@@ -6,6 +6,7 @@
 #include "core/validation/traffic_light.h"
 #include "sample_registry.h"
 #include "support/status_testing.h"
+#include "test_grids.h"
 
 namespace tsodso {
 namespace {
@@ -82,20 +83,11 @@ TEST_F(MolListTest, TheCurrentIspMayStillBeValidated) {
   EXPECT_TRUE(core::CheckMeritOrderList(l, registry_, tso_, now).ok());
 }
 
-// One feeder of two buses: PCC busbar -> A -> B, B rated tightly.
-core::RadialGrid TinyGrid() {
-  core::GridModel m;
-  m.slack_bus = "S";
-  m.base_mva = 10;
-  m.buses = {{"S", 20, 0.9, 1.1, 0, 0}, {"A", 20, 0.9, 1.1, 1, 0.3}, {"B", 20, 0.9, 1.1, 1, 0.3}};
-  m.branches = {{"S", "A", 0.5, 0.5, 400, true}, {"A", "B", 0.5, 0.5, 60, true}};
-  auto g = core::RadialGrid::Build(m, "tiny");
-  EXPECT_TRUE(g.ok()) << g.status();
-  return std::move(*g);
-}
+// The grid below: one feeder of two buses, PCC busbar -> A -> B, B rated
+// tightly (testing::TinyGrid).
 
 TEST_F(MolListTest, RegistryRejectionsComeBeforeThePowerFlowAndKeepMeritPositions) {
-  const core::RadialGrid grid = TinyGrid();
+  const core::RadialGrid grid = testing::TinyGrid();
   core::ResourceBook book;
   book["mine"] = {{"PS_SUD", {{2, 1.0}}, true}, "agg-1", absl::InfiniteFuture()};
   book["expired"] = {{"PS_SUD", {{2, 1.0}}, true}, "agg-1", kIsp};
@@ -151,7 +143,7 @@ TEST_F(MolListTest, RegistryRejectionsComeBeforeThePowerFlowAndKeepMeritPosition
 }
 
 TEST_F(MolListTest, ABidBeyondItsQualifiedRangeIsCutToIt) {
-  const core::RadialGrid grid = TinyGrid();
+  const core::RadialGrid grid = testing::TinyGrid();
   core::ResourceBook book;
   book["small"] = {{"PS_SUD", {{1, 1.0}}, true}, "agg-1", absl::InfiniteFuture(), 0.8};
   book["pair"] = {{"PS_SUD", {{1, 1.0}}, true}, "agg-1", absl::InfiniteFuture(), 0.5};

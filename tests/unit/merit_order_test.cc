@@ -130,7 +130,10 @@ TEST_F(MeritOrderTest, CumulativeActivationLimitsTheLaterBids) {
 // nothing connected, with resource "b" there: a down-bid at B loads the
 // line, its current rises and B's voltage falls. By AC, `rating_a` 98 A is
 // reached at about 3.68 MW and 160 A at about 5.76 MW; B leaves a band
-// from 0.95 pu at about 3.13 MW and from 0.9 pu at about 5.88 MW.
+// from 0.95 pu at about 3.13 MW and from 0.9 pu at about 5.88 MW. With the
+// default security margins (2 % of a rating, 0.005 pu of a band) 98 A
+// allows 96.04 A, reached at about 3.60 MW, and 0.95 pu allows 0.955 pu,
+// left at about 2.83 MW.
 core::RadialGrid OneLine(double rating_a, double v_min_pu) {
   core::GridModel m;
   m.name = "one line";
@@ -172,8 +175,9 @@ Bid LineBid(double mw, double min_mw = 0, bool divisible = true) {
 
 // The reason is the limit that binds (what stops the bid at the accepted
 // quantity), not the one broken at the full quantity: the line's rating
-// cuts a 7.5 MW bid at ~3.68 MW, though at 7.5 MW B's voltage (0.87 pu)
-// would also leave its band, and a voltage limit takes precedence there.
+// (less its margin) cuts a 7.5 MW bid at ~3.60 MW, though at 7.5 MW B's
+// voltage (0.87 pu) would also leave its band, and a voltage limit takes
+// precedence there.
 TEST_F(MeritOrderTest, LimitedBidNamesTheThermalLimitThatBindsBeforeTheVoltage) {
   const core::RadialGrid grid = OneLine(98, 0.9);
   const LineCase c = DownBidOnOneLine(grid, LineBid(7.5));
@@ -181,14 +185,15 @@ TEST_F(MeritOrderTest, LimitedBidNamesTheThermalLimitThatBindsBeforeTheVoltage) 
   for (const core::BidResult& r : {c.fast, c.naive}) {
     EXPECT_EQ(r.outcome, BidOutcome::kLimited);
     EXPECT_EQ(r.reason, BidReason::kThermalLimit);
-    EXPECT_NEAR(r.accepted_mw, 3.675, 0.02);
+    EXPECT_NEAR(r.accepted_mw, 3.604, 0.02);
   }
   EXPECT_EQ(c.at_accepted, BidReason::kNone);
   EXPECT_EQ(c.above_accepted, BidReason::kThermalLimit);
 }
 
-// The reverse: B's 0.95 pu bound cuts the bid at ~3.13 MW, well before the
-// 160 A rating (~5.76 MW), which 7.5 MW also breaks.
+// The reverse: B's 0.95 pu bound (0.955 pu with its margin) cuts the bid
+// at ~2.83 MW, well before the 160 A rating (~5.76 MW, a little less with
+// its margin), which 7.5 MW also breaks.
 TEST_F(MeritOrderTest, LimitedBidNamesTheVoltageLimitThatBindsBeforeTheThermal) {
   const core::RadialGrid grid = OneLine(160, 0.95);
   const LineCase c = DownBidOnOneLine(grid, LineBid(7.5));
@@ -196,7 +201,7 @@ TEST_F(MeritOrderTest, LimitedBidNamesTheVoltageLimitThatBindsBeforeTheThermal) 
   for (const core::BidResult& r : {c.fast, c.naive}) {
     EXPECT_EQ(r.outcome, BidOutcome::kLimited);
     EXPECT_EQ(r.reason, BidReason::kVoltageLimit);
-    EXPECT_NEAR(r.accepted_mw, 3.127, 0.02);
+    EXPECT_NEAR(r.accepted_mw, 2.827, 0.02);
   }
   EXPECT_EQ(c.at_accepted, BidReason::kNone);
   EXPECT_EQ(c.above_accepted, BidReason::kVoltageLimit);
@@ -421,8 +426,8 @@ TEST_F(MeritOrderTest, BidsOnOneFeederAreCutByTheOtherFeederThroughTheBusbar) {
     SCOPED_TRACE(c.name);
     core::GridModel m = TwoFeedersBehindATransformer();
     {
-      // The limit where feeder A's bids (1.5 MW at A5) and half of B's
-      // (0.5 MW at B5) meet it.
+      // The limit, less the DSO's security margin, where feeder A's bids
+      // (1.5 MW at A5) and half of B's (0.5 MW at B5) meet it.
       auto loose = core::RadialGrid::Build(m, "two feeders");
       ASSERT_TRUE(loose.ok()) << loose.status();
       std::vector<core::PqPoint> inj(loose->bus_count());
@@ -431,9 +436,10 @@ TEST_F(MeritOrderTest, BidsOnOneFeederAreCutByTheOtherFeederThroughTheBusbar) {
       auto flow = core::SolvePowerFlow(*loose, &inj);
       ASSERT_TRUE(flow.ok()) << flow.status();
       if (c.reason == BidReason::kThermalLimit) {
-        m.branches[0].rating_a = flow->branch_current_a[0];
+        m.branches[0].rating_a = flow->branch_current_a[0] / (1 - core::kDefaultThermalMargin);
       } else {
-        m.buses[loose->BusIndex("A5")].v_min_pu = std::abs(flow->v_pu[loose->BusIndex("A5")]);
+        m.buses[loose->BusIndex("A5")].v_min_pu =
+            std::abs(flow->v_pu[loose->BusIndex("A5")]) - core::kDefaultVoltageMarginPu;
       }
     }
     auto g = core::RadialGrid::Build(m, "two feeders");

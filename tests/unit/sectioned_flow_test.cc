@@ -104,7 +104,7 @@ TEST(SectionedFlowTest, AgreesWithTheFullPowerFlow) {
       const absl::StatusOr<core::PowerFlowResult> full = core::SolvePowerFlow(grid, &changed);
       ASSERT_TRUE(full.ok()) << full.status();
 
-      core::SectionedFlow flow(grid, core::LimitTolerances{});
+      core::SectionedFlow flow(grid, core::LimitOptions{});
       flow.Reset(core::SolvePowerFlow(grid, &base), base);
       ASSERT_TRUE(flow.usable());
       flow.LoadPattern(shares, 1.0);

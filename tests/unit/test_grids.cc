@@ -1,5 +1,7 @@
 #include "test_grids.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -58,6 +60,32 @@ absl::StatusOr<core::RadialGrid> LoadPsSudGrid() {
   d.base_mva = 18;
   d.transformer = {.rating_mva = 376, .r_pct = 0.3, .x_pct = 12};
   return Load(dir + "/buses.csv", dir + "/branches.csv", d, dir);
+}
+
+core::PccModel ConstantLoadModel(double mw) {
+  core::PccModel m;
+  m.pcc_id = "PS_TEST";
+  m.load_mw = [mw](absl::Time) { return mw; };
+  m.load_pf = 1.0;
+  return m;
+}
+
+core::RadialGrid TinyGrid() {
+  core::GridModel m;
+  m.slack_bus = "S";
+  m.base_mva = 10;
+  m.buses = {{"S", 20, 0.9, 1.1, 0, 0}, {"A", 20, 0.9, 1.1, 1, 0.3}, {"B", 20, 0.9, 1.1, 1, 0.3}};
+  m.branches = {{"S", "A", 0.5, 0.5, 400, true}, {"A", "B", 0.5, 0.5, 60, true}};
+  auto grid = core::RadialGrid::Build(m, "tiny");
+  EXPECT_TRUE(grid.ok()) << grid.status();
+  return std::move(*grid);
+}
+
+core::PccNetwork TinyPccNetwork() {
+  core::PccNetwork net;
+  net.pcc_id = "PS_TEST";
+  net.grid = std::make_shared<const core::RadialGrid>(TinyGrid());
+  return net;
 }
 
 }  // namespace tsodso::testing

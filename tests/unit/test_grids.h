@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/grid/grid_model.h"
+#include "core/pcc/pcc_network.h"
 
 namespace tsodso::testing {
 
@@ -16,5 +17,17 @@ absl::StatusOr<core::RadialGrid> LoadGridTables(const std::string& dir, double n
 // PS Sud as config/grids/ps-sud/model.yaml describes it, behind its PCC
 // transformer (a daemon-side test checks the two stay the same).
 absl::StatusOr<core::RadialGrid> LoadPsSudGrid();
+
+// PCC "PS_TEST" with a constant load of `mw` (unity power factor) and no
+// DERs.
+core::PccModel ConstantLoadModel(double mw);
+
+// One 20 kV feeder S - A - B with 1 MW + 0.3 Mvar at A and at B, the line
+// to B rated 60 A (about 2.1 MVA).
+core::RadialGrid TinyGrid();
+
+// TinyGrid as PS_TEST's network (a ConstantLoadModel(2) leaves its loads
+// as they are).
+core::PccNetwork TinyPccNetwork();
 
 }  // namespace tsodso::testing

@@ -12,10 +12,13 @@ double QShare(double pf) { return std::sqrt(std::max(0.0, 1 - pf * pf)); }  // s
 double TanPhi(double pf) { return QShare(pf) / pf; }
 
 // The region inside |S| <= 1, approximated from inside so that no point of
-// it exceeds the rating.
-ConvexPolygon WithinRating(const ConvexPolygon& region, int segments) {
+// it exceeds the rating, and exact on the line P = operating_p: the
+// figures take Q there.
+ConvexPolygon WithinRating(const ConvexPolygon& region, int segments, double operating_p) {
   for (const PqPoint& v : region.vertices()) {
-    if (v.p * v.p + v.q * v.q > 1 + 1e-12) return region.ClippedBy(ConvexPolygon::InscribedCircle(1.0, segments));
+    if (v.p * v.p + v.q * v.q > 1 + 1e-12) {
+      return region.ClippedBy(ConvexPolygon::InscribedCircle(1.0, segments, operating_p));
+    }
   }
   return region;
 }
@@ -112,19 +115,19 @@ DerCapability Capability(const DerClass& c, const DerState& s) {
   switch (c.kind) {
     case DerKind::kInverter: {
       const double qm = QShare(c.q_pf);
-      return {WithinRating(ConvexPolygon::Rectangle(0, x, -qm, qm), c.circle_segments), {x, 0}};
+      return {WithinRating(ConvexPolygon::Rectangle(0, x, -qm, qm), c.circle_segments, x), {x, 0}};
     }
     case DerKind::kSynchronous: {
       const double p_max = c.rated_pf;
       const double op = x * p_max;
       if (op < c.p_min_pu || op <= 0) return {ConvexPolygon::Hull({{0, 0}}), {0, 0}};  // offline
-      return {WithinRating(PfLines(std::max(c.p_min_pu, 1e-9), p_max, c.pf_over, c.pf_under), c.circle_segments),
+      return {WithinRating(PfLines(std::max(c.p_min_pu, 1e-9), p_max, c.pf_over, c.pf_under), c.circle_segments, op),
               {op, 0}};
     }
     case DerKind::kRunOfRiverHydro: {
       const double avail = x * c.rated_pf;
       if (avail < c.p_min_pu || avail <= 0) return {ConvexPolygon::Hull({{0, 0}}), {0, 0}};
-      return {WithinRating(PfLines(std::max(c.p_min_pu, 1e-9), avail, c.pf_over, c.pf_under), c.circle_segments),
+      return {WithinRating(PfLines(std::max(c.p_min_pu, 1e-9), avail, c.pf_over, c.pf_under), c.circle_segments, avail),
               {avail, 0}};
     }
     case DerKind::kStorage: {
@@ -133,19 +136,20 @@ DerCapability Capability(const DerClass& c, const DerState& s) {
       const double soc = x;
       const double p_dis = std::clamp((soc - c.soc_min) * c.energy_hours / s.interval_hours, 0.0, 1.0);
       const double p_ch = std::clamp((c.soc_max - soc) * c.energy_hours / s.interval_hours, 0.0, 1.0);
-      const ConvexPolygon disk = ConvexPolygon::InscribedCircle(1.0, c.circle_segments);
+      const ConvexPolygon disk = ConvexPolygon::InscribedCircle(1.0, c.circle_segments, 0);
       return {disk.ClippedBy(ConvexPolygon::Rectangle(-p_ch, p_dis, -1, 1)), {0, 0}};
     }
     case DerKind::kV2g: {
       const double plugged = std::min(1.0, x * c.plugged_per_charging);
-      if (!c.q_without_car) return {ConvexPolygon::InscribedCircle(plugged, c.circle_segments), {-x, 0}};
+      if (!c.q_without_car) return {ConvexPolygon::InscribedCircle(plugged, c.circle_segments, -x), {-x, 0}};
       // The converter bounds |S|; the plugged-in cars bound P (as the state
       // of charge does a battery's).
-      const ConvexPolygon disk = ConvexPolygon::InscribedCircle(1.0, c.circle_segments);
       if (plugged <= 0) {
+        const ConvexPolygon disk = ConvexPolygon::InscribedCircle(1.0, c.circle_segments, 0.0);
         const Range q = RangeOnLine(disk, /*along_p=*/false, 0.0);
         return {ConvexPolygon::Hull({{0, q.lo}, {0, q.hi}}), {0, 0}};
       }
+      const ConvexPolygon disk = ConvexPolygon::InscribedCircle(1.0, c.circle_segments, -x);
       return {disk.ClippedBy(ConvexPolygon::Rectangle(-plugged, plugged, -1, 1)), {-x, 0}};
     }
     case DerKind::kEvCharging: {

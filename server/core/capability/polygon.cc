@@ -68,6 +68,34 @@ ConvexPolygon ConvexPolygon::InscribedCircle(double r, int n) {
   return ConvexPolygon(std::move(v));
 }
 
+ConvexPolygon ConvexPolygon::InscribedCircle(double r, int n, double through_p) {
+  ConvexPolygon circle = InscribedCircle(r, n);
+  const double q = std::sqrt(std::max(0.0, r * r - through_p * through_p));
+  if (r <= 0 || !(q > kEps * r)) return circle;
+  // The two points sit at angles a and 2 pi - a; each goes in before the
+  // first vertex beyond its angle, unless a vertex is there already.
+  const double a = std::atan2(q, through_p);
+  const PqPoint extra[2] = {{through_p, q}, {through_p, -q}};
+  const double at[2] = {a, 2 * M_PI - a};
+  std::vector<PqPoint> v;
+  v.reserve(n + 2);
+  int next = 0;
+  for (int i = 0; i <= n; ++i) {
+    const double vertex_angle = 2 * M_PI * i / n;
+    while (next < 2 && at[next] <= vertex_angle) {
+      const PqPoint& x = extra[next];
+      const PqPoint& nearest = circle.v_[i % n];
+      const bool apart = std::abs(x.p - nearest.p) > kEps * r || std::abs(x.q - nearest.q) > kEps * r;
+      const bool after_last =
+          v.empty() || std::abs(x.p - v.back().p) > kEps * r || std::abs(x.q - v.back().q) > kEps * r;
+      if (apart && after_last) v.push_back(x);
+      ++next;
+    }
+    if (i < n) v.push_back(circle.v_[i]);
+  }
+  return ConvexPolygon(std::move(v));
+}
+
 ConvexPolygon ConvexPolygon::Rectangle(double p_min, double p_max, double q_min, double q_max) {
   return Hull({{p_min, q_min}, {p_max, q_min}, {p_max, q_max}, {p_min, q_max}});
 }

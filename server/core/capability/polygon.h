@@ -23,6 +23,10 @@ class ConvexPolygon {
   // Return a regular polygon with n vertices inscribed in the circle of
   // radius r around the origin: inside the true circle, never beyond it.
   static ConvexPolygon InscribedCircle(double r, int n);
+  // Return the same polygon with two more vertices where the circle meets
+  // the line P = through_p (none where it misses it): still inside the
+  // circle, and on that line its Q range is exactly the circle's.
+  static ConvexPolygon InscribedCircle(double r, int n, double through_p);
   static ConvexPolygon Rectangle(double p_min, double p_max, double q_min, double q_max);
 
   const std::vector<PqPoint>& vertices() const { return v_; }

@@ -60,13 +60,14 @@ absl::StatusOr<Light> Outlook(const PccNetwork& net, const PccModel& stressed, a
   const auto& buses = net.grid->model().buses;
   for (size_t i = 0; i < buses.size(); ++i) {
     const double v = std::abs(flow->v_pu[i]);
-    if (v <= buses[i].v_min_pu + options.outlook_voltage_margin_pu ||
-        v >= buses[i].v_max_pu - options.outlook_voltage_margin_pu) {
+    if (v <= options.limits.VMin(buses[i]) + options.outlook_voltage_margin_pu ||
+        v >= options.limits.VMax(buses[i]) - options.outlook_voltage_margin_pu) {
       return Light{LightState::kYellow, LightReason::kVoltageLimit};
     }
   }
   for (double loading : flow->branch_loading) {
-    if (loading >= options.outlook_loading) return Light{LightState::kYellow, LightReason::kThermalLimit};
+    if (loading >= options.outlook_loading * options.limits.LoadingLimit())
+      return Light{LightState::kYellow, LightReason::kThermalLimit};
   }
   return Light{};
 }

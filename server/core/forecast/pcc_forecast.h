@@ -14,6 +14,7 @@
 #include "core/flexibility/engine.h"
 #include "core/forecast/load_forecast.h"
 #include "core/forecast/series.h"
+#include "core/grid/limits.h"
 #include "core/pcc/pcc_network.h"
 #include "core/schedules/baseline.h"
 #include "core/validation/traffic_light.h"
@@ -36,7 +37,8 @@ struct PccForecastInterval {
   Band p_up_mw, p_down_mw, q_up_mvar, q_down_mvar;
   // With a network: yellow where the stressed forecast (high load and low
   // production, or low load and high production) brings a line to 90 % of
-  // its rating or a voltage to within 0.01 pu of its band.
+  // what its rating less the security margin allows, or a voltage to within
+  // 0.01 pu of its band less the margin.
   Light outlook;
 };
 
@@ -45,8 +47,11 @@ struct PccForecastOptions {
   // Days either side of the target date whose same time of day forms the
   // DERs' climatological band.
   int climate_days = 15;
+  // The outlook warns at this share of the loading `limits` allows, and at
+  // this distance (pu) from the band `limits` allows.
   double outlook_loading = 0.9;
   double outlook_voltage_margin_pu = 0.01;
+  LimitOptions limits;
 };
 
 // Forecast [from, to) of the PCC as issued at `issued_at`. `load_history`

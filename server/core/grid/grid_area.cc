@@ -39,10 +39,8 @@ absl::Status CheckInputs(const RadialGrid& grid, double load_scale, const std::v
   if (o.max_shrink_steps < 0) {
     return absl::InvalidArgumentError(absl::StrCat("options.max_shrink_steps: ", o.max_shrink_steps, " must be >= 0"));
   }
-  if (!std::isfinite(o.voltage_tolerance_pu) || o.voltage_tolerance_pu < 0 || !std::isfinite(o.loading_tolerance) ||
-      o.loading_tolerance < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("options: tolerances (", o.voltage_tolerance_pu, " pu, ",
-                                                   o.loading_tolerance, ") must be finite and >= 0"));
+  if (absl::Status s = CheckLimitOptions(o, grid.model()); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("options: ", s.message()));
   }
   const int n = static_cast<int>(grid.bus_count());
   for (size_t d = 0; d < ders.size(); ++d) {
@@ -162,8 +160,8 @@ void AddDerRegion(const PlacedDer& der, int d, const Columns& c, double base, Lp
   }
 }
 
-// The rating of the branch into `bus` as the LP has it: |S| <= |V_a|
-// I_rating at the operating voltage, as the polygon inscribed in that circle
+// The rating of the branch into `bus` as the LP has it: |S| <= (1 - margin)
+// |V_a| I_rating at the operating voltage, as the polygon inscribed in that circle
 // (it never allows more than the rating), around the operating flow.
 struct RatingRows {
   int bus = 0;
@@ -207,13 +205,13 @@ bool RatingBroken(const RatingRows& r, const std::vector<PqPoint>& normals, cons
 // Build the LP: DistFlow linearised around the AC operating point `flow`
 // (first order in the flows, losses and squared voltages, so it is exact at
 // the operating point), DER regions, voltage bands and inscribed-polygon
-// ratings. Rows come in this order: three per non-slack bus, the two of the
+// ratings, both less the security margins of `limits`. Rows come in this order: three per non-slack bus, the two of the
 // PCC exchange, each DER's region in turn, then the ratings of the branches
 // into `rated` (in that order). `ratings` receives every rating the LP must
 // keep, whether in it or not. The objective is left at zero.
-void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vector<PlacedDer>& ders, int sides,
-             const std::vector<int>& rated, ClpSimplex* model, std::vector<int>* der_rows,
-             std::vector<RatingRows>* ratings) {
+void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vector<PlacedDer>& ders,
+             const LimitOptions& limits, int sides, const std::vector<int>& rated, ClpSimplex* model,
+             std::vector<int>* der_rows, std::vector<RatingRows>* ratings) {
   const GridModel& m = grid.model();
   const int n = static_cast<int>(grid.bus_count());
   const int nd = static_cast<int>(ders.size());
@@ -250,7 +248,7 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
     }
     // Keep "no change" feasible even when the operating voltage sits within
     // the tolerance just outside the band (the AC check has the final word).
-    const double vmin = m.buses[b].v_min_pu, vmax = m.buses[b].v_max_pu;
+    const double vmin = limits.VMin(m.buses[b]), vmax = limits.VMax(m.buses[b]);
     col_lo[c.U(b)] = std::min(0.0, vmin * vmin - u0);
     col_hi[c.U(b)] = std::max(0.0, vmax * vmax - u0);
 
@@ -288,7 +286,7 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
     const Branch& br = m.branches[k];
     if (br.rating_a > 0 && der_below[b]) {
       const double kv = m.buses[grid.branch_from(k)].v_nom_kv;
-      const double s_max = std::sqrt(ua) * std::sqrt(3.0) * kv * br.rating_a / 1000 / base;
+      const double s_max = limits.LoadingLimit() * std::sqrt(ua) * std::sqrt(3.0) * kv * br.rating_a / 1000 / base;
       rating_at[b] = static_cast<int>(ratings->size());
       ratings->push_back({b, s_max * std::cos(M_PI / sides), {p0, q0}});
     }
@@ -391,7 +389,7 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_sca
   const int n = static_cast<int>(grid.bus_count());
   const int nd = static_cast<int>(ders.size());
   const double base = m.base_mva;
-  const LimitTolerances& limits = o;
+  const LimitOptions& limits = o;
 
   // The load profile as extra injections, so the model's loads stay as read.
   std::vector<PqPoint> load_shift(n);
@@ -421,11 +419,11 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_sca
   if (der_buses != st.der_buses) st.rated.clear();  // other DERs, other branches to watch
   std::vector<RatingRows> ratings;
   std::vector<int> der_rows;
-  BuildLp(grid, *flow0, ders, sides, st.rated, &model, &der_rows, &ratings);
+  BuildLp(grid, *flow0, ders, limits, sides, st.rated, &model, &der_rows, &ratings);
   if (!o.rating_rows_on_demand) {
     st.rated.clear();
     for (const RatingRows& r : ratings) st.rated.push_back(r.bus);
-    BuildLp(grid, *flow0, ders, sides, st.rated, &model, &der_rows, &ratings);
+    BuildLp(grid, *flow0, ders, limits, sides, st.rated, &model, &der_rows, &ratings);
   }
   // Start from the last area's basis: the same network around a nearby
   // operating point, so its optimum is a few pivots away. A DER region

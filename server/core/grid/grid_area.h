@@ -29,8 +29,9 @@ struct LoadScale {
   double q = 1;
 };
 
-// The grid limits' tolerances, and how finely the area is searched.
-struct GridAreaOptions : LimitTolerances {
+// The grid limits (margins and tolerances), and how finely the area is
+// searched.
+struct GridAreaOptions : LimitOptions {
   int directions = 16;            // search directions, evenly spaced
   int max_shrink_steps = 20;      // bisection steps pulling a vertex towards the operating point
   int rating_polygon_sides = 16;  // inscribed polygon standing for |S| <= S_rating in the LP

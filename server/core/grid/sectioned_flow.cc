@@ -27,8 +27,8 @@ using C = std::complex<double>;
 
 }  // namespace
 
-SectionedFlow::SectionedFlow(const RadialGrid& grid, const LimitTolerances& tolerances)
-    : grid_(grid), tolerances_(tolerances), base_mva_(grid.model().base_mva) {
+SectionedFlow::SectionedFlow(const RadialGrid& grid, const LimitOptions& limits)
+    : grid_(grid), limits_(limits), base_mva_(grid.model().base_mva) {
   const GridModel& m = grid.model();
   const size_t n = grid.bus_count();
   section_of_.assign(n, -1);
@@ -73,7 +73,7 @@ SectionedFlow::SectionedFlow(const RadialGrid& grid, const LimitTolerances& tole
 
 void SectionedFlow::Reset(const absl::StatusOr<PowerFlowResult>& flow, const std::vector<PqPoint>& injections) {
   solved_ = flow.ok();
-  feasible_ = LimitViolated(grid_, flow, tolerances_) == LimitClass::kNone;
+  feasible_ = LimitViolated(grid_, flow, limits_) == LimitClass::kNone;
   if (!solved_) return;
   slack_v_ = flow->v_pu[grid_.slack()];
   for (int b : grid_.order()) {
@@ -89,7 +89,8 @@ bool SectionedFlow::Covered(int s, double shift) const {
   const Equivalent& e = equivalents_[s];
   if (kHubInflate * std::max(shift, 0.0) + kGuard > e.up) return false;
   if (kHubInflate * std::max(-shift, 0.0) + kGuard > e.down) return false;
-  return e.loading * (1 + kHubInflate * std::max(-shift, 0.0)) + kGuard <= 1 + tolerances_.loading_tolerance;
+  return e.loading * (1 + kHubInflate * std::max(-shift, 0.0)) + kGuard <=
+         limits_.LoadingLimit() + limits_.loading_tolerance;
 }
 
 void SectionedFlow::LoadPattern(const std::vector<std::pair<int, double>>& shares, double sign) {
@@ -170,14 +171,15 @@ LimitClass SectionedFlow::SolveSet(const std::vector<int>& set, const std::vecto
   LimitClass why = converged ? LimitClass::kNone : LimitClass::kVoltage;  // no solution: voltage collapse
   bool near = !converged;
   if (converged) {
-    const double voltage_tol = tolerances_.voltage_tolerance_pu, loading_max = 1 + tolerances_.loading_tolerance;
+    const double voltage_tol = limits_.voltage_tolerance_pu,
+                 loading_max = limits_.LoadingLimit() + limits_.loading_tolerance;
     for (size_t k = 1; k < sweep_buses_.size(); ++k) {
       const int x = sweep_buses_[k];
       const C vp = trial_v_[grid_.parent(x)];
       trial_flow_[x] = vp * std::conj(trial_current_[x]) * base_mva_;
       const double v = std::abs(trial_v_[x]);
-      const double lo = v - (m.buses[x].v_min_pu - voltage_tol);
-      const double hi = m.buses[x].v_max_pu + voltage_tol - v;
+      const double lo = v - (limits_.VMin(m.buses[x]) - voltage_tol);
+      const double hi = limits_.VMax(m.buses[x]) + voltage_tol - v;
       const double per_mva = loading_per_mva_[x];
       const double loading = per_mva * std::abs(trial_flow_[x]) / std::abs(vp);
       near = near || std::abs(lo) < kGuard || std::abs(hi) < kGuard ||
@@ -243,8 +245,8 @@ void SectionedFlow::SetEquivalent(int s, const std::vector<PqPoint>& injections)
   for (int b : sections_[s]) {
     load += C(m.buses[b].p_load_mw - injections[b].p, m.buses[b].q_load_mvar - injections[b].q);
     const double vb = std::abs(state_v_[b]);
-    e.up = std::min(e.up, m.buses[b].v_max_pu + tolerances_.voltage_tolerance_pu - vb);
-    e.down = std::min(e.down, vb - m.buses[b].v_min_pu + tolerances_.voltage_tolerance_pu);
+    e.up = std::min(e.up, limits_.VMax(m.buses[b]) + limits_.voltage_tolerance_pu - vb);
+    e.down = std::min(e.down, vb - limits_.VMin(m.buses[b]) + limits_.voltage_tolerance_pu);
     if (loading_per_mva_[b] > 0) {
       e.loading =
           std::max(e.loading, loading_per_mva_[b] * std::abs(state_flow_[b]) / std::abs(state_v_[grid_.parent(b)]));

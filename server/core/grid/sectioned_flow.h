@@ -59,7 +59,7 @@ class SectionedFlow {
     double v_hub = 1, up = 0, down = 0, loading = 0;
   };
 
-  SectionedFlow(const RadialGrid& grid, const LimitTolerances& tolerances);
+  SectionedFlow(const RadialGrid& grid, const LimitOptions& limits);
 
   const RadialGrid& grid() const { return grid_; }
   int hub() const { return hub_; }
@@ -133,7 +133,7 @@ class SectionedFlow {
   std::complex<double> Load(int bus, const std::vector<PqPoint>& injections, double mw) const;
 
   const RadialGrid& grid_;
-  const LimitTolerances tolerances_;
+  const LimitOptions limits_;
   const double base_mva_;
   int hub_ = 0;
   std::vector<int> trunk_;

@@ -22,8 +22,9 @@ struct ScheduleBreach {
 // qualified assets) on top, the schedule being taken as a change from the
 // forecast (which knows the DERs by class, not by portfolio). An interval
 // is reported only when the schedule makes a limit break that the forecast
-// alone keeps. No buses: nothing can be placed, nothing is reported.
+// alone keeps; limits are those of `limits`, margins included. No buses:
+// nothing can be placed, nothing is reported.
 std::vector<ScheduleBreach> ScheduleBreaches(const PccNetwork& network, const PccModel& model, const Schedule& schedule,
-                                             const std::vector<int>& buses);
+                                             const std::vector<int>& buses, const LimitOptions& limits = {});
 
 }  // namespace tsodso::core

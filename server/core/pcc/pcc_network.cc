@@ -130,6 +130,8 @@ std::string AreaKey(const RadialGrid* grid, const LoadScale& load_scale, const s
   Put(key, o.rating_polygon_sides);
   Put(key, o.voltage_tolerance_pu);
   Put(key, o.loading_tolerance);
+  Put(key, o.margins.thermal);
+  Put(key, o.margins.voltage_pu);
   for (const PlacedDer& d : ders) {
     Put(key, d.bus);
     Put(key, d.operating);

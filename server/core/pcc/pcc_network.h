@@ -40,6 +40,9 @@ struct PccNetwork {
 struct GridCatalog {
   std::map<std::string, PccNetwork> networks;
   std::map<std::string, RegisteredAsset> assets;
+  // What every network keeps free of its limits: validation, grid-limited
+  // areas, schedule checks and the outlook all judge by them.
+  SecurityMargins margins;
   const PccNetwork* Find(const std::string& pcc_id) const {
     auto it = networks.find(pcc_id);
     return it == networks.end() ? nullptr : &it->second;

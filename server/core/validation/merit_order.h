@@ -25,8 +25,8 @@ struct ResourceLocation {
 };
 using ResourceRegistry = std::map<std::string, ResourceLocation>;
 
-// The grid limits' tolerances, and the finest cut of a bid.
-struct ValidationOptions : LimitTolerances {
+// The grid limits (margins and tolerances), and the finest cut of a bid.
+struct ValidationOptions : LimitOptions {
   double quantity_resolution_mw = 0.01;
 };
 

@@ -98,8 +98,9 @@ void Screening::JudgeBus(int b, double v0, double d, double dp_bid, double v_sla
   const double tv = options_.voltage_tolerance_pu, tl = options_.loading_tolerance;
   judged_v_lo_[b] = v0 + std::min(kDeflate * d, kInflate * d);
   judged_v_hi_[b] = v0 + std::max(kDeflate * d, kInflate * d);
-  v->voltage_possible |= judged_v_hi_[b] > bus.v_max_pu || judged_v_lo_[b] < bus.v_min_pu;
-  v->voltage_certain |= judged_v_lo_[b] > bus.v_max_pu + tv || judged_v_hi_[b] < bus.v_min_pu - tv;
+  const double v_min = options_.VMin(bus), v_max = options_.VMax(bus), loading_max = options_.LoadingLimit();
+  v->voltage_possible |= judged_v_hi_[b] > v_max || judged_v_lo_[b] < v_min;
+  v->voltage_certain |= judged_v_lo_[b] > v_max + tv || judged_v_hi_[b] < v_min - tv;
   const double per_mva = flow_.loading_per_mva(b);
   if (per_mva == 0) return;
   const std::complex<double> s0 = flow_.flows()[b];
@@ -112,8 +113,8 @@ void Screening::JudgeBus(int b, double v0, double d, double dp_bid, double v_sla
   const int p = grid_.parent(b);
   const double vp_lo = p == grid_.slack() ? v_slack : judged_v_lo_[p];
   const double vp_hi = p == grid_.slack() ? v_slack : judged_v_hi_[p];
-  *thermal_possible |= per_mva * std::hypot(p_max, q_max) / vp_lo > 1;
-  v->thermal_certain |= per_mva * std::hypot(p_min, q_min) / vp_hi > 1 + tl;
+  *thermal_possible |= per_mva * std::hypot(p_max, q_max) / vp_lo > loading_max;
+  v->thermal_certain |= per_mva * std::hypot(p_min, q_min) / vp_hi > loading_max + tl;
 }
 
 void Screening::Accumulate(double mw) {
@@ -194,14 +195,14 @@ bool Screening::EstimateBus(int b, const std::vector<std::complex<double>>& v,
                             double* best) const {
   const Bus& bus = grid_.model().buses[b];
   const double vb = std::abs(v[b]);
-  if (g > 0) *best = std::min(*best, x0 + (bus.v_max_pu + options_.voltage_tolerance_pu - vb) / g);
-  if (g < 0) *best = std::min(*best, x0 + (vb - bus.v_min_pu + options_.voltage_tolerance_pu) / -g);
+  if (g > 0) *best = std::min(*best, x0 + (options_.VMax(bus) + options_.voltage_tolerance_pu - vb) / g);
+  if (g < 0) *best = std::min(*best, x0 + (vb - options_.VMin(bus) + options_.voltage_tolerance_pu) / -g);
   const double a = -sign_ * share;  // MW down the branch per MW of the bid
   const double per_mva = flow_.loading_per_mva(b);
   if (per_mva == 0 || a == 0) return true;
   const int p = grid_.parent(b);
   const double vp = std::abs(p == grid_.slack() ? flow_.slack_voltage() : v[p]);
-  const double s_max = (1 + options_.loading_tolerance) * vp / per_mva;
+  const double s_max = (options_.LoadingLimit() + options_.loading_tolerance) * vp / per_mva;
   const double r2 = s_max * s_max - sf[b].imag() * sf[b].imag();
   if (r2 <= 0) {
     *best = -std::numeric_limits<double>::infinity();
