@@ -161,6 +161,7 @@ absl::Status ReadFlexibility(YamlSection& top, Reading& r) {
   TSODSO_RETURN_IF_ERROR(fx.Int("publish_interval_s", &f.publish_interval_s, 10, 86400));
   TSODSO_RETURN_IF_ERROR(fx.Int("horizon_hours", &f.horizon_hours, 1, 24 * 7));
   TSODSO_RETURN_IF_ERROR(fx.Int("lease_period_s", &f.lease_period_s, 3, 3600));
+  TSODSO_RETURN_IF_ERROR(fx.Bool("grid_area_cache", &f.grid_area_cache));
   YAML::Node per_pcc = fx.Get("pccs");
   if (!per_pcc.IsMap() || per_pcc.size() == 0) {
     return fx.Error("flexibility.pccs", "must map PCC ids to {scenario name: file}");

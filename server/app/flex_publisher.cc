@@ -132,9 +132,10 @@ absl::StatusOr<bool> FlexPublisher::PublishClaimed(const core::FlexCatalog& cata
     // The horizon's intervals and a few more: the last cycle's, less the
     // one that has passed, are the hits.
     const size_t intervals = static_cast<size_t>(absl::Hours(config_.horizon_hours) / sc->interval) + 4;
-    core::GridLimitedCache& cache = grid_caches_.try_emplace(lease.pcc_id, intervals).first->second;
+    core::GridLimitedCache* cache =
+        config_.grid_area_cache ? &grid_caches_.try_emplace(lease.pcc_id, intervals).first->second : nullptr;
     series.emplace(*p->network, sc->model, sc->interval, core::WithMargins<core::GridAreaOptions>(grids_->margins),
-                   p->placed, &cache);
+                   p->placed, cache);
   }
   absl::Time renewed = absl::Now();
   for (const core::FlexInterval& f : p->network != nullptr ? p->horizon : std::vector<core::FlexInterval>{}) {

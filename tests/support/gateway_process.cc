@@ -182,6 +182,7 @@ void GatewayProcess::WriteConfig() {
         << "  publish_interval_s: " << options_.flexibility_interval_s << "\n"
         << "  horizon_hours: 24\n";
     if (options_.lease_period_s > 0) out << "  lease_period_s: " << options_.lease_period_s << "\n";
+    if (!options_.grid_area_cache) out << "  grid_area_cache: false\n";
     out << "  pccs:\n";
     if (options_.flexibility) {
       out << "    PS_SUD:\n"

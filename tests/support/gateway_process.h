@@ -53,6 +53,9 @@ struct GatewayOptions {
   // daemon's default).
   int flexibility_interval_s = 900;
   int lease_period_s = 0;
+  // flexibility.grid_area_cache: off, every cycle computes every interval
+  // (and holds its lease for seconds).
+  bool grid_area_cache = true;
   // Further PCCs with flexibility (and networks): for many-PCC tests and
   // benchmarks. They are published even without `flexibility`.
   std::vector<ExtraPcc> extra_pccs;
