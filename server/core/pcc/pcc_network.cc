@@ -118,7 +118,7 @@ void Put(std::string& key, const T& x) {
 // Return the inputs of an area as a cache key: the SHA-256 of every figure
 // it depends on, bit for bit, so that equal keys mean equal areas. The
 // inputs themselves run to tens of kilobytes (every DER's region); their
-// digest keeps a PCC's cache at a few hundred kilobytes.
+// digest keeps a PCC's cache at about 50 kilobytes (docs/OPERATIONS.md).
 std::string AreaKey(const RadialGrid* grid, const LoadScale& load_scale, const std::vector<PlacedDer>& ders,
                     const GridAreaOptions& o) {
   std::string key;
