@@ -14,7 +14,12 @@ absl::StatusOr<std::vector<core::IspLight>> UpdateLights(
   TSODSO_ASSIGN_OR_RETURN(const std::vector<core::IspLight> before, store::LockLights(db, pcc_id, from, to));
   std::vector<core::IspLight> after = before;
   TSODSO_RETURN_IF_ERROR(change(after));
-  TSODSO_RETURN_IF_ERROR(store::SaveLights(db, pcc_id, after));
+  // Only the lights that changed are written.
+  std::vector<core::IspLight> changed;
+  for (size_t i = 0; i < after.size(); ++i) {
+    if (i >= before.size() || !(after[i] == before[i])) changed.push_back(after[i]);
+  }
+  TSODSO_RETURN_IF_ERROR(store::SaveLights(db, pcc_id, changed));
   for (const core::LightPeriod& period : core::Changes(pcc_id, before, after)) {
     drafts.push_back(
         {core::Envelope{core::Topic::kTrafficLight, pcc_id, "", core::kAllRoles}, EncodeTrafficLightPayload(period)});

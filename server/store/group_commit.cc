@@ -10,16 +10,17 @@
 #include "runtime/metrics.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
+#include "store/idempotency.h"
 
 namespace tsodso::store {
 namespace {
 
 constexpr char kBegin[] = "BEGIN";
 constexpr char kRollback[] = "ROLLBACK";
-// A member's savepoint; the one before, whose work is kept, is released in
-// the same round trip.
+// A member's savepoint; the one before, whose work is kept, is released
+// first. Both go with the member's first statement, in its round trip.
 constexpr char kSavepoint[] = "SAVEPOINT member";
-constexpr char kNextSavepoint[] = "RELEASE SAVEPOINT member; SAVEPOINT member";
+constexpr char kReleaseSavepoint[] = "RELEASE SAVEPOINT member";
 constexpr char kRollbackMember[] = "ROLLBACK TO SAVEPOINT member";
 
 // Run one of a member's functions; an exception becomes INTERNAL, since
@@ -67,8 +68,9 @@ void Answer(const GroupMember& m, const absl::Status& outcome) {
 // other, or for a publisher, in a cycle.
 absl::Status Begin(PgConnection& db, std::optional<EventBatch>& events, std::optional<AuditBatch>& audits) {
   TSODSO_RETURN_IF_ERROR(db.EnsureConnected());
-  if (auto r = db.Exec(kBegin); !r.ok()) return r.status();
+  db.Defer(kBegin);
   absl::StatusOr<EventBatch> counter = EventBatch::Lock(db);
+  db.DropDeferred();
   if (!counter.ok()) return counter.status();
   absl::StatusOr<AuditBatch> head = AuditBatch::Lock(db);
   if (!head.ok()) return head.status();
@@ -158,6 +160,7 @@ void GroupCommit::Run(absl::StatusOr<PgConnection*> conn) {
   PgConnection& db = **conn;
   std::optional<EventBatch> events;
   std::optional<AuditBatch> audits;
+  AnswerBatch answers;
   absl::Status group = Begin(db, events, audits);
   // Taken once the locks are held: everything that arrived while the group
   // before was committing.
@@ -173,22 +176,37 @@ void GroupCommit::Run(absl::StatusOr<PgConnection*> conn) {
     absl::Status outcome = m.ready ? Guard(m.ready) : absl::OkStatus();
     if (outcome.ok() && m.body) {
       if (kept) {
-        group = savepoint ? db.ExecScript(kNextSavepoint) : db.Exec(kSavepoint).status();
-        if (!group.ok()) break;
-        savepoint = true;
+        if (savepoint) db.Defer(kReleaseSavepoint);
+        db.Defer(kSavepoint);
       }
-      const size_t mark = events->size();
-      db.set_event_batch(&*events);
+      const size_t event_mark = events->size();
+      const size_t answer_mark = answers.size();
+      db.set_group_batches(&*events, &answers);
       outcome = Guard([&] { return m.body(db); });
-      db.set_event_batch(nullptr);
+      db.set_group_batches(nullptr, nullptr);
+      // Still deferred: the body ran no statement, so it has nothing to
+      // roll back in the database and needs no savepoint.
+      const bool saved = kept && !db.deferred();
+      // A savepoint that could not be set (or the one before released)
+      // leaves nothing safe to roll back to: the group fails.
+      const absl::Status deferred = db.deferred_status();
+      db.DropDeferred();
+      if (!deferred.ok()) {
+        group = deferred;
+        break;
+      }
+      if (saved) savepoint = true;
       if (outcome.ok()) {
         kept = true;
-      } else if (kept) {
-        group = db.Exec(kRollbackMember).status();
-        events->Truncate(mark);
       } else {
-        (void)db.Exec(kRollback);
-        group = Begin(db, events, audits);
+        events->Truncate(event_mark);
+        answers.Truncate(answer_mark);
+        if (saved) {
+          group = db.Exec(kRollbackMember).status();
+        } else if (!kept) {
+          (void)db.Exec(kRollback);
+          group = Begin(db, events, audits);
+        }
       }
     }
     outcomes[i] = outcome;
@@ -196,7 +214,8 @@ void GroupCommit::Run(absl::StatusOr<PgConnection*> conn) {
   }
   if (group.ok()) {
     for (const AuditEntry& entry : entries) audits->Add(entry);
-    group = events->Write(db);
+    group = answers.Write(db);
+    if (group.ok()) group = events->Write(db);
     if (group.ok()) group = audits->Write(db);
   }
   // The next group may begin now: it waits for this one's locks, which

@@ -177,6 +177,20 @@ absl::Status PgConnection::ErrorFrom(PGresult* res, std::string_view sql) {
 }
 
 absl::StatusOr<PgResult> PgConnection::Exec(std::string_view sql, const std::vector<Param>& params) {
+  if (!deferred_.empty()) {
+    std::vector<Statement> statements;
+    for (const std::string& d : deferred_) statements.push_back({d, {}});
+    statements.push_back({sql, params});
+    size_t failed_at = 0;
+    absl::StatusOr<std::vector<PgResult>> results = Pipeline(statements, &failed_at);
+    const size_t deferred = deferred_.size();
+    deferred_.clear();
+    if (!results.ok()) {
+      if (failed_at < deferred) deferred_status_ = results.status();
+      return results.status();
+    }
+    return std::move(results->back());
+  }
   std::vector<const char*> values;
   std::vector<int> lengths;
   std::vector<int> formats;
@@ -201,6 +215,90 @@ absl::StatusOr<PgResult> PgConnection::Exec(std::string_view sql, const std::vec
   absl::Status err = ErrorFrom(res, sql);
   if (res) PQclear(res);
   return err;
+}
+
+absl::StatusOr<std::vector<PgResult>> PgConnection::ExecPipeline(const std::vector<Statement>& statements) {
+  size_t failed_at = 0;
+  return Pipeline(statements, &failed_at);
+}
+
+absl::StatusOr<std::vector<PgResult>> PgConnection::Pipeline(const std::vector<Statement>& statements,
+                                                             size_t* failed_at) {
+  *failed_at = 0;
+  // Statements with parameters are prepared first, each in a round trip of
+  // its own the first time only.
+  std::vector<std::string> names(statements.size());
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (statements[i].params.empty()) continue;
+    TSODSO_ASSIGN_OR_RETURN(names[i],
+                            Prepared(std::string(statements[i].sql), static_cast<int>(statements[i].params.size())));
+  }
+  if (PQenterPipelineMode(conn_) == 0) return ErrorFrom(nullptr, statements.front().sql);
+  // Send everything, then read every answer: a pipeline is only left once
+  // its results up to the sync point have been read.
+  bool sent = true;
+  for (size_t i = 0; i < statements.size() && sent; ++i) {
+    const Statement& st = statements[i];
+    if (st.params.empty()) {
+      const std::string sql(st.sql);
+      sent = PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+      continue;
+    }
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    for (const Param& p : st.params) {
+      values.push_back(p.value ? p.value->data() : nullptr);
+      lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
+      formats.push_back(p.binary ? 1 : 0);
+    }
+    sent = PQsendQueryPrepared(conn_, names[i].c_str(), static_cast<int>(st.params.size()), values.data(),
+                               lengths.data(), formats.data(), 0) == 1;
+  }
+  if (!sent || PQpipelineSync(conn_) == 0) {
+    absl::Status err = ErrorFrom(nullptr, statements.front().sql);
+    // A connection that cannot send is lost; EnsureConnected resets it.
+    (void)PQexitPipelineMode(conn_);
+    return err;
+  }
+  std::vector<PgResult> results;
+  absl::Status first_error;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    PGresult* res = PQgetResult(conn_);
+    if (res == nullptr) {
+      if (first_error.ok()) {
+        first_error = ErrorFrom(nullptr, statements[i].sql);
+        *failed_at = i;
+      }
+      break;
+    }
+    const ExecStatusType status = PQresultStatus(res);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      results.emplace_back(res);
+    } else {
+      // After a failure the server skips the rest up to the sync point
+      // (PGRES_PIPELINE_ABORTED); the first failure is the one to report.
+      if (first_error.ok() && status != PGRES_PIPELINE_ABORTED) {
+        first_error = ErrorFrom(res, statements[i].sql);
+        *failed_at = i;
+      }
+      PQclear(res);
+    }
+    // Each statement's results end with a null.
+    while (PGresult* extra = PQgetResult(conn_)) {
+      PQclear(extra);
+    }
+  }
+  // The sync point's own result.
+  while (PGresult* res = PQgetResult(conn_)) {
+    const bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+    PQclear(res);
+    if (sync) break;
+  }
+  if (PQexitPipelineMode(conn_) == 0 && first_error.ok()) first_error = ErrorFrom(nullptr, statements.front().sql);
+  if (!first_error.ok()) return first_error;
+  if (results.size() != statements.size()) return ErrorFrom(nullptr, statements.front().sql);
+  return results;
 }
 
 absl::StatusOr<std::string> PgConnection::Prepared(const std::string& sql, int params) {

@@ -18,6 +18,7 @@ typedef struct pg_result PGresult;
 
 namespace tsodso::store {
 
+class AnswerBatch;
 class EventBatch;
 
 // One statement parameter: text, bytes (sent in binary, for bytea) or NULL.
@@ -70,6 +71,12 @@ struct SessionOptions {
   int statement_timeout_ms = 0;
 };
 
+// One statement of a pipeline: SQL with $1, $2, ... and its parameters.
+struct Statement {
+  std::string_view sql;
+  std::vector<Param> params;
+};
+
 class PgConnection {
  public:
   // Connect; on failure the error names the host from the DSN and the cause.
@@ -85,6 +92,26 @@ class PgConnection {
   absl::StatusOr<PgResult> Exec(std::string_view sql, const std::vector<Param>& params = {});
   // Run a script of several statements without parameters (migrations).
   absl::Status ExecScript(std::string_view sql);
+  // Run the statements in order in one round trip (libpq's pipeline mode):
+  // the server runs each as it arrives and the answers come back together.
+  // The first that fails is returned and the ones after it are not run;
+  // outside a transaction they are one implicit transaction, all or none.
+  absl::StatusOr<std::vector<PgResult>> ExecPipeline(const std::vector<Statement>& statements);
+
+  // Send `sql` (one statement without parameters, e.g. a SAVEPOINT) ahead of
+  // the next Exec, in the same round trip; its failure is that Exec's. A
+  // statement deferred and never followed is not sent: see `DropDeferred`.
+  void Defer(std::string sql) { deferred_.push_back(std::move(sql)); }
+  // Whether statements wait to be sent with the next Exec.
+  bool deferred() const { return !deferred_.empty(); }
+  // Forget the deferred statements, unsent, and the failure of any sent.
+  void DropDeferred() {
+    deferred_.clear();
+    deferred_status_ = absl::OkStatus();
+  }
+  // The failure of a deferred statement since the last DropDeferred (the
+  // Exec it went with failed with the same status).
+  const absl::Status& deferred_status() const { return deferred_status_; }
 
   // Reconnect when the connection was lost; cheap when it is healthy.
   absl::Status EnsureConnected();
@@ -96,10 +123,18 @@ class PgConnection {
   int socket() const;
   absl::StatusOr<std::vector<std::string>> DrainNotifications();
 
-  // The event batch of the group transaction running on this connection,
-  // which AppendEvents numbers into; null outside a group.
+  // The batches of the group transaction running on this connection (null
+  // outside a group): AppendEvents numbers events into the first, and
+  // RememberResponse adds answers to the second, each written with its
+  // batch before the group's COMMIT. A group holds the event counter's lock
+  // from its BEGIN to its COMMIT, so while these are set no other group
+  // runs, on this replica or another.
   EventBatch* event_batch() const { return event_batch_; }
-  void set_event_batch(EventBatch* batch) { event_batch_ = batch; }
+  AnswerBatch* answer_batch() const { return answer_batch_; }
+  void set_group_batches(EventBatch* events, AnswerBatch* answers) {
+    event_batch_ = events;
+    answer_batch_ = answers;
+  }
 
  private:
   PgConnection(PGconn* conn, std::string dsn, std::string host, SessionOptions session);
@@ -110,6 +145,8 @@ class PgConnection {
   // Return the name of the statement prepared for `sql`, preparing it now
   // when it is new.
   absl::StatusOr<std::string> Prepared(const std::string& sql, int params);
+  // ExecPipeline; `failed_at` is the index of the statement that failed.
+  absl::StatusOr<std::vector<PgResult>> Pipeline(const std::vector<Statement>& statements, size_t* failed_at);
 
   PGconn* conn_;
   std::string dsn_;
@@ -118,7 +155,10 @@ class PgConnection {
   // SQL text -> name of its prepared statement on this session; emptied
   // when the session is replaced by a reconnection.
   std::unordered_map<std::string, std::string> prepared_;
+  std::vector<std::string> deferred_;
+  absl::Status deferred_status_;
   EventBatch* event_batch_ = nullptr;
+  AnswerBatch* answer_batch_ = nullptr;
 };
 
 // Name the host (or socket directory) a DSN points at, for error messages.

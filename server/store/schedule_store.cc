@@ -82,20 +82,23 @@ absl::StatusOr<ScheduleHead> LockScheduleHead(PgConnection& conn, const std::str
 absl::Status InsertSchedule(PgConnection& conn, const core::Schedule& s, absl::Time received_at,
                             const std::string& receipt) {
   const int64_t minutes = absl::ToInt64Minutes(s.resolution);
-  auto r = conn.Exec(kInsertSchedule, {s.portfolio_id, s.revision, s.pcc_id, s.submitted_by, minutes,
-                                       absl::ToUnixSeconds(s.intervals.front().start), absl::ToUnixSeconds(s.end()),
-                                       absl::ToUnixMicros(received_at), Param::Bytes(receipt)});
-  if (!r.ok()) return r.status();
   std::vector<std::string> starts, ps, qs;
   for (const core::ScheduleValue& v : s.intervals) {
     starts.push_back(absl::StrCat(absl::ToUnixSeconds(v.start)));
     ps.push_back(absl::StrFormat("%.17g", v.p_mw));
     qs.push_back(v.q_mvar.has_value() ? absl::StrFormat("%.17g", *v.q_mvar) : "NULL");
   }
-  r = conn.Exec(kInsertIntervals, {s.portfolio_id, s.revision, ArrayLiteral(starts), ArrayLiteral(ps),
-                                   ArrayLiteral(qs, /*null_word=*/true)});
-  if (!r.ok()) return r.status();
-  return conn.Exec(kMoveHead, {s.portfolio_id, s.revision}).status();
+  // The schedule, its intervals and the head's move in one round trip.
+  return conn
+      .ExecPipeline(
+          {{kInsertSchedule,
+            {s.portfolio_id, s.revision, s.pcc_id, s.submitted_by, minutes,
+             absl::ToUnixSeconds(s.intervals.front().start), absl::ToUnixSeconds(s.end()),
+             absl::ToUnixMicros(received_at), Param::Bytes(receipt)}},
+           {kInsertIntervals,
+            {s.portfolio_id, s.revision, ArrayLiteral(starts), ArrayLiteral(ps), ArrayLiteral(qs, /*null_word=*/true)}},
+           {kMoveHead, {s.portfolio_id, s.revision}}})
+      .status();
 }
 
 absl::StatusOr<StoredSchedule> ReadSchedule(PgConnection& conn, const std::string& portfolio_id, int64_t revision,
@@ -196,25 +199,26 @@ absl::StatusOr<std::map<absl::Time, core::Light>> ReplaceScheduleBreaches(
     PgConnection& conn, const std::string& pcc_id, const std::string& portfolio_id, absl::Time since, absl::Time from,
     absl::Time to, const std::map<absl::Time, core::LightReason>& breaches) {
   const int64_t lo = absl::ToUnixSeconds(from), hi = absl::ToUnixSeconds(to);
-  if (auto r = conn.Exec(kDeleteBreaches, {pcc_id, portfolio_id, absl::ToUnixSeconds(since)}); !r.ok()) {
-    return r.status();
-  }
+  // The portfolio's old breaches out, its new ones in, and the worst of
+  // every portfolio's read back, in one round trip.
+  std::vector<Statement> statements = {{kDeleteBreaches, {pcc_id, portfolio_id, absl::ToUnixSeconds(since)}}};
   if (!breaches.empty()) {
     std::vector<std::string> starts, reasons;
     for (const auto& [t, reason] : breaches) {
       starts.push_back(absl::StrCat(absl::ToUnixSeconds(t)));
       reasons.push_back(absl::StrCat(static_cast<int>(reason)));
     }
-    auto r = conn.Exec(kInsertBreaches, {pcc_id, portfolio_id, ArrayLiteral(starts), ArrayLiteral(reasons)});
-    if (!r.ok()) return r.status();
+    statements.push_back({kInsertBreaches, {pcc_id, portfolio_id, ArrayLiteral(starts), ArrayLiteral(reasons)}});
   }
-  auto worst = conn.Exec(kWorstBreaches, {pcc_id, lo, hi});
-  if (!worst.ok()) return worst.status();
+  statements.push_back({kWorstBreaches, {pcc_id, lo, hi}});
+  auto results = conn.ExecPipeline(statements);
+  if (!results.ok()) return results.status();
+  const PgResult& worst = results->back();
   std::map<absl::Time, core::Light> out;
   for (absl::Time t = from; t < to; t += core::kIsp) out[t] = {};
-  for (int i = 0; i < worst->rows(); ++i) {
-    out[absl::FromUnixSeconds(worst->Int64(i, 0))] = {core::LightState::kYellow,
-                                                      static_cast<core::LightReason>(worst->Int64(i, 1))};
+  for (int i = 0; i < worst.rows(); ++i) {
+    out[absl::FromUnixSeconds(worst.Int64(i, 0))] = {core::LightState::kYellow,
+                                                     static_cast<core::LightReason>(worst.Int64(i, 1))};
   }
   return out;
 }

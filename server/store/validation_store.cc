@@ -18,28 +18,28 @@ constexpr char kSelectLights[] =
     "FROM traffic_lights WHERE pcc_id = $1 AND isp_start >= to_timestamp($2::bigint) "
     "AND isp_start < to_timestamp($3::bigint) ORDER BY isp_start";
 constexpr char kLockSuffix[] = " FOR UPDATE";
-constexpr char kSaveLight[] =
-    "UPDATE traffic_lights SET up_state = $3, up_reason = $4, down_state = $5, down_reason = $6, "
-    "schedule_state = $7, schedule_reason = $8, intervention = $9, updated_at = now() "
-    "WHERE pcc_id = $1 AND isp_start = to_timestamp($2::bigint)";
+// Every light given, in one statement.
+constexpr char kSaveLights[] =
+    "UPDATE traffic_lights t SET up_state = u.us, up_reason = u.ur, down_state = u.ds, down_reason = u.dr, "
+    "schedule_state = u.ss, schedule_reason = u.sr, intervention = u.iv, updated_at = now() "
+    "FROM unnest($2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::bool[]) "
+    "AS u(s, us, ur, ds, dr, ss, sr, iv) WHERE t.pcc_id = $1 AND t.isp_start = to_timestamp(u.s)";
 constexpr char kInsertIntervention[] =
     "INSERT INTO interventions (party_id, idempotency_key, pcc_id, valid_from, valid_to, lifted) "
     "VALUES ($1, $2, $3, to_timestamp($4::bigint), to_timestamp($5::bigint), $6)";
 
-absl::StatusOr<std::vector<core::IspLight>> SelectLights(PgConnection& conn, const std::string& pcc_id, absl::Time from,
-                                                         absl::Time to, bool lock) {
-  const std::string sql = std::string(kSelectLights) + (lock ? kLockSuffix : "");
-  auto r = conn.Exec(sql, {pcc_id, absl::ToUnixSeconds(from), absl::ToUnixSeconds(to)});
-  if (!r.ok()) return r.status();
+// The lights of [from, to) from the rows of kSelectLights; an ISP without
+// a row is green.
+std::vector<core::IspLight> LightsFrom(const PgResult& r, absl::Time from, absl::Time to) {
   std::map<int64_t, core::IspLight> stored;
-  for (int i = 0; i < r->rows(); ++i) {
+  for (int i = 0; i < r.rows(); ++i) {
     core::IspLight l;
-    l.isp_start = absl::FromUnixSeconds(r->Int64(i, 0));
-    l.up = {static_cast<core::LightState>(r->Int64(i, 1)), static_cast<core::LightReason>(r->Int64(i, 2))};
-    l.down = {static_cast<core::LightState>(r->Int64(i, 3)), static_cast<core::LightReason>(r->Int64(i, 4))};
-    l.schedules = {static_cast<core::LightState>(r->Int64(i, 5)), static_cast<core::LightReason>(r->Int64(i, 6))};
-    l.intervention = r->Text(i, 7) == "t";
-    stored[r->Int64(i, 0)] = l;
+    l.isp_start = absl::FromUnixSeconds(r.Int64(i, 0));
+    l.up = {static_cast<core::LightState>(r.Int64(i, 1)), static_cast<core::LightReason>(r.Int64(i, 2))};
+    l.down = {static_cast<core::LightState>(r.Int64(i, 3)), static_cast<core::LightReason>(r.Int64(i, 4))};
+    l.schedules = {static_cast<core::LightState>(r.Int64(i, 5)), static_cast<core::LightReason>(r.Int64(i, 6))};
+    l.intervention = r.Text(i, 7) == "t";
+    stored[r.Int64(i, 0)] = l;
   }
   std::vector<core::IspLight> out;
   for (absl::Time t = from; t < to; t += core::kIsp) {
@@ -66,26 +66,40 @@ absl::Status InsertMolValidation(PgConnection& conn, const MolRecord& m) {
 
 absl::StatusOr<std::vector<core::IspLight>> LockLights(PgConnection& conn, const std::string& pcc_id, absl::Time from,
                                                        absl::Time to) {
-  auto ensured = conn.Exec(
-      kEnsureLights, {pcc_id, absl::ToUnixSeconds(from), absl::ToUnixSeconds(to), absl::ToInt64Seconds(core::kIsp)});
-  if (!ensured.ok()) return ensured.status();
-  return SelectLights(conn, pcc_id, from, to, /*lock=*/true);
+  const int64_t lo = absl::ToUnixSeconds(from), hi = absl::ToUnixSeconds(to);
+  // The rows made where missing and locked, in one round trip.
+  auto results = conn.ExecPipeline({{kEnsureLights, {pcc_id, lo, hi, absl::ToInt64Seconds(core::kIsp)}},
+                                    {std::string(kSelectLights) + kLockSuffix, {pcc_id, lo, hi}}});
+  if (!results.ok()) return results.status();
+  return LightsFrom(results->back(), from, to);
 }
 
 absl::Status SaveLights(PgConnection& conn, const std::string& pcc_id, const std::vector<core::IspLight>& lights) {
+  if (lights.empty()) return absl::OkStatus();
+  std::vector<std::string> starts, up_states, up_reasons, down_states, down_reasons, schedule_states, schedule_reasons,
+      interventions;
   for (const core::IspLight& l : lights) {
-    auto r = conn.Exec(kSaveLight, {pcc_id, absl::ToUnixSeconds(l.isp_start), static_cast<int>(l.up.state),
-                                    static_cast<int>(l.up.reason), static_cast<int>(l.down.state),
-                                    static_cast<int>(l.down.reason), static_cast<int>(l.schedules.state),
-                                    static_cast<int>(l.schedules.reason), l.intervention ? "true" : "false"});
-    if (!r.ok()) return r.status();
+    starts.push_back(absl::StrCat(absl::ToUnixSeconds(l.isp_start)));
+    up_states.push_back(absl::StrCat(static_cast<int>(l.up.state)));
+    up_reasons.push_back(absl::StrCat(static_cast<int>(l.up.reason)));
+    down_states.push_back(absl::StrCat(static_cast<int>(l.down.state)));
+    down_reasons.push_back(absl::StrCat(static_cast<int>(l.down.reason)));
+    schedule_states.push_back(absl::StrCat(static_cast<int>(l.schedules.state)));
+    schedule_reasons.push_back(absl::StrCat(static_cast<int>(l.schedules.reason)));
+    interventions.push_back(l.intervention ? "true" : "false");
   }
-  return absl::OkStatus();
+  return conn
+      .Exec(kSaveLights, {pcc_id, ArrayLiteral(starts), ArrayLiteral(up_states), ArrayLiteral(up_reasons),
+                          ArrayLiteral(down_states), ArrayLiteral(down_reasons), ArrayLiteral(schedule_states),
+                          ArrayLiteral(schedule_reasons), ArrayLiteral(interventions)})
+      .status();
 }
 
 absl::StatusOr<std::vector<core::IspLight>> ReadLights(PgConnection& conn, const std::string& pcc_id, absl::Time from,
                                                        absl::Time to) {
-  return SelectLights(conn, pcc_id, from, to, /*lock=*/false);
+  auto r = conn.Exec(kSelectLights, {pcc_id, absl::ToUnixSeconds(from), absl::ToUnixSeconds(to)});
+  if (!r.ok()) return r.status();
+  return LightsFrom(*r, from, to);
 }
 
 absl::Status InsertIntervention(PgConnection& conn, const std::string& party_id, const std::string& key,

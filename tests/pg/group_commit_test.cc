@@ -258,6 +258,51 @@ TEST_F(GroupCommitTest, AFailingCallIsRolledBackAloneAndItsNeighboursCommit) {
   EXPECT_EQ(again.seqs, std::vector<int64_t>({5}));
 }
 
+TEST_F(GroupCommitTest, AKeyUsedTwiceInOneGroupIsAppliedOnceAndAFailedOnesKeyIsFreeAgain) {
+  HoldCounter();
+  std::vector<std::future<Answer>> calls;
+  calls.push_back(Submit("twice", 2));
+  calls.push_back(Submit("twice", 2));
+  calls.push_back(Submit("retried", 1, true));
+  calls.push_back(Submit("retried", 1));
+  // A member that fails before any statement, between members that wrote:
+  // nothing of theirs is rolled back.
+  auto refused = std::make_shared<std::promise<absl::Status>>();
+  GroupMember nothing;
+  nothing.body = [](PgConnection&) { return absl::InvalidArgumentError("idempotency_key: '' is empty"); };
+  nothing.done = [refused](const absl::Status& st) { refused->set_value(st); };
+  groups_->Submit(std::move(nothing));
+  calls.push_back(Submit("last", 1));
+  ReleaseCounter(calls.size() + 1);
+  std::vector<Answer> a;
+  for (auto& c : calls) a.push_back(c.get());
+  EXPECT_EQ(refused->get_future().get().code(), absl::StatusCode::kInvalidArgument);
+
+  for (int i : {0, 1, 3, 4}) ASSERT_TRUE(a[i].status.ok()) << i << ": " << a[i].status;
+  EXPECT_FALSE(a[0].replayed);
+  EXPECT_EQ(a[0].seqs, std::vector<int64_t>({1, 2}));
+  // The second call with the key finds the first's answer, not yet
+  // committed but in the same group.
+  EXPECT_TRUE(a[1].replayed);
+  EXPECT_EQ(a[2].status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(a[3].replayed);
+  EXPECT_EQ(a[3].seqs, std::vector<int64_t>({3}));
+  EXPECT_EQ(a[4].seqs, std::vector<int64_t>({4}));
+  ExpectLogOf(4);
+  EXPECT_EQ(Sql("SELECT string_agg(key, ',' ORDER BY key) FROM group_rows").Text(0, 0), "last,retried,twice");
+  EXPECT_EQ(Sql("SELECT string_agg(idempotency_key || '=' || convert_from(response, 'UTF8'), ',' "
+                "ORDER BY idempotency_key) FROM idempotency_keys")
+                .Text(0, 0),
+            "last=4,retried=3,twice=1,2");
+  EXPECT_EQ(groups_->stats().groups, 1);
+
+  // Asked again in a later group, each is answered from what was stored.
+  Answer twice = Submit("twice", 2).get();
+  ASSERT_TRUE(twice.status.ok()) << twice.status;
+  EXPECT_TRUE(twice.replayed);
+  ExpectLogOf(4);
+}
+
 TEST_F(GroupCommitTest, AFailedCommitFailsEveryCallOfTheGroupAndARetryWithTheSameKeySucceeds) {
   ASSERT_TRUE(conn_->ExecScript(kFailCommitTrigger).ok());
   Sql("INSERT INTO fail_commit VALUES ('disk full')");

@@ -34,6 +34,8 @@ struct IspLight {
   Light schedules;
   bool intervention = false;  // the operator declared direct intervention
 
+  bool operator==(const IspLight&) const = default;
+
   Light& ForDirection(Direction d) { return d == Direction::kUp ? up : down; }
   // Red during an intervention, else yellow when either direction's latest
   // validation limited bids or a schedule breaches a limit, else green.
