@@ -29,6 +29,9 @@ absl::Status FollowLatestSchedule(store::PgConnection& db, const core::Schedule&
   absl::Time from = core::AlignDown(schedule.intervals.front().start, core::kIsp);
   absl::Time to = core::AlignDown(schedule.end() - absl::Seconds(1), core::kIsp) + core::kIsp;
   TSODSO_ASSIGN_OR_RETURN(const auto old, store::ScheduleBreachSpan(db, schedule.pcc_id, schedule.portfolio_id, since));
+  // A portfolio without breaches before or after adds nothing to any ISP's
+  // light: nothing to lock, replace or announce.
+  if (!old.has_value() && breaches.empty()) return absl::OkStatus();
   if (old.has_value()) {
     from = std::min(from, old->first);
     to = std::max(to, old->second);

@@ -346,6 +346,22 @@ TEST(ScheduleTest, AScheduleThatWouldBreakALimitIsAcceptedWithWarningsAndTheLigh
   ASSERT_TRUE(relieved.ok()) << relieved.status();
   EXPECT_FALSE(relieved->intervals(0).has_scheduled());
   EXPECT_TRUE(relieved->intervals(0).grid_limited().operating_point_within_limits());
+
+  // A revision within the network after one that was too: no light moves,
+  // so none is announced; the next breach is the next event.
+  auto calm = Schedule("w-3", 3, 0.5);
+  ASSERT_TRUE(gw->ClientAs("agg1")->SubmitSchedule(calm).ok());
+  auto again = Schedule("w-4", 4, 0.5);
+  for (int i = 4; i < 6; ++i) again.mutable_intervals(i)->set_p_mw(12);
+  auto r4 = gw->ClientAs("agg1")->SubmitSchedule(again);
+  ASSERT_TRUE(r4.ok()) << r4.status();
+  EXPECT_EQ(r4->warnings_size(), 2);
+  ASSERT_TRUE(tso.WaitForEvents(3)) << gw->Log();
+  const v1::Event yellow_again = tso.events()[2];
+  EXPECT_EQ(yellow_again.traffic_light().light().state(), v1::TRAFFIC_LIGHT_STATE_YELLOW);
+  EXPECT_EQ(yellow_again.traffic_light().previous_state(), v1::TRAFFIC_LIGHT_STATE_GREEN);
+  EXPECT_EQ(yellow_again.traffic_light().light().start().seconds(), Tomorrow() + 4 * 900);
+  EXPECT_EQ(yellow_again.traffic_light().light().end().seconds(), Tomorrow() + 6 * 900);
 }
 
 }  // namespace
