@@ -105,18 +105,13 @@ bool SubscribeReactor::Begin(core::SubscriptionFilter filter) {
     counted_ = true;
     fetching_ = true;
   }
-  // A subscriber that resumes at the head has nothing to read from the log
-  // and goes live at once, so that thousands of clients coming back after a
-  // restart cost the database nothing. A resume point beyond the head takes
-  // the replay's path, which refuses it.
-  if (filter_.resume_after_seq == ctx_.hub->head() && ctx_.hub->TryGoLive(this, filter_.resume_after_seq)) {
-    {
-      std::lock_guard lock(mu_);
-      fetching_ = false;
-      first_page_ = false;
-      replay_more_ = false;
-      live_ = true;
-    }
+  // A subscriber that resumes at the head or just behind it gets what it
+  // missed from the hub's memory and goes live at once, so that thousands
+  // of clients coming back together cost the database nothing. A resume
+  // point older than the hub keeps, or beyond the head, takes the replay's
+  // path (which refuses one beyond the head).
+  if (ctx_.hub->TryResumeFromMemory(this, filter_.resume_after_seq)) {
+    if (filter_.resume_after_seq > 0) feed::FeedMetrics::Get().memory_resumes.Increment();
     Pump();
     return true;
   }
@@ -306,6 +301,26 @@ void SubscribeReactor::OnEvent(const feed::EventPtr& event) {
     }
   }
   Pump();
+}
+
+bool SubscribeReactor::OnRecent(absl::Span<const feed::EventPtr> events) {
+  std::lock_guard lock(mu_);
+  // Ended already: the replay's path sees it and stops.
+  if (finishing_) return false;
+  std::vector<feed::EventPtr> deliver;
+  for (const feed::EventPtr& e : events) {
+    if (e->seq > scanned_seq_ && core::ShouldDeliver(*party_, filter_, e->envelope)) {
+      if (queue_.size() + deliver.size() >= queue_.low_water()) return false;
+      deliver.push_back(e);
+    }
+  }
+  for (feed::EventPtr& e : deliver) queue_.PushReplay(std::move(e));
+  if (!events.empty()) scanned_seq_ = std::max(scanned_seq_, events.back()->seq);
+  fetching_ = false;
+  first_page_ = false;
+  replay_more_ = false;
+  live_ = true;
+  return true;
 }
 
 void SubscribeReactor::OnHeartbeat(int64_t head_seq) {

@@ -46,6 +46,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   // UNAUTHENTICATED when the stream's certificate is now expired or revoked,
   // or its party was removed from the registry or changed role.
   absl::Status StillEntitled() override;
+  // Takes the events after the resume point from the hub's memory when those
+  // it should deliver fit within its queue's low-water mark (as a replay page
+  // does); otherwise it reads the log.
+  bool OnRecent(absl::Span<const feed::EventPtr> events) override;
 
  private:
   // Register with the hub and start replaying; false when the stream was

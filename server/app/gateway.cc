@@ -97,7 +97,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   const store::SessionOptions session{.statement_timeout_ms = config.database.statement_timeout_ms};
   store::DbPool pool(*dsn, config.database.pool_size, static_cast<size_t>(config.database.queue_max), session);
   store::GroupCommit groups(pool, config.database.group_commit_max, static_cast<size_t>(config.database.queue_max));
-  feed::FeedHub hub;
+  feed::FeedHub hub(config.feed.recent);
   feed::EventTailer tailer(*dsn, hub, {.session = session});
   if (auto st = tailer.Start(); !st.ok()) {
     spdlog::critical("cannot start: {}", std::string(st.message()));
