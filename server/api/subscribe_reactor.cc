@@ -225,7 +225,15 @@ void SubscribeReactor::Pump() {
       if (feed::EventPtr next = queue_.Pop()) {
         in_flight_seq_ = next->seq;
         in_flight_topic_ = next->envelope.topic;
-        in_flight_bytes_ = service::EncodeWireEvent(*next);
+        // A live event comes encoded once for every stream; a replayed one
+        // is encoded here.
+        if (next->wire.empty()) {
+          in_flight_bytes_ = service::EncodeWireEvent(*next);
+          in_flight_event_.reset();
+        } else {
+          in_flight_bytes_.clear();
+          in_flight_event_ = std::move(next);
+        }
         action = Action::kWrite;
       }
     }
@@ -237,11 +245,13 @@ void SubscribeReactor::Pump() {
       heartbeat_due_ = false;
       in_flight_seq_ = 0;
       in_flight_bytes_ = service::EncodeHeartbeat(heartbeat_head_);
+      in_flight_event_.reset();
       action = Action::kWrite;
     }
     if (action == Action::kWrite) {
       writing_ = true;
-      grpc::Slice slice(in_flight_bytes_);
+      const std::string& bytes = InFlightBytes();
+      grpc::Slice slice(bytes.data(), bytes.size());
       in_flight_ = grpc::ByteBuffer(&slice, 1);
     }
     if (!finishing_ && !live_ && !fetching_ && replay_more_ && queue_.size() <= queue_.low_water()) {
@@ -272,7 +282,8 @@ void SubscribeReactor::OnWriteDone(bool ok) {
       last_written_seq_ = in_flight_seq_;
       ++events_sent_;
       feed::FeedMetrics::Get().Delivered(in_flight_topic_).Increment();
-      EVP_DigestUpdate(digest_, in_flight_bytes_.data(), in_flight_bytes_.size());
+      const std::string& bytes = InFlightBytes();
+      EVP_DigestUpdate(digest_, bytes.data(), bytes.size());
     }
   }
   Pump();

@@ -60,6 +60,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   // page, whichever is due. Never called with mu_ held.
   void Pump();
   void FinishLocked(const absl::Status& status);
+  const std::string& InFlightBytes() const { return in_flight_event_ ? in_flight_event_->wire : in_flight_bytes_; }
   std::string ResumeHint() const;
   // How long an ended stream may wait for a stuck write before its status
   // is sent ahead of that write (checked at each heartbeat).
@@ -77,8 +78,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   std::mutex mu_;
   feed::SubscriberQueue queue_;
   grpc::ByteBuffer in_flight_;
-  std::string in_flight_bytes_;  // what in_flight_ holds, for the digest
-  int64_t in_flight_seq_ = 0;    // 0 for a heartbeat
+  // What in_flight_ holds, for the digest: the event's own wire bytes when
+  // it has them, else in_flight_bytes_.
+  feed::EventPtr in_flight_event_;
+  std::string in_flight_bytes_;
+  int64_t in_flight_seq_ = 0;  // 0 for a heartbeat
   core::Topic in_flight_topic_ = core::Topic::kNotice;
   bool writing_ = false;
   bool heartbeat_due_ = false;

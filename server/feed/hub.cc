@@ -10,7 +10,8 @@ namespace {
 
 // What an event holds in memory, near enough for the recent events' bound.
 size_t Footprint(const core::StoredEvent& e) {
-  return sizeof(core::StoredEvent) + e.payload.size() + e.envelope.pcc_id.size() + e.envelope.recipient_party_id.size();
+  return sizeof(core::StoredEvent) + e.payload.size() + e.wire.size() + e.envelope.pcc_id.size() +
+         e.envelope.recipient_party_id.size();
 }
 
 }  // namespace
