@@ -106,17 +106,33 @@ bool SubscribeReactor::Begin(core::SubscriptionFilter filter) {
     fetching_ = true;
   }
   // A subscriber that resumes at the head or just behind it gets what it
-  // missed from the hub's memory and goes live at once, so that thousands
-  // of clients coming back together cost the database nothing. A resume
-  // point older than the hub keeps, or beyond the head, takes the replay's
-  // path (which refuses one beyond the head).
-  if (ctx_.hub->TryResumeFromMemory(this, filter_.resume_after_seq)) {
-    if (filter_.resume_after_seq > 0) feed::FeedMetrics::Get().memory_resumes.Increment();
-    Pump();
-    return true;
-  }
-  ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
+  // missed from the hub's memory and goes live, so that thousands of
+  // clients coming back together cost the database nothing. A resume point
+  // older than the hub keeps, or beyond the head, reads the log (which
+  // refuses one beyond the head).
+  if (Fetch() && filter_.resume_after_seq > 0) feed::FeedMetrics::Get().memory_resumes.Increment();
   return true;
+}
+
+bool SubscribeReactor::Fetch() {
+  int64_t before = 0;
+  {
+    std::lock_guard lock(mu_);
+    before = scanned_seq_;
+  }
+  bool from_memory = ctx_.hub->TryResumeFromMemory(this, before);
+  if (!from_memory) {
+    // Not live, but it may have taken a page of the events from memory.
+    std::lock_guard lock(mu_);
+    from_memory = scanned_seq_ > before;
+    if (from_memory) fetching_ = false;
+  }
+  if (from_memory) {
+    Pump();
+  } else {
+    ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
+  }
+  return from_memory;
 }
 
 std::string SubscribeReactor::ResumeHint() const {
@@ -259,9 +275,9 @@ void SubscribeReactor::Pump() {
       fetch = true;
     }
   }
-  if (fetch) ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
   if (action == Action::kWrite) StartWrite(&in_flight_);
   if (action == Action::kFinish) Finish(finish);
+  if (fetch) Fetch();
 }
 
 void SubscribeReactor::FinishLocked(const absl::Status& status) {
@@ -318,15 +334,21 @@ bool SubscribeReactor::OnRecent(absl::Span<const feed::EventPtr> events) {
   std::lock_guard lock(mu_);
   // Ended already: the replay's path sees it and stops.
   if (finishing_) return false;
-  std::vector<feed::EventPtr> deliver;
+  int taken = 0;
   for (const feed::EventPtr& e : events) {
-    if (e->seq > scanned_seq_ && core::ShouldDeliver(*party_, filter_, e->envelope)) {
-      if (queue_.size() + deliver.size() >= queue_.low_water()) return false;
-      deliver.push_back(e);
+    if (e->seq <= scanned_seq_) continue;
+    if (core::ShouldDeliver(*party_, filter_, e->envelope)) {
+      // A page at a time, as from the log: the rest when the queue has
+      // drained below its low-water mark.
+      if (taken == ctx_.feed.replay_page) {
+        first_page_ = false;
+        return false;
+      }
+      queue_.PushReplay(e);
+      ++taken;
     }
+    scanned_seq_ = e->seq;
   }
-  for (feed::EventPtr& e : deliver) queue_.PushReplay(std::move(e));
-  if (!events.empty()) scanned_seq_ = std::max(scanned_seq_, events.back()->seq);
   fetching_ = false;
   first_page_ = false;
   replay_more_ = false;

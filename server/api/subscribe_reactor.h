@@ -46,15 +46,19 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   // UNAUTHENTICATED when the stream's certificate is now expired or revoked,
   // or its party was removed from the registry or changed role.
   absl::Status StillEntitled() override;
-  // Takes the events after the resume point from the hub's memory when those
-  // it should deliver fit within its queue's low-water mark (as a replay page
-  // does); otherwise it reads the log.
+  // Takes the events it should deliver from the hub's memory, a replay page
+  // at a time as from the log: true (live) when they all fit in the page.
   bool OnRecent(absl::Span<const feed::EventPtr> events) override;
 
  private:
   // Register with the hub and start replaying; false when the stream was
   // refused (and is being finished).
   bool Begin(core::SubscriptionFilter filter);
+  // Read the events after scanned_seq_: from the hub's memory while it
+  // still holds them all (true), else a page of the log on the database
+  // pool. Called with fetching_ set, mu_ not held and never from the hub
+  // (which calls only a live or ending subscriber, one that never fetches).
+  bool Fetch();
   void ReplayPage(absl::StatusOr<store::PgConnection*> conn);
   // Start the next write, finish the stream, or ask for the next replay
   // page, whichever is due. Never called with mu_ held.

@@ -31,9 +31,11 @@ class Subscriber {
   virtual absl::Status StillEntitled() { return absl::OkStatus(); }
   // The committed events after the subscriber's resume point, in seq order,
   // from the hub's memory instead of the log (possibly none: it resumed at
-  // the head). Returning true takes them and makes the subscriber live, so
-  // OnEvent follows with the next seq; returning false (say, they would not
-  // fit its queue) keeps nothing, and the subscriber reads the log instead.
+  // the head). Returning true takes them all and makes the subscriber live,
+  // so OnEvent follows with the next seq. Returning false leaves it not
+  // live, having taken the first of them at most (say, as many as its queue
+  // has room for) or none; it asks again from where it got to, or reads the
+  // log.
   virtual bool OnRecent(absl::Span<const EventPtr> events) = 0;
 };
 
@@ -72,7 +74,7 @@ class FeedHub {
   // handed those events (Subscriber::OnRecent) and goes live under the
   // dispatch lock, so no event is missed or repeated across the switch.
   // False when the resume point is older than what the hub keeps or beyond
-  // the head, or the subscriber refused the events; it then reads the log.
+  // the head, or the subscriber did not take all the events (see OnRecent).
   bool TryResumeFromMemory(Subscriber* subscriber, int64_t resume_after_seq);
   void Unregister(Subscriber* subscriber);
 

@@ -296,10 +296,14 @@ std::vector<int64_t> SeqRange(int64_t first, int64_t last) {
 
 // The gateway keeps its 10 most recent events in memory: a subscriber that
 // resumes within them is served with the database down, one that resumes
-// behind them reads the log, which it cannot while the database is down.
+// behind them reads the log, which it cannot while the database is down,
+// until it has caught up with what memory holds. Both go a page of 4 events
+// at a time, so that neither overfills its queue of 8.
 TEST(FeedTest, ResumeWithinTheRecentEventsNeedsNoDatabaseOneBehindThemReadsTheLog) {
   GatewayOptions opts;
   opts.recent_events = 10;
+  opts.queue_capacity = 8;
+  opts.replay_page = 4;
   auto gw = StartGateway(opts);
   ASSERT_NE(gw, nullptr);
   auto op = gw->ClientAs("operator");
