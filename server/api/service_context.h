@@ -20,6 +20,9 @@ struct FeedOptions {
   // Streams one party may hold open at once; the next is refused with
   // RESOURCE_EXHAUSTED.
   size_t max_streams_per_party = 16;
+  // The most recent events the hub keeps in memory, so that subscribers
+  // resuming within them read nothing from the log.
+  feed::RecentLimits recent;
 };
 
 struct ServiceContext : service::Context {

@@ -105,23 +105,34 @@ bool SubscribeReactor::Begin(core::SubscriptionFilter filter) {
     counted_ = true;
     fetching_ = true;
   }
-  // A subscriber that resumes at the head has nothing to read from the log
-  // and goes live at once, so that thousands of clients coming back after a
-  // restart cost the database nothing. A resume point beyond the head takes
-  // the replay's path, which refuses it.
-  if (filter_.resume_after_seq == ctx_.hub->head() && ctx_.hub->TryGoLive(this, filter_.resume_after_seq)) {
-    {
-      std::lock_guard lock(mu_);
-      fetching_ = false;
-      first_page_ = false;
-      replay_more_ = false;
-      live_ = true;
-    }
-    Pump();
-    return true;
-  }
-  ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
+  // A subscriber that resumes at the head or just behind it gets what it
+  // missed from the hub's memory and goes live, so that thousands of
+  // clients coming back together cost the database nothing. A resume point
+  // older than the hub keeps, or beyond the head, reads the log (which
+  // refuses one beyond the head).
+  if (Fetch() && filter_.resume_after_seq > 0) feed::FeedMetrics::Get().memory_resumes.Increment();
   return true;
+}
+
+bool SubscribeReactor::Fetch() {
+  int64_t before = 0;
+  {
+    std::lock_guard lock(mu_);
+    before = scanned_seq_;
+  }
+  bool from_memory = ctx_.hub->TryResumeFromMemory(this, before);
+  if (!from_memory) {
+    // Not live, but it may have taken a page of the events from memory.
+    std::lock_guard lock(mu_);
+    from_memory = scanned_seq_ > before;
+    if (from_memory) fetching_ = false;
+  }
+  if (from_memory) {
+    Pump();
+  } else {
+    ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
+  }
+  return from_memory;
 }
 
 std::string SubscribeReactor::ResumeHint() const {
@@ -230,7 +241,15 @@ void SubscribeReactor::Pump() {
       if (feed::EventPtr next = queue_.Pop()) {
         in_flight_seq_ = next->seq;
         in_flight_topic_ = next->envelope.topic;
-        in_flight_bytes_ = service::EncodeWireEvent(*next);
+        // A live event comes encoded once for every stream; a replayed one
+        // is encoded here.
+        if (next->wire.empty()) {
+          in_flight_bytes_ = service::EncodeWireEvent(*next);
+          in_flight_event_.reset();
+        } else {
+          in_flight_bytes_.clear();
+          in_flight_event_ = std::move(next);
+        }
         action = Action::kWrite;
       }
     }
@@ -242,11 +261,13 @@ void SubscribeReactor::Pump() {
       heartbeat_due_ = false;
       in_flight_seq_ = 0;
       in_flight_bytes_ = service::EncodeHeartbeat(heartbeat_head_);
+      in_flight_event_.reset();
       action = Action::kWrite;
     }
     if (action == Action::kWrite) {
       writing_ = true;
-      grpc::Slice slice(in_flight_bytes_);
+      const std::string& bytes = InFlightBytes();
+      grpc::Slice slice(bytes.data(), bytes.size());
       in_flight_ = grpc::ByteBuffer(&slice, 1);
     }
     if (!finishing_ && !live_ && !fetching_ && replay_more_ && queue_.size() <= queue_.low_water()) {
@@ -254,9 +275,9 @@ void SubscribeReactor::Pump() {
       fetch = true;
     }
   }
-  if (fetch) ctx_.pool->Post([self = shared_from_this()](auto conn) { self->ReplayPage(conn); });
   if (action == Action::kWrite) StartWrite(&in_flight_);
   if (action == Action::kFinish) Finish(finish);
+  if (fetch) Fetch();
 }
 
 void SubscribeReactor::FinishLocked(const absl::Status& status) {
@@ -277,7 +298,8 @@ void SubscribeReactor::OnWriteDone(bool ok) {
       last_written_seq_ = in_flight_seq_;
       ++events_sent_;
       feed::FeedMetrics::Get().Delivered(in_flight_topic_).Increment();
-      EVP_DigestUpdate(digest_, in_flight_bytes_.data(), in_flight_bytes_.size());
+      const std::string& bytes = InFlightBytes();
+      EVP_DigestUpdate(digest_, bytes.data(), bytes.size());
     }
   }
   Pump();
@@ -306,6 +328,32 @@ void SubscribeReactor::OnEvent(const feed::EventPtr& event) {
     }
   }
   Pump();
+}
+
+bool SubscribeReactor::OnRecent(absl::Span<const feed::EventPtr> events) {
+  std::lock_guard lock(mu_);
+  // Ended already: the replay's path sees it and stops.
+  if (finishing_) return false;
+  int taken = 0;
+  for (const feed::EventPtr& e : events) {
+    if (e->seq <= scanned_seq_) continue;
+    if (core::ShouldDeliver(*party_, filter_, e->envelope)) {
+      // A page at a time, as from the log: the rest when the queue has
+      // drained below its low-water mark.
+      if (taken == ctx_.feed.replay_page) {
+        first_page_ = false;
+        return false;
+      }
+      queue_.PushReplay(e);
+      ++taken;
+    }
+    scanned_seq_ = e->seq;
+  }
+  fetching_ = false;
+  first_page_ = false;
+  replay_more_ = false;
+  live_ = true;
+  return true;
 }
 
 void SubscribeReactor::OnHeartbeat(int64_t head_seq) {

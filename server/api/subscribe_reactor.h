@@ -46,16 +46,25 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   // UNAUTHENTICATED when the stream's certificate is now expired or revoked,
   // or its party was removed from the registry or changed role.
   absl::Status StillEntitled() override;
+  // Takes the events it should deliver from the hub's memory, a replay page
+  // at a time as from the log: true (live) when they all fit in the page.
+  bool OnRecent(absl::Span<const feed::EventPtr> events) override;
 
  private:
   // Register with the hub and start replaying; false when the stream was
   // refused (and is being finished).
   bool Begin(core::SubscriptionFilter filter);
+  // Read the events after scanned_seq_: from the hub's memory while it
+  // still holds them all (true), else a page of the log on the database
+  // pool. Called with fetching_ set, mu_ not held and never from the hub
+  // (which calls only a live or ending subscriber, one that never fetches).
+  bool Fetch();
   void ReplayPage(absl::StatusOr<store::PgConnection*> conn);
   // Start the next write, finish the stream, or ask for the next replay
   // page, whichever is due. Never called with mu_ held.
   void Pump();
   void FinishLocked(const absl::Status& status);
+  const std::string& InFlightBytes() const { return in_flight_event_ ? in_flight_event_->wire : in_flight_bytes_; }
   std::string ResumeHint() const;
   // How long an ended stream may wait for a stuck write before its status
   // is sent ahead of that write (checked at each heartbeat).
@@ -73,8 +82,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   std::mutex mu_;
   feed::SubscriberQueue queue_;
   grpc::ByteBuffer in_flight_;
-  std::string in_flight_bytes_;  // what in_flight_ holds, for the digest
-  int64_t in_flight_seq_ = 0;    // 0 for a heartbeat
+  // What in_flight_ holds, for the digest: the event's own wire bytes when
+  // it has them, else in_flight_bytes_.
+  feed::EventPtr in_flight_event_;
+  std::string in_flight_bytes_;
+  int64_t in_flight_seq_ = 0;  // 0 for a heartbeat
   core::Topic in_flight_topic_ = core::Topic::kNotice;
   bool writing_ = false;
   bool heartbeat_due_ = false;

@@ -128,6 +128,12 @@ absl::Status ReadFeed(YamlSection& top, Reading& r) {
   int max_streams = static_cast<int>(cfg.feed.max_streams_per_party);
   TSODSO_RETURN_IF_ERROR(feed.Int("max_streams_per_party", &max_streams, 1, 100000));
   cfg.feed.max_streams_per_party = static_cast<size_t>(max_streams);
+  int recent_events = static_cast<int>(cfg.feed.recent.events);
+  TSODSO_RETURN_IF_ERROR(feed.Int("recent_events", &recent_events, 0, 1000000));
+  cfg.feed.recent.events = static_cast<size_t>(recent_events);
+  int recent_bytes = static_cast<int>(cfg.feed.recent.bytes);
+  TSODSO_RETURN_IF_ERROR(feed.Int("recent_bytes", &recent_bytes, 0, 1 << 30));
+  cfg.feed.recent.bytes = static_cast<size_t>(recent_bytes);
   TSODSO_RETURN_IF_ERROR(feed.Finish());
   // A replay page must fit below the low-water mark, or replay could
   // overfill the queue that live delivery relies on.

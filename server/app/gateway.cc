@@ -22,6 +22,7 @@
 #include "feed/hub.h"
 #include "feed/tailer.h"
 #include "runtime/periodic_task.h"
+#include "service/wire.h"
 #include "spdlog/spdlog.h"
 #include "store/audit_store.h"
 #include "store/db_pool.h"
@@ -97,8 +98,8 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   const store::SessionOptions session{.statement_timeout_ms = config.database.statement_timeout_ms};
   store::DbPool pool(*dsn, config.database.pool_size, static_cast<size_t>(config.database.queue_max), session);
   store::GroupCommit groups(pool, config.database.group_commit_max, static_cast<size_t>(config.database.queue_max));
-  feed::FeedHub hub;
-  feed::EventTailer tailer(*dsn, hub, {.session = session});
+  feed::FeedHub hub(config.feed.recent);
+  feed::EventTailer tailer(*dsn, hub, {.session = session, .encode = service::EncodeWireEvent});
   if (auto st = tailer.Start(); !st.ok()) {
     spdlog::critical("cannot start: {}", std::string(st.message()));
     return 1;

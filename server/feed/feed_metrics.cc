@@ -22,6 +22,7 @@ FeedMetrics::FeedMetrics()
     : queue_depth(runtime::Metrics::Get().feed_queue_depth.Add({}, DepthBuckets())),
       replay_pages(runtime::Metrics::Get().feed_replay_pages.Add({})),
       resumes(runtime::Metrics::Get().feed_resumes.Add({})),
+      memory_resumes(runtime::Metrics::Get().feed_memory_resumes.Add({})),
       head_seq(runtime::Metrics::Get().feed_head_seq.Add({})) {
   runtime::Metrics& m = runtime::Metrics::Get();
   committed_[0] = &m.feed_events_committed.Add({{"topic", "other"}});

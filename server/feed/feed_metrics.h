@@ -25,6 +25,7 @@ class FeedMetrics {
   prometheus::Histogram& queue_depth;
   prometheus::Counter& replay_pages;
   prometheus::Counter& resumes;
+  prometheus::Counter& memory_resumes;
   prometheus::Gauge& head_seq;
 
  private:

@@ -6,6 +6,15 @@
 #include "feed/feed_metrics.h"
 
 namespace tsodso::feed {
+namespace {
+
+// What an event holds in memory, near enough for the recent events' bound.
+size_t Footprint(const core::StoredEvent& e) {
+  return sizeof(core::StoredEvent) + e.payload.size() + e.wire.size() + e.envelope.pcc_id.size() +
+         e.envelope.recipient_party_id.size();
+}
+
+}  // namespace
 
 FeedHub::~FeedHub() { heartbeats_.Stop(); }
 
@@ -33,32 +42,78 @@ absl::Status FeedHub::Register(std::shared_ptr<Subscriber> subscriber, const std
   return absl::OkStatus();
 }
 
+FeedHub::Entry* FeedHub::FindLocked(const Subscriber* subscriber) {
+  auto it = std::find_if(entries_.begin(), entries_.end(),
+                         [subscriber](const Entry& e) { return e.subscriber.get() == subscriber; });
+  return it == entries_.end() ? nullptr : &*it;
+}
+
 bool FeedHub::TryGoLive(Subscriber* subscriber, int64_t scanned_seq) {
   std::lock_guard lock(mu_);
   if (closed_ || scanned_seq < head_) return false;
-  for (Entry& e : entries_) {
-    if (e.subscriber.get() == subscriber) {
-      e.live = true;
-      return true;
-    }
-  }
-  return false;
+  Entry* entry = FindLocked(subscriber);
+  if (entry == nullptr) return false;
+  entry->live = true;
+  return true;
+}
+
+bool FeedHub::TryResumeFromMemory(Subscriber* subscriber, int64_t resume_after_seq) {
+  std::lock_guard lock(mu_);
+  if (closed_ || resume_after_seq < recent_floor_ || resume_after_seq > head_) return false;
+  Entry* entry = FindLocked(subscriber);
+  if (entry == nullptr || entry->closed) return false;
+  const auto kept = recent_.begin() + static_cast<std::ptrdiff_t>(recent_begin_);
+  const auto first = std::upper_bound(kept, recent_.end(), resume_after_seq,
+                                      [](int64_t seq, const EventPtr& e) { return seq < e->seq; });
+  const absl::Span<const EventPtr> after(recent_.data() + (first - recent_.begin()),
+                                         static_cast<size_t>(recent_.end() - first));
+  if (!subscriber->OnRecent(after)) return false;
+  entry->live = true;
+  return true;
 }
 
 void FeedHub::Unregister(Subscriber* subscriber) {
   std::lock_guard lock(mu_);
-  auto it = std::find_if(entries_.begin(), entries_.end(),
-                         [subscriber](const Entry& e) { return e.subscriber.get() == subscriber; });
-  if (it == entries_.end()) return;
-  if (auto owner = per_owner_.find(it->owner); owner != per_owner_.end() && --owner->second == 0) {
+  Entry* entry = FindLocked(subscriber);
+  if (entry == nullptr) return;
+  if (auto owner = per_owner_.find(entry->owner); owner != per_owner_.end() && --owner->second == 0) {
     per_owner_.erase(owner);
   }
-  entries_.erase(it);
+  entries_.erase(entries_.begin() + (entry - entries_.data()));
 }
 
 void FeedHub::SetHead(int64_t seq) {
   std::lock_guard lock(mu_);
-  head_ = std::max(head_, seq);
+  if (seq <= head_) return;
+  // The events up to `seq` were not dispatched here: the recent ones no
+  // longer reach the head, and a resume before `seq` reads the log.
+  head_ = seq;
+  recent_.clear();
+  recent_begin_ = 0;
+  recent_bytes_ = 0;
+  recent_floor_ = seq;
+}
+
+void FeedHub::RememberLocked(const EventPtr& event) {
+  recent_.push_back(event);
+  recent_bytes_ += Footprint(*event);
+  while (recent_begin_ < recent_.size() &&
+         (recent_.size() - recent_begin_ > limits_.events || recent_bytes_ > limits_.bytes)) {
+    ForgetOldestLocked();
+  }
+  // Compact once the dropped slots are as many as the kept events (and not
+  // just a few): each event is moved at most once on average.
+  if (recent_begin_ >= 64 && recent_begin_ >= recent_.size() - recent_begin_) {
+    recent_.erase(recent_.begin(), recent_.begin() + static_cast<std::ptrdiff_t>(recent_begin_));
+    recent_begin_ = 0;
+  }
+}
+
+void FeedHub::ForgetOldestLocked() {
+  EventPtr& oldest = recent_[recent_begin_++];
+  recent_bytes_ -= Footprint(*oldest);
+  recent_floor_ = oldest->seq;
+  oldest.reset();
 }
 
 int64_t FeedHub::head() const {
@@ -72,6 +127,7 @@ void FeedHub::Dispatch(const std::vector<EventPtr>& events) {
   for (const EventPtr& ev : events) {
     if (ev->seq <= head_) continue;
     head_ = ev->seq;
+    RememberLocked(ev);
     metrics.head_seq.Set(static_cast<double>(head_));
     metrics.Committed(ev->envelope.topic).Increment();
     for (Entry& e : entries_) {

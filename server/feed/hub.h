@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "feed/subscriber_queue.h"
 #include "runtime/periodic_task.h"
 
@@ -28,11 +29,28 @@ class Subscriber {
   // Whether the subscriber may still receive the feed (its party still
   // registered, its certificate still valid); the status says why not.
   virtual absl::Status StillEntitled() { return absl::OkStatus(); }
+  // The committed events after the subscriber's resume point, in seq order,
+  // from the hub's memory instead of the log (possibly none: it resumed at
+  // the head). Returning true takes them all and makes the subscriber live,
+  // so OnEvent follows with the next seq. Returning false leaves it not
+  // live, having taken the first of them at most (say, as many as its queue
+  // has room for) or none; it asks again from where it got to, or reads the
+  // log.
+  virtual bool OnRecent(absl::Span<const EventPtr> events) = 0;
+};
+
+// How much of the most recent feed the hub keeps in memory, so that a
+// subscriber resuming just behind the head is served without the database.
+// The oldest events are dropped when either bound is passed; 0 events keeps
+// none (only a resume at the head is served from memory).
+struct RecentLimits {
+  size_t events = 4096;
+  size_t bytes = size_t{16} << 20;
 };
 
 class FeedHub {
  public:
-  FeedHub() = default;
+  explicit FeedHub(RecentLimits recent = {}) : limits_(recent) {}
   ~FeedHub();
 
   // Start sending heartbeats every `interval` to every live subscriber.
@@ -51,6 +69,13 @@ class FeedHub {
   // subscriber reads on. Done under the dispatch lock, so no event is missed
   // or repeated across the switch.
   bool TryGoLive(Subscriber* subscriber, int64_t scanned_seq);
+  // Switch a registered subscriber to live delivery at once when every
+  // committed event after `resume_after_seq` is still in memory: it is
+  // handed those events (Subscriber::OnRecent) and goes live under the
+  // dispatch lock, so no event is missed or repeated across the switch.
+  // False when the resume point is older than what the hub keeps or beyond
+  // the head, or the subscriber did not take all the events (see OnRecent).
+  bool TryResumeFromMemory(Subscriber* subscriber, int64_t resume_after_seq);
   void Unregister(Subscriber* subscriber);
 
   // Set the last seq already committed when this process started; events up
@@ -74,6 +99,11 @@ class FeedHub {
     bool closed = false;  // told to end; waiting for Unregister
   };
   void SendHeartbeats();
+  Entry* FindLocked(const Subscriber* subscriber);
+  // Keep `event` among the recent events, dropping the oldest beyond the
+  // limits.
+  void RememberLocked(const EventPtr& event);
+  void ForgetOldestLocked();
 
   mutable std::mutex mu_;
   std::vector<Entry> entries_;
@@ -82,6 +112,16 @@ class FeedHub {
   std::unordered_map<std::string, size_t> per_owner_;
   int64_t head_ = 0;
   bool closed_ = false;
+
+  // The recent events: recent_[recent_begin_..] are every event committed
+  // after recent_floor_ up to head_, in seq order. Dropped events leave
+  // empty slots at the front that are compacted away now and then, so the
+  // kept ones stay contiguous and can be handed out as one span.
+  const RecentLimits limits_;
+  std::vector<EventPtr> recent_;
+  size_t recent_begin_ = 0;
+  size_t recent_bytes_ = 0;
+  int64_t recent_floor_ = 0;
 
   // Last, so that it stops before the entries it reads go away.
   runtime::PeriodicTask heartbeats_;

@@ -52,7 +52,10 @@ absl::Status EventTailer::CatchUp() {
     if (events->empty()) return absl::OkStatus();
     std::vector<EventPtr> batch;
     batch.reserve(events->size());
-    for (auto& e : *events) batch.push_back(std::make_shared<const core::StoredEvent>(std::move(e)));
+    for (auto& e : *events) {
+      if (options_.encode) e.wire = options_.encode(e);
+      batch.push_back(std::make_shared<const core::StoredEvent>(std::move(e)));
+    }
     hub_.Dispatch(batch);
     if (static_cast<int>(batch.size()) < options_.page) return absl::OkStatus();
   }

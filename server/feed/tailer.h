@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -26,6 +27,9 @@ class EventTailer {
     absl::Duration max_backoff = absl::Seconds(5);
     // Settings of the listening connection (statement timeout).
     store::SessionOptions session;
+    // When set, each event's StoredEvent::wire, encoded here once rather
+    // than by every stream that writes it.
+    std::function<std::string(const core::StoredEvent&)> encode;
   };
 
   EventTailer(std::string dsn, FeedHub& hub, Options options);

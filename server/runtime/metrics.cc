@@ -67,6 +67,9 @@ Metrics::Metrics()
                                 "Pages of the event log read to replay subscriptions.")),
       feed_resumes(Counter(*registry_, "tsodso_feed_resumes_total",
                            "Subscriptions that resumed after a seq they had already received.")),
+      feed_memory_resumes(
+          Counter(*registry_, "tsodso_feed_memory_resumes_total",
+                  "Resumed subscriptions served from the hub's recent events, reading nothing from the log.")),
       feed_head_seq(Gauge(*registry_, "tsodso_feed_head_seq", "The last seq this replica has dispatched.")),
       db_workers(Gauge(*registry_, "tsodso_db_workers", "Database workers, each with its own connection.")),
       db_queue_depth(Gauge(*registry_, "tsodso_db_queue_depth", "Calls waiting for a database worker.")),

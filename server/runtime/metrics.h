@@ -59,6 +59,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& feed_subscribers_cut;   // {reason}
   prometheus::Family<prometheus::Counter>& feed_replay_pages;      // {}
   prometheus::Family<prometheus::Counter>& feed_resumes;           // {}
+  prometheus::Family<prometheus::Counter>& feed_memory_resumes;    // {}
   prometheus::Family<prometheus::Gauge>& feed_head_seq;            // {}
   // -------------------------------------------------------------- database
   prometheus::Family<prometheus::Gauge>& db_workers;                   // {}

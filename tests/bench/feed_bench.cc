@@ -143,6 +143,9 @@ class Server {
   // Whether a subscription resumes after a seq (the gateway) or only
   // receives what is published after it (the bare server).
   virtual bool replays() const = 0;
+  // Subscriptions whose replay failed so far (the gateway's database pool
+  // refused or lost the read; the stream ended and its client resubscribed).
+  virtual int FailedReplays() const { return 0; }
 };
 
 class BareServer final : public Server {
@@ -208,6 +211,12 @@ class Gateway final : public Server {
   }
   int64_t Rss() const override { return process_.RssKib(); }
   bool replays() const override { return true; }
+  int FailedReplays() const override {
+    const std::string log = process_.Log();
+    int n = 0;
+    for (size_t at = log.find("replay failed"); at != std::string::npos; at = log.find("replay failed", at + 1)) ++n;
+    return n;
+  }
 
  private:
   testing::GatewayProcess process_;
@@ -553,8 +562,15 @@ void Settle(const Server& server) {
 Throughput MaxRate(Results& r, Server& server, Publishers& pub, int streams, int events) {
   Settle(server);
   Load load(server);
-  load.Open(streams, pub.head());
+  const int failed_replays = server.FailedReplays();
+  const auto opened = Clock::now();
+  const int64_t head_at_open = pub.head();
+  load.Open(streams, head_at_open);
   if (!WaitLive(pub, load, pub.head())) Fail(r, "streams did not go live");
+  std::printf("  %5d streams live %.2f s after they were opened (%" PRId64
+              " events published meanwhile), %d replays failed\n",
+              streams, std::chrono::duration<double>(Clock::now() - opened).count(), pub.head() - head_at_open,
+              server.FailedReplays() - failed_replays);
   load.Record(true);
   const double cpu0 = server.Cpu();
   const int64_t d0 = load.delivered();

@@ -276,6 +276,133 @@ TEST(FeedTest, StalledSubscriberIsCutWithResourceExhaustedHoweverLongItStalls) {
   EXPECT_TRUE(gw->Alive());
 }
 
+// Publish as the operator until the database takes it again after an
+// outage; the seqs written.
+std::vector<int64_t> PublishWhenBack(client::Client& op, const std::string& text) {
+  for (int i = 0; i < 100; ++i) {
+    auto r = op.PublishNotice(NoticeRequest(text));
+    if (r.ok()) return {r->event_seqs().begin(), r->event_seqs().end()};
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ADD_FAILURE() << "the database did not come back";
+  return {};
+}
+
+std::vector<int64_t> SeqRange(int64_t first, int64_t last) {
+  std::vector<int64_t> out;
+  for (int64_t s = first; s <= last; ++s) out.push_back(s);
+  return out;
+}
+
+// The gateway keeps its 10 most recent events in memory: a subscriber that
+// resumes within them is served with the database down, one that resumes
+// behind them reads the log, which it cannot while the database is down,
+// until it has caught up with what memory holds. Both go a page of 4 events
+// at a time, so that neither overfills its queue of 8.
+TEST(FeedTest, ResumeWithinTheRecentEventsNeedsNoDatabaseOneBehindThemReadsTheLog) {
+  GatewayOptions opts;
+  opts.recent_events = 10;
+  opts.queue_capacity = 8;
+  opts.replay_page = 4;
+  auto gw = StartGateway(opts);
+  ASSERT_NE(gw, nullptr);
+  auto op = gw->ClientAs("operator");
+  for (int i = 1; i <= 30; ++i) Publish(*op, "notice " + std::to_string(i));
+  FeedCollector live(*gw, "tso", All(29), false);  // once it has 30, all 30 are dispatched
+  ASSERT_TRUE(live.WaitForEvents(1));
+
+  PgCluster::Get().Stop();
+  FeedCollector within(*gw, "tso", All(22), false);
+  ASSERT_TRUE(within.WaitForEvents(8)) << gw->Log();
+  EXPECT_EQ(within.seqs(), SeqRange(23, 30));
+  EXPECT_EQ(within.events().front().notice().text(), "notice 23");
+  FeedCollector behind(*gw, "tso", All(5), false);
+  const absl::Status refused = behind.WaitForStreamEnd();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  EXPECT_NE(std::string(refused.message()).find("resume_after_seq=5"), std::string::npos) << refused;
+  EXPECT_TRUE(behind.seqs().empty());
+  PgCluster::Get().Start();
+
+  // The database pool's connections broke with the database, so a first
+  // replay may still fail; the subscriber resubscribes from where it is, as
+  // a client does.
+  FeedCollector from_log(*gw, "tso", All(5));
+  ASSERT_TRUE(from_log.WaitForEvents(25, 30000)) << gw->Log();
+  EXPECT_EQ(from_log.seqs(), SeqRange(6, 30));
+  // Both go on live with the next event, neither missing nor repeating one.
+  const std::vector<int64_t> next = PublishWhenBack(*op, "after the outage");
+  ASSERT_EQ(next.size(), 1u);
+  ASSERT_TRUE(within.WaitForEvents(9, 30000)) << gw->Log();
+  ASSERT_TRUE(from_log.WaitForEvents(26, 30000)) << gw->Log();
+  std::vector<int64_t> expected = SeqRange(23, 30);
+  expected.push_back(next[0]);
+  EXPECT_EQ(within.seqs(), expected);
+  expected = SeqRange(6, 30);
+  expected.push_back(next[0]);
+  EXPECT_EQ(from_log.seqs(), expected);
+}
+
+// What each party may see holds for events served from memory as for the
+// log: an aggregator resuming gets its own PCC's events and the notices for
+// everyone, a PCC filter keeps that PCC's events and those of no PCC.
+TEST(FeedTest, ResumeFromMemoryKeepsEachSubscribersFilter) {
+  auto gw = StartGateway();
+  ASSERT_NE(gw, nullptr);
+  auto op = gw->ClientAs("operator");
+  Publish(*op, "first");                  // 1
+  Publish(*op, "sud", {"PS_SUD"});        // 2
+  Publish(*op, "ovest", {"PS_OVEST"});    // 3
+  Publish(*op, "everyone");               // 4
+  Publish(*op, "sud again", {"PS_SUD"});  // 5
+  FeedCollector agg1(*gw, "agg1", All(1), false);
+  ASSERT_TRUE(agg1.WaitForEvents(3)) << gw->Log();
+  v1::SubscribeRequest sud_only = All(2);
+  sud_only.add_pcc_ids("PS_SUD");
+  FeedCollector tso(*gw, "tso", sud_only, false);
+  ASSERT_TRUE(tso.WaitForEvents(2)) << gw->Log();
+  Publish(*op, "ovest again", {"PS_OVEST"});  // 6
+  Publish(*op, "sud live", {"PS_SUD"});       // 7
+  ASSERT_TRUE(agg1.WaitForEvents(4));
+  ASSERT_TRUE(tso.WaitForEvents(3));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // room for a wrong extra event
+  EXPECT_EQ(agg1.seqs(), (std::vector<int64_t>{2, 4, 5, 7}));
+  EXPECT_EQ(tso.seqs(), (std::vector<int64_t>{4, 5, 7}));
+}
+
+// Many streams on one connection, as a real client runs them, resume at
+// once while events keep coming, some within the recent events and some
+// behind them: each gets every seq after its resume point once, in order.
+TEST(FeedTest, ManyStreamsOnOneConnectionResumeWhileEventsKeepComing) {
+  GatewayOptions opts;
+  opts.recent_events = 20;
+  opts.max_streams_per_party = 1000;
+  auto gw = StartGateway(opts);
+  ASSERT_NE(gw, nullptr);
+  auto op = gw->ClientAs("operator");
+  for (int i = 1; i <= 40; ++i) Publish(*op, "before " + std::to_string(i));
+  constexpr int kStreams = 200;
+  constexpr int64_t kLast = 100;
+  auto tso = gw->ClientAs("tso");  // one channel: every stream on one connection
+  std::vector<std::vector<int64_t>> got(kStreams);
+  std::vector<absl::Status> ended(kStreams);
+  std::vector<std::thread> streams;
+  for (int i = 0; i < kStreams; ++i) {
+    streams.emplace_back([&, i] {
+      ended[i] = tso->Subscribe(All(i % 40), [&](const v1::Event& e) {
+        if (e.has_heartbeat()) return true;
+        got[i].push_back(e.seq());
+        return e.seq() < kLast;
+      });
+    });
+  }
+  for (int i = 41; i <= kLast; ++i) Publish(*op, "during " + std::to_string(i));
+  for (auto& t : streams) t.join();
+  for (int i = 0; i < kStreams; ++i) {
+    EXPECT_TRUE(ended[i].ok()) << "stream " << i << ": " << ended[i];
+    EXPECT_EQ(got[i], SeqRange(i % 40 + 1, kLast)) << "stream " << i;
+  }
+}
+
 TEST(FeedTest, CliSubscribeKeepsItsPlaceInAStateFile) {
   auto gw = StartGateway();
   ASSERT_NE(gw, nullptr);

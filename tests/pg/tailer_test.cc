@@ -113,5 +113,34 @@ TEST_F(TailerTest, CatchesUpAcrossSeveralPages) {
   tailer.Stop();
 }
 
+// Each event comes from the tailer encoded once for every stream, and the
+// most recent ones stay in the hub for subscribers resuming just behind the
+// head; events committed before the tailer started are the log's alone.
+TEST_F(TailerTest, EventsComeEncodedOnceAndTheRecentOnesStayInTheHub) {
+  ASSERT_TRUE(Publish("old-1").ok());
+  FeedHub hub(RecentLimits{.events = 3, .bytes = 1 << 20});
+  EventTailer::Options options{1000, absl::Seconds(60), absl::Seconds(5)};
+  options.encode = [](const core::StoredEvent& e) { return absl::StrCat("wire ", e.seq, " ", e.payload); };
+  EventTailer tailer(dsn_, hub, options);
+  ASSERT_TRUE(tailer.Start().ok());
+  auto live = std::make_shared<RecordingSubscriber>();
+  ASSERT_TRUE(hub.Register(live));
+  ASSERT_TRUE(hub.TryGoLive(live.get(), hub.head()));
+  for (int i = 2; i <= 6; ++i) ASSERT_TRUE(Publish(absl::StrCat("new-", i)).ok());
+  ASSERT_TRUE(live->WaitForEvents(5, 5s)) << "got " << live->seqs().size();
+  EXPECT_EQ(live->events()[0]->wire, "wire 2 new-2");
+
+  auto recent = std::make_shared<RecordingSubscriber>();
+  auto behind = std::make_shared<RecordingSubscriber>();
+  auto history = std::make_shared<RecordingSubscriber>();
+  for (const auto& sub : {recent, behind, history}) ASSERT_TRUE(hub.Register(sub));
+  ASSERT_TRUE(hub.TryResumeFromMemory(recent.get(), 3));
+  EXPECT_EQ(recent->seqs(), (std::vector<int64_t>{4, 5, 6}));
+  EXPECT_EQ(recent->events()[2]->wire, "wire 6 new-6");
+  EXPECT_FALSE(hub.TryResumeFromMemory(behind.get(), 2));
+  EXPECT_FALSE(hub.TryResumeFromMemory(history.get(), 0));
+  tailer.Stop();
+}
+
 }  // namespace
 }  // namespace tsodso::feed

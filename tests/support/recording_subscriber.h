@@ -29,6 +29,25 @@ class RecordingSubscriber : public feed::Subscriber {
     closes_.push_back(status);
     cv_.notify_all();
   }
+  // Records the events from the hub's memory as it does live ones, unless
+  // told to refuse them.
+  bool OnRecent(absl::Span<const feed::EventPtr> events) override {
+    std::lock_guard lock(mu_);
+    ++recent_offers_;
+    if (refuse_recent_) return false;
+    events_.insert(events_.end(), events.begin(), events.end());
+    cv_.notify_all();
+    return true;
+  }
+  void RefuseRecent() {
+    std::lock_guard lock(mu_);
+    refuse_recent_ = true;
+  }
+  // How often the hub offered events from its memory.
+  int recent_offers() const {
+    std::lock_guard lock(mu_);
+    return recent_offers_;
+  }
 
   std::vector<int64_t> seqs() const {
     std::lock_guard lock(mu_);
@@ -65,6 +84,8 @@ class RecordingSubscriber : public feed::Subscriber {
   std::vector<feed::EventPtr> events_;
   std::vector<int64_t> heartbeats_;
   std::vector<absl::Status> closes_;
+  bool refuse_recent_ = false;
+  int recent_offers_ = 0;
 };
 
 }  // namespace tsodso::testing

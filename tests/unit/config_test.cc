@@ -191,6 +191,8 @@ TEST_F(ConfigTest, RepositoryConfigLoads) {
   EXPECT_EQ(cfg->heartbeat_interval_ms, 5000);
   EXPECT_EQ(cfg->feed.queue_capacity, 1024u);
   EXPECT_EQ(cfg->feed.replay_page, 500);
+  EXPECT_EQ(cfg->feed.recent.events, 4096u);
+  EXPECT_EQ(cfg->feed.recent.bytes, size_t{16} << 20);
   EXPECT_EQ(cfg->database.dsn, "");
   EXPECT_EQ(cfg->server.keepalive.timeout_ms, 10000);
   const core::Party* agg2 = cfg->registry->FindByIdentity("urn:tsodso:party:agg-2");

@@ -146,6 +146,171 @@ TEST(FeedHubTest, HeartbeatsGoToLiveSubscribersWithTheHead) {
   EXPECT_TRUE(replaying->heartbeats().empty());
 }
 
+std::vector<int64_t> Range(int64_t first, int64_t last) {
+  std::vector<int64_t> out;
+  for (int64_t s = first; s <= last; ++s) out.push_back(s);
+  return out;
+}
+
+TEST(FeedHubTest, ResumeWithinTheRecentEventsGetsExactlyThoseAfterItThenGoesLive) {
+  FeedHub hub(RecentLimits{.events = 10, .bytes = 1 << 20});
+  for (int64_t seq = 1; seq <= 20; ++seq) hub.Dispatch(Events({seq}));  // keeps 11..20
+
+  auto sub = std::make_shared<RecordingSubscriber>();
+  ASSERT_TRUE(hub.Register(sub));
+  ASSERT_TRUE(hub.TryResumeFromMemory(sub.get(), 14));
+  EXPECT_EQ(sub->seqs(), Range(15, 20));
+  hub.Dispatch(Events({20, 21, 22}));
+  EXPECT_EQ(sub->seqs(), Range(15, 22)) << "missed or repeated across the switch to live";
+  EXPECT_EQ(sub->events().front()->payload, "payload 15");
+
+  // The oldest resume point served is the last event dropped (now 12).
+  auto oldest = std::make_shared<RecordingSubscriber>();
+  ASSERT_TRUE(hub.Register(oldest));
+  ASSERT_TRUE(hub.TryResumeFromMemory(oldest.get(), 12));
+  EXPECT_EQ(oldest->seqs(), Range(13, 22));
+  auto at_head = std::make_shared<RecordingSubscriber>();
+  ASSERT_TRUE(hub.Register(at_head));
+  ASSERT_TRUE(hub.TryResumeFromMemory(at_head.get(), 22));
+  EXPECT_TRUE(at_head->seqs().empty());
+  EXPECT_EQ(at_head->recent_offers(), 1);
+  hub.Dispatch(Events({23}));
+  EXPECT_EQ(at_head->seqs(), (std::vector<int64_t>{23}));
+}
+
+TEST(FeedHubTest, ResumeBehindTheRecentEventsOrBeyondTheHeadReadsTheLog) {
+  FeedHub hub(RecentLimits{.events = 10, .bytes = 1 << 20});
+  for (int64_t seq = 1; seq <= 20; ++seq) hub.Dispatch(Events({seq}));
+  auto behind = std::make_shared<RecordingSubscriber>();
+  auto ahead = std::make_shared<RecordingSubscriber>();
+  ASSERT_TRUE(hub.Register(behind));
+  ASSERT_TRUE(hub.Register(ahead));
+  EXPECT_FALSE(hub.TryResumeFromMemory(behind.get(), 9));
+  EXPECT_FALSE(hub.TryResumeFromMemory(ahead.get(), 21));
+  EXPECT_EQ(behind->recent_offers(), 0);
+  EXPECT_EQ(ahead->recent_offers(), 0);
+  hub.Dispatch(Events({21}));
+  EXPECT_TRUE(behind->seqs().empty()) << "a subscriber still to read the log got a live event";
+  // It reads the log up to the head, then goes live as before.
+  EXPECT_TRUE(hub.TryGoLive(behind.get(), 21));
+  hub.Dispatch(Events({22}));
+  EXPECT_EQ(behind->seqs(), (std::vector<int64_t>{22}));
+}
+
+TEST(FeedHubTest, RecentEventsAreBoundedByBytes) {
+  const size_t event_bytes = sizeof(core::StoredEvent) + 1000;
+  FeedHub hub(RecentLimits{.events = 1000, .bytes = 3 * event_bytes});
+  for (int64_t seq = 1; seq <= 10; ++seq) {
+    auto e = std::make_shared<core::StoredEvent>();
+    e->seq = seq;
+    e->payload.assign(1000, 'x');
+    hub.Dispatch({e});
+  }
+  auto kept = std::make_shared<RecordingSubscriber>();
+  auto dropped = std::make_shared<RecordingSubscriber>();
+  ASSERT_TRUE(hub.Register(kept));
+  ASSERT_TRUE(hub.Register(dropped));
+  EXPECT_FALSE(hub.TryResumeFromMemory(dropped.get(), 6));
+  ASSERT_TRUE(hub.TryResumeFromMemory(kept.get(), 7));
+  EXPECT_EQ(kept->seqs(), Range(8, 10));
+}
+
+TEST(FeedHubTest, NoRecentEventsStillServesAResumeAtTheHead) {
+  FeedHub hub(RecentLimits{.events = 0, .bytes = 0});
+  for (int64_t seq = 1; seq <= 200; ++seq) hub.Dispatch(Events({seq}));
+  auto behind = std::make_shared<RecordingSubscriber>();
+  auto at_head = std::make_shared<RecordingSubscriber>();
+  ASSERT_TRUE(hub.Register(behind));
+  ASSERT_TRUE(hub.Register(at_head));
+  EXPECT_FALSE(hub.TryResumeFromMemory(behind.get(), 199));
+  ASSERT_TRUE(hub.TryResumeFromMemory(at_head.get(), 200));
+  hub.Dispatch(Events({201}));
+  EXPECT_EQ(at_head->seqs(), (std::vector<int64_t>{201}));
+}
+
+// Events up to a head set from the log were never dispatched here: none of
+// them is served from memory.
+TEST(FeedHubTest, SetHeadForgetsTheRecentEvents) {
+  FeedHub hub;
+  hub.Dispatch(Events({1, 2, 3}));
+  hub.SetHead(10);
+  auto sub = std::make_shared<RecordingSubscriber>();
+  ASSERT_TRUE(hub.Register(sub));
+  EXPECT_FALSE(hub.TryResumeFromMemory(sub.get(), 3));
+  ASSERT_TRUE(hub.TryResumeFromMemory(sub.get(), 10));
+  hub.Dispatch(Events({11}));
+  EXPECT_EQ(sub->seqs(), (std::vector<int64_t>{11}));
+}
+
+// A subscriber that refuses the events (its queue would overflow) is left
+// to read the log: it is not live and has kept nothing.
+TEST(FeedHubTest, RefusedRecentEventsLeaveTheSubscriberToTheLog) {
+  FeedHub hub;
+  hub.Dispatch(Events({1, 2, 3}));
+  auto sub = std::make_shared<RecordingSubscriber>();
+  ASSERT_TRUE(hub.Register(sub));
+  sub->RefuseRecent();
+  EXPECT_FALSE(hub.TryResumeFromMemory(sub.get(), 1));
+  EXPECT_EQ(sub->recent_offers(), 1);
+  hub.Dispatch(Events({4}));
+  EXPECT_TRUE(sub->seqs().empty());
+  auto unregistered = std::make_shared<RecordingSubscriber>();
+  EXPECT_FALSE(hub.TryResumeFromMemory(unregistered.get(), 3));
+  hub.CloseAll(absl::UnavailableError("closing"));
+  auto late = std::make_shared<RecordingSubscriber>();
+  EXPECT_FALSE(hub.TryResumeFromMemory(late.get(), 4));
+}
+
+// Many subscribers resume a little behind the head while the tailer keeps
+// dispatching, as clients coming back together do: each gets every seq
+// after its resume point once, in order, and nothing touches a log.
+TEST(FeedHubTest, ConcurrentResumesFromMemoryWhileEventsAreDispatched) {
+  FeedHub hub(RecentLimits{.events = 256, .bytes = 1 << 20});
+  hub.Dispatch(Events({1}));
+  std::atomic<bool> done{false};
+  std::atomic<int64_t> dispatched{1};
+  std::thread dispatcher([&] {
+    for (int64_t seq = 2; seq <= 20000 && !done; ++seq) {
+      hub.Dispatch(Events({seq}));
+      dispatched = seq;
+    }
+  });
+  std::atomic<int> served{0};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 6; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        auto sub = std::make_shared<RecordingSubscriber>();
+        ASSERT_TRUE(hub.Register(sub));
+        const int64_t resume = std::max<int64_t>(0, hub.head() - (i * 7 + t) % 100);
+        if (hub.TryResumeFromMemory(sub.get(), resume)) {
+          ++served;
+          std::this_thread::yield();
+          hub.Unregister(sub.get());
+          const std::vector<int64_t> seqs = sub->seqs();
+          for (size_t k = 0; k < seqs.size(); ++k) {
+            if (seqs[k] != resume + 1 + static_cast<int64_t>(k)) {
+              ++wrong;
+              break;
+            }
+          }
+        } else {
+          hub.Unregister(sub.get());
+        }
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  done = true;
+  dispatcher.join();
+  EXPECT_EQ(wrong.load(), 0);
+  // Resume points at most 100 behind the head stay within the 256 events
+  // kept, unless a client is held up while the head runs on: most are served.
+  EXPECT_GT(served.load(), 6 * 200 / 2);
+  EXPECT_EQ(hub.subscriber_count(), 0u);
+}
+
 // Subscribers come and go on the gRPC threads while the tailer dispatches
 // and the heartbeat thread ticks: each one that goes live gets a gap-free
 // run of seqs from where it went live (ThreadSanitizer judges the locking).

@@ -55,6 +55,9 @@ struct StoredEvent {
   absl::Time published_at;
   Envelope envelope;
   std::string payload;
+  // The bytes a subscriber's stream writes for this event, when they were
+  // encoded once for every stream (by the feed's tailer); empty otherwise.
+  std::string wire;
 };
 
 // Return whether the party may receive an event with this envelope. The DSO
