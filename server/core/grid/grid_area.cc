@@ -262,7 +262,8 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
     const int b = grid.order()[i];
     if (der_below[b]) der_below[grid.parent(b)] = true;
   }
-  const auto kept = [&](int b) { return !eliminate || der_below[b]; };
+  // The buses whose rows the LP holds; the slack's (the PCC exchange) always.
+  const auto kept = [&](int b) { return !eliminate || der_below[b] || b == grid.slack(); };
 
   std::vector<FlowRows> f(n);
   for (int b = 0; b < n; ++b) {
