@@ -311,20 +311,25 @@ TEST(GridAreaTest, BadInputIsAnErrorNamingIt) {
   EXPECT_NE(r.status().message().find("ders[0].operating: (5, 0) lies outside"), std::string::npos) << r.status();
 }
 
+// Six placements on PS Sud: PV, CHP, hydro, storage, V2G. Figures in
+// MW / Mvar.
+std::vector<PlacedDer> PsSudDers(const core::RadialGrid& grid) {
+  return {
+      {grid.BusIndex("F1-8"), ConvexPolygon::Rectangle(0, 4, -1.7, 1.7), {3, 0}},
+      {grid.BusIndex("F2-24"), ConvexPolygon::Rectangle(2.4, 6, -1.2, 4.5), {4.5, 0}},
+      {grid.BusIndex("F3-14"), ConvexPolygon::Rectangle(0.04, 0.42, -0.1, 0.3), {0.3, 0}},
+      {grid.BusIndex("F4-17"), ConvexPolygon::InscribedCircle(3, 64), {0, 0}},
+      {grid.BusIndex("F5-30"), ConvexPolygon::InscribedCircle(2, 64), {-0.5, 0}},
+      {grid.BusIndex("F6-12"), ConvexPolygon::Rectangle(0, 4, -1.7, 1.7), {3, 0}},
+  };
+}
+
 TEST(GridAreaTest, PsSudAreaIsAcFeasibleAndTimed) {
   auto grid = testing::LoadPsSudGrid();
   ASSERT_TRUE(grid.ok()) << grid.status();
-  // Six placements at peak load: PV, CHP, hydro, storage, V2G. Figures in
-  // MW / Mvar.
+  // At peak load.
   const double load_scale = 1.0;
-  const std::vector<PlacedDer> ders = {
-      {grid->BusIndex("F1-8"), ConvexPolygon::Rectangle(0, 4, -1.7, 1.7), {3, 0}},
-      {grid->BusIndex("F2-24"), ConvexPolygon::Rectangle(2.4, 6, -1.2, 4.5), {4.5, 0}},
-      {grid->BusIndex("F3-14"), ConvexPolygon::Rectangle(0.04, 0.42, -0.1, 0.3), {0.3, 0}},
-      {grid->BusIndex("F4-17"), ConvexPolygon::InscribedCircle(3, 64), {0, 0}},
-      {grid->BusIndex("F5-30"), ConvexPolygon::InscribedCircle(2, 64), {-0.5, 0}},
-      {grid->BusIndex("F6-12"), ConvexPolygon::Rectangle(0, 4, -1.7, 1.7), {3, 0}},
-  };
+  const std::vector<PlacedDer> ders = PsSudDers(*grid);
   for (const PlacedDer& d : ders) ASSERT_GE(d.bus, 0);
   const auto start = std::chrono::steady_clock::now();
   auto r = core::ComputeGridAwareArea(*grid, load_scale, ders);
@@ -350,6 +355,34 @@ TEST(GridAreaTest, PsSudAreaIsAcFeasibleAndTimed) {
   }
   EXPECT_GT(deepest_cut, 1.0);
   ExpectAllPointsAcFeasible(*grid, load_scale, ders, *r);
+}
+
+// The LP without the rows of the buses with no DER at or below them (their
+// flows and voltage bands folded into their parents') has the optima of the
+// LP with every bus's rows: the same points, at peak (ratings and feeder-end
+// voltages bind) and at light load.
+TEST(GridAreaTest, LeavingOutBusesWithoutDersKeepsEveryOptimum) {
+  auto grid = testing::LoadPsSudGrid();
+  ASSERT_TRUE(grid.ok()) << grid.status();
+  const std::vector<PlacedDer> ders = PsSudDers(*grid);
+  core::GridAreaOptions every_bus;
+  every_bus.eliminate_der_free_buses = false;
+  for (double load_scale : {0.4, 1.0}) {
+    auto reduced = core::ComputeGridAwareArea(*grid, load_scale, ders);
+    auto full = core::ComputeGridAwareArea(*grid, load_scale, ders, every_bus);
+    ASSERT_TRUE(reduced.ok()) << reduced.status();
+    ASSERT_TRUE(full.ok()) << full.status();
+    ASSERT_TRUE(full->operating_within_limits) << "load scale " << load_scale;
+    EXPECT_EQ(reduced->lps_solved, 16);
+    ASSERT_EQ(reduced->points.size(), full->points.size());
+    for (size_t i = 0; i < full->points.size(); ++i) {
+      EXPECT_NEAR(reduced->points[i].exchange.p, full->points[i].exchange.p, 1e-6)
+          << "load scale " << load_scale << ", direction " << i;
+      EXPECT_NEAR(reduced->points[i].exchange.q, full->points[i].exchange.q, 1e-6)
+          << "load scale " << load_scale << ", direction " << i;
+    }
+    ExpectAllPointsAcFeasible(*grid, load_scale, ders, *reduced);
+  }
 }
 
 }  // namespace

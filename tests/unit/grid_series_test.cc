@@ -62,6 +62,7 @@ void ExpectClose(const core::GridLimitedFlex& a, const core::GridLimitedFlex& b,
 TEST_F(GridSeriesTest, AWarmStartedCachedDayEqualsEachIspSolvedFromScratch) {
   core::GridAreaOptions every_rating;
   every_rating.rating_rows_on_demand = false;
+  every_rating.eliminate_der_free_buses = false;
   core::GridLimitedCache cache;
   core::GridLimitedSeries series(network_, scenario_.model, scenario_.interval, {}, {}, &cache);
   double largest = 0;
@@ -70,7 +71,8 @@ TEST_F(GridSeriesTest, AWarmStartedCachedDayEqualsEachIspSolvedFromScratch) {
     auto warm = series.At(t);
     ASSERT_TRUE(warm.ok()) << where << ": " << warm.status();
     // From scratch, with the ratings added as optima break them, and with
-    // every rating in the LP from the start (the LP as it was built before).
+    // every rating and every bus's rows in the LP from the start (the LP as
+    // it was built before).
     auto cold = core::GridLimitedAt(network_, scenario_.model, t, scenario_.interval);
     auto reference = core::GridLimitedAt(network_, scenario_.model, t, scenario_.interval, every_rating);
     ASSERT_TRUE(cold.ok()) << where << ": " << cold.status();

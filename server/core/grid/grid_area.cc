@@ -202,16 +202,40 @@ bool RatingBroken(const RatingRows& r, const std::vector<PqPoint>& normals, cons
   return false;
 }
 
+// The linearised DistFlow of the branch into a bus, around the operating
+// point: with l = (P^2 + Q^2) / u_a the squared current to first order
+// (lp P + lq Q + lu u_a),
+//   P - r l = net load at the bus + flows to its children,
+//   Q - x l = the same for Q,
+//   u_b = u_a - 2 (r P + x Q) + |z|^2 l.
+struct FlowRows {
+  double r = 0, x = 0, zz = 0;
+  double lp = 0, lq = 0, lu = 0;
+  double kp() const { return 2 * r - zz * lp; }  // -d u_b / d P
+  double kq() const { return 2 * x - zz * lq; }  // -d u_b / d Q
+  double ku() const { return 1 + zz * lu; }      // d u_b / d u_a
+};
+
 // Build the LP: DistFlow linearised around the AC operating point `flow`
 // (first order in the flows, losses and squared voltages, so it is exact at
 // the operating point), DER regions, voltage bands and inscribed-polygon
-// ratings, both less the security margins of `limits`. Rows come in this order: three per non-slack bus, the two of the
-// PCC exchange, each DER's region in turn, then the ratings of the branches
-// into `rated` (in that order). `ratings` receives every rating the LP must
-// keep, whether in it or not. The objective is left at zero.
+// ratings, both less the security margins of `limits`.
+//
+// With `eliminate`, a subtree without DERs has no rows of its own: no DER
+// moves anything in it but through the voltage at its top, so its flows and
+// voltages are multiples of the change of that voltage. Its flows enter its
+// parent's rows as such, its voltage bands become bounds on the parent's
+// voltage; the LP is the same, less those buses' rows and columns (their
+// columns stay, fixed at zero, so that the layout does not depend on it).
+//
+// Rows come in this order: three per non-slack bus with a DER at or below
+// it (`flow_rows` in all, with the two of the PCC exchange), the two of
+// the PCC exchange, each DER's region in turn, then the ratings of the
+// branches into `rated` (in that order). `ratings` receives every rating
+// the LP must keep, whether in it or not. The objective is left at zero.
 void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vector<PlacedDer>& ders,
-             const LimitOptions& limits, int sides, const std::vector<int>& rated, ClpSimplex* model,
-             std::vector<int>* der_rows, std::vector<RatingRows>* ratings) {
+             const LimitOptions& limits, int sides, bool eliminate, const std::vector<int>& rated, ClpSimplex* model,
+             int* flow_rows, std::vector<int>* der_rows, std::vector<RatingRows>* ratings) {
   const GridModel& m = grid.model();
   const int n = static_cast<int>(grid.bus_count());
   const int nd = static_cast<int>(ders.size());
@@ -238,9 +262,11 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
     const int b = grid.order()[i];
     if (der_below[b]) der_below[grid.parent(b)] = true;
   }
+  // The buses whose rows the LP holds; the slack's (the PCC exchange) always.
+  const auto kept = [&](int b) { return !eliminate || der_below[b] || b == grid.slack(); };
 
+  std::vector<FlowRows> f(n);
   for (int b = 0; b < n; ++b) {
-    const double u0 = std::norm(flow.v_pu[b]);
     if (b == grid.slack()) {
       col_lo[c.U(b)] = col_hi[c.U(b)] = 0;                                    // the PCC holds the slack voltage
       col_lo[c.P(b)] = col_hi[c.P(b)] = col_lo[c.Q(b)] = col_hi[c.Q(b)] = 0;  // no parent branch
@@ -248,6 +274,7 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
     }
     // Keep "no change" feasible even when the operating voltage sits within
     // the tolerance just outside the band (the AC check has the final word).
+    const double u0 = std::norm(flow.v_pu[b]);
     const double vmin = limits.VMin(m.buses[b]), vmax = limits.VMax(m.buses[b]);
     col_lo[c.U(b)] = std::min(0.0, vmin * vmin - u0);
     col_hi[c.U(b)] = std::max(0.0, vmax * vmax - u0);
@@ -255,32 +282,10 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
     const int a = grid.parent(b);
     const int k = grid.parent_branch(b);
     const C z = grid.branch_z_pu(k);  // as the AC check has it
-    const double r = z.real(), x = z.imag(), zz = std::norm(z);
     const C va = flow.v_pu[a];
     const C s0 = va * std::conj((va - flow.v_pu[b]) / z);  // sending-end power of the branch at the operating point
     const double p0 = s0.real(), q0 = s0.imag(), ua = std::norm(va);
-    // l = (P^2 + Q^2) / u_a, the squared current, to first order.
-    const double lp = 2 * p0 / ua, lq = 2 * q0 / ua, lu = -(p0 * p0 + q0 * q0) / (ua * ua);
-
-    // P - r l = net load at b + flows to the children (DER injections lower the net load).
-    const int row_p = rows.Add(0, 0);
-    rows.Set(row_p, c.P(b), 1 - r * lp);
-    rows.Set(row_p, c.Q(b), -r * lq);
-    rows.Set(row_p, c.U(a), -r * lu);
-    for (int ch : children[b]) rows.Set(row_p, c.P(ch), -1);
-    for (int d : ders_at[b]) rows.Set(row_p, c.DerP(d), 1);
-    const int row_q = rows.Add(0, 0);
-    rows.Set(row_q, c.Q(b), 1 - x * lq);
-    rows.Set(row_q, c.P(b), -x * lp);
-    rows.Set(row_q, c.U(a), -x * lu);
-    for (int ch : children[b]) rows.Set(row_q, c.Q(ch), -1);
-    for (int d : ders_at[b]) rows.Set(row_q, c.DerQ(d), 1);
-    // u_b = u_a - 2 (r P + x Q) + |z|^2 l.
-    const int row_u = rows.Add(0, 0);
-    rows.Set(row_u, c.U(b), 1);
-    rows.Set(row_u, c.U(a), -1 - zz * lu);
-    rows.Set(row_u, c.P(b), 2 * r - zz * lp);
-    rows.Set(row_u, c.Q(b), 2 * x - zz * lq);
+    f[b] = {z.real(), z.imag(), std::norm(z), 2 * p0 / ua, 2 * q0 / ua, -(p0 * p0 + q0 * q0) / (ua * ua)};
 
     // The AC check covers the branches left out.
     const Branch& br = m.branches[k];
@@ -291,18 +296,98 @@ void BuildLp(const RadialGrid& grid, const PowerFlowResult& flow, const std::vec
       ratings->push_back({b, s_max * std::cos(M_PI / sides), {p0, q0}});
     }
   }
+
+  // The buses left out, from the leaves up: the change of P and Q into each
+  // (beta, gamma) and of its squared voltage (alpha) per unit change of its
+  // parent's squared voltage, from its three rows with its children's flows
+  // substituted.
+  std::vector<double> alpha(n, 0), beta(n, 0), gamma(n, 0);
+  for (size_t i = grid.order().size(); i-- > 1;) {
+    const int b = grid.order()[i];
+    if (kept(b)) continue;
+    const FlowRows& g = f[b];
+    double bp = 0, bq = 0;  // children's P and Q per unit change of u_b
+    for (int ch : children[b]) bp += beta[ch], bq += gamma[ch];
+    // u_b = ku u_a - kp P - kq Q, into P - r l = bp u_b and Q - x l = bq u_b.
+    const double a11 = 1 - g.r * g.lp + bp * g.kp(), a12 = -g.r * g.lq + bp * g.kq();
+    const double a21 = -g.x * g.lp + bq * g.kp(), a22 = 1 - g.x * g.lq + bq * g.kq();
+    const double r1 = g.r * g.lu + bp * g.ku(), r2 = g.x * g.lu + bq * g.ku();
+    const double det = a11 * a22 - a12 * a21;
+    beta[b] = (r1 * a22 - a12 * r2) / det;
+    gamma[b] = (a11 * r2 - a21 * r1) / det;
+    alpha[b] = g.ku() - g.kp() * beta[b] - g.kq() * gamma[b];
+  }
+  // From the top down: each left-out bus's voltage band as a bound on the
+  // squared voltage of the nearest bus kept above it (`scale`: the change
+  // of its own per unit change of that one).
+  std::vector<double> scale(n, 1);
+  for (size_t i = 1; i < grid.order().size(); ++i) {
+    const int b = grid.order()[i];
+    if (kept(b)) continue;
+    const int a = grid.parent(b);
+    scale[b] = alpha[b] * (kept(a) ? 1 : scale[a]);
+    int top = a;
+    while (!kept(top)) top = grid.parent(top);
+    const double lo = col_lo[c.U(b)], hi = col_hi[c.U(b)];  // both hold 0: so do the bounds below
+    if (scale[b] > 0) {
+      col_lo[c.U(top)] = std::max(col_lo[c.U(top)], lo / scale[b]);
+      col_hi[c.U(top)] = std::min(col_hi[c.U(top)], hi / scale[b]);
+    } else if (scale[b] < 0) {
+      col_lo[c.U(top)] = std::max(col_lo[c.U(top)], hi / scale[b]);
+      col_hi[c.U(top)] = std::min(col_hi[c.U(top)], lo / scale[b]);
+    }
+  }
+  for (int b = 0; b < n; ++b) {
+    if (kept(b) || b == grid.slack()) continue;
+    col_lo[c.U(b)] = col_hi[c.U(b)] = col_lo[c.P(b)] = col_hi[c.P(b)] = col_lo[c.Q(b)] = col_hi[c.Q(b)] = 0;
+  }
+
+  for (int b = 0; b < n; ++b) {
+    if (b == grid.slack() || !kept(b)) continue;
+    const int a = grid.parent(b);
+    const FlowRows& g = f[b];
+    // The flows into the children left out, as multiples of u_b.
+    double bp = 0, bq = 0;
+    for (int ch : children[b]) {
+      if (!kept(ch)) bp += beta[ch], bq += gamma[ch];
+    }
+    // P - r l = net load + flows to the children, then the same for Q with
+    // x (DER injections lower the net load).
+    for (const bool reactive : {false, true}) {
+      const double rx = reactive ? g.x : g.r;
+      const int row = rows.Add(0, 0);
+      rows.Set(row, c.P(b), (reactive ? 0 : 1) - rx * g.lp);
+      rows.Set(row, c.Q(b), (reactive ? 1 : 0) - rx * g.lq);
+      rows.Set(row, c.U(a), -rx * g.lu);
+      rows.Set(row, c.U(b), reactive ? -bq : -bp);
+      for (int ch : children[b]) {
+        if (kept(ch)) rows.Set(row, reactive ? c.Q(ch) : c.P(ch), -1);
+      }
+      for (int d : ders_at[b]) rows.Set(row, reactive ? c.DerQ(d) : c.DerP(d), 1);
+    }
+    const int row_u = rows.Add(0, 0);
+    rows.Set(row_u, c.U(b), 1);
+    rows.Set(row_u, c.U(a), -g.ku());
+    rows.Set(row_u, c.P(b), g.kp());
+    rows.Set(row_u, c.Q(b), g.kq());
+  }
   // The exchange at the PCC (load convention): flows leaving the slack bus,
   // less DER injections at the busbar itself.
   const int s = grid.slack();
   const int row_pp = rows.Add(0, 0);
   rows.Set(row_pp, c.PccP(nd), 1);
-  for (int ch : children[s]) rows.Set(row_pp, c.P(ch), -1);
+  for (int ch : children[s]) {
+    if (kept(ch)) rows.Set(row_pp, c.P(ch), -1);  // a subtree left out: no change under the fixed slack voltage
+  }
   for (int d : ders_at[s]) rows.Set(row_pp, c.DerP(d), 1);
   const int row_pq = rows.Add(0, 0);
   rows.Set(row_pq, c.PccQ(nd), 1);
-  for (int ch : children[s]) rows.Set(row_pq, c.Q(ch), -1);
+  for (int ch : children[s]) {
+    if (kept(ch)) rows.Set(row_pq, c.Q(ch), -1);
+  }
   for (int d : ders_at[s]) rows.Set(row_pq, c.DerQ(d), 1);
 
+  *flow_rows = static_cast<int>(rows.lo().size());
   der_rows->assign(nd, 0);
   for (int d = 0; d < nd; ++d) {
     const int before = static_cast<int>(rows.lo().size());
@@ -364,7 +449,7 @@ int AddBrokenRatings(const std::vector<RatingRows>& ratings, const std::vector<P
 // which rows it had, so that the next area's LP can start from that basis.
 struct GridAreaSolver::State {
   ClpSimplex model;
-  std::vector<unsigned char> basis;  // statuses at the end of the last area (columns, then rows)
+  std::vector<unsigned char> basis;  // statuses at the last area's first optimum (columns, then rows)
   std::vector<int> der_buses;        // the DERs of the last area
   std::vector<int> der_rows;         // rows of each DER's region in the last area's LP
   std::vector<int> rated;            // buses whose branch's rating rows the LP holds, in row order
@@ -419,11 +504,14 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_sca
   if (der_buses != st.der_buses) st.rated.clear();  // other DERs, other branches to watch
   std::vector<RatingRows> ratings;
   std::vector<int> der_rows;
-  BuildLp(grid, *flow0, ders, limits, sides, st.rated, &model, &der_rows, &ratings);
+  int flow_rows = 0;
+  BuildLp(grid, *flow0, ders, limits, sides, o.eliminate_der_free_buses, st.rated, &model, &flow_rows, &der_rows,
+          &ratings);
   if (!o.rating_rows_on_demand) {
     st.rated.clear();
     for (const RatingRows& r : ratings) st.rated.push_back(r.bus);
-    BuildLp(grid, *flow0, ders, limits, sides, st.rated, &model, &der_rows, &ratings);
+    BuildLp(grid, *flow0, ders, limits, sides, o.eliminate_der_free_buses, st.rated, &model, &flow_rows, &der_rows,
+            &ratings);
   }
   // Start from the last area's basis: the same network around a nearby
   // operating point, so its optimum is a few pivots away. A DER region
@@ -431,7 +519,7 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_sca
   bool warm = false;
   if (!st.basis.empty() && der_buses == st.der_buses) {
     const int cols = model.numberColumns();
-    const int fixed_rows = 3 * (n - 1) + 2;
+    const int fixed_rows = flow_rows;  // the same DERs at the same buses: the same rows
     std::vector<unsigned char> basis(cols + model.numberRows(), 1 /* basic */);
     std::copy_n(st.basis.begin(), cols + fixed_rows, basis.begin());
     int from = cols + fixed_rows, to = cols + fixed_rows;
@@ -464,6 +552,7 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_sca
   };
 
   std::vector<PqPoint> last_move;
+  bool saved = false;
   for (int i = 0; i < o.directions; ++i) {
     const double angle = 2 * M_PI * i / o.directions;
     model.setObjectiveCoefficient(c.PccP(nd), std::cos(angle));
@@ -493,6 +582,16 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_sca
                                               " of ", o.directions, " (", angle * 180 / M_PI, " degrees)"));
     }
     ++result.lps_solved;
+    // The next area starts from the basis of its first direction here: the
+    // same objective, so the basis stays dual feasible and the dual simplex
+    // only has to follow the operating point (a basis from the last
+    // direction would be optimal for another objective). Rating rows added
+    // later start with their slacks basic.
+    if (!saved) {
+      const unsigned char* status = model.statusArray();
+      st.basis.assign(status, status + model.numberColumns() + model.numberRows());
+      saved = true;
+    }
     const double* x = model.primalColumnSolution();
     std::vector<PqPoint> move(nd);
     for (int d = 0; d < nd; ++d) move[d] = {x[c.DerP(d)] * base, x[c.DerQ(d)] * base};
@@ -538,8 +637,10 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_sca
     point.exchange = {flow->slack_mva.real(), flow->slack_mva.imag()};
     result.points.push_back(std::move(point));
   }
-  const unsigned char* status = model.statusArray();
-  st.basis.assign(status, status + model.numberColumns() + model.numberRows());
+  if (!saved) {  // no direction had an optimum
+    const unsigned char* status = model.statusArray();
+    st.basis.assign(status, status + model.numberColumns() + model.numberRows());
+  }
 
   GridAreaPoint here;
   here.exchange = result.operating;

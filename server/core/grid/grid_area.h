@@ -39,6 +39,10 @@ struct GridAreaOptions : LimitOptions {
   // them (the optimum is the same; most ratings never bind). False: every
   // rating from the start.
   bool rating_rows_on_demand = true;
+  // Leave the DistFlow rows of buses with no DER at or below them out of
+  // the LP, their flows and voltage bands folded into their parent's rows
+  // and bounds (the same LP, smaller). False: every bus's rows.
+  bool eliminate_der_free_buses = true;
 };
 
 // One AC-verified point of the area: the DER setpoints and the exchange the

@@ -128,6 +128,7 @@ std::string AreaKey(const RadialGrid* grid, const LoadScale& load_scale, const s
   Put(key, o.directions);
   Put(key, o.max_shrink_steps);
   Put(key, o.rating_polygon_sides);
+  Put(key, o.eliminate_der_free_buses);
   Put(key, o.voltage_tolerance_pu);
   Put(key, o.loading_tolerance);
   Put(key, o.margins.thermal);
