@@ -486,14 +486,18 @@ class Publishers {
   std::atomic<int> failed_{0};
 };
 
-// Publish a notice every 20 ms until every stream of `load` has one
-// published after `after`; false on timeout.
+// Publish a notice until every stream of `load` has one published after
+// `after`; false on timeout. Each probe is given twice the time of the one
+// before (20 ms at first, at most 1 s): thousands of streams going live at
+// once must not be buried under probes they each have to receive.
 bool WaitLive(Publishers& pub, const Load& load, int64_t after, int timeout_ms = 60000) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   int64_t probe = 0;
+  int wait_ms = 20;
   while (Clock::now() < deadline) {
     if (const int64_t s = pub.PublishOne(); s > 0) probe = s;
-    if (probe > after && load.AllReached(probe, 20)) return true;
+    if (probe > after && load.AllReached(probe, wait_ms)) return true;
+    wait_ms = std::min(2 * wait_ms, 1000);
   }
   return false;
 }
