@@ -11,11 +11,16 @@ namespace {
 
 constexpr char kRegister[] =
     "INSERT INTO pcc_work (pcc_id, due_at) SELECT unnest($1::text[]), now() ON CONFLICT (pcc_id) DO NOTHING";
-constexpr char kMarkDue[] = "UPDATE pcc_work SET due_at = LEAST(due_at, now()) WHERE pcc_id = ANY($1::text[])";
+// A PCC being computed is due already; its mark is kept for the completion.
+constexpr char kMarkDue[] =
+    "UPDATE pcc_work SET due_at = LEAST(due_at, now()), "
+    "  marked_while_leased = marked_while_leased OR (leased_by IS NOT NULL AND lease_until > now()) "
+    "WHERE pcc_id = ANY($1::text[])";
 // SKIP LOCKED: a row another replica is claiming at this instant is
 // passed over, not waited for.
 constexpr char kClaim[] =
-    "UPDATE pcc_work w SET leased_by = $2, lease_until = now() + $3::bigint * interval '1 millisecond' "
+    "UPDATE pcc_work w SET leased_by = $2, lease_until = now() + $3::bigint * interval '1 millisecond', "
+    "  marked_while_leased = false "
     "FROM (SELECT pcc_id FROM pcc_work WHERE pcc_id = ANY($1::text[]) AND due_at <= now() "
     "      AND (lease_until IS NULL OR lease_until <= now()) "
     "      ORDER BY published_by IS DISTINCT FROM $2, due_at, pcc_id LIMIT 1 FOR UPDATE SKIP LOCKED) d "
@@ -26,11 +31,13 @@ constexpr char kRenew[] =
 // A run that fell behind (every replica down, or too loaded for its PCCs)
 // skips the slots it missed and keeps the cadence: the next cycle is due at
 // the first slot after now, never at once, so no PCC is published twice
-// back to back.
+// back to back for the cadence alone. Inputs that changed while it was
+// computed make it due at once.
 constexpr char kComplete[] =
     "UPDATE pcc_work SET cycle = cycle + 1, "
-    "  due_at = due_at + $4::bigint * interval '1 millisecond' * "
-    "    (floor(GREATEST(0, extract(epoch FROM now() - due_at) * 1000) / $4::bigint) + 1), "
+    "  due_at = CASE WHEN marked_while_leased THEN now() ELSE due_at + $4::bigint * interval '1 millisecond' * "
+    "    (floor(GREATEST(0, extract(epoch FROM now() - due_at) * 1000) / $4::bigint) + 1) END, "
+    "  marked_while_leased = false, "
     "  leased_by = NULL, lease_until = NULL, published_by = $3, published_at = now() "
     "WHERE pcc_id = $1 AND cycle = $2 RETURNING 1";
 // Rows in PCC order, so that two replicas' claims cannot deadlock.

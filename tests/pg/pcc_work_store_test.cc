@@ -68,6 +68,37 @@ TEST_F(PccWorkStoreTest, EachDuePccGoesToOneReplicaAndIsDueAgainAfterAnInterval)
             1);
 }
 
+TEST_F(PccWorkStoreTest, InputsChangedWhileAPccIsComputedMakeItDueAgainOnceItsCycleCompletes) {
+  const std::vector<std::string> pccs = {"P1", "P2"};
+  ASSERT_TRUE(RegisterPccs(*conn_, pccs).ok());
+  const auto a = Replica("a");
+  auto p1 = Claim(a, pccs);
+  auto p2 = Claim(a, pccs);
+  ASSERT_TRUE(p1.has_value() && p2.has_value());
+  // The inputs change while both are computed from the old ones; P2's
+  // cycle had completed just before.
+  ASSERT_TRUE(Complete(a, *p2));
+  ASSERT_TRUE(MarkPccsDue(*conn_, pccs).ok());
+  ASSERT_TRUE(Complete(a, *p1));
+  // P1 was computed from the old inputs: due at once for its next cycle.
+  // P2 was marked after it completed: due at once as well.
+  std::set<std::string> due;
+  for (int i = 0; i < 2; ++i) {
+    auto lease = Claim(a, pccs);
+    ASSERT_TRUE(lease.has_value()) << i;
+    EXPECT_EQ(lease->cycle, 1);
+    due.insert(lease->pcc_id);
+    ASSERT_TRUE(Complete(a, *lease));
+  }
+  EXPECT_EQ(due, std::set<std::string>(pccs.begin(), pccs.end()));
+  // Those cycles saw the new inputs: the next are at the cadence again.
+  EXPECT_FALSE(Claim(a, pccs).has_value());
+  EXPECT_EQ(Sql("SELECT count(*) FROM pcc_work WHERE due_at > now() + interval '14 minutes' "
+                "AND NOT marked_while_leased")
+                .Int64(0, 0),
+            2);
+}
+
 TEST_F(PccWorkStoreTest, ALapsedLeaseGoesToAnotherAndTheCyclePublishesOnce) {
   ASSERT_TRUE(RegisterPccs(*conn_, {"P1"}).ok());
   const auto a = Replica("a", absl::Milliseconds(300)), b = Replica("b");
