@@ -1,6 +1,8 @@
 #include "store/pg.h"
 
+#include <cstddef>
 #include <cstring>
+#include <utility>
 
 #include "runtime/metrics.h"
 
@@ -178,17 +180,8 @@ absl::Status PgConnection::ErrorFrom(PGresult* res, std::string_view sql) {
 
 absl::StatusOr<PgResult> PgConnection::Exec(std::string_view sql, const std::vector<Param>& params) {
   if (!deferred_.empty()) {
-    std::vector<Statement> statements;
-    for (const std::string& d : deferred_) statements.push_back({d, {}});
-    statements.push_back({sql, params});
-    size_t failed_at = 0;
-    absl::StatusOr<std::vector<PgResult>> results = Pipeline(statements, &failed_at);
-    const size_t deferred = deferred_.size();
-    deferred_.clear();
-    if (!results.ok()) {
-      if (failed_at < deferred) deferred_status_ = results.status();
-      return results.status();
-    }
+    absl::StatusOr<std::vector<PgResult>> results = ExecPipeline({{sql, params}});
+    if (!results.ok()) return results.status();
     return std::move(results->back());
   }
   std::vector<const char*> values;
@@ -218,8 +211,24 @@ absl::StatusOr<PgResult> PgConnection::Exec(std::string_view sql, const std::vec
 }
 
 absl::StatusOr<std::vector<PgResult>> PgConnection::ExecPipeline(const std::vector<Statement>& statements) {
+  // Deferred statements go first, in the same round trip; their results
+  // are not the caller's.
+  // Taken out first (a Statement only views its SQL, which must outlive
+  // the call): a failure leaves nothing deferred.
+  const std::vector<std::string> sent = std::exchange(deferred_, {});
+  std::vector<Statement> all;
+  for (const std::string& d : sent) all.push_back({d, {}});
+  all.insert(all.end(), statements.begin(), statements.end());
+  const size_t deferred = sent.size();
+  if (all.empty()) return std::vector<PgResult>();
   size_t failed_at = 0;
-  return Pipeline(statements, &failed_at);
+  absl::StatusOr<std::vector<PgResult>> results = Pipeline(all, &failed_at);
+  if (!results.ok()) {
+    if (failed_at < deferred) deferred_status_ = results.status();
+    return results.status();
+  }
+  results->erase(results->begin(), results->begin() + static_cast<std::ptrdiff_t>(deferred));
+  return results;
 }
 
 absl::StatusOr<std::vector<PgResult>> PgConnection::Pipeline(const std::vector<Statement>& statements,
@@ -295,7 +304,14 @@ absl::StatusOr<std::vector<PgResult>> PgConnection::Pipeline(const std::vector<S
     PQclear(res);
     if (sync) break;
   }
-  if (PQexitPipelineMode(conn_) == 0 && first_error.ok()) first_error = ErrorFrom(nullptr, statements.front().sql);
+  if (PQexitPipelineMode(conn_) == 0) {
+    // Out of step with the server (results left unread): a session left in
+    // pipeline mode would refuse every later statement, so start a new one.
+    if (first_error.ok()) first_error = ErrorFrom(nullptr, statements.front().sql);
+    PQreset(conn_);
+    prepared_.clear();
+    if (healthy()) (void)ApplySession();
+  }
   if (!first_error.ok()) return first_error;
   if (results.size() != statements.size()) return ErrorFrom(nullptr, statements.front().sql);
   return results;
@@ -318,6 +334,8 @@ absl::StatusOr<std::string> PgConnection::Prepared(const std::string& sql, int p
 }
 
 absl::Status PgConnection::ExecScript(std::string_view sql) {
+  // Statements deferred go first: a script runs in a round trip of its own.
+  if (!deferred_.empty()) TSODSO_RETURN_IF_ERROR(ExecPipeline({}).status());
   std::string script(sql);
   PGresult* res = PQexec(conn_, script.c_str());
   ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;

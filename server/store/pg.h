@@ -99,8 +99,9 @@ class PgConnection {
   absl::StatusOr<std::vector<PgResult>> ExecPipeline(const std::vector<Statement>& statements);
 
   // Send `sql` (one statement without parameters, e.g. a SAVEPOINT) ahead of
-  // the next Exec, in the same round trip; its failure is that Exec's. A
-  // statement deferred and never followed is not sent: see `DropDeferred`.
+  // the next Exec, ExecPipeline or ExecScript, in the same round trip (a
+  // script's just before it); its failure is that call's. A statement
+  // deferred and never followed is not sent: see `DropDeferred`.
   void Defer(std::string sql) { deferred_.push_back(std::move(sql)); }
   // Whether statements wait to be sent with the next Exec.
   bool deferred() const { return !deferred_.empty(); }

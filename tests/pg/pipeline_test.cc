@@ -75,6 +75,21 @@ TEST_F(PipelineTest, ADeferredStatementGoesWithTheNextAndItsFailureIsThatStateme
   EXPECT_TRUE(conn_->deferred_status().ok());
   ASSERT_TRUE(conn_->Exec("ROLLBACK").ok());
 
+  // A pipeline carries the deferred statements first, and answers for its
+  // own statements only.
+  conn_->Defer("BEGIN");
+  auto piped = conn_->ExecPipeline({{"INSERT INTO piped VALUES ($1)", {10}}, {"SELECT count(*) FROM piped", {}}});
+  ASSERT_TRUE(piped.ok()) << piped.status();
+  ASSERT_EQ(piped->size(), 2u);
+  EXPECT_EQ((*piped)[1].Int64(0, 0), 1);
+  ASSERT_TRUE(conn_->Exec("ROLLBACK").ok());
+  EXPECT_EQ(Count("piped"), 0);
+  // So does a script, just before it.
+  conn_->Defer("BEGIN");
+  ASSERT_TRUE(conn_->ExecScript("INSERT INTO piped VALUES (11); INSERT INTO piped VALUES (12)").ok());
+  ASSERT_TRUE(conn_->Exec("ROLLBACK").ok());
+  EXPECT_EQ(Count("piped"), 0);
+
   // Dropped unsent: never run.
   conn_->Defer("INSERT INTO piped VALUES (9)");
   conn_->DropDeferred();
