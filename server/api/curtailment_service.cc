@@ -14,7 +14,7 @@ grpc::ServerUnaryReactor* CurtailmentServiceImpl::AcknowledgeNotice(grpc::Callba
                                                                     const v1::AcknowledgeNoticeRequest* request,
                                                                     v1::AcknowledgeNoticeResponse* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::CurtailmentService);
-  return RunUnary(ctx_, call, rpc, request, response,
+  return RunUnary(ctx_, call, rpc, request, response, store::Numbering::kAtCommit,
                   [request, response](const service::Caller& c, store::PgConnection& db) -> absl::Status {
                     TSODSO_ASSIGN_OR_RETURN(const store::Acknowledgement ack,
                                             service::AcknowledgeNotice(db, c, request->notice_id()));

@@ -123,9 +123,15 @@ absl::Status ForCaller(const absl::Status& st) {
             "with the same idempotency key");
       }
       return st;
+    case absl::StatusCode::kAborted:
+      // Deadlock or serialization failure: a concurrent transaction won.
+      if (absl::StrContains(st.message(), "[SQLSTATE 40")) {
+        return absl::AbortedError(
+            "the request met a concurrent one and was not applied; retry with the same idempotency key");
+      }
+      return absl::Status(st.code(), "internal error; the request was not applied");
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kDataLoss:
-    case absl::StatusCode::kAborted:
       return absl::Status(st.code(), "internal error; the request was not applied");
     default:
       return st;
@@ -139,12 +145,13 @@ void AuditLater(store::GroupCommit& groups, store::AuditEntry entry) {
     if (!st.ok())
       spdlog::error("audit of {} by {} failed: {}", entry.method, entry.party_id, std::string(st.message()));
   };
+  member.numbering = store::Numbering::kAtCommit;
   groups.Submit(std::move(member));
 }
 
 grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerContext* call, const Rpc& rpc,
                                    const google::protobuf::Message* request, google::protobuf::Message* response,
-                                   UnaryBody body) {
+                                   store::Numbering numbering, UnaryBody body) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   const std::shared_ptr<const core::Party> party = Identify(ctx, call, reactor);
   if (party == nullptr) return reactor;
@@ -166,6 +173,7 @@ grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerCont
   };
   member.audit = AuditOf(rpc, party, digest, response);
   member.done = [=, &rpc, p = party](const absl::Status& st) { Finish(reactor, response, rpc, p->id, started, st); };
+  member.numbering = numbering;
   ctx.groups->Submit(std::move(member));
   return reactor;
 }
@@ -192,6 +200,7 @@ grpc::ServerUnaryReactor* RunComputed(ServiceContext& ctx, grpc::CallbackServerC
     member.ready = [st] { return st; };
     member.audit = AuditOf(rpc, p, digest, response);
     member.done = [=, &rpc](const absl::Status& audited) { Finish(reactor, response, rpc, p->id, started, audited); };
+    member.numbering = store::Numbering::kAtCommit;
     ctx.groups->Submit(std::move(member));
   };
   if (absl::Status queued = ctx.compute->Post(std::move(task)); !queued.ok()) {

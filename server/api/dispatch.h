@@ -38,9 +38,11 @@ using ComputedBody = std::function<absl::Status(const service::Caller&)>;
 
 // `request` and `response` are the call's messages, which gRPC keeps alive
 // until the reactor finishes.
+// `numbering`: kAtCommit when neither the answer nor any row the body
+// writes carries the seq of an event it appends (store/group_commit.h).
 grpc::ServerUnaryReactor* RunUnary(ServiceContext& ctx, grpc::CallbackServerContext* call, const Rpc& rpc,
                                    const google::protobuf::Message* request, google::protobuf::Message* response,
-                                   UnaryBody body);
+                                   store::Numbering numbering, UnaryBody body);
 grpc::ServerUnaryReactor* RunComputed(ServiceContext& ctx, grpc::CallbackServerContext* call, const Rpc& rpc,
                                       const google::protobuf::Message* request, google::protobuf::Message* response,
                                       ComputedBody body);

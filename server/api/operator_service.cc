@@ -17,7 +17,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::PublishNotice(grpc::CallbackServe
                                                              const v1::PublishNoticeRequest* request,
                                                              v1::PublishNoticeResponse* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::OperatorService);
-  return RunUnary(ctx_, call, rpc, request, response,
+  return RunUnary(ctx_, call, rpc, request, response, store::Numbering::kInCall,
                   [this, request, response](const service::Caller& c, store::PgConnection& db) -> absl::Status {
                     TSODSO_ASSIGN_OR_RETURN(*response, service::PublishNotice(db, ctx_, c, request->idempotency_key(),
                                                                               FromProto(*request)));
@@ -29,7 +29,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::DeclareIntervention(grpc::Callbac
                                                                    const v1::DeclareInterventionRequest* request,
                                                                    v1::DeclareInterventionResponse* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::OperatorService);
-  return RunUnary(ctx_, call, rpc, request, response,
+  return RunUnary(ctx_, call, rpc, request, response, store::Numbering::kInCall,
                   [this, request, response](const service::Caller& c, store::PgConnection& db) -> absl::Status {
                     const service::InterventionRequest intervention{request->idempotency_key(), request->pcc_id(),
                                                                     FromProto(request->from()),
@@ -43,7 +43,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::IssueCurtailment(grpc::CallbackSe
                                                                 const v1::IssueCurtailmentRequest* request,
                                                                 v1::IssueCurtailmentResponse* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::OperatorService);
-  return RunUnary(ctx_, call, rpc, request, response,
+  return RunUnary(ctx_, call, rpc, request, response, store::Numbering::kInCall,
                   [this, request, response](const service::Caller& c, store::PgConnection& db) -> absl::Status {
                     TSODSO_ASSIGN_OR_RETURN(
                         *response,
@@ -56,7 +56,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::GetCurtailmentStatus(grpc::Callba
                                                                     const v1::GetCurtailmentStatusRequest* request,
                                                                     v1::CurtailmentStatus* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::OperatorService);
-  return RunUnary(ctx_, call, rpc, request, response,
+  return RunUnary(ctx_, call, rpc, request, response, store::Numbering::kAtCommit,
                   [request, response](const service::Caller&, store::PgConnection& db) -> absl::Status {
                     TSODSO_ASSIGN_OR_RETURN(const store::CurtailmentRecord record,
                                             service::CurtailmentStatus(db, request->curtailment_id()));

@@ -13,7 +13,7 @@ grpc::ServerUnaryReactor* PrequalificationServiceImpl::RequestPrequalification(
     grpc::CallbackServerContext* call, const v1::PrequalificationRequest* request,
     v1::PrequalificationResponse* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::PrequalificationService);
-  return RunUnary(ctx_, call, rpc, request, response,
+  return RunUnary(ctx_, call, rpc, request, response, store::Numbering::kAtCommit,
                   [this, request, response](const service::Caller& c, store::PgConnection& db) -> absl::Status {
                     TSODSO_ASSIGN_OR_RETURN(
                         *response,

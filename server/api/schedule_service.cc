@@ -14,7 +14,7 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::SubmitSchedule(grpc::CallbackServ
                                                               const v1::SubmitScheduleRequest* request,
                                                               v1::ScheduleReceipt* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::ScheduleService);
-  return RunUnary(ctx_, call, rpc, request, response,
+  return RunUnary(ctx_, call, rpc, request, response, store::Numbering::kAtCommit,
                   [this, request, response](const service::Caller& c, store::PgConnection& db) -> absl::Status {
                     TSODSO_ASSIGN_OR_RETURN(*response, service::SubmitSchedule(db, ctx_, c, *request));
                     return absl::OkStatus();
@@ -25,7 +25,7 @@ grpc::ServerUnaryReactor* ScheduleServiceImpl::GetSchedule(grpc::CallbackServerC
                                                            const v1::GetScheduleRequest* request,
                                                            v1::GetScheduleResponse* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::ScheduleService);
-  return RunUnary(ctx_, call, rpc, request, response,
+  return RunUnary(ctx_, call, rpc, request, response, store::Numbering::kAtCommit,
                   [this, request, response](const service::Caller& c, store::PgConnection& db) -> absl::Status {
                     const absl::Time as_of = request->has_as_of() ? FromProto(request->as_of()) : c.now;
                     TSODSO_ASSIGN_OR_RETURN(

@@ -15,7 +15,7 @@ grpc::ServerUnaryReactor* BidValidationServiceImpl::ValidateMeritOrder(grpc::Cal
                                                                        const v1::ValidateMeritOrderRequest* request,
                                                                        v1::MeritOrderValidation* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::BidValidationService);
-  return RunUnary(ctx_, call, rpc, request, response,
+  return RunUnary(ctx_, call, rpc, request, response, store::Numbering::kAtCommit,
                   [this, request, response](const service::Caller& c, store::PgConnection& db) -> absl::Status {
                     TSODSO_ASSIGN_OR_RETURN(*response, service::ValidateMeritOrder(db, ctx_, c, *request));
                     return absl::OkStatus();
@@ -26,7 +26,7 @@ grpc::ServerUnaryReactor* BidValidationServiceImpl::GetTrafficLights(grpc::Callb
                                                                      const v1::GetTrafficLightsRequest* request,
                                                                      v1::GetTrafficLightsResponse* response) {
   static const Rpc& rpc = TSODSO_THIS_RPC(v1::BidValidationService);
-  return RunUnary(ctx_, call, rpc, request, response,
+  return RunUnary(ctx_, call, rpc, request, response, store::Numbering::kAtCommit,
                   [this, request, response](const service::Caller& c, store::PgConnection& db) -> absl::Status {
                     TSODSO_ASSIGN_OR_RETURN(
                         const std::vector<core::LightPeriod> periods,

@@ -97,7 +97,10 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
 
   const store::SessionOptions session{.statement_timeout_ms = config.database.statement_timeout_ms};
   store::DbPool pool(*dsn, config.database.pool_size, static_cast<size_t>(config.database.queue_max), session);
-  store::GroupCommit groups(pool, config.database.group_commit_max, static_cast<size_t>(config.database.queue_max));
+  // Groups numbered at commit run side by side on all workers but one,
+  // which stays for the feed's replays and the publishers.
+  store::GroupCommit groups(pool, config.database.group_commit_max, static_cast<size_t>(config.database.queue_max),
+                            config.database.pool_size - 1);
   feed::FeedHub hub(config.feed.recent);
   feed::EventTailer tailer(*dsn, hub, {.session = session, .encode = service::EncodeWireEvent});
   if (auto st = tailer.Start(); !st.ok()) {

@@ -14,5 +14,8 @@ namespace tsodso::store {
 // after the other. Keys of different spaces never collide by construction
 // (the parts are joined with a separator no identifier contains).
 absl::Status LockUntilCommit(PgConnection& conn, const std::string& space, const std::vector<std::string>& parts);
+// The same lock as a statement, to send in a pipeline ahead of the
+// statements it guards.
+Statement LockUntilCommitStatement(const std::string& space, const std::vector<std::string>& parts);
 
 }  // namespace tsodso::store

@@ -23,8 +23,12 @@ constexpr int kVerifyPage = 5000;
 absl::StatusOr<AuditBatch> AuditBatch::Lock(PgConnection& conn) {
   auto head = conn.Exec(kLockHead);
   if (!head.ok()) return head.status();
-  return AuditBatch(head->Int64(0, 0), head->Text(0, 1));
+  return Locked(*head);
 }
+
+Statement AuditBatch::LockStatement() { return Statement{kLockHead, {}}; }
+
+AuditBatch AuditBatch::Locked(const PgResult& head) { return AuditBatch(head.Int64(0, 0), head.Text(0, 1)); }
 
 void AuditBatch::Add(const AuditEntry& entry) {
   core::AuditRecord r;

@@ -27,6 +27,10 @@ class AuditBatch {
  public:
   // Inside an open transaction: lock the head and link after it.
   static absl::StatusOr<AuditBatch> Lock(PgConnection& conn);
+  // The statement that locks the head, to send in a pipeline, and the batch
+  // linked after the row it returned.
+  static Statement LockStatement();
+  static AuditBatch Locked(const PgResult& head);
 
   // Link a record of `entry`, stamped now, after the batch's last one.
   void Add(const AuditEntry& entry);

@@ -29,14 +29,30 @@ constexpr char kHead[] = "SELECT last_seq FROM event_seq";
 absl::StatusOr<EventBatch> EventBatch::Lock(PgConnection& conn) {
   auto locked = conn.Exec(kLockCounter);
   if (!locked.ok()) return locked.status();
-  return EventBatch(locked->Int64(0, 0), absl::FromUnixMicros(locked->Int64(0, 1)));
+  return Locked(*locked);
+}
+
+Statement EventBatch::LockStatement() { return Statement{kLockCounter, {}}; }
+
+EventBatch EventBatch::Locked(const PgResult& counter) {
+  return EventBatch(counter.Int64(0, 0), absl::FromUnixMicros(counter.Int64(0, 1)));
+}
+
+void EventBatch::Number(const PgResult& counter) {
+  last_seq_ = counter.Int64(0, 0);
+  published_at_ = absl::FromUnixMicros(counter.Int64(0, 1));
+  numbered_ = true;
+  for (size_t i = 0; i < events_.size(); ++i) {
+    events_[i].seq = last_seq_ + static_cast<int64_t>(i) + 1;
+    events_[i].published_at = published_at_;
+  }
 }
 
 std::vector<core::StoredEvent> EventBatch::Add(const std::vector<core::EventDraft>& drafts) {
   std::vector<core::StoredEvent> out;
   out.reserve(drafts.size());
   for (const core::EventDraft& d : drafts) {
-    const int64_t seq = last_seq_ + static_cast<int64_t>(events_.size()) + 1;
+    const int64_t seq = numbered_ ? last_seq_ + static_cast<int64_t>(events_.size()) + 1 : 0;
     events_.push_back(core::StoredEvent{seq, published_at_, d.envelope, d.payload});
     out.push_back(events_.back());
   }
@@ -45,6 +61,7 @@ std::vector<core::StoredEvent> EventBatch::Add(const std::vector<core::EventDraf
 
 absl::Status EventBatch::Write(PgConnection& conn) const {
   if (events_.empty()) return absl::OkStatus();
+  if (!numbered_) return absl::InternalError("events written before the counter was locked");
   std::vector<std::string> seqs, topics, pccs, recipients, audiences, payloads;
   for (const core::StoredEvent& e : events_) {
     seqs.push_back(absl::StrCat(e.seq));

@@ -22,8 +22,21 @@ class EventBatch {
  public:
   // Inside an open transaction: lock the counter and number after it.
   static absl::StatusOr<EventBatch> Lock(PgConnection& conn);
+  // The statement that locks the counter, to send in a pipeline, and the
+  // batch numbered after the row it returned.
+  static Statement LockStatement();
+  static EventBatch Locked(const PgResult& counter);
+  // A batch numbered only when the counter is locked (Number), as late as
+  // the transaction allows: the events it hands out until then have seq 0,
+  // so only calls whose answers and rows carry no seq may add to it.
+  static EventBatch Unnumbered() { return EventBatch(0, absl::InfinitePast(), false); }
+  // Number the events, in the order added, after `counter` (LockStatement's
+  // row), locked in this transaction.
+  void Number(const PgResult& counter);
+  bool numbered() const { return numbered_; }
 
-  // Number `drafts` after the events already in the batch.
+  // Number `drafts` after the events already in the batch (seq 0 while
+  // the batch is unnumbered).
   std::vector<core::StoredEvent> Add(const std::vector<core::EventDraft>& drafts);
   size_t size() const { return events_.size(); }
   // Forget every event after the first `n` (their numbers are handed out
@@ -34,10 +47,12 @@ class EventBatch {
   absl::Status Write(PgConnection& conn) const;
 
  private:
-  EventBatch(int64_t last_seq, absl::Time published_at) : last_seq_(last_seq), published_at_(published_at) {}
+  EventBatch(int64_t last_seq, absl::Time published_at, bool numbered = true)
+      : last_seq_(last_seq), published_at_(published_at), numbered_(numbered) {}
 
   int64_t last_seq_;  // the counter when locked
   absl::Time published_at_;
+  bool numbered_;
   std::vector<core::StoredEvent> events_;
 };
 

@@ -62,47 +62,74 @@ void Answer(const GroupMember& m, const absl::Status& outcome) {
   }
 }
 
-// Open the group's transaction and take the event counter and the audit
-// head first. Every group takes these two before anything else, and other
-// transactions take nothing after them, so groups never wait for each
-// other, or for a publisher, in a cycle.
-absl::Status Begin(PgConnection& db, std::optional<EventBatch>& events, std::optional<AuditBatch>& audits) {
-  TSODSO_RETURN_IF_ERROR(db.EnsureConnected());
-  db.Defer(kBegin);
-  absl::StatusOr<EventBatch> counter = EventBatch::Lock(db);
-  db.DropDeferred();
-  if (!counter.ok()) return counter.status();
-  absl::StatusOr<AuditBatch> head = AuditBatch::Lock(db);
-  if (!head.ok()) return head.status();
-  events.emplace(std::move(*counter));
-  audits.emplace(std::move(*head));
+// Lock the event counter and the audit head in one round trip; number the
+// events gathered so far after the counter and link records after the head.
+absl::Status Lock(PgConnection& db, std::optional<EventBatch>& events, std::optional<AuditBatch>& audits) {
+  TSODSO_ASSIGN_OR_RETURN(std::vector<PgResult> rows,
+                          db.ExecPipeline({EventBatch::LockStatement(), AuditBatch::LockStatement()}));
+  if (events.has_value() && !events->numbered()) {
+    events->Number(rows[0]);
+  } else {
+    events.emplace(EventBatch::Locked(rows[0]));
+  }
+  audits.emplace(AuditBatch::Locked(rows[1]));
   return absl::OkStatus();
+}
+
+// Open the group's transaction. A group numbered in the call takes the
+// event counter and the audit head first, in one round trip: every such
+// group takes these two before anything else, and other transactions take
+// nothing after them, so they never wait for each other, or for a
+// publisher, in a cycle. A group numbered at commit takes them at its end
+// (Lock).
+absl::Status Begin(PgConnection& db, Numbering kind, std::optional<EventBatch>& events,
+                   std::optional<AuditBatch>& audits) {
+  TSODSO_RETURN_IF_ERROR(db.EnsureConnected());
+  if (kind == Numbering::kAtCommit) {
+    // Sent now, not with the first member's first statement: a member that
+    // runs none would leave it unsent when its turn's deferred savepoint
+    // is dropped.
+    events.emplace(EventBatch::Unnumbered());
+    audits.reset();
+    return db.Exec(kBegin).status();
+  }
+  db.Defer(kBegin);
+  absl::Status locked = Lock(db, events, audits);
+  db.DropDeferred();
+  return locked;
 }
 
 }  // namespace
 
-GroupCommit::GroupCommit(DbPool& pool, int max_members, size_t max_queue)
-    : pool_(pool), max_members_(static_cast<size_t>(std::clamp(max_members, 1, kMaxMembers))), max_queue_(max_queue) {}
+GroupCommit::GroupCommit(DbPool& pool, int max_members, size_t max_queue, int parallel)
+    : pool_(pool),
+      max_members_(static_cast<size_t>(std::clamp(max_members, 1, kMaxMembers))),
+      max_queue_(max_queue),
+      parallel_(std::max(parallel, 1)) {}
 
 GroupCommit::~GroupCommit() {
   std::deque<GroupMember> left;
   {
     std::lock_guard lock(mu_);
-    left.swap(queue_);
+    for (std::deque<GroupMember>& q : queues_) {
+      std::move(q.begin(), q.end(), std::back_inserter(left));
+      q.clear();
+    }
   }
   for (const GroupMember& m : left) Answer(m, absl::UnavailableError("gateway is shutting down; ask again"));
 }
 
 void GroupCommit::Submit(GroupMember member) {
-  bool post = false;
   size_t waiting = 0;
+  bool start = false;
+  Numbering kind = member.numbering;
   {
     std::lock_guard lock(mu_);
-    waiting = queue_.size();
+    waiting = queues_[0].size() + queues_[1].size();
     if (waiting < max_queue_) {
-      queue_.push_back(std::move(member));
-      post = !leading_;
-      leading_ = true;
+      queue(member.numbering).push_back(std::move(member));
+      start = StartLocked();
+      kind = mode_;
     }
   }
   if (waiting >= max_queue_) {
@@ -110,12 +137,12 @@ void GroupCommit::Submit(GroupMember member) {
                        absl::StrCat("database pool: ", waiting, " calls are waiting already; retry later")));
     return;
   }
-  if (post) Post();
+  if (start) Post(kind);
 }
 
 size_t GroupCommit::queued() const {
   std::lock_guard lock(mu_);
-  return queue_.size();
+  return queues_[0].size() + queues_[1].size();
 }
 
 GroupCommitStats GroupCommit::stats() const {
@@ -123,48 +150,83 @@ GroupCommitStats GroupCommit::stats() const {
   return stats_;
 }
 
-void GroupCommit::Post() {
-  pool_.Post([this](absl::StatusOr<PgConnection*> conn) { Run(conn); });
+bool GroupCommit::StartLocked() {
+  const auto other = [](Numbering k) { return k == Numbering::kInCall ? Numbering::kAtCommit : Numbering::kInCall; };
+  // When the groups running have finished and calls of the other kind
+  // wait, it is their turn.
+  if (running_ == 0 && !queue(other(mode_)).empty()) mode_ = other(mode_);
+  // While calls of the other kind wait, no further group of this kind
+  // starts.
+  if (gathering_ || queue(mode_).empty() || (running_ > 0 && !queue(other(mode_)).empty())) return false;
+  if (running_ >= (mode_ == Numbering::kAtCommit ? parallel_ : 2)) return false;
+  gathering_ = true;
+  ++running_;
+  stats_.most_at_once = std::max<int64_t>(stats_.most_at_once, running_);
+  return true;
 }
 
-std::vector<GroupMember> GroupCommit::Take() {
+void GroupCommit::Post(Numbering kind) {
+  pool_.Post([this, kind](absl::StatusOr<PgConnection*> conn) { Run(kind, conn); });
+}
+
+std::vector<GroupMember> GroupCommit::Take(Numbering kind) {
   std::lock_guard lock(mu_);
-  const size_t n = std::min(max_members_, queue_.size());
-  std::vector<GroupMember> out(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
-  queue_.erase(queue_.begin(), queue_.begin() + n);
+  std::deque<GroupMember>& q = queue(kind);
+  const size_t n = std::min(max_members_, q.size());
+  std::vector<GroupMember> out(std::make_move_iterator(q.begin()), std::make_move_iterator(q.begin() + n));
+  q.erase(q.begin(), q.begin() + n);
   return out;
 }
 
-void GroupCommit::HandOff() {
+void GroupCommit::Gathered() {
+  bool start = false;
+  Numbering kind;
   {
     std::lock_guard lock(mu_);
-    leading_ = !queue_.empty();
-    if (!leading_) return;
+    gathering_ = false;
+    start = StartLocked();
+    kind = mode_;
   }
-  Post();
+  if (start) Post(kind);
 }
 
-void GroupCommit::Run(absl::StatusOr<PgConnection*> conn) {
+void GroupCommit::Finished() {
+  bool start = false;
+  Numbering kind;
+  {
+    std::lock_guard lock(mu_);
+    --running_;
+    start = StartLocked();
+    kind = mode_;
+  }
+  if (start) Post(kind);
+}
+
+void GroupCommit::Run(Numbering kind, absl::StatusOr<PgConnection*> conn) {
   if (!conn.ok()) {
     // No connection (the database is unreachable, or the gateway is
-    // stopping): every waiting call would meet the same.
+    // stopping): every waiting call of this kind would meet the same.
     std::deque<GroupMember> waiting;
     {
       std::lock_guard lock(mu_);
-      waiting.swap(queue_);
-      leading_ = false;
+      waiting.swap(queue(kind));
+      gathering_ = false;
     }
     for (const GroupMember& m : waiting) Answer(m, conn.status());
+    Finished();
     return;
   }
   PgConnection& db = **conn;
   std::optional<EventBatch> events;
   std::optional<AuditBatch> audits;
   AnswerBatch answers;
-  absl::Status group = Begin(db, events, audits);
-  // Taken once the locks are held: everything that arrived while the group
-  // before was committing.
-  std::vector<GroupMember> members = Take();
+  absl::Status group = Begin(db, kind, events, audits);
+  // Taken once the group has begun (numbered in the call: once it holds the
+  // counter): everything that arrived while the group before was committing.
+  std::vector<GroupMember> members = Take(kind);
+  // A group numbered at commit lets the next one gather at once: it runs
+  // beside this one.
+  if (kind == Numbering::kAtCommit) Gathered();
   std::vector<absl::Status> outcomes(members.size());
   std::vector<AuditEntry> entries;
   // Only work kept from earlier members needs a savepoint: when the first
@@ -205,7 +267,7 @@ void GroupCommit::Run(absl::StatusOr<PgConnection*> conn) {
           group = db.Exec(kRollbackMember).status();
         } else if (!kept) {
           (void)db.Exec(kRollback);
-          group = Begin(db, events, audits);
+          group = Begin(db, kind, events, audits);
         }
       }
     }
@@ -213,19 +275,27 @@ void GroupCommit::Run(absl::StatusOr<PgConnection*> conn) {
     if (std::optional<AuditEntry> entry = AuditOf(m, outcome)) entries.push_back(std::move(*entry));
   }
   if (group.ok()) {
-    for (const AuditEntry& entry : entries) audits->Add(entry);
+    // The answers need no number: numbered at commit, they are written
+    // before the counter is taken, so that it is held the shortest time.
     group = answers.Write(db);
-    if (group.ok()) group = events->Write(db);
+    if (group.ok() && kind == Numbering::kAtCommit) group = Lock(db, events, audits);
+    db.DropDeferred();
+  }
+  if (group.ok()) {
+    for (const AuditEntry& entry : entries) audits->Add(entry);
+    group = events->Write(db);
     if (group.ok()) group = audits->Write(db);
   }
-  // The next group may begin now: it waits for this one's locks, which
-  // COMMIT releases, and meanwhile gathers the calls that arrive.
-  HandOff();
+  // Numbered in the call, the next group may begin now: it waits for this
+  // one's locks, which COMMIT releases, and meanwhile gathers the calls that
+  // arrive.
+  if (kind == Numbering::kInCall) Gathered();
   if (group.ok()) {
     group = Commit(db);
   } else {
     (void)db.Exec(kRollback);
   }
+  Finished();
 
   if (group.ok()) {
     AuditRecords().Increment(static_cast<double>(entries.size()));

@@ -21,6 +21,19 @@
 
 namespace tsodso::store {
 
+// When a call's events get their numbers.
+enum class Numbering {
+  // As the call runs: its answer or its rows carry the seqs (a notice's
+  // event_seqs, a curtailment's notices). Its group takes the event counter
+  // first, so such groups run one at a time.
+  kInCall,
+  // At the end of its group: nothing the call answers or stores names a
+  // seq (schedules, validations, audit records). Such groups run side by
+  // side, each on a connection of its own, and take the counter only to
+  // number and write their events, just before COMMIT.
+  kAtCommit,
+};
+
 // One call's part in a group transaction.
 struct GroupMember {
   // At the call's turn, before any database work: whether it may run (not
@@ -36,28 +49,38 @@ struct GroupMember {
   // Called once, after the group's COMMIT: with the call's own outcome when
   // the group committed, with the group's failure otherwise.
   std::function<void(const absl::Status&)> done;
+  // kInCall unless the call may do without its events' seqs.
+  Numbering numbering = Numbering::kInCall;
 };
 
 // What the groups so far amounted to.
 struct GroupCommitStats {
-  int64_t groups = 0;   // transactions committed
-  int64_t members = 0;  // calls answered from them
-  int64_t largest = 0;  // members of the largest
+  int64_t groups = 0;        // transactions committed
+  int64_t members = 0;       // calls answered from them
+  int64_t largest = 0;       // members of the largest
+  int64_t most_at_once = 0;  // groups running at once, at most
 };
 
+// Groups of the two kinds never run at once on one replica. A group of
+// calls numbered in the call holds the counter while its calls take row
+// locks; a group numbered at commit takes row locks first and the counter
+// last. Side by side they could each wait for the other's lock. When calls
+// of both kinds wait, the kinds take turns: the groups running finish and
+// groups of the other kind start.
 class GroupCommit {
  public:
-  // Groups run on `pool`'s workers, one group's work at a time (the next
-  // group starts while the one before commits); at most `max_members` calls
-  // share one (1: every call has a transaction of its own), at most
-  // `max_queue` wait for one.
-  GroupCommit(DbPool& pool, int max_members, size_t max_queue);
+  // Groups run on `pool`'s workers. Groups numbered in the call run one
+  // group's work at a time (the next starts while the one before commits);
+  // up to `parallel` groups numbered at commit run at once. At most
+  // `max_members` calls share one (1: every call has a transaction of its
+  // own), at most `max_queue` wait for one.
+  GroupCommit(DbPool& pool, int max_members, size_t max_queue, int parallel = 1);
   // Fails the calls still waiting (UNAVAILABLE). Shut the pool down first.
   ~GroupCommit();
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
-  // Queue a call for the next group, or answer it at once with
+  // Queue a call for the next group of its kind, or answer it at once with
   // RESOURCE_EXHAUSTED when `max_queue` calls wait already.
   void Submit(GroupMember member);
 
@@ -71,20 +94,29 @@ class GroupCommit {
   static constexpr int kMaxMembers = 64;
 
  private:
-  // On a worker: run one group.
-  void Run(absl::StatusOr<PgConnection*> conn);
-  // Take the next group's members from the queue.
-  std::vector<GroupMember> Take();
-  // Let the next group start (on another worker) if calls wait.
-  void HandOff();
-  void Post();
+  std::deque<GroupMember>& queue(Numbering kind) { return queues_[static_cast<int>(kind)]; }
+  // On a worker: run one group of `kind`.
+  void Run(Numbering kind, absl::StatusOr<PgConnection*> conn);
+  // Take the next group's members from the queue of `kind`.
+  std::vector<GroupMember> Take(Numbering kind);
+  // Under mu_: whether a group may start now (it is then counted running).
+  bool StartLocked();
+  void Post(Numbering kind);
+  // The group on this worker lets the next one start (it has taken its
+  // calls, or, numbered in the call, is committing them).
+  void Gathered();
+  // The group on this worker has finished.
+  void Finished();
 
   DbPool& pool_;
   const size_t max_members_;
   const size_t max_queue_;
+  const int parallel_;
   mutable std::mutex mu_;
-  std::deque<GroupMember> queue_;
-  bool leading_ = false;  // a group is queued on the pool or running its work
+  std::deque<GroupMember> queues_[2];    // by Numbering
+  Numbering mode_ = Numbering::kInCall;  // the kind of the groups running
+  int running_ = 0;                      // groups of mode_ started and not yet finished
+  bool gathering_ = false;               // a group started that has not yet let the next start
   GroupCommitStats stats_;
 };
 

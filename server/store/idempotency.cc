@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
 #include "store/advisory_lock.h"
+#include "store/event_store.h"
 
 namespace tsodso::store {
 namespace {
@@ -60,11 +61,21 @@ absl::StatusOr<std::optional<std::string>> ClaimIdempotencyKey(PgConnection& con
       if (earlier->request_digest != request_digest) return DifferentRequest(key);
       return std::optional<std::string>(earlier->response);
     }
-  } else {
-    TSODSO_RETURN_IF_ERROR(LockUntilCommit(conn, "idempotency", {key.party_id, key.method, key.key}));
   }
-  auto found = conn.Exec(kFind, {key.party_id, key.method, key.key});
-  if (!found.ok()) return found.status();
+  const Statement find{kFind, {key.party_id, key.method, key.key}};
+  std::optional<PgResult> found;
+  if (const EventBatch* events = conn.event_batch(); events != nullptr && events->numbered()) {
+    // The group holds the event counter: no other claimer runs beside it.
+    auto rows = conn.Exec(find.sql, find.params);
+    if (!rows.ok()) return rows.status();
+    found.emplace(std::move(*rows));
+  } else {
+    // The lookup runs once the lock is held, in the same round trip, and
+    // sees what a holder committed meanwhile.
+    auto rows = conn.ExecPipeline({LockUntilCommitStatement("idempotency", {key.party_id, key.method, key.key}), find});
+    if (!rows.ok()) return rows.status();
+    found.emplace(std::move(rows->back()));
+  }
   if (found->rows() == 0) return std::optional<std::string>();
   if (found->Text(0, 0) != request_digest) return DifferentRequest(key);
   return std::optional<std::string>(found->Bytes(0, 1));

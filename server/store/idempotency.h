@@ -2,11 +2,10 @@
 // the caller's idempotency key.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <algorithm>
 
 #include "absl/status/statusor.h"
 #include "store/pg.h"
@@ -44,9 +43,9 @@ class AnswerBatch {
 // Inside an open transaction: lock the key (so concurrent duplicates wait
 // for each other) and return the stored response if the key was used
 // before. The same key with a different request digest is ALREADY_EXISTS.
-// In a group transaction no lock is taken (the group's lock of the event
-// counter already keeps every other claimer out), and the answers of the
-// group's earlier calls count as stored.
+// In a group transaction the answers of the group's earlier calls count as
+// stored, and no lock is taken while the group holds the event counter
+// (which keeps every other claimer out already).
 absl::StatusOr<std::optional<std::string>> ClaimIdempotencyKey(PgConnection& conn, const IdempotencyKey& key,
                                                                const std::string& request_digest);
 

@@ -127,9 +127,10 @@ class PgConnection {
   // The batches of the group transaction running on this connection (null
   // outside a group): AppendEvents numbers events into the first, and
   // RememberResponse adds answers to the second, each written with its
-  // batch before the group's COMMIT. A group holds the event counter's lock
-  // from its BEGIN to its COMMIT, so while these are set no other group
-  // runs, on this replica or another.
+  // batch before the group's COMMIT. A group whose events are numbered
+  // (EventBatch::numbered) holds the event counter's lock from its BEGIN to
+  // its COMMIT, so no other group runs beside it, on this replica or
+  // another; an unnumbered group takes the counter only at its end.
   EventBatch* event_batch() const { return event_batch_; }
   AnswerBatch* answer_batch() const { return answer_batch_; }
   void set_group_batches(EventBatch* events, AnswerBatch* answers) {
