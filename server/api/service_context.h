@@ -23,6 +23,9 @@ struct FeedOptions {
   // The most recent events the hub keeps in memory, so that subscribers
   // resuming within them read nothing from the log.
   feed::RecentLimits recent;
+  // Hand each group's events to the hub as soon as the group commits,
+  // rather than after the notification and a read of the log.
+  bool hand_over = true;
 };
 
 struct ServiceContext : service::Context {

@@ -134,6 +134,7 @@ absl::Status ReadFeed(YamlSection& top, Reading& r) {
   int recent_bytes = static_cast<int>(cfg.feed.recent.bytes);
   TSODSO_RETURN_IF_ERROR(feed.Int("recent_bytes", &recent_bytes, 0, 1 << 30));
   cfg.feed.recent.bytes = static_cast<size_t>(recent_bytes);
+  TSODSO_RETURN_IF_ERROR(feed.Bool("hand_over", &cfg.feed.hand_over));
   TSODSO_RETURN_IF_ERROR(feed.Finish());
   // A replay page must fit below the low-water mark, or replay could
   // overfill the queue that live delivery relies on.

@@ -60,6 +60,24 @@ absl::StatusOr<std::string> OpenDatabase(const GatewayConfig& config, std::optio
   return embedded->Start();
 }
 
+// Hand a group's committed events to this replica's subscribers at once,
+// when they follow the hub's head: the tailer would deliver them only after
+// the notification and a read of the log. Those that do not follow it (a
+// publisher's own transaction or another replica's came between, or the
+// next group's hand-over got there first) the tailer delivers.
+void HandOver(feed::FeedHub& hub, std::vector<core::StoredEvent> committed) {
+  // Checked again under the hub's lock; here it spares encoding events the
+  // hub would refuse.
+  if (committed.empty() || committed.front().seq != hub.head() + 1) return;
+  std::vector<feed::EventPtr> batch;
+  batch.reserve(committed.size());
+  for (core::StoredEvent& e : committed) {
+    e.wire = service::EncodeWireEvent(e);
+    batch.push_back(std::make_shared<const core::StoredEvent>(std::move(e)));
+  }
+  hub.DispatchNext(batch);
+}
+
 }  // namespace
 
 int RunGateway(const GatewayConfig& config, const RunOptions& options) {
@@ -106,6 +124,9 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   if (auto st = tailer.Start(); !st.ok()) {
     spdlog::critical("cannot start: {}", std::string(st.message()));
     return 1;
+  }
+  if (config.feed.hand_over) {
+    groups.SetCommittedSink([&hub](std::vector<core::StoredEvent> committed) { HandOver(hub, std::move(committed)); });
   }
   hub.StartHeartbeats(absl::Milliseconds(config.heartbeat_interval_ms));
   // gRPC allocates for each connection on many threads, and glibc keeps

@@ -23,6 +23,7 @@ FeedMetrics::FeedMetrics()
       replay_pages(runtime::Metrics::Get().feed_replay_pages.Add({})),
       resumes(runtime::Metrics::Get().feed_resumes.Add({})),
       memory_resumes(runtime::Metrics::Get().feed_memory_resumes.Add({})),
+      handed_over(runtime::Metrics::Get().feed_handed_over.Add({})),
       head_seq(runtime::Metrics::Get().feed_head_seq.Add({})) {
   runtime::Metrics& m = runtime::Metrics::Get();
   committed_[0] = &m.feed_events_committed.Add({{"topic", "other"}});

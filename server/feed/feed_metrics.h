@@ -26,6 +26,7 @@ class FeedMetrics {
   prometheus::Counter& replay_pages;
   prometheus::Counter& resumes;
   prometheus::Counter& memory_resumes;
+  prometheus::Counter& handed_over;
   prometheus::Gauge& head_seq;
 
  private:

@@ -121,19 +121,34 @@ int64_t FeedHub::head() const {
   return head_;
 }
 
-void FeedHub::Dispatch(const std::vector<EventPtr>& events) {
+void FeedHub::DispatchLocked(const EventPtr& event) {
   const FeedMetrics& metrics = FeedMetrics::Get();
+  head_ = event->seq;
+  RememberLocked(event);
+  metrics.head_seq.Set(static_cast<double>(head_));
+  metrics.Committed(event->envelope.topic).Increment();
+  for (Entry& e : entries_) {
+    if (e.live) e.subscriber->OnEvent(event);
+  }
+}
+
+void FeedHub::Dispatch(const std::vector<EventPtr>& events) {
   std::lock_guard lock(mu_);
   for (const EventPtr& ev : events) {
-    if (ev->seq <= head_) continue;
-    head_ = ev->seq;
-    RememberLocked(ev);
-    metrics.head_seq.Set(static_cast<double>(head_));
-    metrics.Committed(ev->envelope.topic).Increment();
-    for (Entry& e : entries_) {
-      if (e.live) e.subscriber->OnEvent(ev);
-    }
+    if (ev->seq > head_) DispatchLocked(ev);
   }
+}
+
+bool FeedHub::DispatchNext(const std::vector<EventPtr>& events) {
+  if (events.empty()) return false;
+  std::lock_guard lock(mu_);
+  int64_t expected = head_ + 1;
+  for (const EventPtr& ev : events) {
+    if (ev->seq != expected++) return false;
+  }
+  for (const EventPtr& ev : events) DispatchLocked(ev);
+  FeedMetrics::Get().handed_over.Increment(static_cast<double>(events.size()));
+  return true;
 }
 
 void FeedHub::CloseAll(const absl::Status& status) {

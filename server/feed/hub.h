@@ -84,6 +84,13 @@ class FeedHub {
   int64_t head() const;
   // Deliver events committed after head, contiguous and in seq order.
   void Dispatch(const std::vector<EventPtr>& events);
+  // Deliver `events` only if they directly follow the head: the first is
+  // head + 1 and each follows the one before. Otherwise deliver none of
+  // them and return false; the log's reader delivers them. For events
+  // handed over by the transaction that committed them, whose hand-overs
+  // may arrive out of commit order or after the log's reader has already
+  // delivered them.
+  bool DispatchNext(const std::vector<EventPtr>& events);
   // End every subscription with `status` and refuse new ones.
   void CloseAll(const absl::Status& status);
   // End every subscription that is no longer entitled to the feed, with the
@@ -99,6 +106,7 @@ class FeedHub {
     bool closed = false;  // told to end; waiting for Unregister
   };
   void SendHeartbeats();
+  void DispatchLocked(const EventPtr& event);
   Entry* FindLocked(const Subscriber* subscriber);
   // Keep `event` among the recent events, dropping the oldest beyond the
   // limits.

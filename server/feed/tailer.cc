@@ -3,12 +3,28 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/common/status_macros.h"
 #include "spdlog/spdlog.h"
 #include "store/event_store.h"
 
 namespace tsodso::feed {
+namespace {
+
+// Whether a notification announces an event after `head` (its payload is
+// the last seq its transaction committed). The hub's head only moves over
+// contiguous events, so a notification at or below it needs no read: this
+// replica's group commit has handed its events over already.
+bool AnnouncesBeyond(const std::vector<std::string>& notes, int64_t head) {
+  for (const std::string& note : notes) {
+    int64_t last = 0;
+    if (!absl::SimpleAtoi(note, &last) || last > head) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 EventTailer::EventTailer(std::string dsn, FeedHub& hub, Options options)
     : dsn_(std::move(dsn)), hub_(hub), options_(options) {
@@ -101,7 +117,7 @@ void EventTailer::Run() {
     }
     auto notes = conn_->DrainNotifications();
     if (!notes.ok()) continue;  // connection lost: reconnect above
-    need_catch_up = !notes->empty() || (fds[0].revents & POLLIN);
+    need_catch_up = notes->empty() ? (fds[0].revents & POLLIN) != 0 : AnnouncesBeyond(*notes, hub_.head());
   }
 }
 

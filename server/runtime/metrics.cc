@@ -70,6 +70,9 @@ Metrics::Metrics()
       feed_memory_resumes(
           Counter(*registry_, "tsodso_feed_memory_resumes_total",
                   "Resumed subscriptions served from the hub's recent events, reading nothing from the log.")),
+      feed_handed_over(Counter(*registry_, "tsodso_feed_events_handed_over_total",
+                               "Events dispatched straight from the group commit that wrote them, before the log "
+                               "was read.")),
       feed_head_seq(Gauge(*registry_, "tsodso_feed_head_seq", "The last seq this replica has dispatched.")),
       db_workers(Gauge(*registry_, "tsodso_db_workers", "Database workers, each with its own connection.")),
       db_queue_depth(Gauge(*registry_, "tsodso_db_queue_depth", "Calls waiting for a database worker.")),

@@ -60,6 +60,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& feed_replay_pages;      // {}
   prometheus::Family<prometheus::Counter>& feed_resumes;           // {}
   prometheus::Family<prometheus::Counter>& feed_memory_resumes;    // {}
+  prometheus::Family<prometheus::Counter>& feed_handed_over;       // {}
   prometheus::Family<prometheus::Gauge>& feed_head_seq;            // {}
   // -------------------------------------------------------------- database
   prometheus::Family<prometheus::Gauge>& db_workers;                   // {}

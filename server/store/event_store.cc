@@ -12,10 +12,15 @@ constexpr char kLockCounter[] =
     "SELECT last_seq, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint FROM event_seq FOR UPDATE";
 // Every row, the counter's move and the notification in one round trip:
 // the counter stays locked until COMMIT, so the fewer round trips after it
-// the more publishers commit per second.
+// the more publishers commit per second. The time goes in as whole seconds
+// and microseconds, in integer arithmetic: to_timestamp of a fraction goes
+// through a double of seconds since 1970, which keeps every microsecond
+// only until 2106 (2^32 s), and the event a group hands to the feed must
+// be, to the byte, the one read back from the log.
 constexpr char kWrite[] =
     "WITH ins AS (INSERT INTO events (seq, published_at, topic, pcc_id, recipient_party_id, audience, payload) "
-    "SELECT s, to_timestamp($2::bigint / 1000000.0), t, p, r, a, decode(h, 'hex') "
+    "SELECT s, to_timestamp($2::bigint / 1000000) + ($2::bigint % 1000000) * interval '1 microsecond', t, p, r, a, "
+    "decode(h, 'hex') "
     "FROM unnest($1::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS u(s, t, p, r, a, h)), "
     "counter AS (UPDATE event_seq SET last_seq = $8) "
     "SELECT pg_notify($9, $10)";

@@ -39,6 +39,9 @@ class EventBatch {
   // the batch is unnumbered).
   std::vector<core::StoredEvent> Add(const std::vector<core::EventDraft>& drafts);
   size_t size() const { return events_.size(); }
+  // The events numbered so far, in seq order: once committed, exactly as
+  // ReadEventsAfter reads them back.
+  const std::vector<core::StoredEvent>& events() const { return events_; }
   // Forget every event after the first `n` (their numbers are handed out
   // again).
   void Truncate(size_t n) { events_.resize(std::min(n, events_.size())); }

@@ -298,6 +298,13 @@ void GroupCommit::Run(Numbering kind, absl::StatusOr<PgConnection*> conn) {
   Finished();
 
   if (group.ok()) {
+    if (committed_ && events->size() > 0) {
+      try {
+        committed_(events->events());
+      } catch (const std::exception& e) {
+        spdlog::error("group commit: handing over the committed events failed: {}", e.what());
+      }
+    }
     AuditRecords().Increment(static_cast<double>(entries.size()));
     {
       std::lock_guard lock(mu_);

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "core/events/event.h"
 #include "store/audit_store.h"
 #include "store/db_pool.h"
 #include "store/pg.h"
@@ -80,6 +81,13 @@ class GroupCommit {
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
+  // Have `sink` called with each group's events, in seq order, on the
+  // group's worker right after its COMMIT succeeds and before its calls
+  // are answered (not for a group that appended none). Groups commit one
+  // after another, but their sinks may run out of that order, on different
+  // workers. Set it before the first Submit.
+  void SetCommittedSink(std::function<void(std::vector<core::StoredEvent>)> sink) { committed_ = std::move(sink); }
+
   // Queue a call for the next group of its kind, or answer it at once with
   // RESOURCE_EXHAUSTED when `max_queue` calls wait already.
   void Submit(GroupMember member);
@@ -118,6 +126,7 @@ class GroupCommit {
   int running_ = 0;                      // groups of mode_ started and not yet finished
   bool gathering_ = false;               // a group started that has not yet let the next start
   GroupCommitStats stats_;
+  std::function<void(std::vector<core::StoredEvent>)> committed_;
 };
 
 }  // namespace tsodso::store

@@ -2,6 +2,7 @@
 // one run, for docs/PERFORMANCE.md (tests/bench/run.sh).
 //
 //   tsodso_feed_bench [--quick] [--only gateway|bare] [--streams N,M,...]
+//                     [--fixed-only] [--daemon PATH] [--hand-over on|off]
 //
 // Both servers run as processes of their own under the same mutual TLS
 // with the demo certificates: the real daemon (GatewayProcess, on a
@@ -28,7 +29,11 @@
 //
 // Asserts no timing: exits non-zero when any stream misses an event, gets
 // one out of seq order, or is not drained at the end of a run. --quick
-// (the ctest entry) runs 1 and 100 streams and short phases.
+// (the ctest entry) runs 1 and 100 streams and short phases. --fixed-only
+// runs the 100 streams at 100 events/s alone (the phase whose p99 moves
+// most between runs, so it is worth repeating); --daemon runs another
+// build's tsodso-gatewayd (say, the one before a change) as the gateway;
+// --hand-over sets the gateway's feed.hand_over (default: the daemon's).
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -686,7 +691,7 @@ Results Measure(Server& server, const Plan& plan, std::function<void(Results&, s
   Results r;
   std::printf("%s at %s\n", server.name().c_str(), server.address().c_str());
   auto pub = std::make_unique<Publishers>(server);
-  r.idle_kib_per_1000 = IdleMemory(r, server, *pub, plan.idle_streams);
+  if (plan.idle_streams > 0) r.idle_kib_per_1000 = IdleMemory(r, server, *pub, plan.idle_streams);
   for (int n : plan.streams) {
     const int events = std::clamp(plan.deliveries / n, 100, 3000);
     r.max_rate.push_back({n, MaxRate(r, server, *pub, n, events)});
@@ -730,7 +735,7 @@ void PrintTable(const Results& g, const Results& b) {
     row("CPU s per 1M deliveries, " + what, g.fixed_rate[i].second.cpu_s_per_million,
         b.fixed_rate[i].second.cpu_s_per_million, "%.1f");
   }
-  row("KiB per 1,000 idle streams", g.idle_kib_per_1000, b.idle_kib_per_1000, "%.0f");
+  if (g.idle_kib_per_1000 > 0) row("KiB per 1,000 idle streams", g.idle_kib_per_1000, b.idle_kib_per_1000, "%.0f");
   if (g.resume_streams > 0) {
     std::printf(
         "| %d subscribers resumed after kill -9 + restart (s), against cold start + fresh subscriptions | "
@@ -740,7 +745,8 @@ void PrintTable(const Results& g, const Results& b) {
   }
 }
 
-int Run(bool quick, const std::string& only, const std::vector<int>& streams) {
+int Run(bool quick, bool fixed_only, const std::string& only, const std::vector<int>& streams,
+        const std::string& daemon, int hand_over) {
   Plan plan;
   if (quick) {
     plan.streams = {1, 100};
@@ -750,8 +756,17 @@ int Run(bool quick, const std::string& only, const std::vector<int>& streams) {
     plan.fixed_seconds = 2;
     plan.fixed = {{100, 100}};
   }
+  if (fixed_only) {
+    plan.streams = {};
+    plan.idle_streams = 0;
+    plan.resume_streams = 0;
+    plan.fixed = {{100, 100}};
+  }
   if (!streams.empty()) plan.streams = streams;
-  std::printf("machine: %u cores; %s\n", std::thread::hardware_concurrency(), quick ? "quick pass" : "full run");
+  std::printf("machine: %u cores; %s\n", std::thread::hardware_concurrency(),
+              fixed_only ? "100 streams at 100 events/s only"
+              : quick    ? "quick pass"
+                         : "full run");
   Results gateway_results;
   Results bare_results;
   if (only.empty() || only == "bare") {
@@ -768,13 +783,16 @@ int Run(bool quick, const std::string& only, const std::vector<int>& streams) {
     options.max_streams_per_party = 20000;
     options.heartbeat_ms = 5000;
     options.pool_size = 4;
+    options.daemon = daemon;
+    options.hand_over = hand_over;
     Gateway gw(options);
     if (auto st = gw.process().Start(); !st.ok()) {
       std::fprintf(stderr, "gateway: %s\n", std::string(st.message()).c_str());
       return 1;
     }
-    gateway_results = Measure(
-        gw, plan, [&](Results& r, std::unique_ptr<Publishers>& pub) { Restart(r, gw, pub, plan.resume_streams); });
+    gateway_results = Measure(gw, plan, [&](Results& r, std::unique_ptr<Publishers>& pub) {
+      if (plan.resume_streams > 0) Restart(r, gw, pub, plan.resume_streams);
+    });
   }
   if (only.empty()) PrintTable(gateway_results, bare_results);
   const bool ok = gateway_results.ok && bare_results.ok;
@@ -788,21 +806,34 @@ int Run(bool quick, const std::string& only, const std::vector<int>& streams) {
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   bool quick = false;
+  bool fixed_only = false;
   std::string only;
+  std::string daemon;
+  int hand_over = -1;
   std::vector<int> streams;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--quick") {
       quick = true;
+    } else if (arg == "--fixed-only") {
+      fixed_only = true;
+    } else if (arg == "--daemon" && i + 1 < argc) {
+      daemon = argv[++i];
+    } else if (arg == "--hand-over" && i + 1 < argc &&
+               (std::string(argv[i + 1]) == "on" || std::string(argv[i + 1]) == "off")) {
+      hand_over = std::string(argv[++i]) == "on" ? 1 : 0;
     } else if (arg == "--only" && i + 1 < argc) {
       only = argv[++i];
     } else if (arg == "--streams" && i + 1 < argc) {
       std::stringstream list(argv[++i]);
       for (std::string n; std::getline(list, n, ',');) streams.push_back(std::atoi(n.c_str()));
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--only gateway|bare] [--streams N,M,...]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--only gateway|bare] [--streams N,M,...] [--fixed-only] [--daemon PATH] "
+                   "[--hand-over on|off]\n",
+                   argv[0]);
       return 2;
     }
   }
-  return tsodso::Run(quick, only, streams);
+  return tsodso::Run(quick, fixed_only, only, streams, daemon, hand_over);
 }

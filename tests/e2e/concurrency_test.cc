@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "e2e/e2e_util.h"
+#include "store/event_store.h"
 
 namespace tsodso::testing {
 namespace {
@@ -263,6 +264,119 @@ TEST(ConcurrencyTest, MemoryStaysFlatOverTwentyThousandCallsOnOneConnection) {
             << static_cast<int>(20000 / seconds) << " calls/s)\n";
   EXPECT_LT(after - before, 4 * 1024) << "the daemon grew by " << (after - before) << " KiB over 20000 calls";
   ASSERT_TRUE(gw->Alive());
+}
+
+// The value of an unlabelled counter or gauge in Prometheus's text format;
+// -1 when absent.
+double MetricValue(const std::string& body, const std::string& name) {
+  const std::string prefix = name + " ";
+  for (size_t at = 0; at < body.size();) {
+    const size_t end = std::min(body.find('\n', at), body.size());
+    if (body.compare(at, prefix.size(), prefix) == 0) return std::stod(body.substr(at + prefix.size(), end - at));
+    at = end + 1;
+  }
+  return -1;
+}
+
+// Sixteen publishers on connections of their own, a writer outside any
+// group (as the flexibility and forecast publishers write, or another
+// replica) and the flexibility publisher's first cycle, while subscribers
+// come along: a group's events reach the streams as soon as it commits
+// (handed over), the others when the log is read, and every stream gets
+// every event once, in seq order, without a gap. A stream that replays the
+// whole log afterwards reads the same events, byte for byte.
+TEST(ConcurrencyTest, HandedOverAndLoggedEventsReachEveryStreamOnceInOrder) {
+  GatewayOptions options;
+  options.dsn = PgCluster::Get().NewDatabase();
+  options.pool_size = 4;
+  options.flexibility = true;
+  options.recent_events = 0;  // a late stream replays from the log, not from memory
+  options.metrics_listen = "127.0.0.1:0";
+  auto gw = StartGateway(options);
+  ASSERT_NE(gw, nullptr);
+
+  // The operator receives every event.
+  std::vector<std::unique_ptr<FeedCollector>> streams;
+  for (int i = 0; i < 6; ++i) streams.push_back(std::make_unique<FeedCollector>(*gw, "operator", All()));
+  constexpr int kPublishers = 16;
+  constexpr int kCallsEach = 25;
+  std::vector<std::unique_ptr<client::Client>> ops;
+  for (int i = 0; i < kPublishers; ++i) ops.push_back(gw->ClientAs("operator"));
+
+  std::atomic<bool> publishing{true};
+  std::atomic<int> outside{0};
+  std::thread writer([&] {
+    auto db = store::PgConnection::Open(options.dsn);
+    ASSERT_TRUE(db.ok()) << db.status();
+    while (publishing) {
+      v1::Event payload;
+      payload.mutable_notice()->set_text("outside " + std::to_string(outside.load()));
+      core::EventDraft draft{core::Envelope{core::Topic::kNotice, "", "", core::kAllRoles},
+                             payload.SerializeAsString()};
+      absl::Status st = store::InTransaction(**db, [&] { return store::AppendEvents(**db, {draft}).status(); });
+      ASSERT_TRUE(st.ok()) << st;
+      ++outside;
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  });
+  Tally tally;
+  std::vector<std::thread> publishers;
+  for (int p = 0; p < kPublishers; ++p) {
+    publishers.emplace_back([&, p] {
+      for (int i = 0; i < kCallsEach; ++i) {
+        tally.Count(
+            ops[p]->PublishNotice(NoticeRequest("grouped " + std::to_string(p) + "-" + std::to_string(i))).status(),
+            "PublishNotice");
+      }
+    });
+  }
+  // More streams while the publishers run: they replay from the log and
+  // switch to live among the hand-overs.
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    streams.push_back(std::make_unique<FeedCollector>(*gw, "operator", All()));
+  }
+  for (auto& t : publishers) t.join();
+  publishing = false;
+  writer.join();
+  ASSERT_EQ(tally.failed(), 0) << tally.failures();
+  ASSERT_GT(outside.load(), 0);
+
+  const int64_t head = QueryCount(options.dsn, "SELECT last_seq FROM event_seq");
+  ASSERT_GE(head, kPublishers * kCallsEach + outside.load());
+  // Replays the whole log: nothing of it is in memory.
+  streams.push_back(std::make_unique<FeedCollector>(*gw, "operator", All()));
+  for (size_t s = 0; s < streams.size(); ++s) {
+    SCOPED_TRACE("stream " + std::to_string(s));
+    ASSERT_TRUE(streams[s]->WaitForEvents(static_cast<size_t>(head), 60000)) << gw->Log();
+    const std::vector<int64_t> seqs = streams[s]->seqs();
+    // The forecast publisher may have written more since: check them all.
+    for (size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], static_cast<int64_t>(i) + 1) << "at position " << i;
+  }
+  // Both paths carried events: the flexibility publisher's and the outside
+  // writer's through the log, the groups' handed over.
+  const std::vector<v1::Event> first = streams.front()->events();
+  const std::vector<v1::Event> replayed = streams.back()->events();
+  int flexibility = 0;
+  int written_outside = 0;
+  for (int64_t i = 0; i < head; ++i) {
+    if (first[i].topic() == v1::TOPIC_FLEXIBILITY) ++flexibility;
+    if (first[i].has_notice() && first[i].notice().text().rfind("outside ", 0) == 0) ++written_outside;
+    ASSERT_EQ(first[i].SerializeAsString(), replayed[i].SerializeAsString()) << "seq " << i + 1 << " live:\n"
+                                                                             << first[i].DebugString() << "replayed:\n"
+                                                                             << replayed[i].DebugString();
+  }
+  EXPECT_GT(flexibility, 0);
+  EXPECT_EQ(written_outside, outside.load());
+  std::string body;
+  ASSERT_EQ(HttpGet("http://127.0.0.1:" + std::to_string(gw->metrics_port()) + "/metrics", &body), 200) << body;
+  const double handed_over = MetricValue(body, "tsodso_feed_events_handed_over_total");
+  std::cout << "[ figures  ] " << head << " events, " << handed_over << " of them handed over by their group, "
+            << outside.load() << " written outside groups\n";
+  EXPECT_GT(handed_over, 0) << "no group handed its events over";
+  EXPECT_LE(handed_over, head - outside.load());
+  for (auto& s : streams) s->Stop();
+  EXPECT_EQ(gw->Terminate(), 0) << gw->Log();
 }
 
 }  // namespace

@@ -156,6 +156,37 @@ TEST_F(EventLogTest, EnvelopeRoundTrips) {
   EXPECT_LT(absl::AbsDuration((*read)[0].published_at - absl::Now()), absl::Minutes(1));
 }
 
+// The time of an event is stored to the microsecond at any date, so that
+// the events a group hands to the feed and the same events read back from
+// the log encode to the same bytes. The database's clock is replaced, for
+// this connection only, by one the test sets; each time below lost a
+// microsecond when it was written through a double of seconds.
+TEST_F(EventLogTest, ATimeFarFromNowIsStoredToTheMicrosecond) {
+  Sql("CREATE SCHEMA fake_clock");
+  Sql("CREATE TABLE fake_clock.now_is (at timestamptz NOT NULL)");
+  Sql("INSERT INTO fake_clock.now_is VALUES (now())");
+  Sql("CREATE FUNCTION fake_clock.clock_timestamp() RETURNS timestamptz LANGUAGE sql AS "
+      "'SELECT at FROM fake_clock.now_is'");
+  // Listed before pg_catalog, the schema's clock_timestamp() is the one
+  // the event counter's lock calls.
+  Sql("SET search_path = fake_clock, public, pg_catalog");
+  for (const char* at : {"2026-12-06 23:41:32.123457", "2111-12-24 03:34:50.000113", "2125-09-23 23:41:11.933617",
+                         "2250-06-01 12:00:00.000001", "9999-12-31 23:59:59.999999", "1969-12-31 23:59:58.500001"}) {
+    SCOPED_TRACE(at);
+    absl::Time want;
+    std::string err;
+    ASSERT_TRUE(absl::ParseTime("%Y-%m-%d %H:%M:%E*S", at, absl::UTCTimeZone(), &want, &err)) << err;
+    Sql("UPDATE fake_clock.now_is SET at = $1::timestamptz", {std::string(at) + "+00"});
+    auto appended = Commit({Draft(at)});
+    ASSERT_TRUE(appended.ok()) << appended.status();
+    EXPECT_EQ(appended->front().published_at, want);
+    auto read = ReadEventsAfter(*conn_, appended->front().seq - 1, 1);
+    ASSERT_TRUE(read.ok()) << read.status();
+    ASSERT_EQ(read->size(), 1u);
+    EXPECT_EQ(read->front().published_at, want) << "stored " << absl::FormatTime(read->front().published_at);
+  }
+}
+
 TEST_F(EventLogTest, UncommittedEventsAreInvisibleToOthers) {
   auto other = Connect();
   ASSERT_NE(other, nullptr);

@@ -137,6 +137,7 @@ void GatewayProcess::WriteConfig() {
       << "  replay_page_size: " << options_.replay_page << "\n";
   if (options_.max_streams_per_party > 0) out << "  max_streams_per_party: " << options_.max_streams_per_party << "\n";
   if (options_.recent_events >= 0) out << "  recent_events: " << options_.recent_events << "\n";
+  if (options_.hand_over >= 0) out << "  hand_over: " << (options_.hand_over != 0 ? "true" : "false") << "\n";
   if (options_.max_connection_age_ms > 0 || options_.min_client_ping_interval_ms > 0) {
     out << "keepalive:\n";
     if (options_.max_connection_age_ms > 0) {

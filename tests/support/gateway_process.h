@@ -86,6 +86,7 @@ struct GatewayOptions {
   // Limits; 0 leaves the daemon's default.
   int max_streams_per_party = 0;        // feed.max_streams_per_party
   int recent_events = -1;               // feed.recent_events; -1: the daemon's default
+  int hand_over = -1;                   // feed.hand_over: 0 false, 1 true; -1: the daemon's default
   int statement_timeout_ms = 0;         // database.statement_timeout_ms
   int max_connection_age_ms = 0;        // keepalive.max_connection_age_ms
   int max_connection_age_grace_ms = 0;  // keepalive.max_connection_age_grace_ms

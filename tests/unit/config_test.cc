@@ -193,6 +193,7 @@ TEST_F(ConfigTest, RepositoryConfigLoads) {
   EXPECT_EQ(cfg->feed.replay_page, 500);
   EXPECT_EQ(cfg->feed.recent.events, 4096u);
   EXPECT_EQ(cfg->feed.recent.bytes, size_t{16} << 20);
+  EXPECT_TRUE(cfg->feed.hand_over);
   EXPECT_EQ(cfg->database.dsn, "");
   EXPECT_EQ(cfg->server.keepalive.timeout_ms, 10000);
   const core::Party* agg2 = cfg->registry->FindByIdentity("urn:tsodso:party:agg-2");
