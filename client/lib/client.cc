@@ -3,6 +3,7 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/common/text_file.h"
 
 namespace tsodso::client {
@@ -44,6 +45,26 @@ absl::Status CallHealth(grpc::Channel& channel, grpc::ClientContext* ctx) {
   return absl::UnavailableError("gateway reports NOT_SERVING");
 }
 
+const char* StateName(grpc_connectivity_state state) {
+  switch (state) {
+    case GRPC_CHANNEL_IDLE:
+      return "IDLE";
+    case GRPC_CHANNEL_CONNECTING:
+      return "CONNECTING";
+    case GRPC_CHANNEL_READY:
+      return "READY";
+    case GRPC_CHANNEL_TRANSIENT_FAILURE:
+      return "TRANSIENT_FAILURE";
+    case GRPC_CHANNEL_SHUTDOWN:
+      return "SHUTDOWN";
+  }
+  return "?";
+}
+
+std::chrono::milliseconds Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
 }  // namespace
 
 absl::Status FromGrpc(const grpc::Status& status) {
@@ -80,11 +101,12 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ConnectionOptions&
   }
   if (!options.server_name.empty()) args.SetSslTargetNameOverride(options.server_name);
   auto channel = grpc::CreateCustomChannel(options.server, grpc::SslCredentials(ssl), args);
-  return std::unique_ptr<Client>(new Client(std::move(channel), options.timeout_ms));
+  return std::unique_ptr<Client>(new Client(std::move(channel), options.server, options.timeout_ms));
 }
 
-Client::Client(std::shared_ptr<grpc::Channel> channel, int timeout_ms)
+Client::Client(std::shared_ptr<grpc::Channel> channel, std::string server, int timeout_ms)
     : channel_(std::move(channel)),
+      server_(std::move(server)),
       timeout_ms_(timeout_ms),
       registry_(v1::RegistryService::NewStub(channel_)),
       operator_(v1::OperatorService::NewStub(channel_)),
@@ -96,101 +118,137 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, int timeout_ms)
       prequalification_(v1::PrequalificationService::NewStub(channel_)),
       curtailment_(v1::CurtailmentService::NewStub(channel_)) {}
 
-std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
+std::unique_ptr<grpc::ClientContext> Client::NewContext(int timeout_ms) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms_));
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(timeout_ms > 0 ? timeout_ms : timeout_ms_));
   return ctx;
 }
 
-absl::StatusOr<v1::WhoAmIResponse> Client::WhoAmI() {
-  auto ctx = NewContext();
-  v1::WhoAmIResponse out;
-  if (auto st = FromGrpc(registry_->WhoAmI(ctx.get(), v1::WhoAmIRequest(), &out)); !st.ok()) return st;
+Client::Connecting Client::AwaitConnection(const grpc::ClientContext& ctx) {
+  const auto start = std::chrono::steady_clock::now();
+  grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+  while (state == GRPC_CHANNEL_IDLE || state == GRPC_CHANNEL_CONNECTING) {
+    if (!channel_->WaitForStateChange(state, ctx.deadline())) break;  // the deadline passed
+    state = channel_->GetState(/*try_to_connect=*/true);
+  }
+  Connecting out;
+  out.ready = state == GRPC_CHANNEL_READY;
+  out.took = Since(start);
+  if (out.ready) ever_ready_ = true;
   return out;
+}
+
+absl::Status Client::Explain(absl::Status status, const Connecting& connecting, int timeout_ms) const {
+  if (status.code() != absl::StatusCode::kDeadlineExceeded && status.code() != absl::StatusCode::kUnavailable) {
+    return status;
+  }
+  const grpc_connectivity_state now = channel_->GetState(/*try_to_connect=*/false);
+  std::string why(status.message());
+  if (status.code() == absl::StatusCode::kDeadlineExceeded) {
+    absl::StrAppendFormat(&why, " after %d ms", timeout_ms > 0 ? timeout_ms : timeout_ms_);
+  }
+  if (connecting.ready) {
+    absl::StrAppendFormat(&why, "; connected to %s in %d ms, %s (state now %s)", server_, connecting.took.count(),
+                          status.code() == absl::StatusCode::kDeadlineExceeded ? "no answer" : "then the call failed",
+                          StateName(now));
+  } else if (now == GRPC_CHANNEL_READY) {
+    // Connected while the call was being made: it may have been sent.
+    absl::StrAppendFormat(&why, "; the connection to %s was not up when the call started (state now READY)", server_);
+  } else if (ever_ready_) {
+    absl::StrAppendFormat(&why, "; the connection to %s, up for an earlier call, was not re-established (state %s)",
+                          server_, StateName(now));
+  } else {
+    // The LB policy is chosen once the resolver has answered: no name means
+    // the address was still being looked up.
+    const bool resolved = !channel_->GetLoadBalancingPolicyName().empty();
+    absl::StrAppendFormat(&why, "; the connection to %s was never established (state %s%s)", server_, StateName(now),
+                          resolved ? "" : ", name not resolved yet");
+  }
+  absl::Status out(status.code(), why);
+  status.ForEachPayload(
+      [&](absl::string_view type_url, const absl::Cord& payload) { out.SetPayload(type_url, payload); });
+  return out;
+}
+
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> Client::Unary(Stub& stub,
+                                       grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                                       const Request& request, int timeout_ms) {
+  auto ctx = NewContext(timeout_ms);
+  const Connecting connecting = AwaitConnection(*ctx);
+  Response out;
+  if (auto st = FromGrpc((stub.*method)(ctx.get(), request, &out)); !st.ok()) {
+    return Explain(std::move(st), connecting, timeout_ms);
+  }
+  return out;
+}
+
+absl::StatusOr<v1::WhoAmIResponse> Client::WhoAmI() {
+  return Unary(*registry_, &v1::RegistryService::Stub::WhoAmI, v1::WhoAmIRequest());
 }
 
 absl::StatusOr<v1::ListPccsResponse> Client::ListPccs() {
-  auto ctx = NewContext();
-  v1::ListPccsResponse out;
-  if (auto st = FromGrpc(registry_->ListPccs(ctx.get(), v1::ListPccsRequest(), &out)); !st.ok()) return st;
-  return out;
+  return Unary(*registry_, &v1::RegistryService::Stub::ListPccs, v1::ListPccsRequest());
 }
-
-namespace {
-
-// One blocking unary call on a generated stub.
-template <typename Stub, typename Request, typename Response>
-absl::StatusOr<Response> Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                              grpc::ClientContext* ctx, const Request& request) {
-  Response out;
-  if (auto st = FromGrpc((stub.*method)(ctx, request, &out)); !st.ok()) return st;
-  return out;
-}
-
-}  // namespace
 
 absl::StatusOr<v1::PublishNoticeResponse> Client::PublishNotice(const v1::PublishNoticeRequest& request) {
-  return Call(*operator_, &v1::OperatorService::Stub::PublishNotice, NewContext().get(), request);
+  return Unary(*operator_, &v1::OperatorService::Stub::PublishNotice, request);
 }
 
 absl::StatusOr<v1::DeclareInterventionResponse> Client::DeclareIntervention(
     const v1::DeclareInterventionRequest& request) {
-  return Call(*operator_, &v1::OperatorService::Stub::DeclareIntervention, NewContext().get(), request);
+  return Unary(*operator_, &v1::OperatorService::Stub::DeclareIntervention, request);
 }
 
 absl::StatusOr<v1::MeritOrderValidation> Client::ValidateMeritOrder(const v1::ValidateMeritOrderRequest& request) {
-  auto ctx = NewContext();
   // A long list on a large network takes the gateway a moment.
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(std::max(timeout_ms_, 60000)));
-  return Call(*validation_, &v1::BidValidationService::Stub::ValidateMeritOrder, ctx.get(), request);
+  return Unary(*validation_, &v1::BidValidationService::Stub::ValidateMeritOrder, request,
+               std::max(timeout_ms_, 60000));
 }
 
 absl::StatusOr<v1::GetTrafficLightsResponse> Client::GetTrafficLights(const v1::GetTrafficLightsRequest& request) {
-  return Call(*validation_, &v1::BidValidationService::Stub::GetTrafficLights, NewContext().get(), request);
+  return Unary(*validation_, &v1::BidValidationService::Stub::GetTrafficLights, request);
 }
 
 absl::StatusOr<v1::ScheduleReceipt> Client::SubmitSchedule(const v1::SubmitScheduleRequest& request) {
-  return Call(*schedules_, &v1::ScheduleService::Stub::SubmitSchedule, NewContext().get(), request);
+  return Unary(*schedules_, &v1::ScheduleService::Stub::SubmitSchedule, request);
 }
 
 absl::StatusOr<v1::GetScheduleResponse> Client::GetSchedule(const v1::GetScheduleRequest& request) {
-  return Call(*schedules_, &v1::ScheduleService::Stub::GetSchedule, NewContext().get(), request);
+  return Unary(*schedules_, &v1::ScheduleService::Stub::GetSchedule, request);
 }
 
 absl::StatusOr<v1::PrequalificationResponse> Client::RequestPrequalification(
     const v1::PrequalificationRequest& request) {
-  return Call(*prequalification_, &v1::PrequalificationService::Stub::RequestPrequalification, NewContext().get(),
-              request);
+  return Unary(*prequalification_, &v1::PrequalificationService::Stub::RequestPrequalification, request);
 }
 
 absl::StatusOr<v1::GetFlexibilityResponse> Client::GetFlexibility(const v1::GetFlexibilityRequest& request) {
-  auto ctx = NewContext();
   // A year of intervals takes the gateway a moment to compute and send.
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(std::max(timeout_ms_, 60000)));
-  v1::GetFlexibilityResponse out;
-  if (auto st = FromGrpc(flexibility_->GetFlexibility(ctx.get(), request, &out)); !st.ok()) return st;
-  return out;
+  return Unary(*flexibility_, &v1::FlexibilityService::Stub::GetFlexibility, request, std::max(timeout_ms_, 60000));
 }
 
 absl::StatusOr<v1::Forecast> Client::GetForecast(const v1::GetForecastRequest& request) {
-  return Call(*forecasts_, &v1::ForecastService::Stub::GetForecast, NewContext().get(), request);
+  return Unary(*forecasts_, &v1::ForecastService::Stub::GetForecast, request);
 }
 
 absl::StatusOr<v1::IssueCurtailmentResponse> Client::IssueCurtailment(const v1::IssueCurtailmentRequest& request) {
-  return Call(*operator_, &v1::OperatorService::Stub::IssueCurtailment, NewContext().get(), request);
+  return Unary(*operator_, &v1::OperatorService::Stub::IssueCurtailment, request);
 }
 
 absl::StatusOr<v1::CurtailmentStatus> Client::GetCurtailmentStatus(const v1::GetCurtailmentStatusRequest& request) {
-  return Call(*operator_, &v1::OperatorService::Stub::GetCurtailmentStatus, NewContext().get(), request);
+  return Unary(*operator_, &v1::OperatorService::Stub::GetCurtailmentStatus, request);
 }
 
 absl::StatusOr<v1::AcknowledgeNoticeResponse> Client::AcknowledgeNotice(const v1::AcknowledgeNoticeRequest& request) {
-  return Call(*curtailment_, &v1::CurtailmentService::Stub::AcknowledgeNotice, NewContext().get(), request);
+  return Unary(*curtailment_, &v1::CurtailmentService::Stub::AcknowledgeNotice, request);
 }
 
 absl::Status Client::Health() {
   auto ctx = NewContext();
-  return CallHealth(*channel_, ctx.get());
+  const Connecting connecting = AwaitConnection(*ctx);
+  return Explain(CallHealth(*channel_, ctx.get()), connecting, 0);
 }
 
 absl::Status Client::Subscribe(const v1::SubscribeRequest& request,

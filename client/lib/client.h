@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -79,11 +80,33 @@ class Client {
   void Cancel();
 
  private:
-  Client(std::shared_ptr<grpc::Channel> channel, int timeout_ms);
-  std::unique_ptr<grpc::ClientContext> NewContext() const;
+  // How far a unary call's connection got before the call was sent.
+  struct Connecting {
+    bool ready = false;                 // the channel was READY
+    std::chrono::milliseconds took{0};  // from the call's start until then
+  };
+
+  Client(std::shared_ptr<grpc::Channel> channel, std::string server, int timeout_ms);
+  std::unique_ptr<grpc::ClientContext> NewContext(int timeout_ms = 0) const;
+  // Wait, until `ctx`'s deadline, for the channel to become READY or to fail
+  // to connect (TRANSIENT_FAILURE: a call then fails at once with gRPC's
+  // reason), starting a connection if there is none.
+  Connecting AwaitConnection(const grpc::ClientContext& ctx);
+  // `status` as a call ended; an UNAVAILABLE or DEADLINE_EXCEEDED one says
+  // whether the connection to the gateway was ever established, and the
+  // channel's state now, so that a call that never reached the gateway is
+  // told apart from one it did not answer.
+  absl::Status Explain(absl::Status status, const Connecting& connecting, int timeout_ms) const;
+  // One unary call on a generated stub with `timeout_ms` (0: the client's).
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> Unary(Stub& stub,
+                                 grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                                 const Request& request, int timeout_ms = 0);
 
   std::shared_ptr<grpc::Channel> channel_;
+  std::string server_;
   int timeout_ms_;
+  std::atomic<bool> ever_ready_{false};
   std::unique_ptr<v1::RegistryService::Stub> registry_;
   std::unique_ptr<v1::OperatorService::Stub> operator_;
   std::unique_ptr<v1::FeedService::Stub> feed_;

@@ -25,11 +25,31 @@ cli_of() {
     --ca "$TSODSO_CERTS/ca.crt" --timeout-ms "$TSODSO_TIMEOUT_MS")
 }
 
-as() {  # as PARTY ARGS... : the CLI with PARTY's certificate
-  local CLI
+# as PARTY ARGS... : the CLI with PARTY's certificate. A call whose deadline
+# passed before the connection to the gateway was ever established (the
+# CLI's exit code 3 and its message say so) never reached the gateway, so
+# it is made again, at most twice, by a new CLI with a connection of its own,
+# as an operator would; the CLI's message stays in the party's log. A call
+# that reached the gateway is never repeated here. A feed subscription
+# (its own reconnects, its messages as they come) runs once.
+as() {
+  local CLI err rc attempt party=$1
   cli_of "$1"
   shift
-  "${CLI[@]}" "$@"
+  if [[ $1 == subscribe ]]; then
+    "${CLI[@]}" "$@"
+    return
+  fi
+  err=$(mktemp)
+  for attempt in 1 2 3; do
+    rc=0
+    "${CLI[@]}" "$@" 2>"$err" || rc=$?
+    cat "$err" >&2
+    ((rc == 3 && attempt < 3)) && grep -q 'DEADLINE_EXCEEDED.*was never established' "$err" || break
+    echo "demo $party: the call never reached the gateway; calling again" >&2
+  done
+  rm -f "$err"
+  return "$rc"
 }
 
 prefixed() { sed -u "s/^/[$1] /"; }
