@@ -214,11 +214,12 @@ const absl::Time kGridDay = absl::FromCivil(absl::CivilDay(2025, 1, 15), absl::U
 
 // How a day's areas are computed, side by side in one run.
 enum class DayMethod {
-  kBefore,        // one area at a time from scratch, every rating and every bus's rows in the LP (as before)
-  kOnDemand,      // one area at a time from scratch, ratings added when an optimum breaks them, every bus's rows
-  kWarmEveryBus,  // one solver for the day: each LP starts from the last ISP's basis, every bus's rows
-  kWarm,          // the same without the rows of buses with no DER at or below them
-  kNextCycle      // the next publication: the horizon one ISP later, with the last one's cache
+  kBefore,              // one area at a time from scratch, every rating and every bus's rows in the LP (as before)
+  kOnDemand,            // one area at a time from scratch, ratings added when an optimum breaks them, every bus's rows
+  kWarmEveryBus,        // one solver for the day: each LP starts from the last ISP's basis, every bus's rows
+  kWarmEveryDirection,  // the same without the rows of buses with no DER at or below them, every direction solved
+  kWarm,                // the same, directions whose last basis stays optimal taken without a solve
+  kNextCycle            // the next publication: the horizon one ISP later, with the last one's cache
 };
 
 // The grid-limited area of every ISP of one day, as the publisher computes
@@ -229,7 +230,9 @@ void BM_GridLimitedDay(benchmark::State& state) {
   const absl::Duration isp = pcc.scenario.interval;
   core::GridAreaOptions options;
   options.rating_rows_on_demand = method != DayMethod::kBefore;
-  options.eliminate_der_free_buses = method == DayMethod::kWarm || method == DayMethod::kNextCycle;
+  options.eliminate_der_free_buses =
+      method == DayMethod::kWarmEveryDirection || method == DayMethod::kWarm || method == DayMethod::kNextCycle;
+  options.skip_directions_kept_optimal = method == DayMethod::kWarm || method == DayMethod::kNextCycle;
   int within = 0, failed = 0, computed = 0;
   double p_up = 0;
   for (auto _ : state) {
@@ -266,13 +269,17 @@ void BM_GridLimitedDay(benchmark::State& state) {
   state.counters["failed"] = failed;
   state.counters["computed"] = computed;
   state.counters["p_up_sum"] = p_up;
-  const char* methods[] = {"before", "rows on demand", "warm start, every bus", "warm start, DER-free buses out",
+  const char* methods[] = {"before",
+                           "rows on demand",
+                           "warm start, every bus",
+                           "warm start, DER-free buses out",
+                           "the same, directions skipped",
                            "next cycle, cached"};
   state.SetLabel(
       absl::StrCat(state.range(0) == 0 ? "PS Sud, as-is" : "synthetic, 2030", ", ", methods[state.range(1)]));
 }
 BENCHMARK(BM_GridLimitedDay)
-    ->ArgsProduct({{0, 1}, {0, 1, 2, 3, 4}})
+    ->ArgsProduct({{0, 1}, {0, 1, 2, 3, 4, 5}})
     ->ArgNames({"net", "method"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

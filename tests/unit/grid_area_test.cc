@@ -7,6 +7,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "core/grid/limits.h"
 #include "core/grid/power_flow.h"
 #include "core/validation/merit_order.h"
@@ -382,6 +383,48 @@ TEST(GridAreaTest, LeavingOutBusesWithoutDersKeepsEveryOptimum) {
           << "load scale " << load_scale << ", direction " << i;
     }
     ExpectAllPointsAcFeasible(*grid, load_scale, ders, *reduced);
+  }
+}
+
+// A direction taken from the last direction's basis without a solve (the
+// tableau rows show that basis optimal for it) has the optimum Clp finds
+// when it solves that direction: the same points, at peak and at light
+// load. With the DERs' 64-gons most directions reach a vertex of their own;
+// with rectangles (PV, CHP) most directions need no solve.
+TEST(GridAreaTest, SkippingDirectionsWhoseBasisStaysOptimalKeepsEveryOptimum) {
+  auto grid = testing::LoadPsSudGrid();
+  ASSERT_TRUE(grid.ok()) << grid.status();
+  const std::vector<PlacedDer> round = PsSudDers(*grid);
+  std::vector<PlacedDer> boxes = round;
+  for (PlacedDer& d : boxes) {
+    d.region = ConvexPolygon::Rectangle(d.region.MinP(), d.region.MaxP(), d.region.MinQ(), d.region.MaxQ());
+  }
+  core::GridAreaOptions every_direction;
+  every_direction.skip_directions_kept_optimal = false;
+  every_direction.directions = 64;
+  core::GridAreaOptions skipping;
+  skipping.directions = 64;
+  for (const bool rectangles : {false, true}) {
+    const std::vector<PlacedDer>& ders = rectangles ? boxes : round;
+    for (double load_scale : {0.4, 1.0}) {
+      const std::string where = absl::StrCat(rectangles ? "rectangles" : "64-gons", ", load scale ", load_scale);
+      auto skipped = core::ComputeGridAwareArea(*grid, load_scale, ders, skipping);
+      auto solved = core::ComputeGridAwareArea(*grid, load_scale, ders, every_direction);
+      ASSERT_TRUE(skipped.ok()) << skipped.status();
+      ASSERT_TRUE(solved.ok()) << solved.status();
+      ASSERT_TRUE(solved->operating_within_limits) << where;
+      EXPECT_EQ(skipped->lps_solved, 64) << where;
+      EXPECT_EQ(solved->lps_skipped, 0) << where;
+      if (rectangles) {
+        EXPECT_GT(skipped->lps_skipped, 32) << where;
+      }
+      ASSERT_EQ(skipped->points.size(), solved->points.size()) << where;
+      for (size_t i = 0; i < solved->points.size(); ++i) {
+        EXPECT_NEAR(skipped->points[i].exchange.p, solved->points[i].exchange.p, 1e-6) << where << ", direction " << i;
+        EXPECT_NEAR(skipped->points[i].exchange.q, solved->points[i].exchange.q, 1e-6) << where << ", direction " << i;
+      }
+      ExpectAllPointsAcFeasible(*grid, load_scale, ders, *skipped);
+    }
   }
 }
 

@@ -443,6 +443,79 @@ int AddBrokenRatings(const std::vector<RatingRows>& ratings, const std::vector<P
   return added;
 }
 
+// The objectives, among max cos(a) P + sin(a) Q of the PCC exchange, for
+// which the present basis stays optimal: read from the two rows of the
+// simplex tableau of the exchange's columns, the rate at which each
+// variable off its bound (a column or a row's activity) would change P and
+// Q if it moved away from that bound. The basis is optimal for angle a
+// when no such move raises cos(a) P + sin(a) Q. Read once per optimum, the
+// check costs a pass over the nonbasic variables, against about 0.1 ms for
+// a Clp solve that only finds the basis optimal again.
+constexpr double kReducedCostTolerance = 1e-9;
+
+class OptimalDirections {
+ public:
+  // Read the rows from `model` just after a solve that kept Clp's work areas
+  // (startFinishOptions 1). Return false (nothing known) if the work areas
+  // are gone or either exchange column is not basic.
+  bool Read(ClpSimplex* model, int col_p, int col_q) {
+    moves_.clear();
+    if (model->rowArray(0) == nullptr) return false;
+    const int cols = model->numberColumns(), rows = model->numberRows();
+    const int* pivots = model->pivotVariable();
+    int row_p = -1, row_q = -1;
+    for (int k = 0; k < rows; ++k) {
+      if (pivots[k] == col_p) row_p = k;
+      if (pivots[k] == col_q) row_q = k;
+    }
+    if (row_p < 0 || row_q < 0) return false;
+    tableau_p_.resize(cols + rows);
+    tableau_q_.resize(cols + rows);
+    model->getBInvARow(row_p, tableau_p_.data(), tableau_p_.data() + cols);
+    model->getBInvARow(row_q, tableau_q_.data(), tableau_q_.data() + cols);
+    const double* col_lo = model->columnLower();
+    const double* col_hi = model->columnUpper();
+    const double* row_lo = model->rowLower();
+    const double* row_hi = model->rowUpper();
+    for (int j = 0; j < cols + rows; ++j) {
+      const bool is_row = j >= cols;
+      const ClpSimplex::Status status = is_row ? model->getRowStatus(j - cols) : model->getColumnStatus(j);
+      if (status == ClpSimplex::basic || status == ClpSimplex::isFixed) continue;
+      const double lo = is_row ? row_lo[j - cols] : col_lo[j];
+      const double hi = is_row ? row_hi[j - cols] : col_hi[j];
+      if (lo == hi) continue;  // cannot move
+      // The change of P and Q per unit increase of the variable, basics
+      // following. A column's tableau entry is -that; a row's activity
+      // enters Clp's basis as a -1 slack column, whose entry getBInvARow
+      // returns negated already.
+      const double dp = is_row ? tableau_p_[j] : -tableau_p_[j];
+      const double dq = is_row ? tableau_q_[j] : -tableau_q_[j];
+      // Moves the bounds allow: up from a lower bound, down from an upper
+      // one, either way for a free variable off its bounds.
+      const bool up = status != ClpSimplex::atUpperBound && hi > lo;
+      const bool down =
+          status == ClpSimplex::atUpperBound || status == ClpSimplex::isFree || status == ClpSimplex::superBasic;
+      if (up) moves_.push_back({dp, dq});
+      if (down) moves_.push_back({-dp, -dq});
+    }
+    return true;
+  }
+
+  // Whether the basis read is optimal for max cos(angle) P + sin(angle) Q:
+  // no allowed move raises it by more than `tolerance` per unit.
+  bool Holds(double angle, double tolerance) const {
+    const double cp = std::cos(angle), cq = std::sin(angle);
+    for (const PqPoint& m : moves_) {
+      if (cp * m.p + cq * m.q > tolerance) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<double> tableau_p_, tableau_q_;
+  std::vector<PqPoint> moves_;
+};
+
 }  // namespace
 
 // What stays from one area to the next: the LP with its last basis, and
@@ -542,19 +615,33 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_sca
   const std::vector<PqPoint> normals = SideNormals(sides);
   std::vector<bool> rated(n, false);
   for (int b : st.rated) rated[b] = true;
+  // Clp keeps its work areas (startFinishOptions 1) so that the tableau
+  // rows of the optimum can be read (OptimalDirections).
   auto solve = [&](bool first) {
     if (first) {
-      model.dual();
+      model.dual(0, 1);
     } else {
       model.primal(0, 1 | 2 | 4);
     }
-    while (model.status() == 0 && AddBrokenRatings(ratings, normals, c, &rated, &st.rated, &model) > 0) model.dual();
+    while (model.status() == 0 && AddBrokenRatings(ratings, normals, c, &rated, &st.rated, &model) > 0) {
+      model.dual(0, 1);
+    }
   };
 
   std::vector<PqPoint> last_move;
   bool saved = false;
+  // Directions for which the last optimum's basis is known optimal: most
+  // directions end at the vertex of the one before, and need no solve.
+  OptimalDirections optimal;
+  bool optimal_known = false;
   for (int i = 0; i < o.directions; ++i) {
     const double angle = 2 * M_PI * i / o.directions;
+    if (o.skip_directions_kept_optimal && optimal_known && optimal.Holds(angle, kReducedCostTolerance)) {
+      ++result.lps_solved;
+      ++result.lps_skipped;
+      result.points.push_back(result.points.back());
+      continue;
+    }
     model.setObjectiveCoefficient(c.PccP(nd), std::cos(angle));
     model.setObjectiveCoefficient(c.PccQ(nd), std::sin(angle));
     // The first solve starts from the last area's basis (or from scratch);
@@ -568,6 +655,7 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_sca
       solve(true);
     }
     const int status = model.status();
+    optimal_known = false;
     if (status == 1) {
       ++result.lps_infeasible;
       continue;
@@ -582,6 +670,9 @@ absl::StatusOr<GridAreaResult> GridAreaSolver::Compute(const LoadScale& load_sca
                                               " of ", o.directions, " (", angle * 180 / M_PI, " degrees)"));
     }
     ++result.lps_solved;
+    // Read which directions this basis is optimal for; it must be for this
+    // one (else the rows read are not to be trusted: solve every direction).
+    optimal_known = optimal.Read(&model, c.PccP(nd), c.PccQ(nd)) && optimal.Holds(angle, kReducedCostTolerance);
     // The next area starts from the basis of its first direction here: the
     // same objective, so the basis stays dual feasible and the dual simplex
     // only has to follow the operating point (a basis from the last

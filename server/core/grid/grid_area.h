@@ -43,6 +43,10 @@ struct GridAreaOptions : LimitOptions {
   // the LP, their flows and voltage bands folded into their parent's rows
   // and bounds (the same LP, smaller). False: every bus's rows.
   bool eliminate_der_free_buses = true;
+  // Take the last direction's optimum for a direction without solving when
+  // the tableau rows of its basis show the basis optimal for it too (the
+  // same vertex, exactly). False: every direction solved by Clp.
+  bool skip_directions_kept_optimal = true;
 };
 
 // One AC-verified point of the area: the DER setpoints and the exchange the
@@ -57,7 +61,8 @@ struct GridAreaResult {
   ConvexPolygon area;  // reachable PCC exchanges (MW, Mvar), load convention (import positive), each vertex AC-verified
   PqPoint operating;   // PCC exchange at the operating point by AC power flow (load convention); 0 if it diverges
   bool operating_within_limits = true;  // false: the operating point itself violates a limit; area then empty
-  int lps_solved = 0;
+  int lps_solved = 0;                   // directions with an optimum
+  int lps_skipped = 0;  // of those, directions whose optimum the last direction's basis was shown to be, with no solve
   int lps_infeasible = 0;  // directions Clp found infeasible (numerical trouble only: the operating point is feasible)
   int vertices_pulled_in = 0;         // LP optima the AC check moved towards the operating point
   std::vector<GridAreaPoint> points;  // one per solved direction, then the operating point

@@ -129,6 +129,7 @@ std::string AreaKey(const RadialGrid* grid, const LoadScale& load_scale, const s
   Put(key, o.max_shrink_steps);
   Put(key, o.rating_polygon_sides);
   Put(key, o.eliminate_der_free_buses);
+  Put(key, o.skip_directions_kept_optimal);
   Put(key, o.voltage_tolerance_pu);
   Put(key, o.loading_tolerance);
   Put(key, o.margins.thermal);
