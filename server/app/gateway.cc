@@ -121,8 +121,17 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
                             config.database.pool_size - 1);
   feed::FeedHub hub(config.feed.recent);
   feed::EventTailer tailer(*dsn, hub, {.session = session, .encode = service::EncodeWireEvent});
-  if (auto st = tailer.Start(); !st.ok()) {
-    spdlog::critical("cannot start: {}", std::string(st.message()));
+  // The database was just reached, but the next connection may still fail
+  // for a while (a container network's name lookup that times out): such a
+  // failure is retried for up to a minute before start-up gives up.
+  absl::Status tailing = tailer.Start();
+  for (const absl::Time until = absl::Now() + absl::Minutes(1);
+       tailing.code() == absl::StatusCode::kUnavailable && absl::Now() < until; tailing = tailer.Start()) {
+    spdlog::warn("event log follower cannot reach the database yet: {}; retrying", std::string(tailing.message()));
+    absl::SleepFor(absl::Seconds(1));
+  }
+  if (!tailing.ok()) {
+    spdlog::critical("cannot start: {}", std::string(tailing.message()));
     return 1;
   }
   if (config.feed.hand_over) {

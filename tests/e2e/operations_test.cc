@@ -141,8 +141,9 @@ TEST(OperationsTest, SigtermEndsStreamsWithUnavailableAndExitsZero) {
 }
 
 // SIGTERM while the gateway computes grid-limited areas (its own FLEXIBILITY
-// figures and a TSO's 48-hour request): the computations give up, the
-// request is answered UNAVAILABLE, and the daemon exits within its grace.
+// figures and a TSO's 48-hour requests): the computations give up, the
+// requests still computing are answered UNAVAILABLE, and the daemon exits
+// within its grace.
 TEST(OperationsTest, SigtermMidComputationExitsWithinTheGrace) {
   GatewayOptions opts;
   opts.flexibility = true;
@@ -151,25 +152,36 @@ TEST(OperationsTest, SigtermMidComputationExitsWithinTheGrace) {
   auto gw = StartGateway(opts);
   ASSERT_NE(gw, nullptr);
   auto tso = gw->ClientAs("tso");
-  v1::GetFlexibilityRequest req;
-  req.set_pcc_id("PS_SUD");
-  req.set_include_grid_limited(true);
+  // Three 48-hour requests a quarter hour apart, at once: 576 linear
+  // programs of the grid-aware area, over a second on this network even
+  // with warm starts, beside the gateway's own 96.
+  constexpr int kRequests = 3;
+  std::vector<absl::StatusOr<v1::GetFlexibilityResponse>> answers(kRequests);
+  std::vector<std::thread> requests;
   const int64_t now_s = absl::ToUnixSeconds(absl::Now());
-  req.mutable_from()->set_seconds(now_s - now_s % 900);
-  req.mutable_to()->set_seconds(now_s - now_s % 900 + 48 * 3600);
-  absl::StatusOr<v1::GetFlexibilityResponse> answer;
-  std::thread request([&] { answer = tso->GetFlexibility(req); });
-  // Both computations are under way: 192 and 96 linear programs of the
-  // grid-aware area take several seconds on this network.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  for (int i = 0; i < kRequests; ++i) {
+    v1::GetFlexibilityRequest req;
+    req.set_pcc_id("PS_SUD");
+    req.set_include_grid_limited(true);
+    req.mutable_from()->set_seconds(now_s - now_s % 900 + i * 900);
+    req.mutable_to()->set_seconds(now_s - now_s % 900 + i * 900 + 48 * 3600);
+    requests.emplace_back([&, i, req] { answers[i] = tso->GetFlexibility(req); });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const auto start = std::chrono::steady_clock::now();
   const int rc = gw->Terminate(20000);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-  request.join();
+  for (auto& t : requests) t.join();
   EXPECT_EQ(rc, 0) << gw->Log();
   EXPECT_LT(took.count(), opts.shutdown_grace_ms + 1000) << gw->Log();
-  ASSERT_FALSE(answer.ok()) << "a 48-hour grid-limited answer in 1 s";
-  EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable) << answer.status();
+  // Those still computing are answered UNAVAILABLE.
+  int stopped = 0;
+  for (const auto& answer : answers) {
+    if (answer.ok()) continue;
+    EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable) << answer.status();
+    ++stopped;
+  }
+  EXPECT_GT(stopped, 0) << "three 48-hour grid-limited answers in 0.5 s";
 }
 
 TEST(OperationsTest, UnreachableDatabaseAtStartExitsNonZeroNamingTheHost) {
