@@ -129,7 +129,7 @@ absl::Status ForCaller(const absl::Status& st) {
         return absl::AbortedError(
             "the request met a concurrent one and was not applied; retry with the same idempotency key");
       }
-      return absl::Status(st.code(), "internal error; the request was not applied");
+      [[fallthrough]];
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kDataLoss:
       return absl::Status(st.code(), "internal error; the request was not applied");

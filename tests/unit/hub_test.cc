@@ -27,6 +27,15 @@ std::vector<EventPtr> Events(std::initializer_list<int64_t> seqs) {
   return out;
 }
 
+// A subscriber registered with `hub`, whose head is `head`, and live there.
+std::shared_ptr<RecordingSubscriber> LiveAt(FeedHub& hub, int64_t head) {
+  hub.SetHead(head);
+  auto sub = std::make_shared<RecordingSubscriber>();
+  EXPECT_TRUE(hub.Register(sub));
+  EXPECT_TRUE(hub.TryGoLive(sub.get(), head));
+  return sub;
+}
+
 TEST(FeedHubTest, DispatchReachesOnlyLiveSubscribersInOrder) {
   FeedHub hub;
   auto live = std::make_shared<RecordingSubscriber>();
@@ -46,10 +55,7 @@ TEST(FeedHubTest, DispatchReachesOnlyLiveSubscribersInOrder) {
 
 TEST(FeedHubTest, DispatchSkipsEventsAtOrBelowHead) {
   FeedHub hub;
-  hub.SetHead(5);
-  auto sub = std::make_shared<RecordingSubscriber>();
-  ASSERT_TRUE(hub.Register(sub));
-  ASSERT_TRUE(hub.TryGoLive(sub.get(), 5));
+  auto sub = LiveAt(hub, 5);
   hub.Dispatch(Events({4, 5, 6, 7}));
   hub.Dispatch(Events({6, 7, 8}));  // a repeated read of the log
   EXPECT_EQ(sub->seqs(), (std::vector<int64_t>{6, 7, 8}));
@@ -364,10 +370,7 @@ TEST(FeedHubTest, SubscribersComeAndGoWhileEventsAreDispatched) {
 
 TEST(FeedHubTest, DispatchNextTakesOnlyEventsThatDirectlyFollowTheHead) {
   FeedHub hub;
-  hub.SetHead(5);
-  auto sub = std::make_shared<RecordingSubscriber>();
-  ASSERT_TRUE(hub.Register(sub));
-  ASSERT_TRUE(hub.TryGoLive(sub.get(), 5));
+  auto sub = LiveAt(hub, 5);
   EXPECT_FALSE(hub.DispatchNext({}));
   EXPECT_FALSE(hub.DispatchNext(Events({7, 8})));  // 6 not yet dispatched
   EXPECT_FALSE(hub.DispatchNext(Events({6, 8})));  // not contiguous: none of them
