@@ -313,19 +313,28 @@ void SubscribeReactor::OnCancel() {
   Pump();
 }
 
-void SubscribeReactor::OnEvent(const feed::EventPtr& event) {
+bool SubscribeReactor::OnEvent(const feed::EventPtr& event) {
+  std::lock_guard lock(mu_);
+  if (finishing_ || event->seq <= scanned_seq_) return false;
+  scanned_seq_ = event->seq;
+  if (!core::ShouldDeliver(*party_, filter_, event->envelope)) return false;
+  const bool queued = queue_.PushLive(event);
+  feed::FeedMetrics::Get().queue_depth.Observe(static_cast<double>(queue_.size()));
+  if (!queued) {
+    spdlog::warn("{}: subscriber fell behind ({} events queued); ending its stream", party_->id, queue_.size());
+    FinishLocked(absl::ResourceExhaustedError(
+        absl::StrCat("subscriber fell behind: more than ", queue_.capacity(), " events queued; ", ResumeHint())));
+  }
+  // A write under way takes the next event when it completes.
+  if (writing_ || drain_asked_) return false;
+  drain_asked_ = true;
+  return true;
+}
+
+void SubscribeReactor::Drain() {
   {
     std::lock_guard lock(mu_);
-    if (finishing_ || event->seq <= scanned_seq_) return;
-    scanned_seq_ = event->seq;
-    if (!core::ShouldDeliver(*party_, filter_, event->envelope)) return;
-    const bool queued = queue_.PushLive(event);
-    feed::FeedMetrics::Get().queue_depth.Observe(static_cast<double>(queue_.size()));
-    if (!queued) {
-      spdlog::warn("{}: subscriber fell behind ({} events queued); ending its stream", party_->id, queue_.size());
-      FinishLocked(absl::ResourceExhaustedError(
-          absl::StrCat("subscriber fell behind: more than ", queue_.capacity(), " events queued; ", ResumeHint())));
-    }
+    drain_asked_ = false;
   }
   Pump();
 }

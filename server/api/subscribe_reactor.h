@@ -40,7 +40,10 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   void OnDone() override;
 
   // feed::Subscriber (called with the hub's lock held)
-  void OnEvent(const feed::EventPtr& event) override;
+  // Queues the event; asks for a drain when no write is under way, so that
+  // the hub's lock is not held while writes start.
+  bool OnEvent(const feed::EventPtr& event) override;
+  void Drain() override;
   void OnHeartbeat(int64_t head_seq) override;
   void OnClose(const absl::Status& status) override;
   // UNAUTHENTICATED when the stream's certificate is now expired or revoked,
@@ -89,6 +92,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   int64_t in_flight_seq_ = 0;  // 0 for a heartbeat
   core::Topic in_flight_topic_ = core::Topic::kNotice;
   bool writing_ = false;
+  bool drain_asked_ = false;  // OnEvent asked the hub for a Drain not yet run
   bool heartbeat_due_ = false;
   int64_t heartbeat_head_ = 0;
   int64_t scanned_seq_ = 0;       // highest seq considered for this subscriber

@@ -12,6 +12,7 @@
 #include <stop_token>
 
 #include "absl/strings/str_cat.h"
+#include "api/grpc_thread.h"
 #include "api/server.h"
 #include "app/flex_publisher.h"
 #include "app/forecast_publisher.h"
@@ -119,7 +120,9 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
   // which stays for the feed's replays and the publishers.
   store::GroupCommit groups(pool, config.database.group_commit_max, static_cast<size_t>(config.database.queue_max),
                             config.database.pool_size - 1);
-  feed::FeedHub hub(config.feed.recent);
+  // The streams' writes start on gRPC's threads, not on the committing
+  // group's or the tailer's (api/grpc_thread.h).
+  feed::FeedHub hub(config.feed.recent, api::RunOnGrpcThread);
   feed::EventTailer tailer(*dsn, hub, {.session = session, .encode = service::EncodeWireEvent});
   // The database was just reached, but the next connection may still fail
   // for a while (a container network's name lookup that times out): such a

@@ -121,33 +121,53 @@ int64_t FeedHub::head() const {
   return head_;
 }
 
-void FeedHub::DispatchLocked(const EventPtr& event) {
+void FeedHub::DispatchLocked(const EventPtr& event, Drains& drains) {
   const FeedMetrics& metrics = FeedMetrics::Get();
   head_ = event->seq;
   RememberLocked(event);
   metrics.head_seq.Set(static_cast<double>(head_));
   metrics.Committed(event->envelope.topic).Increment();
   for (Entry& e : entries_) {
-    if (e.live) e.subscriber->OnEvent(event);
+    if (e.live && e.subscriber->OnEvent(event)) drains.push_back(e.subscriber);
+  }
+}
+
+void FeedHub::RunDrains(Drains drains) {
+  if (drains.empty()) return;
+  auto drain = [drains = std::move(drains)] {
+    for (const auto& s : drains) s->Drain();
+  };
+  if (run_drains_) {
+    run_drains_(std::move(drain));
+  } else {
+    drain();
   }
 }
 
 void FeedHub::Dispatch(const std::vector<EventPtr>& events) {
-  std::lock_guard lock(mu_);
-  for (const EventPtr& ev : events) {
-    if (ev->seq > head_) DispatchLocked(ev);
+  Drains drains;
+  {
+    std::lock_guard lock(mu_);
+    for (const EventPtr& ev : events) {
+      if (ev->seq > head_) DispatchLocked(ev, drains);
+    }
   }
+  RunDrains(std::move(drains));
 }
 
 bool FeedHub::DispatchNext(const std::vector<EventPtr>& events) {
   if (events.empty()) return false;
-  std::lock_guard lock(mu_);
-  int64_t expected = head_ + 1;
-  for (const EventPtr& ev : events) {
-    if (ev->seq != expected++) return false;
+  Drains drains;
+  {
+    std::lock_guard lock(mu_);
+    int64_t expected = head_ + 1;
+    for (const EventPtr& ev : events) {
+      if (ev->seq != expected++) return false;
+    }
+    for (const EventPtr& ev : events) DispatchLocked(ev, drains);
   }
-  for (const EventPtr& ev : events) DispatchLocked(ev);
   FeedMetrics::Get().handed_over.Increment(static_cast<double>(events.size()));
+  RunDrains(std::move(drains));
   return true;
 }
 

@@ -1,6 +1,7 @@
 // Fan-out of committed events to the subscribers of this gateway process.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,13 +16,18 @@
 
 namespace tsodso::feed {
 
-// What the hub needs of a subscriber. Every call is made with the hub's lock
-// held and must return quickly: queue, never block, never call the hub.
+// What the hub needs of a subscriber. Every call but Drain is made with the
+// hub's lock held and must return quickly: queue, never block, never call
+// the hub.
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
   // A committed event, in strict seq order, once the subscriber is live.
-  virtual void OnEvent(const EventPtr& event) = 0;
+  // True when the subscriber wants Drain called once the hub's lock is
+  // released (say, to start writing what it queued while it was idle).
+  virtual bool OnEvent(const EventPtr& event) = 0;
+  // Called after a dispatch, without the hub's lock, when OnEvent asked.
+  virtual void Drain() {}
   // The feed is quiet; `head_seq` is the last dispatched seq.
   virtual void OnHeartbeat(int64_t head_seq) = 0;
   // The gateway is going away; end the stream with this status.
@@ -48,9 +54,16 @@ struct RecentLimits {
   size_t bytes = size_t{16} << 20;
 };
 
+// Runs the subscribers' drains of one dispatch: on the dispatching thread
+// by default, or handed to a thread of the transport's (the gateway's
+// writes then start where their completions run, rather than each waking
+// one).
+using DrainRunner = std::function<void(std::function<void()>)>;
+
 class FeedHub {
  public:
-  explicit FeedHub(RecentLimits recent = {}) : limits_(recent) {}
+  explicit FeedHub(RecentLimits recent = {}, DrainRunner drains = nullptr)
+      : limits_(recent), run_drains_(std::move(drains)) {}
   ~FeedHub();
 
   // Start sending heartbeats every `interval` to every live subscriber.
@@ -105,8 +118,12 @@ class FeedHub {
     bool live = false;
     bool closed = false;  // told to end; waiting for Unregister
   };
+  using Drains = std::vector<std::shared_ptr<Subscriber>>;
   void SendHeartbeats();
-  void DispatchLocked(const EventPtr& event);
+  // Queue `event` to every live subscriber; add those that asked for a
+  // drain to `drains`, once each.
+  void DispatchLocked(const EventPtr& event, Drains& drains);
+  void RunDrains(Drains drains);
   Entry* FindLocked(const Subscriber* subscriber);
   // Keep `event` among the recent events, dropping the oldest beyond the
   // limits.
@@ -126,6 +143,7 @@ class FeedHub {
   // empty slots at the front that are compacted away now and then, so the
   // kept ones stay contiguous and can be handed out as one span.
   const RecentLimits limits_;
+  const DrainRunner run_drains_;
   std::vector<EventPtr> recent_;
   size_t recent_begin_ = 0;
   size_t recent_bytes_ = 0;

@@ -27,6 +27,15 @@
 //   a restart of the daemon, against a cold start of the daemon plus N
 //   fresh subscriptions over new connections.
 //
+// Both servers run at once, and each max-rate and fixed-rate run is made
+// three times for each, the two taking turns, so that whatever else the
+// machine does over the minutes of a run falls on both alike; the table
+// gives each server's median, the lines above it every run. A max-rate
+// line also gives the publish calls' latency and how long the publishers
+// were held back by the window: a server whose publishes are slow while it
+// fans out never builds the backlog that lets gRPC write several events to
+// a connection at once.
+//
 // Asserts no timing: exits non-zero when any stream misses an event, gets
 // one out of seq order, or is not drained at the end of a run. --quick
 // (the ctest entry) runs 1 and 100 streams and short phases. --fixed-only
@@ -456,10 +465,18 @@ class Publishers {
         while (true) {
           const int i = next.fetch_add(1);
           if (i >= count) return;
+          const int64_t w0 = NowNs();
           while ((static_cast<int64_t>(i) * streams) - (load.delivered() - base) > streams * window) {
             std::this_thread::sleep_for(std::chrono::microseconds(200));
           }
+          const int64_t p0 = NowNs();
           PublishOne();
+          const int64_t p1 = NowNs();
+          {
+            std::lock_guard lock(times_mu_);
+            window_wait_ns_ += p0 - w0;
+            publish_ns_.push_back(p1 - p0);
+          }
         }
       });
     }
@@ -482,6 +499,15 @@ class Publishers {
   }
 
   int64_t head() const { return head_.load(); }
+  // Since the last call: the publishers' summed wait for the window, s,
+  // and each publish call's duration, ns.
+  std::pair<double, std::vector<int64_t>> TakePublishTimes() {
+    std::lock_guard lock(times_mu_);
+    std::pair<double, std::vector<int64_t>> out{window_wait_ns_ / 1e9, std::move(publish_ns_)};
+    window_wait_ns_ = 0;
+    publish_ns_.clear();
+    return out;
+  }
   // Publishes that failed since the last call.
   int TakeFailed() { return failed_.exchange(0); }
 
@@ -489,6 +515,9 @@ class Publishers {
   std::unique_ptr<v1::OperatorService::Stub> stub_;
   std::atomic<int64_t> head_{0};
   std::atomic<int> failed_{0};
+  std::mutex times_mu_;
+  int64_t window_wait_ns_ = 0;
+  std::vector<int64_t> publish_ns_;
 };
 
 // Publish a notice until every stream of `load` has one published after
@@ -576,10 +605,9 @@ Throughput MaxRate(Results& r, Server& server, Publishers& pub, int streams, int
   const int64_t head_at_open = pub.head();
   load.Open(streams, head_at_open);
   if (!WaitLive(pub, load, pub.head())) Fail(r, "streams did not go live");
-  std::printf("  %5d streams live %.2f s after they were opened (%" PRId64
-              " events published meanwhile), %d replays failed\n",
-              streams, std::chrono::duration<double>(Clock::now() - opened).count(), pub.head() - head_at_open,
-              server.FailedReplays() - failed_replays);
+  const double live_s = std::chrono::duration<double>(Clock::now() - opened).count();
+  const int64_t probes = pub.head() - head_at_open;
+  const int replays_failed = server.FailedReplays() - failed_replays;
   load.Record(true);
   const double cpu0 = server.Cpu();
   const int64_t d0 = load.delivered();
@@ -593,10 +621,16 @@ Throughput MaxRate(Results& r, Server& server, Publishers& pub, int streams, int
   load.Record(false);
   Throughput t{static_cast<double>(delivered) / secs, Of(load.TakeLatencies()),
                cpu * 1e6 / static_cast<double>(delivered)};
+  auto [window_wait_s, publish_ns] = pub.TakePublishTimes();
+  const Percentiles publish = Of(std::move(publish_ns));
   Finish(r, load, pub, std::to_string(streams) + " streams at max rate");
-  std::printf("  %5d streams, max rate: %8.0f deliveries/s (%" PRId64
-              " in %.2f s), p50 %.2f ms, p99 %.2f ms, %.1f CPU s per 1M\n",
-              streams, t.deliveries_per_s, delivered, secs, t.latency.p50_ms, t.latency.p99_ms, t.cpu_s_per_million);
+  std::printf("  %-9s %5d streams live in %.2f s (%" PRId64
+              " probes), %d replays failed; max rate: %6.0f deliveries/s (%" PRId64
+              " in %.2f s), p50 %.2f ms, p99 %.2f ms, %.1f CPU s per 1M; publish calls p50 %.2f ms, p99 %.2f ms, "
+              "held back by the window %.2f s\n",
+              server.name().c_str(), streams, live_s, probes, replays_failed, t.deliveries_per_s, delivered, secs,
+              t.latency.p50_ms, t.latency.p99_ms, t.cpu_s_per_million, publish.p50_ms, publish.p99_ms,
+              window_wait_s / 8);
   return t;
 }
 
@@ -619,8 +653,8 @@ Throughput FixedRate(Results& r, Server& server, Publishers& pub, int streams, d
   Throughput t{static_cast<double>(delivered) / seconds, Of(load.TakeLatencies()),
                cpu * 1e6 / static_cast<double>(std::max<int64_t>(delivered, 1))};
   Finish(r, load, pub, std::to_string(streams) + " streams at " + std::to_string(static_cast<int>(rate)) + "/s");
-  std::printf("  %5d streams at %4.0f events/s: p50 %.2f ms, p99 %.2f ms, %.1f CPU s per 1M deliveries\n", streams,
-              rate, t.latency.p50_ms, t.latency.p99_ms, t.cpu_s_per_million);
+  std::printf("  %-9s %5d streams at %4.0f events/s: p50 %.2f ms, p99 %.2f ms, %.1f CPU s per 1M deliveries\n",
+              server.name().c_str(), streams, rate, t.latency.p50_ms, t.latency.p99_ms, t.cpu_s_per_million);
   return t;
 }
 
@@ -685,23 +719,67 @@ struct Plan {
   int resume_streams = 1000;
   double fixed_seconds = 10;
   std::vector<std::pair<int, double>> fixed = {{100, 100}, {1000, 25}};
+  // Each max-rate and fixed-rate run is made this many times for every
+  // server, the servers taking turns.
+  int rounds = 3;
 };
 
-Results Measure(Server& server, const Plan& plan, std::function<void(Results&, std::unique_ptr<Publishers>&)> extra) {
+// The median of each figure over a phase's rounds.
+Throughput Median(std::vector<Throughput> runs) {
+  auto median = [&](auto field) {
+    std::vector<double> v;
+    for (const Throughput& t : runs) v.push_back(field(t));
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  Throughput m;
+  m.deliveries_per_s = median([](const Throughput& t) { return t.deliveries_per_s; });
+  m.latency.p50_ms = median([](const Throughput& t) { return t.latency.p50_ms; });
+  m.latency.p99_ms = median([](const Throughput& t) { return t.latency.p99_ms; });
+  m.cpu_s_per_million = median([](const Throughput& t) { return t.cpu_s_per_million; });
+  return m;
+}
+
+// A server under test with its publishers and its figures.
+struct Side {
+  Server& server;
+  std::unique_ptr<Publishers> pub;
   Results r;
-  std::printf("%s at %s\n", server.name().c_str(), server.address().c_str());
-  auto pub = std::make_unique<Publishers>(server);
-  if (plan.idle_streams > 0) r.idle_kib_per_1000 = IdleMemory(r, server, *pub, plan.idle_streams);
+};
+
+// Both servers run side by side; each phase runs on one and then the
+// other, `plan.rounds` times over, so that what else the machine does in
+// the meantime falls on both alike, and each keeps its median.
+void Measure(std::vector<Side>& sides, const Plan& plan) {
+  for (Side& s : sides) {
+    s.pub = std::make_unique<Publishers>(s.server);
+    if (plan.idle_streams > 0) {
+      std::printf("%s at %s\n", s.server.name().c_str(), s.server.address().c_str());
+      s.r.idle_kib_per_1000 = IdleMemory(s.r, s.server, *s.pub, plan.idle_streams);
+    }
+  }
+  auto rounds = [&](const std::function<Throughput(Side&)>& phase) {
+    std::vector<std::vector<Throughput>> runs(sides.size());
+    for (int k = 0; k < plan.rounds; ++k) {
+      for (size_t i = 0; i < sides.size(); ++i) runs[i].push_back(phase(sides[i]));
+    }
+    std::vector<Throughput> medians;
+    for (auto& r : runs) medians.push_back(Median(std::move(r)));
+    return medians;
+  };
   for (int n : plan.streams) {
     const int events = std::clamp(plan.deliveries / n, 100, 3000);
-    r.max_rate.push_back({n, MaxRate(r, server, *pub, n, events)});
+    std::vector<Throughput> m = rounds([&](Side& s) { return MaxRate(s.r, s.server, *s.pub, n, events); });
+    for (size_t i = 0; i < sides.size(); ++i) sides[i].r.max_rate.push_back({n, m[i]});
   }
   for (auto [n, rate] : plan.fixed) {
-    r.fixed_rate.push_back({std::to_string(n) + " streams at " + std::to_string(static_cast<int>(rate)) + " events/s",
-                            FixedRate(r, server, *pub, n, rate, plan.fixed_seconds)});
+    std::vector<Throughput> m =
+        rounds([&](Side& s) { return FixedRate(s.r, s.server, *s.pub, n, rate, plan.fixed_seconds); });
+    for (size_t i = 0; i < sides.size(); ++i) {
+      sides[i].r.fixed_rate.push_back(
+          {std::to_string(n) + " streams at " + std::to_string(static_cast<int>(rate)) + " events/s", m[i]});
+    }
   }
-  if (extra) extra(r, pub);
-  return r;
 }
 
 void PrintTable(const Results& g, const Results& b) {
@@ -755,6 +833,7 @@ int Run(bool quick, bool fixed_only, const std::string& only, const std::vector<
     plan.resume_streams = 100;
     plan.fixed_seconds = 2;
     plan.fixed = {{100, 100}};
+    plan.rounds = 1;
   }
   if (fixed_only) {
     plan.streams = {};
@@ -767,15 +846,16 @@ int Run(bool quick, bool fixed_only, const std::string& only, const std::vector<
               fixed_only ? "100 streams at 100 events/s only"
               : quick    ? "quick pass"
                          : "full run");
-  Results gateway_results;
-  Results bare_results;
+  std::unique_ptr<BareServer> bare;
+  std::unique_ptr<Gateway> gw;
+  std::vector<Side> sides;
   if (only.empty() || only == "bare") {
-    BareServer bare;
-    if (!bare.Start()) {
+    bare = std::make_unique<BareServer>();
+    if (!bare->Start()) {
       std::fprintf(stderr, "the bare server did not start\n");
       return 1;
     }
-    bare_results = Measure(bare, plan, nullptr);
+    sides.push_back({*bare, nullptr, {}});
   }
   if (only.empty() || only == "gateway") {
     testing::GatewayOptions options;
@@ -785,15 +865,17 @@ int Run(bool quick, bool fixed_only, const std::string& only, const std::vector<
     options.pool_size = 4;
     options.daemon = daemon;
     options.hand_over = hand_over;
-    Gateway gw(options);
-    if (auto st = gw.process().Start(); !st.ok()) {
+    gw = std::make_unique<Gateway>(options);
+    if (auto st = gw->process().Start(); !st.ok()) {
       std::fprintf(stderr, "gateway: %s\n", std::string(st.message()).c_str());
       return 1;
     }
-    gateway_results = Measure(gw, plan, [&](Results& r, std::unique_ptr<Publishers>& pub) {
-      if (plan.resume_streams > 0) Restart(r, gw, pub, plan.resume_streams);
-    });
+    sides.push_back({*gw, nullptr, {}});
   }
+  Measure(sides, plan);
+  if (gw && plan.resume_streams > 0) Restart(sides.back().r, *gw, sides.back().pub, plan.resume_streams);
+  const Results gateway_results = gw ? sides.back().r : Results{};
+  const Results bare_results = bare ? sides.front().r : Results{};
   if (only.empty()) PrintTable(gateway_results, bare_results);
   const bool ok = gateway_results.ok && bare_results.ok;
   std::printf("\n%s\n", ok ? "every stream received every event, in seq order, without a gap" : "FAILED");

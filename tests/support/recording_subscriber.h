@@ -14,10 +14,11 @@ namespace tsodso::testing {
 
 class RecordingSubscriber : public feed::Subscriber {
  public:
-  void OnEvent(const feed::EventPtr& event) override {
+  bool OnEvent(const feed::EventPtr& event) override {
     std::lock_guard lock(mu_);
     events_.push_back(event);
     cv_.notify_all();
+    return false;
   }
   void OnHeartbeat(int64_t head_seq) override {
     std::lock_guard lock(mu_);

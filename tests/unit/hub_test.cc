@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <numeric>
@@ -472,6 +474,83 @@ TEST(FeedHubTest, HandOversInAnyOrderAndTheLogsReaderDeliverEveryEventOnceInOrde
   // exercised what it is about).
   std::cout << "[ figures  ] " << handed_over.load() << " hand-overs taken\n";
   EXPECT_GT(handed_over.load(), 0);
+}
+
+// A subscriber that, like a stream, asks for a drain when an event finds it
+// idle, and checks in Drain that the hub's lock is free: another thread can
+// read the head meanwhile.
+class DrainingSubscriber : public RecordingSubscriber {
+ public:
+  explicit DrainingSubscriber(FeedHub& hub) : hub_(hub) {}
+  bool OnEvent(const EventPtr& event) override {
+    RecordingSubscriber::OnEvent(event);
+    if (asked_) return false;
+    asked_ = true;
+    return true;
+  }
+  void Drain() override {
+    auto head = std::async(std::launch::async, [this] { return hub_.head(); });
+    lock_free_ = lock_free_ && head.wait_for(5s) == std::future_status::ready;
+    asked_ = false;
+    ++drains_;
+  }
+  int drains() const { return drains_; }
+  bool lock_free() const { return lock_free_; }
+
+ private:
+  FeedHub& hub_;
+  std::atomic<bool> asked_{false};
+  std::atomic<int> drains_{0};
+  std::atomic<bool> lock_free_{true};
+};
+
+TEST(FeedHubTest, ADrainRunsOncePerDispatchAfterTheLockIsReleased) {
+  FeedHub hub;
+  hub.SetHead(5);
+  auto sub = std::make_shared<DrainingSubscriber>(hub);
+  auto plain = std::make_shared<RecordingSubscriber>();  // never asks
+  ASSERT_TRUE(hub.Register(sub));
+  ASSERT_TRUE(hub.Register(plain));
+  ASSERT_TRUE(hub.TryGoLive(sub.get(), 5));
+  ASSERT_TRUE(hub.TryGoLive(plain.get(), 5));
+
+  hub.Dispatch(Events({6, 7, 8}));
+  EXPECT_EQ(sub->drains(), 1);  // one for the three events
+  ASSERT_TRUE(hub.DispatchNext(Events({9, 10})));
+  EXPECT_EQ(sub->drains(), 2);
+  EXPECT_FALSE(hub.DispatchNext(Events({12})));  // refused: no drain
+  hub.Dispatch(Events({10}));                    // nothing new: no drain
+  EXPECT_EQ(sub->drains(), 2);
+  EXPECT_TRUE(sub->lock_free());
+  EXPECT_EQ(sub->seqs(), (std::vector<int64_t>{6, 7, 8, 9, 10}));
+  EXPECT_EQ(plain->seqs(), sub->seqs());
+}
+
+TEST(FeedHubTest, DrainsGoToTheRunnerAfterTheEventsAreQueued) {
+  std::vector<std::function<void()>> handed;
+  FeedHub hub({}, [&](std::function<void()> drain) { handed.push_back(std::move(drain)); });
+  std::vector<std::shared_ptr<DrainingSubscriber>> subs;
+  for (int i = 0; i < 3; ++i) {
+    subs.push_back(std::make_shared<DrainingSubscriber>(hub));
+    ASSERT_TRUE(hub.Register(subs.back()));
+    ASSERT_TRUE(hub.TryGoLive(subs.back().get(), 0));
+  }
+  hub.Dispatch(Events({1, 2}));
+  // Queued at once, drained when the runner gets to it: one task for the
+  // dispatch, whatever the number of subscribers.
+  ASSERT_EQ(handed.size(), 1u);
+  for (const auto& s : subs) {
+    EXPECT_EQ(s->seqs(), (std::vector<int64_t>{1, 2}));
+    EXPECT_EQ(s->drains(), 0);
+  }
+  // Unregistered before its drain runs: the task holds it, and still
+  // drains it (a stream that ended sends nothing more).
+  hub.Unregister(subs[2].get());
+  handed[0]();
+  for (const auto& s : subs) EXPECT_EQ(s->drains(), 1);
+  ASSERT_TRUE(hub.DispatchNext(Events({3})));
+  ASSERT_EQ(handed.size(), 2u);
+  EXPECT_EQ(subs[2]->seqs(), (std::vector<int64_t>{1, 2}));
 }
 
 }  // namespace
