@@ -4,7 +4,8 @@
 #
 #   tests/sanitize.sh thread SOURCE_DIR BUILD_DIR
 #     ThreadSanitizer: the daemon's shared state, i.e. the identity cache,
-#     the feed hub and the subscriber queue (unit), and many threads' calls
+#     the feed hub, the subscriber queue and the hand-over of work to gRPC's
+#     executor (unit), and many threads' calls
 #     and streams on one connection against the instrumented daemon (e2e).
 #   tests/sanitize.sh address,undefined SOURCE_DIR BUILD_DIR
 #     AddressSanitizer (with leak detection) and UndefinedBehaviorSanitizer:
