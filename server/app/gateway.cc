@@ -10,6 +10,7 @@
 #include <fstream>
 #include <optional>
 #include <stop_token>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "api/grpc_thread.h"
@@ -241,6 +242,9 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
     reloader.Reload().IgnoreError();  // logged; an invalid file changes nothing
   }
   spdlog::info("received {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // The metrics listener takes up to its poll's timeout (a second or more)
+  // to stop: it stops beside the rest of the shutdown instead of after it.
+  std::thread stop_metrics([&metrics] { metrics.reset(); });
   certificate_sweep.Stop();
 
   // Computations in progress give up at once (a grid-limited area takes
@@ -260,6 +264,7 @@ int RunGateway(const GatewayConfig& config, const RunOptions& options) {
       spdlog::warn("stopping the private PostgreSQL: {}", std::string(st.message()));
   }
   server->reset();
+  stop_metrics.join();
   spdlog::info("stopped");
   return 0;
 }
