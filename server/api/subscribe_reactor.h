@@ -39,10 +39,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>
   void OnCancel() override;
   void OnDone() override;
 
-  // feed::Subscriber (called with the hub's lock held)
+  // feed::Subscriber (called with the hub's lock held, but for Drain)
   // Queues the event; asks for a drain when no write is under way, so that
   // the hub's lock is not held while writes start.
   bool OnEvent(const feed::EventPtr& event) override;
+  // Starts the next write, on the thread the hub's drain runner chose.
   void Drain() override;
   void OnHeartbeat(int64_t head_seq) override;
   void OnClose(const absl::Status& status) override;

@@ -627,7 +627,7 @@ Throughput MaxRate(Results& r, Server& server, Publishers& pub, int streams, int
   std::printf("  %-9s %5d streams live in %.2f s (%" PRId64
               " probes), %d replays failed; max rate: %6.0f deliveries/s (%" PRId64
               " in %.2f s), p50 %.2f ms, p99 %.2f ms, %.1f CPU s per 1M; publish calls p50 %.2f ms, p99 %.2f ms, "
-              "held back by the window %.2f s\n",
+              "each publisher held back by the window %.2f s\n",
               server.name().c_str(), streams, live_s, probes, replays_failed, t.deliveries_per_s, delivered, secs,
               t.latency.p50_ms, t.latency.p99_ms, t.cpu_s_per_million, publish.p50_ms, publish.p99_ms,
               window_wait_s / 8);
