@@ -24,13 +24,12 @@ TARGETS=("$@")
 ((${#TARGETS[@]})) || TARGETS=(requests_fuzz csv_fuzz config_fuzz)
 SECONDS_EACH=${TSODSO_FUZZ_SECONDS:-30}
 TIMEOUT=${TSODSO_FUZZ_TIMEOUT:-60}
-LOCK=${TSODSO_BUILD_LOCK:-/tmp/tsodso-build.lock}
 
 # The tree the AddressSanitizer tests use too (tests/asan_tree.sh).
 source "$SRC/tests/asan_tree.sh"
 asan_tree_configure "$SRC" "$BUILD"
-# Builds on a shared machine take turns; the lock costs nothing elsewhere.
-flock "$LOCK" cmake --build "$BUILD" -j2 --target "${TARGETS[@]}"
+source "$SRC/tests/build_targets.sh"
+build_targets "$BUILD" "${TARGETS[@]}"
 
 # Leaks are reported after each input (-detect_leaks=1); undefined
 # behaviour ends the run at its first report (-fno-sanitize-recover).

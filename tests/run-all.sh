@@ -20,4 +20,25 @@ if [[ -f $log ]] && grep -q '^NOT RUN: ' "$log"; then
   echo
   grep -h -A3 '^NOT RUN: ' "$log" | grep -v '^--$' | grep -v '^<end of output>' || true
 fi
+# A failed test's output can be long (a sanitizer run prints its build), and
+# a reader of a CI log may see only its start and end: repeat, last, for each
+# failed test the lines of its output that say what failed and its last lines
+# (all a timeout leaves).
+if [[ $status != 0 && -f $log ]]; then
+  echo
+  echo "What failed:"
+  awk '
+    /^[0-9]+\/[0-9]+ Test: / { name = $3; kept = ""; n = 0; out = 0; lines = 0; next }
+    /^Output:$/ { out = 1; next }
+    /^<end of output>$/ { out = 0; next }
+    out && !/^-+$/ {
+      last[lines++ % 8] = $0
+      if ($0 ~ /FAILED|Failure|ERROR: |SUMMARY: |runtime error|^FAIL|[Aa]borted|Segmentation|error:/ && n++ < 30)
+        kept = kept "  " $0 "\n"
+    }
+    /^Test Failed/ {
+      printf "--- %s\n%s  ... its last lines:\n", name, kept
+      for (k = (lines > 8 ? lines - 8 : 0); k < lines; k++) print "  " last[k % 8]
+    }' "$log"
+fi
 exit "$status"

@@ -19,7 +19,6 @@ set -euo pipefail
 kind=$1
 SRC=$(cd "$2" && pwd)
 BUILD=$3
-LOCK=${TSODSO_BUILD_LOCK:-/tmp/tsodso-build.lock}
 
 case $kind in
   thread)
@@ -45,19 +44,24 @@ if [[ $kind == thread ]]; then
 else
   asan_tree_configure "$SRC" "$BUILD"
 fi
-# Builds on a shared machine take turns; the lock costs nothing elsewhere.
-flock "$LOCK" cmake --build "$BUILD" -j2 --target "${targets[@]}"
+source "$SRC/tests/build_targets.sh"
+build_targets "$BUILD" "${targets[@]}"
+# Each test binary says only what failed, and how many passed.
+run() {
+  echo "sanitize.sh: $*"
+  "$@" --gtest_brief=1
+}
 
 case $kind in
   thread)
-    "$BUILD/bin/tsodso_race_tests"
+    run "$BUILD/bin/tsodso_race_tests"
     # Instrumented code runs several times slower: fewer threads, a longer run.
     TSODSO_CONCURRENCY_THREADS=8 TSODSO_CONCURRENCY_SECONDS=10 \
-      "$BUILD/bin/tsodso_concurrency_tests" --gtest_filter='ConcurrencyTest.ThreadsShareOneConnection*'
+      run "$BUILD/bin/tsodso_concurrency_tests" --gtest_filter='ConcurrencyTest.ThreadsShareOneConnection*'
     ;;
   address,undefined)
-    "$BUILD/bin/tsodso_domain_tests"
-    "$BUILD/bin/tsodso_unit_tests"
-    "$BUILD/bin/tsodso_pg_tests"
+    run "$BUILD/bin/tsodso_domain_tests"
+    run "$BUILD/bin/tsodso_unit_tests"
+    run "$BUILD/bin/tsodso_pg_tests"
     ;;
 esac

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <latch>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -24,6 +25,7 @@ TEST(RunOnGrpcThreadTest, EveryTaskRunsOnceOnAnotherThread) {
   std::set<std::thread::id> posters;
   std::set<std::thread::id> runners;
   int done = 0;
+  std::latch stop_posters(1);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -40,12 +42,18 @@ TEST(RunOnGrpcThreadTest, EveryTaskRunsOnceOnAnotherThread) {
           cv.notify_all();
         });
       }
+      stop_posters.wait();
     });
   }
-  for (auto& t : threads) t.join();
+  // The posting threads live until every task has run: a thread started
+  // after one of them ended could be given its id.
   std::unique_lock lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return done == kThreads * kTasks; }))
-      << done << " of " << kThreads * kTasks << " tasks ran";
+  const bool all_ran = cv.wait_for(lock, std::chrono::seconds(10), [&] { return done == kThreads * kTasks; });
+  lock.unlock();
+  stop_posters.count_down();
+  for (auto& t : threads) t.join();
+  lock.lock();
+  ASSERT_TRUE(all_ran) << done << " of " << kThreads * kTasks << " tasks ran";
   for (int n = 0; n < kThreads * kTasks; ++n) ASSERT_EQ(runs[n], 1) << "task " << n;
   for (const auto& id : runners) EXPECT_EQ(posters.count(id), 0u);
   EXPECT_EQ(runners.count(std::this_thread::get_id()), 0u);
