@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "lib/client.h"
@@ -15,6 +17,17 @@
 #include "support/pg_cluster.h"
 
 namespace tsodso::testing {
+
+// Wait until `ready` holds, polling; false on timeout.
+template <typename Ready>
+bool WaitUntil(Ready ready, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return ready();
+}
 
 // The integer in the first row and column of `sql` (a count) on `db`; -1,
 // with a failed expectation, when it cannot be read.

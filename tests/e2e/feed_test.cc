@@ -219,12 +219,7 @@ int64_t ResumeHintSeq(const absl::Status& st) {
 }
 
 bool WaitForLog(const GatewayProcess& gw, const std::string& text, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (gw.Log().find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
+  return WaitUntil([&] { return gw.Log().find(text) != std::string::npos; }, timeout_ms);
 }
 
 TEST(FeedTest, StalledSubscriberIsCutWithResourceExhaustedHoweverLongItStalls) {

@@ -22,17 +22,6 @@ std::unique_ptr<store::PgConnection> Db(const std::string& dsn) {
   return conn.ok() ? std::move(*conn) : nullptr;
 }
 
-// Wait until `ready` holds, polling; false on timeout.
-template <typename Ready>
-bool WaitUntil(Ready ready, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return ready();
-}
-
 // Hold the row lock every publishing transaction takes on the event
 // counter, so that a publish waits inside its statement for as long as the
 // test says. Rolled back on Release or destruction.
@@ -135,6 +124,12 @@ TEST(LimitsTest, ACallWhoseDeadlinePassesInTheQueueIsNotStartedAndCommitsNothing
   auto op = gw->ClientAs("operator");
   ASSERT_FALSE(Publish(*op, "warm-up").empty());
 
+  // The impatient caller's connection is up before its call: its 300 ms
+  // are then all spent in the gateway's queue, none in the TLS handshake.
+  auto impatient = ClientWithTimeout(*gw, "operator", 300);
+  ASSERT_NE(impatient, nullptr);
+  ASSERT_TRUE(WaitUntil([&] { return impatient->WhoAmI().ok(); }, 10000));
+
   EventCounterLock lock(opts.dsn);
   // The first publish takes the only worker and waits for the lock.
   absl::StatusOr<v1::PublishNoticeResponse> held;
@@ -142,8 +137,6 @@ TEST(LimitsTest, ACallWhoseDeadlinePassesInTheQueueIsNotStartedAndCommitsNothing
   ASSERT_TRUE(WaitUntil([&] { return LockWaiters(*db) > 0; }, 10000)) << gw->Log();
 
   // The second waits in the queue behind it, past its 300 ms deadline.
-  auto impatient = ClientWithTimeout(*gw, "operator", 300);
-  ASSERT_NE(impatient, nullptr);
   auto second = impatient->PublishNotice(NoticeRequest("second, given up"));
   EXPECT_EQ(second.status().code(), absl::StatusCode::kDeadlineExceeded) << second.status();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -4,6 +4,7 @@
 // resume_after_seq and misses nothing; forecasts are issued by one replica
 // only; the PCCs' flexibility is shared among the replicas, published once
 // per cycle, and a killed replica's PCCs go to the other within a lease.
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <condition_variable>
@@ -11,7 +12,10 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "e2e/e2e_util.h"
 #include "support/national_case.h"
@@ -46,7 +50,7 @@ TEST(ReplicaTest, AnEventWrittenThroughOneReplicaReachesTheOthersSubscribersAtOn
     cv.notify_all();
   });
   ASSERT_TRUE(tso_on_b.WaitForHeartbeat()) << b->Log();
-  std::chrono::milliseconds worst{0};
+  std::vector<std::chrono::milliseconds> delays;
   for (int i = 0; i < 10; ++i) {
     const auto seqs = Publish(*op, "through A " + std::to_string(i));
     ASSERT_EQ(seqs.size(), 1u);
@@ -55,13 +59,18 @@ TEST(ReplicaTest, AnEventWrittenThroughOneReplicaReachesTheOthersSubscribersAtOn
     ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return delivered.count(seqs[0]) > 0; }))
         << "seq " << seqs[0] << " never reached B\n"
         << b->Log();
-    worst = std::max(worst, std::chrono::duration_cast<std::chrono::milliseconds>(delivered[seqs[0]] - committed));
+    delays.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(delivered[seqs[0]] - committed));
     lock.unlock();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  // The safety poll runs every 2 s: a delivery that waited for it would
-  // take up to that long.
-  EXPECT_LT(worst.count(), 500) << "worst delay " << worst.count() << " ms";
+  // The safety poll runs every 2 s: deliveries that waited for it would
+  // take 1 s in the median. One stalled delivery on a busy machine does not
+  // move the median.
+  std::sort(delays.begin(), delays.end());
+  const auto median = delays[delays.size() / 2];
+  std::printf("delivery through the other replica: median %lld ms, worst %lld ms\n",
+              static_cast<long long>(median.count()), static_cast<long long>(delays.back().count()));
+  EXPECT_LT(median.count(), 500) << "worst delay " << delays.back().count() << " ms";
 }
 
 TEST(ReplicaTest, ASubscriberMovesBetweenReplicasAndMissesNothing) {
@@ -112,9 +121,20 @@ TEST(ReplicaTest, OneReplicaIssuesForecastsAndTheOtherPublishesNothingAlreadyPub
   auto b = StartGateway(Replica(dsn, true));
   ASSERT_NE(b, nullptr);
   // B starts while A holds the forecast lock and PS Sud's flexibility is
-  // not due again for an interval: it publishes nothing.
+  // not due again for an interval: it publishes nothing. (A quarter hour
+  // that begins meanwhile has A publish for it: a new period, no repeat.)
   std::this_thread::sleep_for(std::chrono::seconds(6));
-  EXPECT_EQ(tso.events().size(), 3u) << b->Log();
+  std::set<std::tuple<int, std::string, int, int64_t>> published_for;
+  for (const v1::Event& e : tso.events()) {
+    const auto key = e.has_forecast() ? std::make_tuple(v1::TOPIC_FORECAST, e.forecast().pcc_id(),
+                                                        static_cast<int>(e.forecast().kind()),
+                                                        e.forecast().intervals(0).start().seconds())
+                                      : std::make_tuple(v1::TOPIC_FLEXIBILITY, e.flexibility().pcc_id(), 0,
+                                                        e.flexibility().intervals(0).start().seconds());
+    EXPECT_TRUE(published_for.insert(key).second) << "published twice: " << e.ShortDebugString() << "\n" << b->Log();
+  }
+  EXPECT_GE(tso.events().size(), 3u);
+  EXPECT_LE(tso.events().size(), 5u) << b->Log();
 }
 
 // One row of the work table, as a test reads it.

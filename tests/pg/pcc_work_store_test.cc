@@ -101,13 +101,15 @@ TEST_F(PccWorkStoreTest, InputsChangedWhileAPccIsComputedMakeItDueAgainOnceItsCy
 
 TEST_F(PccWorkStoreTest, ALapsedLeaseGoesToAnotherAndTheCyclePublishesOnce) {
   ASSERT_TRUE(RegisterPccs(*conn_, {"P1"}).ok());
-  const auto a = Replica("a", absl::Milliseconds(300)), b = Replica("b");
+  // A lease long enough to outlast the calls before the pause on a slow
+  // (sanitizer) build, short enough for a quick test.
+  const auto a = Replica("a", absl::Seconds(2)), b = Replica("b");
   auto lease_a = Claim(a, {"P1"});
   ASSERT_TRUE(lease_a.has_value());
   EXPECT_FALSE(Claim(b, {"P1"}).has_value());
   auto renewed = RenewLease(*conn_, *lease_a, a);
   ASSERT_TRUE(renewed.ok() && *renewed);
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   // A stopped renewing: B takes the PCC, and A learns it on its next renewal.
   auto lease_b = Claim(b, {"P1"});
   ASSERT_TRUE(lease_b.has_value());
